@@ -31,6 +31,16 @@ pub enum LogError {
         /// Why it could not be read.
         reason: String,
     },
+    /// An event handed to an append is not a valid event (an empty kind, a
+    /// payload that is not one JSON object in UTF-8); nothing was written.
+    /// Not retryable: fix the event.
+    #[error("invalid event at index {index} of the batch: {reason}")]
+    InvalidEvent {
+        /// The index of the offending event in the appended batch.
+        index: usize,
+        /// What is wrong with it.
+        reason: String,
+    },
     /// The log was closed (or its background worker stopped); open it again.
     #[error("the event log is closed")]
     Closed,

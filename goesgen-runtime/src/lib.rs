@@ -8,13 +8,20 @@
 //!   and subscriptions.
 //! - [`record`]: what the log stores and returns.
 //! - [`error`]: the one error type of the log, [`LogError`].
+//! - [`reader`]: [`LogReader`], a cursor that reads a long log in batches.
+//! - [`memory`]: [`MemoryLog`], the log in memory.
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![warn(missing_docs)]
 
 pub mod error;
 pub mod log;
+pub mod memory;
+pub mod reader;
 pub mod record;
+mod stored;
 
 pub use error::{Conflict, LogError};
 pub use log::{Appended, Condition, EventLog, KindFilter, ReadBatch, SharedLog, Subscription};
+pub use memory::MemoryLog;
+pub use reader::LogReader;
 pub use record::{NewEvent, Position, Record};

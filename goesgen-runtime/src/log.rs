@@ -101,7 +101,8 @@ pub struct ReadBatch {
     pub head: Position,
     /// How far the read covered the log: every matching record in
     /// `(after, through]` is in `records`. It is the head when the read
-    /// returned fewer than `limit` records, else the last record's position.
+    /// returned fewer than `limit` records, else the last record's position
+    /// (for a `limit` of 0: `after`, or the head if that is lower).
     /// A reader continues from here, so a filtered reader advances past the
     /// events it does not care about.
     pub through: Position,
