@@ -1,0 +1,767 @@
+//! The conformance suite of the event log: the promises of the `EventLog`
+//! trait, written once and run against every backend.
+//!
+//! # Using it from a backend's test file
+//!
+//! ```ignore
+//! mod conformance;
+//!
+//! // One #[tokio::test] per check, named after it; the expression is a
+//! // closure returning a future of a fresh, EMPTY `SharedLog`.
+//! conformance::conformance_tests!(|| async { goesgen_runtime::MemoryLog::shared() });
+//!
+//! // Corruption is backend-specific: hand the check a hook that damages the
+//! // stored record at a position (e.g. raw SQL on a second connection).
+//! #[tokio::test]
+//! async fn corrupt_payload() {
+//!     let log = /* fresh log */;
+//!     conformance::corrupt_record_is_reported(log, |position| async move {
+//!         /* corrupt the record at `position` */
+//!     })
+//!     .await;
+//! }
+//! ```
+//!
+//! A backend that cannot reach its database (PostgreSQL without
+//! `GOESGEN_TEST_POSTGRES`) should make its factory skip the test before
+//! calling a check; every check assumes it gets a working, empty log.
+//!
+//! What a backend must do to pass, beyond the trait's docs:
+//! - validate batches with the runtime's shared checks (`stored::check_batch`:
+//!   `LogError::InvalidEvent` for an empty kind or a payload that is not one
+//!   JSON object) and judge conditions with `stored::judge`, so errors and
+//!   `Conflict`s match across backends;
+//! - return payloads byte for byte as appended (store JSON text, not a
+//!   normalised form);
+//! - store `recorded_at` with microsecond precision, the same for all events
+//!   of a batch and equal to `Appended::recorded_at`;
+//! - end every `Subscription` with `LogError::Closed` once the last handle of
+//!   the log is dropped.
+#![allow(dead_code)] // each backend's test crate uses its own share of it
+
+use std::collections::{BTreeMap, HashMap};
+use std::future::Future;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use goesgen_runtime::{
+    Appended, Condition, Conflict, KindFilter, LogError, LogReader, NewEvent, Position, Record,
+    SharedLog,
+};
+use serde_json::{Value, json};
+
+/// How long a check may wait for something that should happen at once.
+pub const PATIENCE: Duration = Duration::from_secs(10);
+
+/// Expands to one `#[tokio::test]` per check of the suite, each on a fresh
+/// log from `$make` (a closure returning a future of an empty `SharedLog`).
+macro_rules! conformance_tests {
+    ($make:expr) => {
+        $crate::conformance::conformance_tests!(@each $make;
+            empty_log,
+            appends_get_consecutive_positions,
+            payloads_round_trip_exactly,
+            empty_batch_is_a_no_op,
+            invalid_events_are_rejected_whole,
+            head_is_condition,
+            none_of_kinds_after_condition,
+            conflicting_batch_writes_nothing,
+            filtered_reads_report_head_and_through,
+            batched_reader_reads_a_long_log,
+            concurrent_appenders_get_gap_free_positions,
+            contended_head_conditions_lose_no_update,
+            kind_conditions_on_distinct_kinds_never_conflict,
+            group_members_are_judged_alone,
+            subscription_wakes_on_append,
+            subscription_closes_with_the_log,
+        );
+    };
+    (@each $make:expr; $($check:ident),* $(,)?) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn $check() {
+                let make = $make;
+                let log: goesgen_runtime::SharedLog = make().await;
+                tokio::time::timeout(
+                    std::time::Duration::from_secs(120),
+                    $crate::conformance::$check(log),
+                )
+                .await
+                .expect(concat!(stringify!($check), " timed out"));
+            }
+        )*
+    };
+}
+pub(crate) use conformance_tests;
+
+/// Runs every check in turn, each on a fresh log from `make`.
+pub async fn run_all<F, Fut>(make: F)
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = SharedLog>,
+{
+    empty_log(make().await).await;
+    appends_get_consecutive_positions(make().await).await;
+    payloads_round_trip_exactly(make().await).await;
+    empty_batch_is_a_no_op(make().await).await;
+    invalid_events_are_rejected_whole(make().await).await;
+    head_is_condition(make().await).await;
+    none_of_kinds_after_condition(make().await).await;
+    conflicting_batch_writes_nothing(make().await).await;
+    filtered_reads_report_head_and_through(make().await).await;
+    batched_reader_reads_a_long_log(make().await).await;
+    concurrent_appenders_get_gap_free_positions(make().await).await;
+    contended_head_conditions_lose_no_update(make().await).await;
+    kind_conditions_on_distinct_kinds_never_conflict(make().await).await;
+    group_members_are_judged_alone(make().await).await;
+    subscription_wakes_on_append(make().await).await;
+    subscription_closes_with_the_log(make().await).await;
+}
+
+// ---------------------------------------------------------------- helpers
+
+/// An event of `kind` with a JSON payload.
+pub fn event(kind: &str, payload: Value) -> NewEvent {
+    NewEvent::new(kind, payload.to_string())
+}
+
+/// Appends unconditionally and returns what was appended.
+pub async fn append(log: &SharedLog, events: Vec<NewEvent>) -> Appended {
+    log.append(events, Condition::None)
+        .await
+        .expect("unconditional append")
+}
+
+/// Every record of the log, read with the batched reader.
+pub async fn read_all(log: &SharedLog) -> Vec<Record> {
+    let mut reader = LogReader::new(&**log, KindFilter::All, 0).with_batch_size(500);
+    let mut all = Vec::new();
+    while let Some(batch) = reader.next_batch().await.expect("read") {
+        all.extend(batch);
+    }
+    all
+}
+
+/// The payload of a record as JSON.
+pub fn payload(record: &Record) -> Value {
+    serde_json::from_slice(&record.payload).expect("stored payload is JSON")
+}
+
+/// The conflict inside an append's error, failing the check otherwise.
+pub fn expect_conflict(result: Result<Appended, LogError>) -> Conflict {
+    match result {
+        Err(LogError::Conflict(conflict)) => conflict,
+        other => panic!("expected a conflict, got {other:?}"),
+    }
+}
+
+fn assert_positions(records: &[Record], expected: impl IntoIterator<Item = Position>) {
+    let got: Vec<Position> = records.iter().map(|r| r.position).collect();
+    let expected: Vec<Position> = expected.into_iter().collect();
+    assert_eq!(got, expected, "positions of the records read");
+}
+
+// ----------------------------------------------------------------- checks
+
+/// A fresh log is empty: head 0, reads return nothing and cover nothing.
+pub async fn empty_log(log: SharedLog) {
+    assert_eq!(log.head().await.expect("head"), 0);
+    let batch = log.read(0, &KindFilter::All, 10).await.expect("read");
+    assert!(batch.records.is_empty());
+    assert_eq!((batch.head, batch.through), (0, 0));
+    assert_eq!(log.subscribe().head(), 0);
+}
+
+/// Appends take consecutive positions from 1, and reads return the records
+/// as appended, with one microsecond-precision time per batch.
+pub async fn appends_get_consecutive_positions(log: SharedLog) {
+    let before = SystemTime::now() - Duration::from_secs(60);
+    let first = append(
+        &log,
+        vec![
+            event("TicketCreated", json!({"id": "t1"})),
+            event("TicketAssigned", json!({"id": "t1", "to": "ann"})),
+            event("TicketCreated", json!({"id": "t2"})),
+        ],
+    )
+    .await;
+    assert_eq!((first.first, first.last, first.len()), (1, 3, 3));
+    let second = append(&log, vec![event("TicketClosed", json!({"id": "t1"}))]).await;
+    assert_eq!((second.first, second.last), (4, 4));
+    assert_eq!(second.positions().collect::<Vec<_>>(), vec![4]);
+    assert_eq!(log.head().await.expect("head"), 4);
+
+    let records = read_all(&log).await;
+    assert_positions(&records, 1..=4);
+    let kinds: Vec<&str> = records.iter().map(|r| r.kind.as_str()).collect();
+    assert_eq!(
+        kinds,
+        [
+            "TicketCreated",
+            "TicketAssigned",
+            "TicketCreated",
+            "TicketClosed"
+        ]
+    );
+    assert_eq!(payload(&records[1]), json!({"id": "t1", "to": "ann"}));
+    for record in &records[..3] {
+        assert_eq!(record.recorded_at, first.recorded_at, "one time per batch");
+    }
+    assert_eq!(records[3].recorded_at, second.recorded_at);
+    let after = SystemTime::now() + Duration::from_secs(60);
+    for record in &records {
+        assert!(record.recorded_at > before && record.recorded_at < after);
+        let since_epoch = record
+            .recorded_at
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .expect("after the epoch");
+        assert_eq!(
+            since_epoch.subsec_nanos() % 1000,
+            0,
+            "microsecond precision"
+        );
+    }
+    assert!(second.recorded_at >= first.recorded_at);
+}
+
+/// Payloads come back byte for byte: spacing, key order, escapes, Unicode.
+pub async fn payloads_round_trip_exactly(log: SharedLog) {
+    let payloads: [&str; 4] = [
+        r#"{"b":1,"a":2}"#,
+        "{ \"spaced\" : [1, 2.50, null] ,\n \"t\":true }",
+        r#"{"text":"Grüße, 世界 🎫 \"quoted\" \\ \u00e9 \n"}"#,
+        r#"{"nested":{"deep":{"list":[{},[],""]}},"big":12345678901234567890}"#,
+    ];
+    let events = payloads.iter().map(|p| NewEvent::new("Text", *p)).collect();
+    append(&log, events).await;
+    let records = read_all(&log).await;
+    let got: Vec<&[u8]> = records.iter().map(|r| r.payload.as_slice()).collect();
+    let expected: Vec<&[u8]> = payloads.iter().map(|p| p.as_bytes()).collect();
+    assert_eq!(got, expected);
+}
+
+/// An empty batch writes nothing, succeeds whatever its condition, and
+/// does not wake followers.
+pub async fn empty_batch_is_a_no_op(log: SharedLog) {
+    append(&log, vec![event("A", json!({}))]).await;
+    let mut subscription = log.subscribe();
+    let conditions = [
+        Condition::None,
+        Condition::HeadIs(99),
+        Condition::NoneOfKindsAfter {
+            kinds: vec!["A".into()],
+            after: 0,
+        },
+    ];
+    for condition in conditions {
+        let appended = log
+            .append(Vec::new(), condition)
+            .await
+            .expect("empty append");
+        assert!(appended.is_empty());
+        assert_eq!((appended.first, appended.last), (2, 1));
+        assert_eq!(appended.positions().count(), 0);
+    }
+    assert_eq!(log.head().await.expect("head"), 1);
+    let woke = tokio::time::timeout(Duration::from_millis(200), subscription.changed()).await;
+    assert!(woke.is_err(), "an empty batch woke a follower: {woke:?}");
+}
+
+/// A batch with an invalid event is refused with its index, and nothing of
+/// it is written.
+pub async fn invalid_events_are_rejected_whole(log: SharedLog) {
+    let bad: [NewEvent; 4] = [
+        NewEvent::new("", "{}"),
+        NewEvent::new("K", "not json"),
+        NewEvent::new("K", "[1, 2]"),
+        NewEvent::new("K", vec![b'{', b'"', 0xff, b'"', b':', b'1', b'}']),
+    ];
+    for bad in bad {
+        let batch = vec![event("Good", json!({"n": 1})), bad.clone()];
+        match log.append(batch, Condition::None).await {
+            Err(LogError::InvalidEvent { index: 1, .. }) => {}
+            other => panic!("{bad:?} in a batch gave {other:?}"),
+        }
+    }
+    assert_eq!(log.head().await.expect("head"), 0);
+    assert!(read_all(&log).await.is_empty());
+}
+
+/// `HeadIs(V)` holds exactly when the head is V; the conflict says what
+/// the head was.
+pub async fn head_is_condition(log: SharedLog) {
+    let ok = log
+        .append(vec![event("A", json!({}))], Condition::HeadIs(0))
+        .await
+        .expect("head is 0");
+    assert_eq!(ok.first, 1);
+    log.append(vec![event("A", json!({}))], Condition::HeadIs(1))
+        .await
+        .expect("head is 1");
+    for stale in [0, 1, 3, 100] {
+        let conflict = expect_conflict(
+            log.append(vec![event("B", json!({}))], Condition::HeadIs(stale))
+                .await,
+        );
+        assert_eq!(
+            conflict,
+            Conflict {
+                condition: Condition::HeadIs(stale),
+                head: 2,
+                found: None,
+            }
+        );
+    }
+    assert_eq!(log.head().await.expect("head"), 2);
+}
+
+/// `NoneOfKindsAfter` fails only for an event of one of its kinds after its
+/// position, and reports the newest such event.
+pub async fn none_of_kinds_after_condition(log: SharedLog) {
+    // 1 A, 2 B, 3 A, 4 C
+    for kind in ["A", "B", "A", "C"] {
+        append(&log, vec![event(kind, json!({}))]).await;
+    }
+    let holds = |kinds: &[&str], after: Position| Condition::NoneOfKindsAfter {
+        kinds: kinds.iter().map(|k| k.to_string()).collect(),
+        after,
+    };
+    // Holds: no A after 3 (C at 4 does not count), nothing of unknown
+    // kinds, nothing of no kinds.
+    for condition in [
+        holds(&["A"], 3),
+        holds(&["Z"], 0),
+        holds(&[], 0),
+        holds(&["A", "B", "C"], 4),
+    ] {
+        log.append(vec![event("D", json!({}))], condition.clone())
+            .await
+            .unwrap_or_else(|e| panic!("{condition} should hold: {e}"));
+    }
+    // Head is now 8 (four D events at 5..=8).
+    let cases = [
+        (holds(&["A", "B"], 1), (3, "A")),
+        (holds(&["B"], 1), (2, "B")),
+        (holds(&["B", "C"], 2), (4, "C")),
+        (holds(&["D", "A"], 0), (8, "D")),
+    ];
+    for (condition, (position, kind)) in cases {
+        let conflict = expect_conflict(
+            log.append(vec![event("E", json!({}))], condition.clone())
+                .await,
+        );
+        assert_eq!(
+            conflict,
+            Conflict {
+                condition,
+                head: 8,
+                found: Some((position, kind.to_string())),
+            }
+        );
+    }
+    assert_eq!(log.head().await.expect("head"), 8);
+}
+
+/// A batch whose condition fails leaves no trace; the same batch goes in
+/// whole once its condition holds.
+pub async fn conflicting_batch_writes_nothing(log: SharedLog) {
+    append(&log, vec![event("A", json!({"n": 0}))]).await;
+    let batch: Vec<NewEvent> = (1..=5).map(|n| event("B", json!({"n": n}))).collect();
+    expect_conflict(log.append(batch.clone(), Condition::HeadIs(0)).await);
+    expect_conflict(
+        log.append(
+            batch.clone(),
+            Condition::NoneOfKindsAfter {
+                kinds: vec!["A".into()],
+                after: 0,
+            },
+        )
+        .await,
+    );
+    assert_eq!(log.head().await.expect("head"), 1);
+    assert_positions(&read_all(&log).await, [1]);
+    let appended = log
+        .append(batch, Condition::HeadIs(1))
+        .await
+        .expect("condition holds");
+    assert_eq!((appended.first, appended.last), (2, 6));
+    let records = read_all(&log).await;
+    assert_positions(&records, 1..=6);
+    let ns: Vec<Value> = records[1..]
+        .iter()
+        .map(|r| payload(r)["n"].clone())
+        .collect();
+    assert_eq!(ns, [1, 2, 3, 4, 5].map(Value::from));
+}
+
+/// Filtered reads return only their kinds, in order, and report the head
+/// and how far they covered the log.
+pub async fn filtered_reads_report_head_and_through(log: SharedLog) {
+    // 1 A, 2 B, 3 A, 4 C, 5 B, 6 A
+    for kind in ["A", "B", "A", "C", "B", "A"] {
+        append(&log, vec![event(kind, json!({}))]).await;
+    }
+    let a = KindFilter::kinds(["A"]);
+    let ab = KindFilter::kinds(["B", "A", "B"]);
+    let none = KindFilter::kinds(["Z"]);
+    let cases: [(Position, &KindFilter, usize, Vec<Position>, Position); 10] = [
+        (0, &a, 10, vec![1, 3, 6], 6),
+        (0, &a, 2, vec![1, 3], 3),
+        (3, &a, 2, vec![6], 6),
+        (0, &ab, 3, vec![1, 2, 3], 3),
+        (3, &ab, 10, vec![5, 6], 6),
+        (0, &none, 10, vec![], 6),
+        (0, &KindFilter::All, 4, vec![1, 2, 3, 4], 4),
+        (4, &KindFilter::All, 10, vec![5, 6], 6),
+        (6, &KindFilter::All, 10, vec![], 6),
+        (6, &a, 1, vec![], 6),
+    ];
+    for (after, filter, limit, expected, through) in cases {
+        let batch = log.read(after, filter, limit).await.expect("read");
+        let got: Vec<Position> = batch.records.iter().map(|r| r.position).collect();
+        assert_eq!(got, expected, "read({after}, {filter:?}, {limit})");
+        assert_eq!(batch.head, 6, "head of read({after}, {filter:?}, {limit})");
+        assert_eq!(
+            batch.through, through,
+            "through of read({after}, {filter:?}, {limit})"
+        );
+        assert!(batch.records.iter().all(|r| filter.matches(&r.kind)));
+    }
+}
+
+/// The batched reader reads a long log in order, filtered or not, and
+/// picks up what is appended after it caught up.
+pub async fn batched_reader_reads_a_long_log(log: SharedLog) {
+    const EVENTS: u64 = 6000;
+    let kinds = ["A", "B", "C"];
+    for start in (0..EVENTS).step_by(250) {
+        let batch = (start..start + 250)
+            .map(|n| event(kinds[(n % 3) as usize], json!({"n": n})))
+            .collect();
+        append(&log, batch).await;
+    }
+    let mut reader = LogReader::new(&*log, KindFilter::All, 0).with_batch_size(700);
+    let mut seen = 0u64;
+    let mut reads = 0;
+    while let Some(batch) = reader.next_batch().await.expect("read") {
+        assert!(batch.len() <= 700);
+        for record in batch {
+            assert_eq!(record.position, seen + 1);
+            assert_eq!(payload(&record)["n"], json!(seen));
+            seen += 1;
+        }
+        reads += 1;
+    }
+    assert_eq!((seen, reader.position(), reads), (EVENTS, EVENTS, 9));
+
+    let mut only_b = LogReader::new(&*log, KindFilter::kinds(["B"]), 0).with_batch_size(128);
+    let mut positions = Vec::new();
+    while let Some(batch) = only_b.next_batch().await.expect("read") {
+        positions.extend(batch.iter().map(|r| r.position));
+    }
+    let expected: Vec<Position> = (1..=EVENTS).filter(|p| (p - 1) % 3 == 1).collect();
+    assert_eq!(positions, expected);
+    assert_eq!(only_b.position(), EVENTS);
+
+    append(
+        &log,
+        vec![event("C", json!({})), event("B", json!({"late": true}))],
+    )
+    .await;
+    let late = only_b.next_batch().await.expect("read").expect("the new B");
+    assert_positions(&late, [EVENTS + 2]);
+    assert!(only_b.next_batch().await.expect("read").is_none());
+}
+
+/// 16 concurrent appenders: positions 1..N without gaps, each acknowledged
+/// batch stored whole at the positions it was given, and a follower reading
+/// concurrently sees exactly the final log.
+pub async fn concurrent_appenders_get_gap_free_positions(log: SharedLog) {
+    const WRITERS: u64 = 16;
+    const BATCHES: u64 = 25;
+    let size = |writer: u64, batch: u64| 1 + (writer + batch) % 3;
+    let total: u64 = (0..WRITERS)
+        .flat_map(|w| (0..BATCHES).map(move |b| size(w, b)))
+        .sum();
+
+    let follower = {
+        let log = Arc::clone(&log);
+        tokio::spawn(async move {
+            let mut subscription = log.subscribe();
+            let mut reader = LogReader::new(&*log, KindFilter::All, 0).with_batch_size(37);
+            let mut seen = Vec::new();
+            while (seen.len() as u64) < total {
+                let batch = reader
+                    .next_batch_or_wait(&mut subscription)
+                    .await
+                    .expect("follow");
+                seen.extend(batch);
+            }
+            seen
+        })
+    };
+    let writers: Vec<_> = (0..WRITERS)
+        .map(|writer| {
+            let log = Arc::clone(&log);
+            tokio::spawn(async move {
+                let mut acked = Vec::new();
+                for batch in 0..BATCHES {
+                    let events = (0..size(writer, batch))
+                        .map(|item| {
+                            event(
+                                "Tick",
+                                json!({"writer": writer, "batch": batch, "item": item}),
+                            )
+                        })
+                        .collect();
+                    let appended = log.append(events, Condition::None).await.expect("append");
+                    acked.push((batch, appended));
+                }
+                (writer, acked)
+            })
+        })
+        .collect();
+
+    let mut expected: BTreeMap<Position, (u64, u64, u64)> = BTreeMap::new();
+    for handle in writers {
+        let (writer, acked) = handle.await.expect("writer task");
+        let mut previous = 0;
+        for (batch, appended) in acked {
+            assert_eq!(appended.len() as u64, size(writer, batch));
+            assert!(appended.first > previous, "one writer's batches in order");
+            previous = appended.last;
+            for (item, position) in appended.positions().enumerate() {
+                let clash = expected.insert(position, (writer, batch, item as u64));
+                assert!(clash.is_none(), "position {position} acknowledged twice");
+            }
+        }
+    }
+    assert_eq!(expected.len() as u64, total);
+    assert_eq!(log.head().await.expect("head"), total);
+    let records = read_all(&log).await;
+    assert_positions(&records, 1..=total);
+    for record in &records {
+        let (writer, batch, item) = expected[&record.position];
+        assert_eq!(
+            payload(record),
+            json!({"writer": writer, "batch": batch, "item": item}),
+            "record at {}",
+            record.position
+        );
+    }
+    let followed = tokio::time::timeout(PATIENCE, follower)
+        .await
+        .expect("the follower caught up")
+        .expect("follower task");
+    assert_eq!(followed, records, "the follower saw exactly the log");
+}
+
+/// 16 tasks increment a counter with read-then-append under `HeadIs`: some
+/// appends conflict, none is lost or doubled.
+pub async fn contended_head_conditions_lose_no_update(log: SharedLog) {
+    const TASKS: u64 = 16;
+    const EACH: u64 = 4;
+    let tasks: Vec<_> = (0..TASKS)
+        .map(|task| {
+            let log = Arc::clone(&log);
+            tokio::spawn(async move {
+                let mut conflicts = 0u64;
+                let mut done = 0;
+                while done < EACH {
+                    let head = log.head().await.expect("head");
+                    let last = log
+                        .read(head.saturating_sub(1), &KindFilter::All, 1)
+                        .await
+                        .expect("read");
+                    let value = last
+                        .records
+                        .first()
+                        .map_or(0, |r| payload(r)["value"].as_u64().expect("value"));
+                    let next = event("Counted", json!({"value": value + 1, "task": task}));
+                    match log.append(vec![next], Condition::HeadIs(last.head)).await {
+                        Ok(appended) => {
+                            assert_eq!(appended.first, last.head + 1);
+                            done += 1;
+                        }
+                        Err(LogError::Conflict(conflict)) => {
+                            assert!(conflict.head > last.head);
+                            conflicts += 1;
+                        }
+                        Err(other) => panic!("append failed: {other}"),
+                    }
+                }
+                conflicts
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await.expect("task");
+    }
+    let records = read_all(&log).await;
+    assert_positions(&records, 1..=TASKS * EACH);
+    for record in &records {
+        assert_eq!(payload(record)["value"], json!(record.position));
+    }
+}
+
+/// Writers that each condition only on their own kind never conflict, even
+/// though their appends interleave.
+pub async fn kind_conditions_on_distinct_kinds_never_conflict(log: SharedLog) {
+    const TASKS: usize = 8;
+    const EACH: usize = 10;
+    let tasks: Vec<_> = (0..TASKS)
+        .map(|task| {
+            let log = Arc::clone(&log);
+            tokio::spawn(async move {
+                let kind = format!("Kind{task}");
+                let mut seen = 0;
+                for n in 0..EACH {
+                    let condition = Condition::NoneOfKindsAfter {
+                        kinds: vec![kind.clone()],
+                        after: seen,
+                    };
+                    let appended = log
+                        .append(vec![event(&kind, json!({"n": n}))], condition)
+                        .await
+                        .expect("no conflict on my own kind");
+                    seen = appended.last;
+                    tokio::task::yield_now().await;
+                }
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await.expect("task");
+    }
+    assert_eq!(log.head().await.expect("head"), (TASKS * EACH) as Position);
+}
+
+/// Many appends at once (so a backend that commits them as one group gets
+/// a group): exactly one of the competing conditional appends wins, the
+/// losers see the winner in their conflict, and unconditional appends in
+/// the same moment all succeed.
+pub async fn group_members_are_judged_alone(log: SharedLog) {
+    const EACH: usize = 24;
+    let start = Arc::new(tokio::sync::Barrier::new(2 * EACH));
+    let mut tasks = Vec::new();
+    for n in 0..EACH {
+        for competing in [true, false] {
+            let log = Arc::clone(&log);
+            let start = Arc::clone(&start);
+            tasks.push(tokio::spawn(async move {
+                let (kind, condition) = if competing {
+                    let condition = Condition::NoneOfKindsAfter {
+                        kinds: vec!["Claim".into()],
+                        after: 0,
+                    };
+                    ("Claim", condition)
+                } else {
+                    ("Other", Condition::None)
+                };
+                start.wait().await;
+                let events = vec![event(kind, json!({"n": n})), event(kind, json!({"n": n}))];
+                (competing, log.append(events, condition).await)
+            }));
+        }
+    }
+    let mut claims = Vec::new();
+    let mut conflicts = Vec::new();
+    for task in tasks {
+        match task.await.expect("task") {
+            (true, Ok(appended)) => claims.push(appended),
+            (true, Err(LogError::Conflict(conflict))) => conflicts.push(conflict),
+            (true, Err(other)) => panic!("claim failed: {other}"),
+            (false, result) => {
+                result.expect("an unconditional append beside conflicting ones");
+            }
+        }
+    }
+    assert_eq!(claims.len(), 1, "exactly one claim wins");
+    assert_eq!(conflicts.len(), EACH - 1);
+    let winner = claims[0];
+    for conflict in conflicts {
+        assert_eq!(conflict.found, Some((winner.last, "Claim".to_string())));
+        assert!(conflict.head >= winner.last);
+    }
+    let records = read_all(&log).await;
+    assert_positions(&records, 1..=(2 * (EACH + 1)) as Position);
+    let mut per_kind: HashMap<&str, usize> = HashMap::new();
+    for record in &records {
+        *per_kind.entry(record.kind.as_str()).or_default() += 1;
+    }
+    assert_eq!(per_kind.get("Claim"), Some(&2));
+    assert_eq!(per_kind.get("Other"), Some(&(2 * EACH)));
+}
+
+/// A task waiting on a subscription is woken by an append.
+pub async fn subscription_wakes_on_append(log: SharedLog) {
+    let mut subscription = log.subscribe();
+    let waiter = tokio::spawn(async move {
+        let first = subscription.changed().await.expect("changed");
+        let third = subscription.wait_for(3).await.expect("wait_for");
+        (first, third, subscription.head())
+    });
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    append(&log, vec![event("A", json!({}))]).await;
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    append(&log, vec![event("A", json!({})), event("B", json!({}))]).await;
+    let (first, third, head) = tokio::time::timeout(PATIENCE, waiter)
+        .await
+        .expect("the waiter was woken")
+        .expect("waiter task");
+    assert!((1..=3).contains(&first), "first wake-up at {first}");
+    assert_eq!((third, head), (3, 3));
+}
+
+/// Dropping the last handle of a log ends its subscriptions with `Closed`.
+pub async fn subscription_closes_with_the_log(log: SharedLog) {
+    let mut subscription = log.subscribe();
+    append(&log, vec![event("A", json!({}))]).await;
+    drop(log);
+    let ended = tokio::time::timeout(PATIENCE, async {
+        loop {
+            match subscription.changed().await {
+                Ok(_) => continue,
+                Err(error) => break error,
+            }
+        }
+    })
+    .await
+    .expect("the subscription ended");
+    assert!(matches!(ended, LogError::Closed), "{ended:?}");
+}
+
+/// The record at position 3 of 5 is damaged by `corrupt`: reads that reach
+/// it fail with `Corrupt` at 3, reads around it work, and the log goes on.
+pub async fn corrupt_record_is_reported<F, Fut>(log: SharedLog, corrupt: F)
+where
+    F: FnOnce(Position) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    for n in 1..=5 {
+        append(&log, vec![event("A", json!({"n": n}))]).await;
+    }
+    corrupt(3).await;
+    match log.read(0, &KindFilter::All, 10).await {
+        Err(LogError::Corrupt {
+            position: 3,
+            reason,
+        }) => assert!(!reason.is_empty()),
+        other => panic!("expected Corrupt at 3, got {other:?}"),
+    }
+    let before = log.read(0, &KindFilter::All, 2).await.expect("read before");
+    assert_positions(&before.records, [1, 2]);
+    let after = log.read(3, &KindFilter::All, 10).await.expect("read after");
+    assert_positions(&after.records, [4, 5]);
+
+    let mut reader = LogReader::new(&*log, KindFilter::All, 2);
+    assert!(matches!(
+        reader.next_batch().await,
+        Err(LogError::Corrupt { position: 3, .. })
+    ));
+    assert_eq!(reader.position(), 2, "a failed read leaves the cursor");
+
+    assert_eq!(log.head().await.expect("head"), 5);
+    let appended = append(&log, vec![event("A", json!({"n": 6}))]).await;
+    assert_eq!(appended.first, 6);
+}
