@@ -1,0 +1,103 @@
+//! How a [`PostgresLog`] is configured: [`PostgresOptions`], a builder over
+//! the connection string, the schema and table, the connections'
+//! `application_name` and the group commit limit.
+//!
+//! [`PostgresLog`]: super::PostgresLog
+
+use super::PostgresLog;
+use crate::error::LogError;
+
+/// The schema the log's tables live in unless configured otherwise.
+pub const DEFAULT_SCHEMA: &str = "public";
+
+/// The events table unless configured otherwise.
+pub const DEFAULT_TABLE: &str = "goesgen_events";
+
+/// The most appends committed in one transaction unless configured
+/// otherwise.
+pub const DEFAULT_MAX_GROUP: usize = 512;
+
+/// Settings of a [`PostgresLog`]; [`PostgresOptions::connect`] opens it.
+///
+/// ```no_run
+/// # async fn example() -> Result<(), goesgen_runtime::LogError> {
+/// use goesgen_runtime::postgres::PostgresOptions;
+///
+/// let log = PostgresOptions::new("host=localhost user=app dbname=app")
+///     .schema("billing")
+///     .table("events")
+///     .application_name("billing-service")
+///     .connect()
+///     .await?;
+/// # drop(log);
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PostgresOptions {
+    pub(crate) conninfo: String,
+    pub(crate) schema: String,
+    pub(crate) table: String,
+    pub(crate) application_name: Option<String>,
+    pub(crate) max_group: usize,
+}
+
+impl PostgresOptions {
+    /// Options for the database at `conninfo`, a libpq connection string
+    /// (`host=db user=app dbname=app` or `postgresql://app@db/app`). TLS is
+    /// not supported yet: `sslmode=require` is a configuration error.
+    pub fn new(conninfo: impl Into<String>) -> Self {
+        Self {
+            conninfo: conninfo.into(),
+            schema: DEFAULT_SCHEMA.to_owned(),
+            table: DEFAULT_TABLE.to_owned(),
+            application_name: None,
+            max_group: DEFAULT_MAX_GROUP,
+        }
+    }
+
+    /// The schema of the log's tables (created if absent); default
+    /// [`DEFAULT_SCHEMA`]. A name of letters, digits and underscores,
+    /// starting with a letter or underscore, at most 63 characters; anything
+    /// else fails [`connect`](Self::connect) with [`LogError::Config`].
+    #[must_use]
+    pub fn schema(mut self, schema: impl Into<String>) -> Self {
+        self.schema = schema.into();
+        self
+    }
+
+    /// The events table (created if absent, with its companion
+    /// `<table>_kinds`); default [`DEFAULT_TABLE`]. Named as for
+    /// [`schema`](Self::schema), at most
+    /// [`MAX_TABLE_NAME_LEN`](super::MAX_TABLE_NAME_LEN) characters.
+    #[must_use]
+    pub fn table(mut self, table: impl Into<String>) -> Self {
+        self.table = table.into();
+        self
+    }
+
+    /// The `application_name` the log's connections report (in
+    /// `pg_stat_activity`); default: the connection string's, else
+    /// `goesgen`.
+    #[must_use]
+    pub fn application_name(mut self, name: impl Into<String>) -> Self {
+        self.application_name = Some(name.into());
+        self
+    }
+
+    /// The most appends waiting in this process that are committed together
+    /// in one transaction (group commit); default [`DEFAULT_MAX_GROUP`]; 1
+    /// turns group commit off.
+    #[must_use]
+    pub fn max_group(mut self, appends: usize) -> Self {
+        self.max_group = appends.max(1);
+        self
+    }
+
+    /// Validates the settings, connects, creates the tables if absent and
+    /// starts the log's writer and listener tasks (on the current tokio
+    /// runtime).
+    pub async fn connect(self) -> Result<PostgresLog, LogError> {
+        PostgresLog::open(self).await
+    }
+}

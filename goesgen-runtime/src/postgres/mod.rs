@@ -1,0 +1,407 @@
+//! [`PostgresLog`]: the event log on PostgreSQL, for many processes on many
+//! hosts sharing one log.
+//!
+//! - `schema`: validated schema and table names and the SQL built from
+//!   them;
+//! - `append`: the single writer task with group commit;
+//! - `listen`: the `LISTEN/NOTIFY` follower that publishes heads;
+//! - `connect`: connections, reconnection backoff and error mapping;
+//! - `config`: [`PostgresOptions`], the configuration.
+//!
+//! Storage: one events table (`position bigint` primary key, `recorded_at
+//! timestamptz`, `kind text`, `payload bytea`, kept byte for byte), an index
+//! on `(kind, position)` for filtered reads, and `<table>_kinds` holding each
+//! kind's last position so a condition is checked in O(kinds). Appends take a
+//! transaction-scoped advisory lock first, so positions are gap-free and in
+//! commit order, and a reader never misses an event committed "late".
+
+mod append;
+mod config;
+mod connect;
+mod listen;
+mod schema;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::SystemTime;
+
+use tokio::sync::{Mutex, mpsc, oneshot, watch};
+use tokio_postgres::{Client, Row, Statement};
+
+pub use config::{DEFAULT_MAX_GROUP, DEFAULT_SCHEMA, DEFAULT_TABLE, PostgresOptions};
+pub use schema::MAX_TABLE_NAME_LEN;
+
+use self::append::{PendingAppend, Writer};
+use self::connect::{Backoff, Connector, unavailable};
+use self::schema::Sql;
+use crate::error::LogError;
+use crate::log::{Appended, BoxFuture, Condition, EventLog, KindFilter, ReadBatch, Subscription};
+use crate::record::{NewEvent, Position, Record};
+use crate::stored;
+
+/// How many appends may wait for the writer before `append` waits for room.
+const QUEUE_CAPACITY: usize = 4096;
+
+/// The event log in a PostgreSQL database: for several processes and hosts
+/// sharing one log.
+///
+/// Open it with [`PostgresLog::connect`] or [`PostgresOptions`]. It keeps
+/// three connections: one for reads, one owned by its writer task (which
+/// commits the appends waiting in this process together, one transaction
+/// and one fsync for all), and one in `LISTEN` for heads appended by other
+/// processes. A lost connection fails the call that was using it with
+/// [`LogError::Unavailable`]; the next call connects again (waiting a
+/// growing backoff after failed attempts), and the listener reconnects by
+/// itself.
+///
+/// Payloads are stored as `bytea` and come back byte-identical; times with
+/// microsecond precision (`timestamptz`). TLS is not supported yet.
+///
+/// An append whose future is dropped after it was queued may still be
+/// committed.
+#[derive(Debug)]
+pub struct PostgresLog {
+    sql: Arc<Sql>,
+    connector: Arc<Connector>,
+    reader: Mutex<ReaderSlot>,
+    writer: mpsc::Sender<PendingAppend>,
+    heads: watch::Receiver<Position>,
+    shutdown: watch::Sender<bool>,
+    closed: AtomicBool,
+}
+
+/// The read connection, if there is one, and the backoff for opening it.
+#[derive(Debug, Default)]
+struct ReaderSlot {
+    conn: Option<Arc<ReadConn>>,
+    backoff: Backoff,
+}
+
+/// The read connection with its prepared statements.
+#[derive(Debug)]
+struct ReadConn {
+    client: Client,
+    head: Statement,
+    read_all: Statement,
+    read_kinds: Statement,
+}
+
+impl ReadConn {
+    async fn prepare(client: Client, sql: &Sql) -> Result<Self, LogError> {
+        let prepared = async {
+            Ok::<_, tokio_postgres::Error>((
+                client.prepare(&sql.head).await?,
+                client.prepare(&sql.read_all).await?,
+                client.prepare(&sql.read_kinds).await?,
+            ))
+        };
+        let (head, read_all, read_kinds) = prepared
+            .await
+            .map_err(|e| unavailable("cannot prepare the read statements", e))?;
+        Ok(Self {
+            client,
+            head,
+            read_all,
+            read_kinds,
+        })
+    }
+}
+
+impl PostgresLog {
+    /// Opens the log in the default schema and table
+    /// ([`DEFAULT_SCHEMA`].[`DEFAULT_TABLE`]) of the database at `conninfo`
+    /// (a libpq connection string), creating the tables if absent. See
+    /// [`PostgresOptions`] for the other settings.
+    pub async fn connect(conninfo: &str) -> Result<Self, LogError> {
+        PostgresOptions::new(conninfo).connect().await
+    }
+
+    /// Opens the log with `options`.
+    async fn open(options: PostgresOptions) -> Result<Self, LogError> {
+        let sql = Arc::new(Sql::new(&options.schema, &options.table)?);
+        let connector = Arc::new(Connector::new(
+            &options.conninfo,
+            options.application_name.as_deref(),
+        )?);
+        let client = connector.connect().await?;
+        client
+            .batch_execute(&sql.create)
+            .await
+            .map_err(|e| unavailable("cannot create the event log's tables", e))?;
+        let reader = ReadConn::prepare(client, &sql).await?;
+        let head = query_head(&reader).await?;
+        tracing::debug!(schema = %sql.schema, table = %sql.table, head, "PostgreSQL event log opened");
+
+        let (heads_tx, heads) = watch::channel(head);
+        let (shutdown, shutdown_rx) = watch::channel(false);
+        let (writer, queue) = mpsc::channel(QUEUE_CAPACITY);
+        tokio::spawn(listen::run(
+            Arc::clone(&connector),
+            Arc::clone(&sql),
+            heads_tx.clone(),
+            shutdown_rx.clone(),
+        ));
+        tokio::spawn(
+            Writer::new(
+                Arc::clone(&connector),
+                Arc::clone(&sql),
+                heads_tx,
+                options.max_group,
+            )
+            .run(queue, shutdown_rx),
+        );
+        Ok(Self {
+            sql,
+            connector,
+            reader: Mutex::new(ReaderSlot {
+                conn: Some(Arc::new(reader)),
+                backoff: Backoff::default(),
+            }),
+            writer,
+            heads,
+            shutdown,
+            closed: AtomicBool::new(false),
+        })
+    }
+
+    /// The schema the log's tables live in.
+    pub fn schema(&self) -> &str {
+        &self.sql.schema
+    }
+
+    /// The events table.
+    pub fn table(&self) -> &str {
+        &self.sql.table
+    }
+
+    /// The key of the transaction-scoped advisory lock
+    /// (`pg_advisory_xact_lock`) every append to this table takes first.
+    /// Anything else that writes to the table must take it too, or it
+    /// breaks the commit order of positions.
+    pub fn lock_key(&self) -> i64 {
+        self.sql.lock_key
+    }
+
+    /// The `LISTEN/NOTIFY` channel on which appends announce the new head
+    /// (the payload is the head in decimal).
+    pub fn channel(&self) -> &str {
+        &self.sql.channel
+    }
+
+    /// Closes the log: calls from now on fail with [`LogError::Closed`],
+    /// appends still queued fail with it, the background tasks stop and
+    /// subscriptions end. Dropping the log does the same.
+    pub fn close(&self) {
+        self.closed.store(true, Ordering::SeqCst);
+        self.shutdown.send_replace(true);
+        if let Ok(mut slot) = self.reader.try_lock() {
+            slot.conn = None;
+        }
+    }
+
+    fn check_open(&self) -> Result<(), LogError> {
+        if self.closed.load(Ordering::SeqCst) {
+            Err(LogError::Closed)
+        } else {
+            Ok(())
+        }
+    }
+
+    /// The read connection, opened (again) if there is none or it was lost.
+    async fn read_conn(&self) -> Result<Arc<ReadConn>, LogError> {
+        self.check_open()?;
+        let mut slot = self.reader.lock().await;
+        if let Some(conn) = &slot.conn
+            && !conn.client.is_closed()
+        {
+            return Ok(Arc::clone(conn));
+        }
+        slot.conn = None;
+        slot.backoff.check()?;
+        let opened = match self.connector.connect().await {
+            Ok(client) => ReadConn::prepare(client, &self.sql).await,
+            Err(error) => Err(error),
+        };
+        match opened {
+            Ok(conn) => {
+                slot.backoff.succeeded();
+                let conn = Arc::new(conn);
+                slot.conn = Some(Arc::clone(&conn));
+                Ok(conn)
+            }
+            Err(error) => {
+                let delay = slot.backoff.failed();
+                tracing::warn!(%error, ?delay, "PostgreSQL log reader cannot connect");
+                Err(error)
+            }
+        }
+    }
+
+    async fn read_batch(
+        &self,
+        after: Position,
+        filter: &KindFilter,
+        limit: usize,
+    ) -> Result<ReadBatch, LogError> {
+        let conn = self.read_conn().await?;
+        let sql_after = i64::try_from(after).unwrap_or(i64::MAX);
+        let sql_limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let rows = match filter {
+            KindFilter::All => {
+                conn.client
+                    .query(&conn.read_all, &[&sql_after, &sql_limit])
+                    .await
+            }
+            KindFilter::Kinds(kinds) => {
+                conn.client
+                    .query(&conn.read_kinds, &[&sql_after, &sql_limit, kinds])
+                    .await
+            }
+        }
+        .map_err(|e| unavailable("cannot read the event log", e))?;
+        let mut head = 0;
+        let mut records = Vec::with_capacity(rows.len());
+        for row in &rows {
+            head = head_of(row)?;
+            if let Some(record) = record_of(row)? {
+                records.push(record);
+            }
+        }
+        if matches!(filter, KindFilter::All) {
+            check_contiguous(after, &records)?;
+        }
+        let through = stored::covered_through(after, head, limit, &records);
+        Ok(ReadBatch {
+            records,
+            head,
+            through,
+        })
+    }
+
+    async fn append_batch(
+        &self,
+        events: Vec<NewEvent>,
+        condition: Condition,
+    ) -> Result<Appended, LogError> {
+        self.check_open()?;
+        if events.is_empty() {
+            let head = query_head(&*self.read_conn().await?).await?;
+            return Ok(Appended {
+                first: head + 1,
+                last: head,
+                recorded_at: SystemTime::now(),
+            });
+        }
+        stored::check_batch(&events)?;
+        let (reply, outcome) = oneshot::channel();
+        self.writer
+            .send(PendingAppend {
+                events,
+                condition,
+                reply,
+            })
+            .await
+            .map_err(|_| LogError::Closed)?;
+        outcome.await.map_err(|_| LogError::Closed)?
+    }
+}
+
+/// The head, read on `conn`.
+async fn query_head(conn: &ReadConn) -> Result<Position, LogError> {
+    let row = conn
+        .client
+        .query_one(&conn.head, &[])
+        .await
+        .map_err(|e| unavailable("cannot read the event log's head", e))?;
+    head_of(&row)
+}
+
+/// The head column of a row (column 0).
+fn head_of(row: &Row) -> Result<Position, LogError> {
+    let head: i64 = row.try_get(0).map_err(|e| LogError::Corrupt {
+        position: 0,
+        reason: format!("unreadable head: {e}"),
+    })?;
+    Position::try_from(head).map_err(|_| LogError::Corrupt {
+        position: 0,
+        reason: format!("negative head {head}"),
+    })
+}
+
+/// The record in columns 1.. of a read row, if the row has one.
+fn record_of(row: &Row) -> Result<Option<Record>, LogError> {
+    let position: Option<i64> = row.try_get(1).map_err(|e| LogError::Corrupt {
+        position: 0,
+        reason: format!("unreadable position: {e}"),
+    })?;
+    let Some(position) = position else {
+        return Ok(None);
+    };
+    let corrupt = |reason: String| LogError::Corrupt {
+        position: Position::try_from(position).unwrap_or(0),
+        reason,
+    };
+    let position = Position::try_from(position)
+        .ok()
+        .filter(|p| *p > 0)
+        .ok_or_else(|| corrupt(format!("invalid position {position}")))?;
+    let recorded_at = row
+        .try_get::<_, SystemTime>(2)
+        .map_err(|e| corrupt(format!("unreadable recorded_at: {e}")))?;
+    let kind = row
+        .try_get::<_, String>(3)
+        .map_err(|e| corrupt(format!("unreadable kind: {e}")))?;
+    let payload = row
+        .try_get::<_, Vec<u8>>(4)
+        .map_err(|e| corrupt(format!("unreadable payload: {e}")))?;
+    stored::check_stored_kind(position, &kind)?;
+    stored::check_stored_payload(position, &payload)?;
+    Ok(Some(Record {
+        position,
+        recorded_at,
+        kind,
+        payload,
+    }))
+}
+
+/// An unfiltered read must return consecutive positions from `after + 1`: a
+/// hole means rows were deleted behind the log's back.
+fn check_contiguous(after: Position, records: &[Record]) -> Result<(), LogError> {
+    for (expected, record) in (after + 1..).zip(records) {
+        if record.position != expected {
+            return Err(LogError::Corrupt {
+                position: expected,
+                reason: "the record is missing from the table (rows were deleted outside the log)"
+                    .to_owned(),
+            });
+        }
+    }
+    Ok(())
+}
+
+impl EventLog for PostgresLog {
+    fn head(&self) -> BoxFuture<'_, Result<Position, LogError>> {
+        Box::pin(async move { query_head(&*self.read_conn().await?).await })
+    }
+
+    fn read<'a>(
+        &'a self,
+        after: Position,
+        filter: &'a KindFilter,
+        limit: usize,
+    ) -> BoxFuture<'a, Result<ReadBatch, LogError>> {
+        Box::pin(self.read_batch(after, filter, limit))
+    }
+
+    fn append(
+        &self,
+        events: Vec<NewEvent>,
+        condition: Condition,
+    ) -> BoxFuture<'_, Result<Appended, LogError>> {
+        Box::pin(self.append_batch(events, condition))
+    }
+
+    fn subscribe(&self) -> Subscription {
+        Subscription::new(self.heads.clone())
+    }
+}
