@@ -1,12 +1,57 @@
 //! The schema front end of goesgen: schema text (SCHEMA.md) to a validated
 //! model that code generation reads.
 //!
+//! [`parse`] reads a schema and returns its [`Schema`], or every error it
+//! found ([`SchemaErrors`]), each located in the file and rendered like a
+//! compiler message.
+//!
 //! - [`model`]: the validated model.
 //! - [`naming`]: names and their Rust forms.
+//! - [`error`]: errors and their rendering.
+//!
+//! Inside, a schema goes through these stages, all reporting to one error
+//! context (`context`): YAML to a raw located tree (`raw`), the tree to the
+//! declared schema with its shape checked (`shape`, `ast`), the declared
+//! schema to the model with every rule checked (`resolve`, `rules`), with
+//! doc comments (`comments`), type references (`types`) and name
+//! suggestions (`suggest`).
 #![warn(missing_docs)]
 
+mod ast;
+mod comments;
+mod context;
+pub mod error;
 pub mod model;
 pub mod naming;
+mod raw;
+mod resolve;
+mod rules;
+mod shape;
+mod suggest;
+mod types;
 
+pub use error::{Rule, SchemaError, SchemaErrors};
 pub use model::*;
 pub use naming::Name;
+
+use context::Context;
+
+/// Reads the schema `source`, read from `file` (the name used in messages),
+/// into its validated model; or returns every error found, in file order.
+///
+/// A YAML syntax error is reported alone (there is no tree to check
+/// further); every other error is collected, so one call reports all the
+/// problems of a schema.
+pub fn parse(source: &str, file: &str) -> Result<Schema, SchemaErrors> {
+    let mut cx = Context::new(source, file);
+    let tree = match raw::read(source) {
+        Ok(tree) => tree,
+        Err(error) => {
+            cx.yaml_error(&error);
+            return cx.finish(None);
+        }
+    };
+    let decl = shape::read(&tree, &mut cx);
+    let schema = resolve::resolve(&decl, file, &mut cx);
+    cx.finish(schema)
+}

@@ -1,0 +1,88 @@
+//! The one place errors are collected while a schema is read and checked
+//! (as serde_derive's `Ctxt`): every check reports here and goes on, so a
+//! user sees all problems of a schema at once, in file order.
+
+use crate::error::{Rule, SchemaError, SchemaErrors};
+use crate::model::Location;
+use crate::raw::{Spot, YamlError};
+
+/// Collects the errors of one schema and knows its source lines (for the
+/// snippet of each error, and for doc comments).
+pub(crate) struct Context<'a> {
+    file: &'a str,
+    lines: Vec<&'a str>,
+    errors: Vec<SchemaError>,
+}
+
+impl<'a> Context<'a> {
+    /// A context for `source`, read from `file`.
+    pub fn new(source: &'a str, file: &'a str) -> Self {
+        let lines = source
+            .split('\n')
+            .map(|line| line.strip_suffix('\r').unwrap_or(line))
+            .collect();
+        Context {
+            file,
+            lines,
+            errors: Vec::new(),
+        }
+    }
+
+    /// The source line `number` (1-based), without its line break; empty
+    /// past the end.
+    pub fn line(&self, number: usize) -> &'a str {
+        number
+            .checked_sub(1)
+            .and_then(|i| self.lines.get(i))
+            .copied()
+            .unwrap_or("")
+    }
+
+    /// Reports an error at `spot`, in the schema entry `path`.
+    pub fn error(
+        &mut self,
+        rule: Rule,
+        spot: Spot,
+        path: &str,
+        message: impl Into<String>,
+        hint: Option<String>,
+    ) {
+        self.errors.push(SchemaError {
+            file: self.file.to_string(),
+            at: spot.at,
+            path: path.to_string(),
+            message: message.into(),
+            hint,
+            line_text: self.line(spot.at.line).to_string(),
+            width: spot.width.max(1),
+            rule,
+        });
+    }
+
+    /// Reports a YAML error (rule 1), at its place if the parser gave one.
+    pub fn yaml_error(&mut self, error: &YamlError) {
+        let at = error.at.unwrap_or(Location { line: 1, column: 1 });
+        let message = format!("invalid YAML: {}", error.message);
+        self.error(Rule::Yaml, Spot { at, width: 1 }, "", message, None);
+    }
+
+    /// `value` if no error was reported, else all errors in file order.
+    /// (`None` without an error would be a bug of this crate: it is reported
+    /// as such rather than lost.)
+    pub fn finish<T>(mut self, value: Option<T>) -> Result<T, SchemaErrors> {
+        match value {
+            Some(value) if self.errors.is_empty() => Ok(value),
+            None if self.errors.is_empty() => {
+                let message = "internal error: the schema was not built, though no rule \
+                               reported an error; please report this";
+                let spot = Spot {
+                    at: Location { line: 1, column: 1 },
+                    width: 1,
+                };
+                self.error(Rule::Shape, spot, "", message, None);
+                Err(SchemaErrors::new(self.errors))
+            }
+            _ => Err(SchemaErrors::new(self.errors)),
+        }
+    }
+}

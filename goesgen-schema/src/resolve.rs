@@ -1,0 +1,98 @@
+//! The declared schema to the validated model: runs every rule over it,
+//! resolves names to indices and type references to Rust types, and keeps
+//! declaration order throughout.
+
+use crate::ast::Decl;
+use crate::comments;
+use crate::context::Context;
+use crate::error::Rule;
+use crate::model::{Event, Location, Schema};
+use crate::naming::snake_case;
+use crate::raw::Spot;
+use crate::rules::names::{Case, check_case, check_collisions};
+use crate::rules::{Table, name, projections, properties, services, usage};
+use crate::shape::join;
+
+/// The model of `decl`, or `None` when it breaks a rule (each reported).
+pub(crate) fn resolve(decl: &Decl, file: &str, cx: &mut Context<'_>) -> Option<Schema> {
+    let start = Spot {
+        at: Location { line: 1, column: 1 },
+        width: 1,
+    };
+    if decl.events.is_empty() {
+        let spot = decl.events_key.unwrap_or(start);
+        let message = "the schema has no events: expected at least one under `events`";
+        cx.error(Rule::Missing, spot, "events", message, None);
+    }
+    if decl.services.is_empty() {
+        let spot = decl.services_key.unwrap_or(start);
+        let message = "the schema has no services: expected at least one under `services`";
+        cx.error(Rule::Missing, spot, "services", message, None);
+    }
+
+    let event_table = Table::new("events", decl.events.iter().map(|e| e.name.text.as_str()));
+    let mut events = Some(Vec::with_capacity(decl.events.len()));
+    for event in &decl.events {
+        let path = join("events", &event.name.text);
+        check_case(&event.name, Case::Pascal, "event", &path, cx);
+        let doc = comments::doc(&event.name, cx);
+        let properties = properties::properties(&event.properties, &path, cx);
+        match (properties, events.as_mut()) {
+            (Some(properties), Some(list)) => list.push(Event {
+                name: name(&event.name),
+                doc,
+                properties,
+            }),
+            _ => events = None,
+        }
+    }
+    check_collisions(
+        decl.events
+            .iter()
+            .map(|e| (&e.name, join("events", &e.name.text))),
+        snake_case,
+        "event",
+        cx,
+    );
+
+    let projection_table = Table::new(
+        "projections",
+        decl.projections.iter().map(|p| p.name.text.as_str()),
+    );
+    let projections: Vec<_> = decl
+        .projections
+        .iter()
+        .map(|p| projections::projection(p, &event_table, cx))
+        .collect();
+    check_collisions(
+        decl.projections
+            .iter()
+            .map(|p| (&p.name, join("projections", &p.name.text))),
+        snake_case,
+        "projection",
+        cx,
+    );
+
+    let services: Vec<_> = decl
+        .services
+        .iter()
+        .map(|s| services::service(s, &projection_table, &projections, &event_table, cx))
+        .collect();
+    check_collisions(
+        decl.services
+            .iter()
+            .map(|s| (&s.name, join("services", &s.name.text))),
+        snake_case,
+        "service",
+        cx,
+    );
+
+    usage::check_unused(decl, cx);
+
+    Some(Schema {
+        file: file.to_string(),
+        events: events?,
+        projections: projections.into_iter().collect::<Option<_>>()?,
+        services: services.into_iter().collect::<Option<_>>()?,
+    })
+}

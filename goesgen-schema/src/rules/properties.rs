@@ -1,0 +1,43 @@
+//! Properties of an event or a projection: camelCase names (rule 3), type
+//! references (rule 4), doc comments beginning with the name (rule 6), and
+//! no two becoming the same field (rule 17: `newTitle` and `new_title`).
+
+use crate::ast::PropertyDecl;
+use crate::comments;
+use crate::context::Context;
+use crate::model::Property;
+use crate::naming::{ident, snake_case};
+use crate::rules::names::{Case, check_case, check_collisions};
+use crate::rules::{name, type_ref};
+use crate::shape::join;
+
+/// The properties declared under `path`, checked; `None` if one has no
+/// valid type (reported).
+pub(crate) fn properties(
+    decls: &[PropertyDecl],
+    path: &str,
+    cx: &mut Context<'_>,
+) -> Option<Vec<Property>> {
+    let mut out = Some(Vec::with_capacity(decls.len()));
+    for decl in decls {
+        let path = join(path, &decl.name.text);
+        check_case(&decl.name, Case::Camel, "property", &path, cx);
+        let doc = comments::named_doc(&decl.name, "property", &path, cx);
+        let ty = decl.ty.as_ref().and_then(|ty| type_ref(ty, &path, cx));
+        match (ty, out.as_mut()) {
+            (Some(ty), Some(list)) => list.push(Property {
+                name: name(&decl.name),
+                doc,
+                ty,
+            }),
+            _ => out = None,
+        }
+    }
+    check_collisions(
+        decls.iter().map(|d| (&d.name, join(path, &d.name.text))),
+        |text| ident(&snake_case(text)),
+        "property",
+        cx,
+    );
+    out
+}

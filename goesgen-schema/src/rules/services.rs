@@ -1,0 +1,112 @@
+//! Services: at least one method each (rule 8), the projections they keep
+//! (rule 13: defined, none twice), their methods' names not colliding (rule
+//! 17), and the events each subscribes to.
+
+use std::collections::{BTreeSet, HashMap};
+
+use crate::ast::ServiceDecl;
+use crate::comments;
+use crate::context::Context;
+use crate::error::Rule;
+use crate::model::{Projection, ProjectionRef, Service};
+use crate::naming::snake_case;
+use crate::rules::names::{Case, check_case, check_collisions, check_service_module};
+use crate::rules::{Table, methods, name};
+use crate::shape::{index, join};
+
+/// The service `decl`, checked; `None` if it cannot be built (reported).
+/// `projections` are the schema's projections as built (`None` for one that
+/// could not be), in the order of `projection_table`.
+pub(crate) fn service(
+    decl: &ServiceDecl,
+    projection_table: &Table<'_>,
+    projections: &[Option<Projection>],
+    events: &Table<'_>,
+    cx: &mut Context<'_>,
+) -> Option<Service> {
+    let path = join("services", &decl.name.text);
+    check_case(&decl.name, Case::Pascal, "service", &path, cx);
+    check_service_module(&decl.name, &snake_case(&decl.name.text), &path, cx);
+    let doc = comments::doc(&decl.name, cx);
+    let kept = kept_projections(decl, projection_table, &path, cx);
+    if decl.methods.is_empty() && decl.shaped {
+        let message = format!(
+            "service `{}` has no methods: expected at least one under `methods`",
+            decl.name.text
+        );
+        let spot = decl.methods_key.unwrap_or(decl.name.spot);
+        cx.error(Rule::Missing, spot, &join(&path, "methods"), message, None);
+    }
+    let mut methods = Some(Vec::with_capacity(decl.methods.len()));
+    for method in &decl.methods {
+        match (methods::method(method, events, &path, cx), methods.as_mut()) {
+            (Some(m), Some(list)) => list.push(m),
+            _ => methods = None,
+        }
+    }
+    let methods_path = join(&path, "methods");
+    check_collisions(
+        decl.methods
+            .iter()
+            .map(|m| (&m.name, join(&methods_path, &m.name.text))),
+        snake_case,
+        "method",
+        cx,
+    );
+    let kept = kept?;
+    let subscriptions = subscriptions(&kept, projections)?;
+    Some(Service {
+        name: name(&decl.name),
+        doc,
+        projections: kept,
+        methods: methods?,
+        subscriptions,
+    })
+}
+
+/// The projections the service keeps (rule 13).
+fn kept_projections(
+    decl: &ServiceDecl,
+    table: &Table<'_>,
+    path: &str,
+    cx: &mut Context<'_>,
+) -> Option<Vec<ProjectionRef>> {
+    let path = join(path, "projections");
+    let mut out = Some(Vec::with_capacity(decl.projections.len()));
+    let mut first_at: HashMap<&str, usize> = HashMap::new();
+    for (i, text) in decl.projections.iter().enumerate() {
+        let path = index(&path, i);
+        if let Some(line) = first_at.get(text.text.as_str()) {
+            let message = format!(
+                "projection `{}` is listed twice (first at line {line})",
+                text.text
+            );
+            cx.error(Rule::ServiceProjection, text.spot, &path, message, None);
+            out = None;
+            continue;
+        }
+        first_at.insert(&text.text, text.spot.at.line);
+        let found = table.lookup(text, Rule::ServiceProjection, "projection", &path, cx);
+        match (found, out.as_mut()) {
+            (Some(index), Some(list)) => list.push(ProjectionRef {
+                name: name(text),
+                index,
+            }),
+            _ => out = None,
+        }
+    }
+    out
+}
+
+/// The events a service keeping `kept` subscribes to: each projection's
+/// `createOn` and transition events, ascending, once each. `None` if a kept
+/// projection could not be built (reported).
+fn subscriptions(kept: &[ProjectionRef], projections: &[Option<Projection>]) -> Option<Vec<usize>> {
+    let mut events = BTreeSet::new();
+    for reference in kept {
+        let projection = projections.get(reference.index)?.as_ref()?;
+        events.insert(projection.create_on.index);
+        events.extend(projection.transitions.iter().map(|t| t.event.index));
+    }
+    Some(events.into_iter().collect())
+}
