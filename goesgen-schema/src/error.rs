@@ -112,6 +112,11 @@ impl SchemaError {
     }
 }
 
+/// A place as a message says it: `line 4, column 7`.
+pub(crate) fn place(at: Location) -> String {
+    format!("line {}, column {}", at.line, at.column)
+}
+
 /// Tab stops used when a source line is shown: a tab is shown as this many
 /// spaces, so the caret stays under the token.
 const TAB: &str = "    ";

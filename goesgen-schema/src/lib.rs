@@ -51,7 +51,7 @@ pub fn parse(source: &str, file: &str) -> Result<Schema, SchemaErrors> {
             return cx.finish(None);
         }
     };
-    let decl = shape::read(&tree, &mut cx);
-    let schema = resolve::resolve(&decl, file, &mut cx);
+    let schema =
+        shape::read(&tree, &mut cx).and_then(|decl| resolve::resolve(&decl, file, &mut cx));
     cx.finish(schema)
 }

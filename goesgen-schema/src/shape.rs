@@ -21,17 +21,16 @@ const SERVICE_KEYS: &[&str] = &["projections", "methods"];
 /// Keys of a method.
 const METHOD_KEYS: &[&str] = &["in", "out", "type", "emits"];
 
-/// Reads the declared schema from the raw tree, reporting shape errors.
-pub(crate) fn read(root: &Node, cx: &mut Context<'_>) -> Decl {
+/// Reads the declared schema from the raw tree, reporting shape errors;
+/// `None` when the document is not a mapping at all.
+pub(crate) fn read(root: &Node, cx: &mut Context<'_>) -> Option<Decl> {
     let mut decl = Decl::default();
-    let Some(entries) = mapping(
+    let entries = mapping(
         root,
         "",
         "a mapping with the keys `events`, `projections` and `services`",
         cx,
-    ) else {
-        return decl;
-    };
+    )?;
     for entry in known(&entries, TOP_KEYS, "", "the schema", cx) {
         let key = entry.key.text.as_str();
         let path = key.to_string();
@@ -47,7 +46,7 @@ pub(crate) fn read(root: &Node, cx: &mut Context<'_>) -> Decl {
             }
         }
     }
-    decl
+    Some(decl)
 }
 
 fn events(node: &Node, path: &str, cx: &mut Context<'_>) -> Vec<EventDecl> {
@@ -108,8 +107,8 @@ fn projections(node: &Node, path: &str, cx: &mut Context<'_>) -> Vec<ProjectionD
         let fields = mapping(&entry.value, &path, expected, cx);
         projection.shaped = fields.is_some();
         let fields = fields.unwrap_or_default();
-        let what = format!("projection `{}`", entry.key.text);
-        for field in known(&fields, PROJECTION_KEYS, &path, &what, cx) {
+        let what = "a projection";
+        for field in known(&fields, PROJECTION_KEYS, &path, what, cx) {
             let path = join(&path, &field.key.text);
             match field.key.text.as_str() {
                 "states" => {
@@ -167,8 +166,8 @@ fn services(node: &Node, path: &str, cx: &mut Context<'_>) -> Vec<ServiceDecl> {
         let fields = mapping(&entry.value, &path, expected, cx);
         service.shaped = fields.is_some();
         let fields = fields.unwrap_or_default();
-        let what = format!("service `{}`", entry.key.text);
-        for field in known(&fields, SERVICE_KEYS, &path, &what, cx) {
+        let what = "a service";
+        for field in known(&fields, SERVICE_KEYS, &path, what, cx) {
             let path = join(&path, &field.key.text);
             if field.key.text == "projections" {
                 service.projections = names(&field.value, &path, "projection", cx);
@@ -200,8 +199,8 @@ fn methods(node: &Node, path: &str, cx: &mut Context<'_>) -> Vec<MethodDecl> {
         };
         let expected = "a method: a mapping with optional `in`, `out`, `type` and `emits`";
         let fields = mapping(&entry.value, &path, expected, cx).unwrap_or_default();
-        let what = format!("method `{}`", entry.key.text);
-        for field in known(&fields, METHOD_KEYS, &path, &what, cx) {
+        let what = "a method";
+        for field in known(&fields, METHOD_KEYS, &path, what, cx) {
             let path = join(&path, &field.key.text);
             let value = &field.value;
             match field.key.text.as_str() {
@@ -260,9 +259,9 @@ fn mapping<'n>(
         let key = entry.key.text.as_str();
         if let Some(first) = seen.get(key) {
             let message = format!(
-                "duplicate key `{key}` (first written at line {}); a key may appear once \
-                 in a mapping",
-                first.at.line
+                "duplicate key `{key}` (first written at {}); a key may appear once in a \
+                 mapping",
+                crate::error::place(first.at)
             );
             let hint = Some("remove or rename one of them".to_string());
             cx.error(Rule::Yaml, entry.key.spot, &join(path, key), message, hint);
@@ -296,10 +295,10 @@ fn known<'n>(
             .collect::<Vec<_>>()
             .join(", ");
         let hint = match suggest::closest(key, valid) {
-            Some(c) => format!("did you mean `{c}`? valid keys: {listed}"),
-            None => format!("valid keys: {listed}"),
+            Some(c) => format!("did you mean `{c}`? the keys of {what} are {listed}"),
+            None => format!("the keys of {what} are {listed}"),
         };
-        let message = format!("unknown key `{key}` in {what}");
+        let message = format!("unknown key `{key}`");
         cx.error(
             Rule::UnknownKey,
             entry.key.spot,

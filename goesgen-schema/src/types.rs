@@ -309,6 +309,9 @@ impl Parser {
             if self.eat(close) {
                 return Ok(items);
             }
+            if self.peek().is_none() {
+                return Err(self.at_end(format!("missing `{close}` {context}")));
+            }
             items.push(self.ty(depth + 1)?);
             if self.eat(",") {
                 continue;

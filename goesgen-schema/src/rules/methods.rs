@@ -7,8 +7,8 @@ use std::collections::HashMap;
 use crate::ast::MethodDecl;
 use crate::comments;
 use crate::context::Context;
-use crate::error::Rule;
-use crate::model::{EventRef, Method, MethodKind};
+use crate::error::{Rule, place};
+use crate::model::{EventRef, Location, Method, MethodKind};
 use crate::raw::Text;
 use crate::rules::names::{Case, check_case};
 use crate::rules::{Table, name, type_ref};
@@ -118,19 +118,20 @@ fn emits(
 ) -> Option<Vec<EventRef>> {
     let path = join(path, "emits");
     let mut out = Some(Vec::with_capacity(decl.emits.len()));
-    let mut first_at: HashMap<&str, usize> = HashMap::new();
+    let mut first_at: HashMap<&str, Location> = HashMap::new();
     for (i, text) in decl.emits.iter().enumerate() {
         let path = index(&path, i);
-        if let Some(line) = first_at.get(text.text.as_str()) {
+        if let Some(first) = first_at.get(text.text.as_str()) {
             let message = format!(
-                "event `{}` is emitted twice (first listed at line {line})",
-                text.text
+                "event `{}` is emitted twice (first listed at {})",
+                text.text,
+                place(*first)
             );
             cx.error(Rule::Emits, text.spot, &path, message, None);
             out = None;
             continue;
         }
-        first_at.insert(&text.text, text.spot.at.line);
+        first_at.insert(&text.text, text.spot.at);
         match (
             events.lookup(text, Rule::Emits, "event", &path, cx),
             out.as_mut(),

@@ -12,7 +12,7 @@
 use std::collections::HashMap;
 
 use crate::context::Context;
-use crate::error::Rule;
+use crate::error::{Rule, place};
 use crate::raw::Text;
 
 /// Module names the generated code uses beside the services' modules: a
@@ -99,8 +99,10 @@ pub(crate) fn check_collisions<'a>(
         match seen.get(&rust) {
             Some(first) if first.text != name.text => {
                 let message = format!(
-                    "{what} `{}` and {what} `{}` (line {}) both become the Rust identifier `{rust}`",
-                    name.text, first.text, first.spot.at.line
+                    "{what} `{}` and {what} `{}` ({}) both become the Rust identifier `{rust}`",
+                    name.text,
+                    first.text,
+                    place(first.spot.at)
                 );
                 let hint = Some("rename one of them".to_string());
                 cx.error(Rule::NameCollision, name.spot, &path, message, hint);

@@ -6,8 +6,8 @@ use std::collections::HashMap;
 use crate::ast::{ProjectionDecl, TransitionsDecl};
 use crate::comments;
 use crate::context::Context;
-use crate::error::Rule;
-use crate::model::{EventRef, Move, Projection, State, Transitions};
+use crate::error::{Rule, place};
+use crate::model::{EventRef, Location, Move, Projection, State, Transitions};
 use crate::naming::snake_case;
 use crate::raw::{Spot, Text};
 use crate::rules::names::{Case, check_case, check_collisions};
@@ -71,8 +71,9 @@ fn states(decl: &ProjectionDecl, path: &str, cx: &mut Context<'_>) -> Option<Vec
         check_case(state, Case::Pascal, "state", &path, cx);
         if let Some(first) = first_at.get(state.text.as_str()) {
             let message = format!(
-                "state `{}` is listed twice (first at line {})",
-                state.text, first.spot.at.line
+                "state `{}` is listed twice (first at {})",
+                state.text,
+                place(first.spot.at)
             );
             cx.error(Rule::States, state.spot, &path, message, None);
             ok = false;
@@ -162,23 +163,24 @@ fn transitions_of(
         return None;
     }
     let mut moves = Some(Vec::with_capacity(group.moves.len()));
-    let mut first_at: HashMap<(usize, usize), usize> = HashMap::new();
+    let mut first_at: HashMap<(usize, usize), Location> = HashMap::new();
     for (i, text) in group.moves.iter().enumerate() {
         let path = index(&path, i);
         let Some(m) = parse_move(text, states, &path, cx) else {
             moves = None;
             continue;
         };
-        if let Some(line) = first_at.get(&(m.from, m.to)) {
+        if let Some(first) = first_at.get(&(m.from, m.to)) {
             let message = format!(
-                "transition `{}` is listed twice for event `{}` (first at line {line})",
+                "transition `{}` is listed twice for event `{}` (first at {})",
                 text.text.trim(),
-                group.event.text
+                group.event.text,
+                place(*first)
             );
             cx.error(Rule::Transition, text.spot, &path, message, None);
             moves = None;
         } else {
-            first_at.insert((m.from, m.to), m.at.line);
+            first_at.insert((m.from, m.to), m.at);
             if let Some(list) = moves.as_mut() {
                 list.push(m);
             }

@@ -7,8 +7,8 @@ use std::collections::{BTreeSet, HashMap};
 use crate::ast::ServiceDecl;
 use crate::comments;
 use crate::context::Context;
-use crate::error::Rule;
-use crate::model::{Projection, ProjectionRef, Service};
+use crate::error::{Rule, place};
+use crate::model::{Location, Projection, ProjectionRef, Service};
 use crate::naming::snake_case;
 use crate::rules::names::{Case, check_case, check_collisions, check_service_module};
 use crate::rules::{Table, methods, name};
@@ -73,19 +73,20 @@ fn kept_projections(
 ) -> Option<Vec<ProjectionRef>> {
     let path = join(path, "projections");
     let mut out = Some(Vec::with_capacity(decl.projections.len()));
-    let mut first_at: HashMap<&str, usize> = HashMap::new();
+    let mut first_at: HashMap<&str, Location> = HashMap::new();
     for (i, text) in decl.projections.iter().enumerate() {
         let path = index(&path, i);
-        if let Some(line) = first_at.get(text.text.as_str()) {
+        if let Some(first) = first_at.get(text.text.as_str()) {
             let message = format!(
-                "projection `{}` is listed twice (first at line {line})",
-                text.text
+                "projection `{}` is listed twice (first at {})",
+                text.text,
+                place(*first)
             );
             cx.error(Rule::ServiceProjection, text.spot, &path, message, None);
             out = None;
             continue;
         }
-        first_at.insert(&text.text, text.spot.at.line);
+        first_at.insert(&text.text, text.spot.at);
         let found = table.lookup(text, Rule::ServiceProjection, "projection", &path, cx);
         match (found, out.as_mut()) {
             (Some(index), Some(list)) => list.push(ProjectionRef {
