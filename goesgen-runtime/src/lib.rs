@@ -10,6 +10,8 @@
 //! - [`error`]: the one error type of the log, [`LogError`].
 //! - [`reader`]: [`LogReader`], a cursor that reads a long log in batches.
 //! - [`memory`]: [`MemoryLog`], the log in memory.
+//! - `sqlite` (feature `sqlite`, on by default): [`SqliteLog`], the durable
+//!   log in one SQLite file.
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![warn(missing_docs)]
 
@@ -18,6 +20,9 @@ pub mod log;
 pub mod memory;
 pub mod reader;
 pub mod record;
+#[cfg(feature = "sqlite")]
+#[cfg_attr(docsrs, doc(cfg(feature = "sqlite")))]
+pub mod sqlite;
 mod stored;
 
 pub use error::{Conflict, LogError};
@@ -25,3 +30,5 @@ pub use log::{Appended, Condition, EventLog, KindFilter, ReadBatch, SharedLog, S
 pub use memory::MemoryLog;
 pub use reader::LogReader;
 pub use record::{NewEvent, Position, Record};
+#[cfg(feature = "sqlite")]
+pub use sqlite::{SqliteLog, SqliteOptions, Synchronous};

@@ -573,6 +573,9 @@ pub async fn contended_head_conditions_lose_no_update(log: SharedLog) {
                         .read(head.saturating_sub(1), &KindFilter::All, 1)
                         .await
                         .expect("read");
+                    if last.records.last().map_or(0, |r| r.position) != last.head {
+                        continue; // the log moved between head() and read()
+                    }
                     let value = last
                         .records
                         .first()

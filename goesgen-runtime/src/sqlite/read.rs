@@ -1,0 +1,223 @@
+//! Reading the log: a small pool of read connections (WAL lets them read
+//! while the writer writes), the queries, and the decoding of a stored row
+//! into a [`Record`], where damage becomes [`LogError::Corrupt`].
+
+use std::path::PathBuf;
+use std::sync::{Mutex, PoisonError};
+
+use rusqlite::types::{ToSql, ValueRef};
+use rusqlite::{Connection, Row, Transaction, TransactionBehavior};
+
+use super::{SqliteOptions, connection, unavailable};
+use crate::error::LogError;
+use crate::log::{KindFilter, ReadBatch};
+use crate::record::{Position, Record};
+use crate::stored;
+
+/// Idle read connections to the log's file, opened on demand.
+#[derive(Debug)]
+pub(super) struct ReadPool {
+    path: PathBuf,
+    options: SqliteOptions,
+    idle: Mutex<Vec<Connection>>,
+}
+
+impl ReadPool {
+    pub(super) fn new(path: PathBuf, options: SqliteOptions) -> Self {
+        Self {
+            path,
+            options,
+            idle: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// Runs `work` on an idle read connection (or a new one), then keeps the
+    /// connection for the next read if fewer than the maximum are idle.
+    pub(super) fn with_connection<T>(
+        &self,
+        work: impl FnOnce(&Connection) -> Result<T, LogError>,
+    ) -> Result<T, LogError> {
+        let idle = self
+            .idle
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .pop();
+        let connection = match idle {
+            Some(connection) => connection,
+            None => {
+                let connection = connection::open(&self.path, &self.options)?;
+                connection
+                    .pragma_update(None, "query_only", true)
+                    .map_err(|e| unavailable("cannot make a read connection", e))?;
+                connection
+            }
+        };
+        let result = work(&connection);
+        let mut idle = self.idle.lock().unwrap_or_else(PoisonError::into_inner);
+        if idle.len() < self.options.max_idle_readers {
+            idle.push(connection);
+        }
+        result
+    }
+}
+
+/// The head of the log as `connection` sees it.
+pub(super) fn head(connection: &Connection) -> Result<Position, LogError> {
+    let head: i64 = connection
+        .prepare_cached("SELECT coalesce(max(position), 0) FROM goesgen_events")
+        .and_then(|mut statement| statement.query_row([], |row| row.get(0)))
+        .map_err(|e| unavailable("cannot read the head", e))?;
+    Position::try_from(head).map_err(|_| LogError::Corrupt {
+        position: 0,
+        reason: format!("the newest position is negative ({head})"),
+    })
+}
+
+/// At most `limit` records after `after` that pass `filter`, with the head,
+/// all from one snapshot of the log.
+pub(super) fn read(
+    connection: &Connection,
+    after: Position,
+    filter: &KindFilter,
+    limit: usize,
+) -> Result<ReadBatch, LogError> {
+    let snapshot = Transaction::new_unchecked(connection, TransactionBehavior::Deferred)
+        .map_err(|e| unavailable("cannot begin a read", e))?;
+    let head = head(&snapshot)?;
+    let records = match filter {
+        _ if limit == 0 || after >= head => Vec::new(),
+        KindFilter::Kinds(kinds) if kinds.is_empty() => Vec::new(),
+        KindFilter::All => select(&snapshot, ALL, after, limit, &[])?,
+        KindFilter::Kinds(kinds) => {
+            select(&snapshot, &of_kinds_sql(kinds.len()), after, limit, kinds)?
+        }
+    };
+    snapshot
+        .commit()
+        .map_err(|e| unavailable("cannot end a read", e))?;
+    let through = stored::covered_through(after, head, limit, &records);
+    Ok(ReadBatch {
+        records,
+        head,
+        through,
+    })
+}
+
+const COLUMNS: &str = "position, recorded_at, kind, payload";
+
+const ALL: &str = "SELECT position, recorded_at, kind, payload FROM goesgen_events \
+                   WHERE position > ?1 ORDER BY position LIMIT ?2";
+
+/// The query for records of any of `kinds` kinds (bound as ?3, ?4, ...):
+/// the first `limit` of each kind through the kind index, merged. Each
+/// branch stops after `limit` rows, so a read costs O(kinds × limit)
+/// however long the log.
+fn of_kinds_sql(kinds: usize) -> String {
+    let branches: Vec<String> = (0..kinds)
+        .map(|n| {
+            format!(
+                "SELECT position FROM (SELECT position FROM goesgen_events \
+                 WHERE kind = ?{} AND position > ?1 ORDER BY position LIMIT ?2)",
+                n + 3
+            )
+        })
+        .collect();
+    format!(
+        "SELECT {COLUMNS} FROM goesgen_events WHERE position IN ({}) ORDER BY position LIMIT ?2",
+        branches.join(" UNION ALL ")
+    )
+}
+
+fn select(
+    connection: &Connection,
+    sql: &str,
+    after: Position,
+    limit: usize,
+    kinds: &[String],
+) -> Result<Vec<Record>, LogError> {
+    let after = i64::try_from(after).unwrap_or(i64::MAX);
+    let limit_sql = i64::try_from(limit).unwrap_or(i64::MAX);
+    let mut params: Vec<&dyn ToSql> = vec![&after, &limit_sql];
+    params.extend(kinds.iter().map(|kind| kind as &dyn ToSql));
+    let mut statement = connection
+        .prepare_cached(sql)
+        .map_err(|e| unavailable("cannot prepare a read", e))?;
+    let mut rows = statement
+        .query(params.as_slice())
+        .map_err(|e| unavailable("cannot read records", e))?;
+    let mut records = Vec::with_capacity(limit.min(4096));
+    while let Some(row) = rows
+        .next()
+        .map_err(|e| unavailable("cannot read records", e))?
+    {
+        records.push(decode(row)?);
+    }
+    Ok(records)
+}
+
+/// A stored row as a record; anything but the types the writer stores is
+/// [`LogError::Corrupt`] at the row's position.
+fn decode(row: &Row<'_>) -> Result<Record, LogError> {
+    let column = |index: usize| {
+        row.get_ref(index)
+            .map_err(|e| unavailable("cannot read a column", e))
+    };
+    let position = match column(0)? {
+        ValueRef::Integer(position) if position > 0 => position as Position,
+        other => {
+            return Err(LogError::Corrupt {
+                position: 0,
+                reason: format!("a stored position is not a positive integer ({other:?})"),
+            });
+        }
+    };
+    let corrupt = |reason: String| LogError::Corrupt { position, reason };
+    let recorded_at = match column(1)? {
+        ValueRef::Integer(micros) => stored::micros_to_time(micros)
+            .ok_or_else(|| corrupt(format!("recorded_at {micros} is out of range")))?,
+        other => {
+            return Err(corrupt(format!(
+                "recorded_at is {}, not an integer",
+                type_name(other)
+            )));
+        }
+    };
+    let kind = match column(2)? {
+        ValueRef::Text(kind) => {
+            std::str::from_utf8(kind).map_err(|e| corrupt(format!("the kind is not UTF-8: {e}")))?
+        }
+        other => {
+            return Err(corrupt(format!(
+                "the kind is {}, not text",
+                type_name(other)
+            )));
+        }
+    };
+    stored::check_stored_kind(position, kind)?;
+    let payload = match column(3)? {
+        ValueRef::Text(payload) => payload,
+        other => {
+            return Err(corrupt(format!(
+                "the payload is {}, not text",
+                type_name(other)
+            )));
+        }
+    };
+    stored::check_stored_payload(position, payload)?;
+    Ok(Record {
+        position,
+        recorded_at,
+        kind: kind.to_owned(),
+        payload: payload.to_vec(),
+    })
+}
+
+fn type_name(value: ValueRef<'_>) -> &'static str {
+    match value {
+        ValueRef::Null => "NULL",
+        ValueRef::Integer(_) => "an integer",
+        ValueRef::Real(_) => "a real number",
+        ValueRef::Text(_) => "text",
+        ValueRef::Blob(_) => "a blob",
+    }
+}
