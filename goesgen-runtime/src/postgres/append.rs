@@ -236,7 +236,9 @@ impl Writer {
     async fn commit_group(&mut self, group: &mut Vec<PendingAppend>) {
         match self.try_commit(group).await {
             Ok(Committed { plan, recorded_at }) => {
-                let head = plan.head;
+                // Publish before answering: a caller that subscribes after
+                // its append returned must not be woken by that append.
+                publish(&self.heads, plan.head);
                 for (pending, outcome) in group.drain(..).zip(plan.outcomes) {
                     let result = outcome
                         .map(|(first, last)| Appended {
@@ -248,7 +250,6 @@ impl Writer {
                     // The caller may have gone; the append stands anyway.
                     let _ = pending.reply.send(result);
                 }
-                publish(&self.heads, head);
             }
             Err(error) => {
                 tracing::warn!(%error, appends = group.len(), "PostgreSQL append group failed");

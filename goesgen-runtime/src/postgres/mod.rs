@@ -188,6 +188,36 @@ impl PostgresLog {
         &self.sql.channel
     }
 
+    /// The plan PostgreSQL uses for the statement every append runs under
+    /// the lock to read the head and check conditions, as `EXPLAIN` text.
+    /// It is the generic plan (the one a prepared statement settles on),
+    /// taken on a connection of its own. For operators checking a large log:
+    /// the events table should be reached by index only, never by `Seq
+    /// Scan`.
+    pub async fn explain_append_check(&self) -> Result<String, LogError> {
+        self.check_open()?;
+        let client = self.connector.connect().await?;
+        let explain = async {
+            client
+                .batch_execute(&format!(
+                    "SET plan_cache_mode = force_generic_plan;
+                     PREPARE goesgen_append_check(text[]) AS {}",
+                    self.sql.group_state
+                ))
+                .await?;
+            let rows = client
+                .query("EXPLAIN EXECUTE goesgen_append_check('{}')", &[])
+                .await?;
+            rows.iter()
+                .map(|row| row.try_get::<_, String>(0))
+                .collect::<Result<Vec<_>, _>>()
+        };
+        let lines = explain
+            .await
+            .map_err(|e| unavailable("cannot explain the append check", e))?;
+        Ok(lines.join("\n"))
+    }
+
     /// Closes the log: calls from now on fail with [`LogError::Closed`],
     /// appends still queued fail with it, the background tasks stop and
     /// subscriptions end. Dropping the log does the same.
@@ -402,6 +432,10 @@ impl EventLog for PostgresLog {
     }
 
     fn subscribe(&self) -> Subscription {
-        Subscription::new(self.heads.clone())
+        // A clone remembers what its original saw; a new subscription starts
+        // from the head published now.
+        let mut heads = self.heads.clone();
+        heads.mark_unchanged();
+        Subscription::new(heads)
     }
 }
