@@ -8,16 +8,26 @@
 //!   and subscriptions.
 //! - [`record`]: what the log stores and returns.
 //! - [`error`]: the one error type of the log, [`LogError`].
+//! - [`codec`]: the JSON codec of events that generated code calls, and
+//!   its [`DecodeError`].
+//! - [`projection`]: projection state machines and their [`TransitionError`].
 //! - [`reader`]: [`LogReader`], a cursor that reads a long log in batches.
 //! - [`memory`]: [`MemoryLog`], the log in memory.
 //! - `sqlite` (feature `sqlite`, on by default): [`SqliteLog`], the durable
 //!   log in one SQLite file.
+//! - `postgres` (feature `postgres`): `PostgresLog`, the log in PostgreSQL
+//!   for many processes and hosts.
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![warn(missing_docs)]
 
+pub mod codec;
 pub mod error;
 pub mod log;
 pub mod memory;
+#[cfg(feature = "postgres")]
+#[cfg_attr(docsrs, doc(cfg(feature = "postgres")))]
+pub mod postgres;
+pub mod projection;
 pub mod reader;
 pub mod record;
 #[cfg(feature = "sqlite")]
@@ -25,9 +35,13 @@ pub mod record;
 pub mod sqlite;
 mod stored;
 
+pub use codec::{DecodeError, EncodeError, FieldProblem, UnknownKind};
 pub use error::{Conflict, LogError};
 pub use log::{Appended, Condition, EventLog, KindFilter, ReadBatch, SharedLog, Subscription};
 pub use memory::MemoryLog;
+#[cfg(feature = "postgres")]
+pub use postgres::{PostgresLog, PostgresOptions};
+pub use projection::TransitionError;
 pub use reader::LogReader;
 pub use record::{NewEvent, Position, Record};
 #[cfg(feature = "sqlite")]
