@@ -1,0 +1,722 @@
+//! `PostgresLog` against a real PostgreSQL: the shared conformance suite,
+//! then what only a database shared by processes can get wrong: positions
+//! in commit order across writers and processes, a tailing reader that
+//! never misses a late commit, reconnection after lost connections, name
+//! validation, corruption and the plan of the condition check on a large
+//! log.
+//!
+//! The database comes from `GOESGEN_TEST_POSTGRES` (a libpq connection
+//! string); without it the tests skip, unless `GOESGEN_REQUIRE_POSTGRES=1`
+//! makes that a failure. Every test works on tables of its own.
+#![cfg(feature = "postgres")]
+
+// The suite's per-check macro cannot skip when no database is configured,
+// so this file runs the checks through `run_all` instead.
+#[allow(unused_macros, unused_imports)]
+mod conformance;
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use goesgen_runtime::postgres::{MAX_TABLE_NAME_LEN, PostgresOptions};
+use goesgen_runtime::{
+    Condition, EventLog, KindFilter, LogError, NewEvent, Position, PostgresLog, SharedLog,
+};
+use serde_json::{Value, json};
+
+/// The test database's connection string, or `None` when the test should
+/// skip (saying why). With `GOESGEN_REQUIRE_POSTGRES=1` a missing database
+/// fails the test instead.
+fn test_database() -> Option<String> {
+    match std::env::var("GOESGEN_TEST_POSTGRES") {
+        Ok(conninfo) if !conninfo.trim().is_empty() => Some(conninfo),
+        _ => {
+            assert!(
+                std::env::var("GOESGEN_REQUIRE_POSTGRES").as_deref() != Ok("1"),
+                "GOESGEN_REQUIRE_POSTGRES=1 but GOESGEN_TEST_POSTGRES (a libpq connection \
+                 string) is not set"
+            );
+            eprintln!("skipping: GOESGEN_TEST_POSTGRES (a libpq connection string) is not set");
+            None
+        }
+    }
+}
+
+/// A table name no other test (or earlier run) uses.
+fn unique_table(prefix: &str) -> String {
+    static COUNTER: AtomicUsize = AtomicUsize::new(0);
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .expect("clock after 1970")
+        .subsec_nanos();
+    let name = format!(
+        "{prefix}_{}_{nanos}_{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    );
+    assert!(name.len() <= MAX_TABLE_NAME_LEN);
+    name
+}
+
+/// A fresh, empty log on a table of its own.
+async fn fresh_log(conninfo: &str, prefix: &str) -> PostgresLog {
+    open_log(conninfo, &unique_table(prefix), None).await
+}
+
+/// The log on `table`, its connections named `application_name`.
+async fn open_log(conninfo: &str, table: &str, application_name: Option<&str>) -> PostgresLog {
+    let mut options = PostgresOptions::new(conninfo).table(table);
+    if let Some(name) = application_name {
+        options = options.application_name(name);
+    }
+    options.connect().await.expect("open the PostgreSQL log")
+}
+
+/// A plain connection for doing things behind the log's back.
+async fn raw_client(conninfo: &str) -> tokio_postgres::Client {
+    let (client, connection) = tokio_postgres::connect(conninfo, tokio_postgres::NoTls)
+        .await
+        .expect("raw connection");
+    tokio::spawn(connection);
+    client
+}
+
+fn event(kind: &str, payload: Value) -> NewEvent {
+    conformance::event(kind, payload)
+}
+
+fn payload(record: &goesgen_runtime::Record) -> Value {
+    conformance::payload(record)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn conformance_suite() {
+    let Some(conninfo) = test_database() else {
+        return;
+    };
+    conformance::run_all(|| {
+        let conninfo = conninfo.clone();
+        async move { Arc::new(fresh_log(&conninfo, "conf").await) as SharedLog }
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn corrupt_payload_is_reported_at_its_position() {
+    let Some(conninfo) = test_database() else {
+        return;
+    };
+    let log = fresh_log(&conninfo, "corrupt").await;
+    let table = format!("public.\"{}\"", log.table());
+    let client = raw_client(&conninfo).await;
+    conformance::corrupt_record_is_reported(Arc::new(log), |position| async move {
+        let position = i64::try_from(position).expect("small position");
+        let sql = format!("UPDATE {table} SET payload = '\\x6e6f7065' WHERE position = $1");
+        let updated = client.execute(&sql, &[&position]).await.expect("corrupt");
+        assert_eq!(updated, 1);
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deleted_record_is_a_corrupt_log_not_a_silent_gap() {
+    let Some(conninfo) = test_database() else {
+        return;
+    };
+    let log = fresh_log(&conninfo, "hole").await;
+    for n in 1..=4 {
+        log.append(vec![event("A", json!({ "n": n }))], Condition::None)
+            .await
+            .expect("append");
+    }
+    let client = raw_client(&conninfo).await;
+    let sql = format!("DELETE FROM public.\"{}\" WHERE position = 2", log.table());
+    client.execute(&sql, &[]).await.expect("delete");
+    match log.read(0, &KindFilter::All, 10).await {
+        Err(LogError::Corrupt { position: 2, .. }) => {}
+        other => panic!("expected Corrupt at 2, got {other:?}"),
+    }
+    let after = log.read(2, &KindFilter::All, 10).await.expect("read after");
+    assert_eq!(after.records.len(), 2);
+}
+
+#[tokio::test]
+async fn table_and_schema_names_are_validated_before_connecting() {
+    // No database needed: a bad name fails with a configuration error before
+    // any connection is attempted (the host does not exist).
+    let nowhere = "host=nowhere.invalid connect_timeout=1";
+    let too_long = "t".repeat(MAX_TABLE_NAME_LEN + 1);
+    for table in [
+        "events; DROP TABLE users",
+        "events\" CASCADE --",
+        "ev ents",
+        "1events",
+        "",
+        "évents",
+        too_long.as_str(),
+    ] {
+        let opened = PostgresOptions::new(nowhere).table(table).connect().await;
+        assert!(
+            matches!(opened, Err(LogError::Config(_))),
+            "table {table:?}: {opened:?}"
+        );
+        let opened = PostgresOptions::new(nowhere)
+            .schema(format!("{table}x\"y"))
+            .connect()
+            .await;
+        assert!(matches!(opened, Err(LogError::Config(_))), "{opened:?}");
+    }
+    let garbled = PostgresLog::connect("host=localhost port=notaport").await;
+    assert!(matches!(garbled, Err(LogError::Config(_))), "{garbled:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn quoted_names_keep_their_case_and_logs_on_other_tables_are_independent() {
+    let Some(conninfo) = test_database() else {
+        return;
+    };
+    let table = unique_table("Mixed_Case");
+    let schema = format!("Schema_{}", std::process::id());
+    let one = PostgresOptions::new(&conninfo)
+        .schema(&schema)
+        .table(&table)
+        .connect()
+        .await
+        .expect("open");
+    let other = fresh_log(&conninfo, "other").await;
+    one.append(vec![event("A", json!({}))], Condition::HeadIs(0))
+        .await
+        .expect("append");
+    other
+        .append(vec![event("A", json!({}))], Condition::HeadIs(0))
+        .await
+        .expect("an independent log starts at 0 too");
+    assert_ne!(one.lock_key(), other.lock_key());
+    let client = raw_client(&conninfo).await;
+    let found = client
+        .query_one(
+            "SELECT count(*) FROM pg_tables WHERE schemaname = $1 AND tablename = $2",
+            &[&schema, &table],
+        )
+        .await
+        .expect("catalog")
+        .get::<_, i64>(0);
+    assert_eq!(found, 1, "the table keeps its case");
+    // Opening an existing log again sees what is there.
+    let again = PostgresOptions::new(&conninfo)
+        .schema(&schema)
+        .table(&table)
+        .connect()
+        .await
+        .expect("reopen");
+    assert_eq!(again.head().await.expect("head"), 1);
+}
+
+/// Appenders on several logs (each its own writer connection) race while a
+/// raw transaction now and then holds the append lock and writes slowly; a
+/// reader tailing the log by `through` must collect exactly 1..=N, and a
+/// filtered reader exactly the positions of its kind.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_tailing_reader_never_misses_a_late_commit() {
+    let Some(conninfo) = test_database() else {
+        return;
+    };
+    const LOGS: usize = 3;
+    const TASKS: usize = 4;
+    const APPENDS: usize = 30;
+    let table = unique_table("tail");
+    let mut logs = Vec::new();
+    for _ in 0..LOGS {
+        logs.push(Arc::new(open_log(&conninfo, &table, None).await));
+    }
+    let done = Arc::new(AtomicBool::new(false));
+
+    let tail = |filter: KindFilter| {
+        let log = Arc::clone(&logs[0]);
+        let done = Arc::clone(&done);
+        tokio::spawn(async move {
+            let mut cursor = 0;
+            let mut seen = Vec::new();
+            loop {
+                let finished = done.load(Ordering::SeqCst);
+                let batch = log.read(cursor, &filter, 7).await.expect("tail read");
+                for record in &batch.records {
+                    assert!(record.position > cursor, "records come in order");
+                    assert!(filter.matches(&record.kind));
+                    seen.push(record.position);
+                }
+                assert!(batch.through >= cursor);
+                cursor = batch.through;
+                if finished && cursor == batch.head {
+                    break seen;
+                }
+                tokio::time::sleep(Duration::from_millis(1)).await;
+            }
+        })
+    };
+    let all_reader = tail(KindFilter::All);
+    let a_reader = tail(KindFilter::kinds(["A"]));
+
+    let slow_writer = {
+        let conninfo = conninfo.clone();
+        let lock_key = logs[0].lock_key();
+        let table = format!("public.\"{table}\"");
+        let kinds = format!("public.\"{}_kinds\"", logs[0].table());
+        tokio::spawn(async move {
+            let client = raw_client(&conninfo).await;
+            for _ in 0..3 {
+                tokio::time::sleep(Duration::from_millis(40)).await;
+                // As a slow append would: lock, number, insert, dawdle, commit.
+                client
+                    .batch_execute(&format!("BEGIN; SELECT pg_advisory_xact_lock({lock_key})"))
+                    .await
+                    .expect("lock");
+                let next: i64 = client
+                    .query_one(
+                        &format!("SELECT coalesce(max(position), 0) + 1 FROM {table}"),
+                        &[],
+                    )
+                    .await
+                    .expect("head")
+                    .get(0);
+                client
+                    .execute(
+                        &format!(
+                            "INSERT INTO {table} VALUES ($1, now(), 'Slow', '\\x7b7d'::bytea)"
+                        ),
+                        &[&next],
+                    )
+                    .await
+                    .expect("slow insert");
+                client
+                    .execute(
+                        &format!(
+                            "INSERT INTO {kinds} VALUES ('Slow', $1) ON CONFLICT (kind) \
+                             DO UPDATE SET last_position = EXCLUDED.last_position"
+                        ),
+                        &[&next],
+                    )
+                    .await
+                    .expect("slow kinds");
+                tokio::time::sleep(Duration::from_millis(150)).await;
+                client.batch_execute("COMMIT").await.expect("commit");
+            }
+        })
+    };
+
+    let mut appenders = Vec::new();
+    for log in &logs {
+        for task in 0..TASKS {
+            let log = Arc::clone(log);
+            appenders.push(tokio::spawn(async move {
+                let mut a_positions = Vec::new();
+                for n in 0..APPENDS {
+                    let kind = if (task + n) % 3 == 0 { "A" } else { "B" };
+                    let appended = log
+                        .append(vec![event(kind, json!({ "n": n }))], Condition::None)
+                        .await
+                        .expect("append");
+                    if kind == "A" {
+                        a_positions.push(appended.first);
+                    }
+                }
+                a_positions
+            }));
+        }
+    }
+    let mut a_expected = BTreeSet::new();
+    for appender in appenders {
+        a_expected.extend(appender.await.expect("appender"));
+    }
+    slow_writer.await.expect("slow writer");
+    done.store(true, Ordering::SeqCst);
+
+    let total = (LOGS * TASKS * APPENDS + 3) as Position;
+    let seen = tokio::time::timeout(conformance::PATIENCE, all_reader)
+        .await
+        .expect("the reader caught up")
+        .expect("reader");
+    assert_eq!(seen, (1..=total).collect::<Vec<_>>());
+    let seen_a = tokio::time::timeout(conformance::PATIENCE, a_reader)
+        .await
+        .expect("the filtered reader caught up")
+        .expect("filtered reader");
+    assert_eq!(seen_a, a_expected.into_iter().collect::<Vec<_>>());
+}
+
+/// The environment variable that turns `cross_process_child` into a child.
+const CHILD_TABLE: &str = "GOESGEN_PG_CHILD_TABLE";
+
+/// What each child process does, and how many events it appends.
+const CHILD_TASKS: usize = 6;
+const CHILD_APPENDS: usize = 25;
+const CHILD_INCREMENTS: usize = 5;
+
+/// Not a test of its own: the body of the child processes of
+/// `two_processes_append_to_one_log`, which runs this binary again with
+/// `CHILD_TABLE` set. Without it, it returns at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn cross_process_child() {
+    let Ok(table) = std::env::var(CHILD_TABLE) else {
+        return;
+    };
+    let conninfo = test_database().expect("the parent has a database");
+    let child: usize = std::env::var("GOESGEN_PG_CHILD_ID")
+        .expect("child id")
+        .parse()
+        .expect("numeric child id");
+    let log = Arc::new(open_log(&conninfo, &table, None).await);
+    let mut tasks = Vec::new();
+    for task in 0..CHILD_TASKS {
+        let log = Arc::clone(&log);
+        tasks.push(tokio::spawn(async move {
+            let mut acks = Vec::new();
+            for n in 0..CHILD_APPENDS {
+                let size = 1 + n % 3;
+                let events = (0..size)
+                    .map(|i| {
+                        event(
+                            "Append",
+                            json!({"child": child, "task": task, "n": n, "i": i}),
+                        )
+                    })
+                    .collect();
+                let appended = log.append(events, Condition::None).await.expect("append");
+                acks.push(format!(
+                    "ACK {child} {task} {n} {size} {} {}",
+                    appended.first, appended.last
+                ));
+            }
+            // Increments under the strict head condition, retried on
+            // conflict: each success must land right after the head it saw.
+            for n in 0..CHILD_INCREMENTS {
+                loop {
+                    let head = log.head().await.expect("head");
+                    let events = vec![event(
+                        "Increment",
+                        json!({"child": child, "task": task, "n": CHILD_APPENDS + n, "i": 0}),
+                    )];
+                    match log.append(events, Condition::HeadIs(head)).await {
+                        Ok(appended) => {
+                            assert_eq!(appended.first, head + 1);
+                            acks.push(format!(
+                                "ACK {child} {task} {} 1 {} {}",
+                                CHILD_APPENDS + n,
+                                appended.first,
+                                appended.last
+                            ));
+                            break;
+                        }
+                        Err(LogError::Conflict(conflict)) => assert!(conflict.head > head),
+                        Err(other) => panic!("increment failed: {other}"),
+                    }
+                }
+            }
+            acks
+        }));
+    }
+    for task in tasks {
+        for ack in task.await.expect("child task") {
+            println!("{ack}");
+        }
+    }
+}
+
+#[test]
+fn two_processes_append_to_one_log() {
+    let Some(conninfo) = test_database() else {
+        return;
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let table = unique_table("procs");
+    // Create the tables once, before the children race.
+    runtime.block_on(open_log(&conninfo, &table, None));
+
+    let exe = std::env::current_exe().expect("test binary");
+    let children: Vec<_> = (0..2)
+        .map(|child| {
+            std::process::Command::new(&exe)
+                .args([
+                    "--exact",
+                    "cross_process_child",
+                    "--nocapture",
+                    "--test-threads=1",
+                ])
+                .env(CHILD_TABLE, &table)
+                .env("GOESGEN_PG_CHILD_ID", child.to_string())
+                .stdout(std::process::Stdio::piped())
+                .spawn()
+                .expect("spawn a child")
+        })
+        .collect();
+    // (child, task, n) -> (batch size, first, last)
+    let mut acked: HashMap<(u64, u64, u64), (u64, Position, Position)> = HashMap::new();
+    for child in children {
+        let output = child.wait_with_output().expect("child output");
+        assert!(output.status.success(), "a child failed: {output:?}");
+        for line in String::from_utf8_lossy(&output.stdout).lines() {
+            // The harness prints "test ... " before the first line, without a
+            // line break.
+            let Some((_, ack)) = line.split_once("ACK ") else {
+                continue;
+            };
+            let fields: Vec<u64> = ack
+                .split(' ')
+                .map(|f| f.parse().expect("numeric ack"))
+                .collect();
+            let previous = acked.insert(
+                (fields[0], fields[1], fields[2]),
+                (fields[3], fields[4], fields[5]),
+            );
+            assert!(previous.is_none(), "acknowledged twice: {line}");
+        }
+    }
+    assert_eq!(
+        acked.len(),
+        2 * CHILD_TASKS * (CHILD_APPENDS + CHILD_INCREMENTS)
+    );
+
+    let log: SharedLog = Arc::new(runtime.block_on(open_log(&conninfo, &table, None)));
+    let records = runtime.block_on(conformance::read_all(&log));
+    let expected_events: u64 = acked.values().map(|(size, _, _)| size).sum();
+    let positions: Vec<Position> = records.iter().map(|r| r.position).collect();
+    assert_eq!(
+        positions,
+        (1..=expected_events).collect::<Vec<_>>(),
+        "positions 1..N without gaps, nothing unacknowledged"
+    );
+    let mut found: HashMap<(u64, u64, u64, u64), Position> = HashMap::new();
+    for record in &records {
+        let p = payload(record);
+        let key = |f: &str| p[f].as_u64().expect("numeric field");
+        let previous = found.insert(
+            (key("child"), key("task"), key("n"), key("i")),
+            record.position,
+        );
+        assert!(previous.is_none(), "an event is in the log twice: {p}");
+    }
+    for ((child, task, n), (size, first, last)) in &acked {
+        assert_eq!(last - first + 1, *size);
+        for i in 0..*size {
+            assert_eq!(
+                found.get(&(*child, *task, *n, i)),
+                Some(&(first + i)),
+                "acknowledged event {child}/{task}/{n}/{i} at its position"
+            );
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_log_and_its_follower_recover_from_terminated_connections() {
+    let Some(conninfo) = test_database() else {
+        return;
+    };
+    let table = unique_table("reconn");
+    let app = format!("goesgen_test_{table}");
+    let log = open_log(&conninfo, &table, Some(&app)).await;
+    let other = open_log(&conninfo, &table, None).await;
+    let mut follower = log.subscribe();
+    log.append(vec![event("A", json!({"n": 1}))], Condition::None)
+        .await
+        .expect("append before");
+
+    let admin = raw_client(&conninfo).await;
+    let terminate = async || -> i64 {
+        admin
+            .query_one(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity \
+                 WHERE application_name = $1",
+                &[&app],
+            )
+            .await
+            .expect("terminate")
+            .get(0)
+    };
+    // Wait until the listener has connected too, then cut all three.
+    let deadline = Instant::now() + conformance::PATIENCE;
+    loop {
+        let connected: i64 = admin
+            .query_one(
+                "SELECT count(*) FROM pg_stat_activity WHERE application_name = $1",
+                &[&app],
+            )
+            .await
+            .expect("activity")
+            .get(0);
+        if connected >= 3 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the log's connections did not appear"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(terminate().await, 3, "reader, writer and listener");
+
+    // The calls that hit the dead connections fail as retryable; the log
+    // reconnects by itself.
+    let retry_deadline = Instant::now() + conformance::PATIENCE;
+    let appended = loop {
+        match log
+            .append(vec![event("A", json!({"n": 2}))], Condition::None)
+            .await
+        {
+            Ok(appended) => break appended,
+            Err(error @ LogError::Unavailable { .. }) => {
+                assert!(error.is_retryable());
+                assert!(Instant::now() < retry_deadline, "no reconnect: {error}");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            Err(other) => panic!("expected Unavailable, got {other:?}"),
+        }
+    };
+    assert_eq!(appended.first, 2, "a failed append wrote nothing");
+    let head = loop {
+        match log.head().await {
+            Ok(head) => break head,
+            Err(LogError::Unavailable { .. }) if Instant::now() < retry_deadline => {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            Err(other) => panic!("head after reconnect: {other:?}"),
+        }
+    };
+    assert_eq!(head, 2);
+
+    // The listener re-subscribed: another process's append wakes the
+    // follower. Give the listener time to reconnect, then append twice from
+    // the other log; the second head can only arrive by NOTIFY.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    other
+        .append(vec![event("B", json!({}))], Condition::None)
+        .await
+        .expect("append by another log");
+    tokio::time::timeout(conformance::PATIENCE, follower.wait_for(3))
+        .await
+        .expect("the follower woke")
+        .expect("subscription");
+    other
+        .append(vec![event("B", json!({}))], Condition::None)
+        .await
+        .expect("append by another log");
+    let woke = tokio::time::timeout(conformance::PATIENCE, follower.wait_for(4))
+        .await
+        .expect("the follower woke by notification")
+        .expect("subscription");
+    assert_eq!(woke, 4);
+
+    let records = log.read(0, &KindFilter::All, 10).await.expect("read");
+    let ns: Vec<Value> = records
+        .records
+        .iter()
+        .map(|r| payload(r)["n"].clone())
+        .collect();
+    assert_eq!(ns, [json!(1), json!(2), Value::Null, Value::Null]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn closed_logs_refuse_calls_and_end_subscriptions() {
+    let Some(conninfo) = test_database() else {
+        return;
+    };
+    let log = fresh_log(&conninfo, "closed").await;
+    let mut subscription = log.subscribe();
+    log.close();
+    assert!(matches!(log.head().await, Err(LogError::Closed)));
+    assert!(matches!(
+        log.append(vec![event("A", json!({}))], Condition::None)
+            .await,
+        Err(LogError::Closed)
+    ));
+    let ended = tokio::time::timeout(conformance::PATIENCE, async {
+        loop {
+            if let Err(error) = subscription.changed().await {
+                break error;
+            }
+        }
+    })
+    .await
+    .expect("the subscription ended");
+    assert!(matches!(ended, LogError::Closed));
+}
+
+/// The condition check reads the head and the per-kind last positions; on a
+/// large log neither may scan the events table.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_condition_check_uses_indexes_on_a_large_log() {
+    let Some(conninfo) = test_database() else {
+        return;
+    };
+    const EVENTS: i64 = 200_000;
+    let log = fresh_log(&conninfo, "plan").await;
+    let table = format!("public.\"{}\"", log.table());
+    let kinds = format!("public.\"{}_kinds\"", log.table());
+    let client = raw_client(&conninfo).await;
+    client
+        .batch_execute(&format!(
+            "BEGIN;
+             SELECT pg_advisory_xact_lock({key});
+             INSERT INTO {table}
+                 SELECT g, now(), 'Kind' || (g % 50), '\\x7b7d'::bytea
+                 FROM generate_series(1, {EVENTS}) AS g;
+             INSERT INTO {kinds} SELECT kind, max(position) FROM {table} GROUP BY kind;
+             COMMIT;
+             ANALYZE {table};
+             ANALYZE {kinds};",
+            key = log.lock_key()
+        ))
+        .await
+        .expect("fill the log");
+
+    let plan = log.explain_append_check().await.expect("explain");
+    for line in plan.lines() {
+        if let Some(rest) = line.split("Seq Scan on ").nth(1) {
+            let scanned = rest.split_whitespace().next().unwrap_or_default();
+            assert_ne!(
+                scanned.trim_matches('"'),
+                log.table(),
+                "the events table is scanned:\n{plan}"
+            );
+        }
+    }
+    assert!(plan.contains("Index Only Scan Backward"), "{plan}");
+
+    // And the check works on it: a kind written at the end conflicts, one
+    // written long ago does not.
+    let last_kind = format!("Kind{}", EVENTS % 50);
+    let conflict = log
+        .append(
+            vec![event("New", json!({}))],
+            Condition::NoneOfKindsAfter {
+                kinds: vec![last_kind.clone(), "Never".into()],
+                after: EVENTS as Position - 1,
+            },
+        )
+        .await;
+    match conflict {
+        Err(LogError::Conflict(conflict)) => {
+            assert_eq!(conflict.found, Some((EVENTS as Position, last_kind)));
+            assert_eq!(conflict.head, EVENTS as Position);
+        }
+        other => panic!("expected a conflict, got {other:?}"),
+    }
+    let appended = log
+        .append(
+            vec![event("New", json!({}))],
+            Condition::NoneOfKindsAfter {
+                // Kind7's last event is at 199,957.
+                kinds: vec!["Kind7".into()],
+                after: EVENTS as Position - 40,
+            },
+        )
+        .await
+        .expect("no Kind7 in the last 40 events");
+    assert_eq!(appended.first, EVENTS as Position + 1);
+}
