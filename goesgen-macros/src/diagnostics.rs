@@ -1,0 +1,32 @@
+//! Schema errors to compile errors: every error goesgen-schema found becomes
+//! one `syn::Error` spanned at the macro's string literal, combined into
+//! one, so the user sees all of them at once. Their text is the schema
+//! error's own rustc-like rendering: `schema.yml:LINE:COLUMN`, the path
+//! inside the schema, the problem, the offending line with a caret, and the
+//! hint.
+
+use goesgen_schema::SchemaErrors;
+use proc_macro2::Span;
+
+/// One combined error for all of `errors`, spanned at `span`.
+pub fn schema_errors(errors: &SchemaErrors, span: Span) -> syn::Error {
+    let mut combined: Option<syn::Error> = None;
+    for error in errors.iter() {
+        let next = syn::Error::new(span, error);
+        match &mut combined {
+            Some(combined) => combined.combine(next),
+            None => combined = Some(next),
+        }
+    }
+    combined.unwrap_or_else(|| {
+        syn::Error::new(
+            span,
+            "the schema is invalid, but its parser reported no error",
+        )
+    })
+}
+
+/// A compile error that is no schema error (a missing file, a bad path).
+pub fn error(message: impl std::fmt::Display, span: Span) -> syn::Error {
+    syn::Error::new(span, message)
+}

@@ -1,0 +1,113 @@
+//! The expansion: [`include`] runs the whole macro (locate the file, parse
+//! it, report errors or generate), [`expand`] generates the code of a valid
+//! schema and is a plain function of the model, testable without a
+//! compiler.
+
+use std::path::PathBuf;
+
+use goesgen_schema::Schema;
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use crate::diagnostics;
+use crate::events::events;
+use crate::input::Args;
+use crate::locate::locate;
+use crate::projections::projections;
+
+/// The whole expansion of `include_schema!` for `args`, the source file
+/// holding the call (as the compiler names it) and the including crate's
+/// directory. Never panics: a problem is a compile error at the path
+/// literal, beside empty `events` and `projections` modules so that user
+/// code naming them adds no follow-on errors of its own.
+pub fn include(
+    args: &Args,
+    source_file: Option<PathBuf>,
+    manifest_dir: Option<PathBuf>,
+) -> TokenStream {
+    let span = args.path.span();
+    let written = args.path.value();
+    let located = match locate(&written, source_file.as_deref(), manifest_dir.as_deref()) {
+        Ok(located) => located,
+        Err(message) => return failed(diagnostics::error(message, span), None),
+    };
+    // Rebuild when the schema changes: the expansion includes its bytes.
+    let track = match located.absolute.to_str() {
+        Some(absolute) => quote! {
+            const _: &[u8] = ::core::include_bytes!(#absolute);
+        },
+        None => {
+            return failed(
+                diagnostics::error(
+                    format!(
+                        "the path of schema file `{written}` is not valid UTF-8; rename a directory or the file"
+                    ),
+                    span,
+                ),
+                None,
+            );
+        }
+    };
+    match goesgen_schema::parse(&located.text, &written) {
+        Ok(schema) => {
+            let generated = expand(&schema, args.krate.clone());
+            quote!(#track #generated)
+        }
+        Err(errors) => failed(diagnostics::schema_errors(&errors, span), Some(track)),
+    }
+}
+
+/// The compile error, the file tracking (so that fixing the schema
+/// rebuilds), and empty modules in place of the generated ones.
+fn failed(error: syn::Error, track: Option<TokenStream>) -> TokenStream {
+    let error = error.to_compile_error();
+    quote! {
+        #error
+        #track
+        /// Empty: the schema has errors.
+        pub mod events {}
+        /// Empty: the schema has errors.
+        pub mod projections {}
+    }
+}
+
+/// The generated code of a valid schema. `krate` is the path of the
+/// `goesgen` crate (`$crate`); generated code names the runtime only
+/// through it. The same schema always gives the same tokens.
+pub fn expand(schema: &Schema, krate: TokenStream) -> TokenStream {
+    let events = events(schema, &krate);
+    let projections = projections(schema, &krate);
+    let file = &schema.file;
+    let events_doc = format!(
+        " The events of `{file}`: one struct per event, `Event` over all of them, `EventKind` their kinds."
+    );
+    let projections_doc = format!(
+        " The projections of `{file}`: per projection its state machine (`<Name>State`) and its properties (`<Name>Properties`)."
+    );
+    let serde_import = serde_import(&krate);
+    quote! {
+        #[doc = #events_doc]
+        pub mod events {
+            #serde_import
+            #events
+        }
+
+        #[doc = #projections_doc]
+        pub mod projections {
+            #serde_import
+            #projections
+        }
+    }
+}
+
+/// serde, through the facade, under the name the derives' `crate`
+/// attribute gives (`self::__serde`).
+fn serde_import(krate: &TokenStream) -> TokenStream {
+    quote! {
+        #[allow(unused_imports)]
+        use #krate::__private::serde as __serde;
+    }
+}
+
+#[cfg(test)]
+mod tests;

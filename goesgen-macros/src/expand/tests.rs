@@ -1,0 +1,168 @@
+//! Unit tests of the code generator on a schema built by hand.
+
+use goesgen_schema::{
+    Doc, Event, EventRef, Location, Move, Name, Projection, Property, Schema, State, Transitions,
+    TypeRef,
+};
+use quote::quote;
+
+use super::expand;
+
+fn name(text: &str) -> Name {
+    Name {
+        text: text.into(),
+        at: Location { line: 1, column: 1 },
+    }
+}
+
+fn property(wire: &str, rust: &str, doc: &[&str]) -> Property {
+    Property {
+        name: name(wire),
+        doc: Doc {
+            lines: doc.iter().map(|l| l.to_string()).collect(),
+        },
+        ty: TypeRef {
+            written: rust.into(),
+            rust: rust.into(),
+            at: Location::default(),
+        },
+    }
+}
+
+fn event(text: &str, properties: Vec<Property>) -> Event {
+    Event {
+        name: name(text),
+        doc: Doc::default(),
+        properties,
+    }
+}
+
+fn event_ref(schema_events: &[Event], text: &str) -> EventRef {
+    EventRef {
+        name: name(text),
+        index: schema_events
+            .iter()
+            .position(|e| e.name.text == text)
+            .unwrap(),
+    }
+}
+
+fn door_schema() -> Schema {
+    let events = vec![
+        event(
+            "DoorOpened",
+            vec![
+                property("type", "String", &["Type is the kind of door."]),
+                property("newDescription", "crate::Text", &[]),
+            ],
+        ),
+        event("DoorClosed", vec![]),
+        event("DoorInstalled", vec![property("at", "u64", &[])]),
+    ];
+    let mv = |from, to| Move {
+        from,
+        to,
+        at: Location::default(),
+    };
+    let projection = Projection {
+        name: name("Door"),
+        doc: Doc::default(),
+        states: vec![State { name: name("Shut") }, State { name: name("Open") }],
+        properties: vec![property("width", "u32", &[])],
+        create_on: event_ref(&events, "DoorInstalled"),
+        transitions: vec![
+            Transitions {
+                event: event_ref(&events, "DoorOpened"),
+                moves: vec![mv(0, 1), mv(1, 1)],
+            },
+            Transitions {
+                event: event_ref(&events, "DoorClosed"),
+                moves: vec![mv(1, 0), mv(1, 1)],
+            },
+        ],
+    };
+    Schema {
+        file: "door.yml".into(),
+        events,
+        projections: vec![projection],
+        services: vec![],
+    }
+}
+
+fn generated() -> String {
+    expand(&door_schema(), quote!(::goesgen)).to_string()
+}
+
+#[test]
+fn output_is_valid_rust() {
+    let tokens = expand(&door_schema(), quote!(::goesgen));
+    syn::parse2::<syn::File>(tokens).expect("generated code parses as a Rust file");
+}
+
+#[test]
+fn same_schema_same_tokens() {
+    assert_eq!(generated(), generated());
+}
+
+#[test]
+fn fields_are_snake_case_raw_for_keywords_and_keep_wire_names() {
+    let code = generated();
+    assert!(
+        code.contains("# [serde (rename = \"type\")] pub r#type : String"),
+        "{code}"
+    );
+    assert!(
+        code.contains(
+            "# [serde (rename = \"newDescription\")] pub new_description : crate :: Text"
+        ),
+        "{code}"
+    );
+}
+
+#[test]
+fn schema_comments_become_rustdoc_and_others_get_a_sentence() {
+    let code = generated();
+    assert!(code.contains("\" Type is the kind of door.\""), "{code}");
+    assert!(
+        code.contains("\" The `DoorClosed` event (`events.DoorClosed` in the schema).\""),
+        "{code}"
+    );
+    assert!(
+        code.contains("| `DoorClosed` | `Open` | `Shut` |"),
+        "{code}"
+    );
+}
+
+#[test]
+fn transition_table_groups_targets_by_source_state() {
+    let code = generated();
+    assert!(
+        code.contains(
+            "(Self :: Open , super :: events :: EventKind :: DoorClosed) => & [Self :: Shut , Self :: Open]"
+        ),
+        "{code}"
+    );
+    assert!(
+        code.contains("pub const INITIAL : Self = Self :: Shut"),
+        "{code}"
+    );
+    assert!(
+        code.contains("pub const CREATE_ON : super :: events :: EventKind = super :: events :: EventKind :: DoorInstalled"),
+        "{code}"
+    );
+}
+
+#[test]
+fn runtime_is_named_only_through_the_crate_path() {
+    let code = expand(&door_schema(), quote!(::renamed_goesgen)).to_string();
+    assert!(!code.contains("goesgen_runtime"), "{code}");
+    assert!(!code.contains(":: goesgen ::"), "{code}");
+    assert!(
+        code.contains("use :: renamed_goesgen :: __private :: serde as __serde"),
+        "{code}"
+    );
+    assert!(
+        code.contains(":: renamed_goesgen :: codec :: decode_payload :: < DoorOpened >"),
+        "{code}"
+    );
+}
