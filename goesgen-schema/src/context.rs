@@ -17,13 +17,9 @@ pub(crate) struct Context<'a> {
 impl<'a> Context<'a> {
     /// A context for `source`, read from `file`.
     pub fn new(source: &'a str, file: &'a str) -> Self {
-        let lines = source
-            .split('\n')
-            .map(|line| line.strip_suffix('\r').unwrap_or(line))
-            .collect();
         Context {
             file,
-            lines,
+            lines: lines(source),
             errors: Vec::new(),
         }
     }
@@ -84,5 +80,36 @@ impl<'a> Context<'a> {
             }
             _ => Err(SchemaErrors::new(self.errors)),
         }
+    }
+}
+
+/// The lines of `source`, split at YAML's line breaks (`\n`, `\r\n` and a
+/// lone `\r`, so that line numbers agree with the YAML parser's).
+fn lines(source: &str) -> Vec<&str> {
+    let mut lines = Vec::new();
+    let mut rest = source;
+    while let Some(end) = rest.find(['\n', '\r']) {
+        lines.push(&rest[..end]);
+        let skip = if rest[end..].starts_with("\r\n") {
+            2
+        } else {
+            1
+        };
+        rest = &rest[end + skip..];
+    }
+    lines.push(rest);
+    lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::lines;
+
+    #[test]
+    fn lines_split_at_every_yaml_break() {
+        assert_eq!(lines("a\nb\r\nc\rd"), ["a", "b", "c", "d"]);
+        assert_eq!(lines(""), [""]);
+        assert_eq!(lines("a\n"), ["a", ""]);
+        assert_eq!(lines("\r\r\n"), ["", "", ""]);
     }
 }
