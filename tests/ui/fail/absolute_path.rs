@@ -1,0 +1,5 @@
+pub mod schema {
+    goesgen::include_schema!("/etc/schema.yml");
+}
+
+fn main() {}

@@ -1,0 +1,5 @@
+pub mod schema {
+    goesgen::include_schema!("many_errors.yml");
+}
+
+fn main() {}

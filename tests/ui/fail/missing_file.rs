@@ -1,0 +1,5 @@
+pub mod schema {
+    goesgen::include_schema!("no_such_schema.yml");
+}
+
+fn main() {}

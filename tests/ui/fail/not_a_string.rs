@@ -1,0 +1,5 @@
+pub mod schema {
+    goesgen::include_schema!(42);
+}
+
+fn main() {}

@@ -1,0 +1,5 @@
+pub mod schema {
+    goesgen::include_schema!("rule01_duplicate_key.yml");
+}
+
+fn main() {}

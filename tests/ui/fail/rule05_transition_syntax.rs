@@ -1,0 +1,5 @@
+pub mod schema {
+    goesgen::include_schema!("rule05_transition_syntax.yml");
+}
+
+fn main() {}

@@ -1,0 +1,5 @@
+pub mod schema {
+    goesgen::include_schema!("rule06_doc_comment.yml");
+}
+
+fn main() {}

@@ -1,0 +1,5 @@
+pub mod schema {
+    goesgen::include_schema!("rule08_no_methods.yml");
+}
+
+fn main() {}

@@ -1,0 +1,5 @@
+pub mod schema {
+    goesgen::include_schema!("rule10_create_on_undefined.yml");
+}
+
+fn main() {}

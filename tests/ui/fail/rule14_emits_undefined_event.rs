@@ -1,0 +1,5 @@
+pub mod schema {
+    goesgen::include_schema!("rule14_emits_undefined_event.yml");
+}
+
+fn main() {}

@@ -1,0 +1,5 @@
+pub mod schema {
+    goesgen::include_schema!("rule15_readonly_emits.yml");
+}
+
+fn main() {}

@@ -1,0 +1,5 @@
+pub mod schema {
+    goesgen::include_schema!("rule16_unused_event.yml");
+}
+
+fn main() {}
