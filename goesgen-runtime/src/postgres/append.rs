@@ -294,10 +294,10 @@ impl Writer {
         match transaction(conn, &sql, group).await {
             Ok(committed) => Ok(committed),
             Err(TxError::Failed(error)) => {
-                if !conn.client.is_closed() {
-                    // Best effort: a failed ROLLBACK means the connection is
-                    // gone, and its transaction with it.
-                    let _ = conn.client.batch_execute("ROLLBACK").await;
+                // A session that cannot roll back is not trusted again: a
+                // fresh connection is opened for the next group.
+                if conn.client.is_closed() || conn.client.batch_execute("ROLLBACK").await.is_err() {
+                    self.conn = None;
                 }
                 Err(error)
             }
@@ -354,11 +354,6 @@ async fn transaction(
 ) -> Result<Committed, TxError> {
     let failed = |context: &'static str| move |e| TxError::Failed(unavailable(context, e));
     let client = &conn.client;
-    client
-        .batch_execute(&sql.begin_locked)
-        .await
-        .map_err(failed("cannot lock the event log"))?;
-
     let mut condition_kinds: Vec<&str> = group
         .iter()
         .filter_map(|pending| match &pending.condition {
@@ -369,10 +364,16 @@ async fn transaction(
         .collect();
     condition_kinds.sort_unstable();
     condition_kinds.dedup();
-    let rows = client
-        .query(&conn.group_state, &[&condition_kinds])
-        .await
-        .map_err(failed("cannot read the event log's head"))?;
+    // Pipelined: the lock and the state query go out together and run in
+    // order (join! polls, and so sends, them in order); the query's snapshot
+    // is taken after the lock is held.
+    let state_params: [&(dyn tokio_postgres::types::ToSql + Sync); 1] = [&condition_kinds];
+    let (locked, rows) = tokio::join!(
+        client.batch_execute(&sql.begin_locked),
+        client.query(&conn.group_state, &state_params),
+    );
+    locked.map_err(failed("cannot lock the event log"))?;
+    let rows = rows.map_err(failed("cannot read the event log's head"))?;
     let mut state = LockedState::default();
     let mut recorded_at = SystemTime::UNIX_EPOCH;
     let mut xid = 0_i64;
@@ -429,42 +430,47 @@ async fn transaction(
         last_positions.push(to_sql_position(*last).map_err(TxError::Failed)?);
     }
     let head_text = plan.head.to_string();
-    client
-        .execute(
-            &conn.write_group,
-            &[
-                &positions,
-                &recorded_at,
-                &kinds,
-                &payloads,
-                &last_kinds,
-                &last_positions,
-                &sql.channel,
-                &head_text,
-            ],
-        )
-        .await
-        .map_err(failed("cannot write the events"))?;
-
-    match client.batch_execute("COMMIT").await {
-        Ok(()) => Ok(Committed { plan, recorded_at }),
+    // Pipelined too: if the write fails, the server turns the COMMIT into a
+    // ROLLBACK.
+    let params: [&(dyn tokio_postgres::types::ToSql + Sync); 8] = [
+        &positions,
+        &recorded_at,
+        &kinds,
+        &payloads,
+        &last_kinds,
+        &last_positions,
+        &sql.channel,
+        &head_text,
+    ];
+    let (written, committed) = tokio::join!(
+        client.execute(&conn.write_group, &params),
+        client.batch_execute("COMMIT"),
+    );
+    let outcome = written.and(committed.map(|()| 0));
+    match outcome {
+        Ok(_) => Ok(Committed { plan, recorded_at }),
         // An ERROR answer means the server rolled back; anything else (a
         // lost connection, a FATAL from a terminated backend) leaves the
-        // outcome open.
-        Err(error)
-            if error
-                .as_db_error()
-                .and_then(|db| db.parsed_severity())
-                .is_some_and(|severity| severity == Severity::Error) =>
-        {
-            Err(TxError::Failed(unavailable("the commit failed", error)))
-        }
+        // outcome open, as the COMMIT may have run.
+        Err(error) if is_plain_error(&error) => Err(TxError::Failed(unavailable(
+            "cannot write the events",
+            error,
+        ))),
         Err(error) => Err(TxError::CommitUnknown {
             xid,
             error: unavailable("lost the connection during COMMIT", error),
             committed: Committed { plan, recorded_at },
         }),
     }
+}
+
+/// Whether the server answered with an ERROR (which rolls the transaction
+/// back and leaves the session usable), not a lost connection or a FATAL.
+fn is_plain_error(error: &tokio_postgres::Error) -> bool {
+    error
+        .as_db_error()
+        .and_then(|db| db.parsed_severity())
+        .is_some_and(|severity| severity == Severity::Error)
 }
 
 #[cfg(test)]
