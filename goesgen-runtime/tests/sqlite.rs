@@ -401,7 +401,7 @@ fn killed_writer_leaves_no_torn_batch() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn filtered_reads_use_few_rows_on_a_long_log() {
+async fn filtered_reads_of_a_rare_kind_in_a_long_log() {
     // Reading the rare kind of a long log is fast because each read goes
     // through the kind index; the check here is behaviour (what comes
     // back), timing is in the benches.
@@ -422,4 +422,28 @@ async fn filtered_reads_use_few_rows_on_a_long_log() {
     let positions: Vec<Position> = batch.records.iter().map(|r| r.position).collect();
     assert_eq!(positions, [1000, 2000, 3000]);
     assert_eq!((batch.head, batch.through), (10_000, 3000));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn filters_of_many_kinds_read_like_few() {
+    let log = open(&fresh_path("many-kinds")).await;
+    let events = (0..300u64)
+        .map(|n| conformance::event(&format!("K{}", n % 100), json!({"n": n})))
+        .collect();
+    conformance::append(&log, events).await;
+    // 600 kinds, of which K0..K39 (even ones) are in the log.
+    let many = KindFilter::kinds(
+        (0..40)
+            .step_by(2)
+            .map(|k| format!("K{k}"))
+            .chain((0..580).map(|k| format!("Absent{k}"))),
+    );
+    let few = KindFilter::kinds((0..40).step_by(2).map(|k| format!("K{k}")));
+    for (after, limit) in [(0, 1000), (0, 7), (57, 11), (250, 1000)] {
+        let got = log.read(after, &many, limit).await.expect("many kinds");
+        let want = log.read(after, &few, limit).await.expect("few kinds");
+        assert_eq!(got, want, "read({after}, _, {limit})");
+    }
+    let all = log.read(0, &many, 1000).await.expect("read");
+    assert_eq!(all.records.len(), 60);
 }

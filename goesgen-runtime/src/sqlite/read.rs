@@ -88,6 +88,11 @@ pub(super) fn read(
         _ if limit == 0 || after >= head => Vec::new(),
         KindFilter::Kinds(kinds) if kinds.is_empty() => Vec::new(),
         KindFilter::All => select(&snapshot, ALL, after, limit, &[])?,
+        KindFilter::Kinds(kinds) if kinds.len() > MERGED_KINDS => {
+            let set = serde_json::to_string(kinds)
+                .map_err(|e| LogError::unavailable("cannot encode a kind filter", e))?;
+            select(&snapshot, MANY_KINDS, after, limit, &[set])?
+        }
         KindFilter::Kinds(kinds) => {
             select(&snapshot, &of_kinds_sql(kinds.len()), after, limit, kinds)?
         }
@@ -107,6 +112,18 @@ const COLUMNS: &str = "position, recorded_at, kind, payload";
 
 const ALL: &str = "SELECT position, recorded_at, kind, payload FROM goesgen_events \
                    WHERE position > ?1 ORDER BY position LIMIT ?2";
+
+/// Up to this many kinds, a filtered read merges one index range per kind
+/// (see [`of_kinds_sql`]); beyond, it scans the log in order and checks each
+/// kind against the set ([`MANY_KINDS`]), which also keeps the query within
+/// SQLite's limit of 500 terms in a compound `SELECT`.
+const MERGED_KINDS: usize = 32;
+
+/// Records whose kind is in a JSON array of kinds (bound as ?3), in log
+/// order; `+kind` keeps SQLite from walking the kind index instead.
+const MANY_KINDS: &str = "SELECT position, recorded_at, kind, payload FROM goesgen_events \
+                          WHERE position > ?1 AND +kind IN (SELECT value FROM json_each(?3)) \
+                          ORDER BY position LIMIT ?2";
 
 /// The query for records of any of `kinds` kinds (bound as ?3, ?4, ...):
 /// the first `limit` of each kind through the kind index, merged. Each
