@@ -9,7 +9,9 @@ use crate::error::Rule;
 use crate::model::{Event, Location, Schema};
 use crate::naming::snake_case;
 use crate::raw::Spot;
-use crate::rules::names::{Case, check_case, check_collisions};
+use crate::rules::names::{
+    Case, GENERATED_EVENT_TYPES, check_case, check_collisions, check_reserved,
+};
 use crate::rules::{Table, name, projections, properties, services, usage};
 use crate::shape::join;
 
@@ -35,6 +37,14 @@ pub(crate) fn resolve(decl: &Decl, file: &str, cx: &mut Context<'_>) -> Option<S
     for event in &decl.events {
         let path = join("events", &event.name.text);
         check_case(&event.name, Case::Pascal, "event", &path, cx);
+        check_reserved(
+            &event.name,
+            &event.name.text,
+            GENERATED_EVENT_TYPES,
+            ("event", "type"),
+            &path,
+            cx,
+        );
         let doc = comments::doc(&event.name, cx);
         let properties = properties::properties(&event.properties, &path, cx);
         match (properties, events.as_mut()) {

@@ -466,7 +466,20 @@ fn rule_17_service_named_like_a_generated_module() {
         Rule::NameCollision,
         (8, 3),
         "services.Events",
-        "service `Events` becomes the module `events`",
+        "service `Events` becomes the module `events`, which the generated code defines itself",
+    );
+}
+
+#[test]
+fn rule_17_event_named_like_a_generated_type() {
+    let source = BASE.replace("Opened", "EventKind");
+    let error = only(&source);
+    assert_error(
+        &error,
+        Rule::NameCollision,
+        (2, 3),
+        "events.EventKind",
+        "event `EventKind` becomes the type `EventKind`, which the generated code defines itself",
     );
 }
 

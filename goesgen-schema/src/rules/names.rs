@@ -19,6 +19,10 @@ use crate::raw::Text;
 /// service must not become one of them.
 pub(crate) const GENERATED_MODULES: &[&str] = &["events", "projections"];
 
+/// Type names the generated code uses beside the events' own, in the
+/// `events` module: an event must not be named like one of them.
+pub(crate) const GENERATED_EVENT_TYPES: &[&str] = &["Event", "EventKind"];
+
 /// The case a name must have.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Case {
@@ -115,16 +119,24 @@ pub(crate) fn check_collisions<'a>(
     }
 }
 
-/// Reports (rule 17) a service whose module name is one the generated code
-/// uses for itself.
-pub(crate) fn check_service_module(name: &Text, module: &str, path: &str, cx: &mut Context<'_>) {
-    if GENERATED_MODULES.contains(&module) {
+/// Reports (rule 17) a name whose Rust form `rust` is one the generated
+/// code uses for itself (`reserved`), `what` being the kind ("service") and
+/// `generated` what the generated code uses the name for ("module").
+pub(crate) fn check_reserved(
+    name: &Text,
+    rust: &str,
+    reserved: &[&str],
+    (what, generated): (&str, &str),
+    path: &str,
+    cx: &mut Context<'_>,
+) {
+    if reserved.contains(&rust) {
         let message = format!(
-            "service `{}` becomes the module `{module}`, which the generated code uses for \
-             its {module}",
+            "{what} `{}` becomes the {generated} `{rust}`, which the generated code \
+             defines itself",
             name.text
         );
-        let hint = Some("rename the service".to_string());
+        let hint = Some(format!("rename the {what}"));
         cx.error(Rule::NameCollision, name.spot, path, message, hint);
     }
 }

@@ -10,7 +10,7 @@ use crate::context::Context;
 use crate::error::{Rule, place};
 use crate::model::{Location, Projection, ProjectionRef, Service};
 use crate::naming::snake_case;
-use crate::rules::names::{Case, check_case, check_collisions, check_service_module};
+use crate::rules::names::{Case, GENERATED_MODULES, check_case, check_collisions, check_reserved};
 use crate::rules::{Table, methods, name};
 use crate::shape::{index, join};
 
@@ -26,7 +26,14 @@ pub(crate) fn service(
 ) -> Option<Service> {
     let path = join("services", &decl.name.text);
     check_case(&decl.name, Case::Pascal, "service", &path, cx);
-    check_service_module(&decl.name, &snake_case(&decl.name.text), &path, cx);
+    check_reserved(
+        &decl.name,
+        &snake_case(&decl.name.text),
+        GENERATED_MODULES,
+        ("service", "module"),
+        &path,
+        cx,
+    );
     let doc = comments::doc(&decl.name, cx);
     let kept = kept_projections(decl, projection_table, &path, cx);
     if decl.methods.is_empty() && decl.shaped {
