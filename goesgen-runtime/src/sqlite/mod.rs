@@ -1,11 +1,11 @@
 //! [`SqliteLog`]: the embedded, durable event log in one SQLite file, which
 //! several processes on one machine may share.
 //!
-//! - [`connection`]: opening a connection with the log's settings, and the
+//! - `connection`: opening a connection with the log's settings, and the
 //!   tables.
-//! - [`writer`]: the writer thread that commits appends in groups.
-//! - [`read`]: the pool of read connections and decoding of stored rows.
-//! - [`watcher`]: the thread that sees other processes' commits and keeps
+//! - `writer`: the writer thread that commits appends in groups.
+//! - `read`: the pool of read connections and decoding of stored rows.
+//! - `watcher`: the thread that sees other processes' commits and keeps
 //!   the write-ahead log short.
 
 mod connection;
@@ -133,6 +133,18 @@ impl Default for SqliteOptions {
 /// start), and a `TRUNCATE` checkpoint once the file has been idle for
 /// [`SqliteOptions::truncate_after_idle`] (it waits at most 100 ms for
 /// readers and writers, then gives up until the next idle spell).
+///
+/// # What survives what
+///
+/// | event | with `Full` (default) | with `Normal` |
+/// |---|---|---|
+/// | the process crashes or is killed | every acknowledged batch | every acknowledged batch |
+/// | power loss, OS crash | every acknowledged batch | all but the newest batches |
+///
+/// In every case a batch is there whole or not at all, positions stay
+/// gap-free, and a batch that was not acknowledged may or may not be there
+/// (the crash may come between the commit and the answer). The same holds
+/// for an append whose future is dropped after it was handed to the writer.
 ///
 /// Needs a Tokio runtime (reads use `spawn_blocking`). Dropping the last
 /// handle stops its threads and closes its subscriptions.
