@@ -1,0 +1,273 @@
+//! Throughput and latency of `PostgresLog`: appends with batches of 1 and
+//! 100 events from 1, 8 and 64 concurrent appenders (and 64 with group
+//! commit turned off, for the ratio), conditional appends under contention,
+//! and reading a 1,000,000-event log.
+//!
+//! Needs a database: `GOESGEN_TEST_POSTGRES` (a libpq connection string);
+//! without it the benchmark says so and exits. Each scenario runs on a table
+//! of its own for `GOESGEN_BENCH_SECONDS` (default 3) seconds. Run it with
+//!
+//! ```text
+//! pg_virtualenv bash -c 'GOESGEN_TEST_POSTGRES="host=$PGHOST port=$PGPORT \
+//!   user=$PGUSER password=$PGPASSWORD dbname=$PGDATABASE" \
+//!   cargo bench -p goesgen-runtime --features postgres --bench log_postgres'
+//! ```
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use goesgen_runtime::postgres::PostgresOptions;
+use goesgen_runtime::{Condition, EventLog, KindFilter, LogError, NewEvent, PostgresLog};
+
+/// Events in the log the read benchmark reads.
+const READ_LOG_EVENTS: u64 = 1_000_000;
+
+fn main() {
+    let Ok(conninfo) = std::env::var("GOESGEN_TEST_POSTGRES") else {
+        eprintln!("log_postgres: GOESGEN_TEST_POSTGRES is not set; nothing to measure");
+        return;
+    };
+    // `cargo bench` passes `--bench`; `cargo test --benches` does not, and
+    // then a smoke run is enough.
+    let full = std::env::args().any(|arg| arg == "--bench");
+    let seconds: f64 = std::env::var("GOESGEN_BENCH_SECONDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(if full { 3.0 } else { 0.2 });
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
+    runtime.block_on(run(&conninfo, Duration::from_secs_f64(seconds), full));
+}
+
+async fn run(conninfo: &str, duration: Duration, full: bool) {
+    println!("PostgresLog, {} s per scenario", duration.as_secs_f64());
+    println!(
+        "{:<44} {:>12} {:>12} {:>10} {:>10}",
+        "scenario", "appends/s", "events/s", "p50 ms", "p99 ms"
+    );
+    for batch in [1, 100] {
+        for appenders in [1, 8, 64] {
+            let log = fresh_log(conninfo, None).await;
+            let name = format!("append, batch {batch}, {appenders} appenders");
+            let result = appends(&log, appenders, batch, duration, Mode::Unconditional).await;
+            result.print(&name);
+        }
+    }
+    let log = fresh_log(conninfo, Some(1)).await;
+    appends(&log, 64, 1, duration, Mode::Unconditional)
+        .await
+        .print("append, batch 1, 64 appenders, no group commit");
+    let log = fresh_log(conninfo, None).await;
+    appends(&log, 8, 1, duration, Mode::HeadIs)
+        .await
+        .print("HeadIs(head) + retry, batch 1, 8 appenders");
+    let log = fresh_log(conninfo, None).await;
+    appends(&log, 64, 1, duration, Mode::OwnKind)
+        .await
+        .print("NoneOfKindsAfter own kind, batch 1, 64 app.");
+    let log = fresh_log(conninfo, None).await;
+    appends(&log, 64, 1, duration, Mode::SharedKind)
+        .await
+        .print("NoneOfKindsAfter shared kind + retry, 64 app.");
+
+    let events = if full { READ_LOG_EVENTS } else { 10_000 };
+    reads(conninfo, events).await;
+}
+
+async fn fresh_log(conninfo: &str, max_group: Option<usize>) -> Arc<PostgresLog> {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .expect("clock")
+        .subsec_nanos();
+    let table = format!(
+        "bench_{}_{nanos}_{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    );
+    let mut options = PostgresOptions::new(conninfo).table(table);
+    if let Some(max_group) = max_group {
+        options = options.max_group(max_group);
+    }
+    Arc::new(options.connect().await.expect("open the log"))
+}
+
+/// What condition the appenders use.
+#[derive(Clone, Copy)]
+enum Mode {
+    /// None.
+    Unconditional,
+    /// `HeadIs` the head just read (one extra read per attempt), retried on
+    /// conflict: the strictest contention, every append competes with every
+    /// other.
+    HeadIs,
+    /// `NoneOfKindsAfter` on a kind only this appender writes, after its own
+    /// last append: never conflicts, but is checked.
+    OwnKind,
+    /// `NoneOfKindsAfter` on one kind all appenders write, after the head
+    /// just read (one extra read per attempt), retried on conflict.
+    SharedKind,
+}
+
+/// What a scenario measured.
+struct Measured {
+    appends: u64,
+    events: u64,
+    conflicts: u64,
+    elapsed: Duration,
+    latencies: Vec<Duration>,
+}
+
+impl Measured {
+    fn print(mut self, name: &str) {
+        self.latencies.sort_unstable();
+        let at = |q: f64| {
+            let index = ((self.latencies.len() as f64 - 1.0) * q).round() as usize;
+            self.latencies
+                .get(index)
+                .map_or(f64::NAN, |d| d.as_secs_f64() * 1e3)
+        };
+        let secs = self.elapsed.as_secs_f64();
+        print!(
+            "{name:<44} {:>12.0} {:>12.0} {:>10.2} {:>10.2}",
+            self.appends as f64 / secs,
+            self.events as f64 / secs,
+            at(0.5),
+            at(0.99)
+        );
+        if self.conflicts > 0 {
+            print!("  ({} conflicts retried)", self.conflicts);
+        }
+        println!();
+    }
+}
+
+async fn appends(
+    log: &Arc<PostgresLog>,
+    appenders: usize,
+    batch: usize,
+    duration: Duration,
+    mode: Mode,
+) -> Measured {
+    let payload =
+        br#"{"id":"0f8e1c1e-6b1d-4a52-9d35-2f9b1e2c3d4a","amount":1250,"note":"benchmark"}"#;
+    let started = Instant::now();
+    let deadline = started + duration;
+    let mut tasks = Vec::new();
+    for appender in 0..appenders {
+        let log = Arc::clone(log);
+        tasks.push(tokio::spawn(async move {
+            let own_kind = format!("Kind{appender}");
+            let mut latencies = Vec::new();
+            let (mut appends, mut conflicts) = (0_u64, 0_u64);
+            let mut own_last = 0;
+            while Instant::now() < deadline {
+                let kind = match mode {
+                    Mode::OwnKind => own_kind.as_str(),
+                    _ => "Shared",
+                };
+                let events: Vec<NewEvent> = (0..batch)
+                    .map(|_| NewEvent::new(kind, payload.to_vec()))
+                    .collect();
+                let begun = Instant::now();
+                loop {
+                    let condition = match mode {
+                        Mode::Unconditional => Condition::None,
+                        Mode::HeadIs => Condition::HeadIs(log.head().await.expect("head")),
+                        // As a service would: its projection is at its
+                        // own last append, no read needed.
+                        Mode::OwnKind => Condition::NoneOfKindsAfter {
+                            kinds: vec![kind.to_owned()],
+                            after: own_last,
+                        },
+                        Mode::SharedKind => Condition::NoneOfKindsAfter {
+                            kinds: vec![kind.to_owned()],
+                            after: log.head().await.expect("head"),
+                        },
+                    };
+                    match log.append(events.clone(), condition).await {
+                        Ok(appended) => {
+                            own_last = appended.last;
+                            break;
+                        }
+                        Err(LogError::Conflict(_)) => conflicts += 1,
+                        Err(other) => panic!("append failed: {other}"),
+                    }
+                }
+                latencies.push(begun.elapsed());
+                appends += 1;
+            }
+            (appends, conflicts, latencies)
+        }));
+    }
+    let mut measured = Measured {
+        appends: 0,
+        events: 0,
+        conflicts: 0,
+        elapsed: Duration::ZERO,
+        latencies: Vec::new(),
+    };
+    for task in tasks {
+        let (appends, conflicts, latencies) = task.await.expect("appender");
+        measured.appends += appends;
+        measured.conflicts += conflicts;
+        measured.latencies.extend(latencies);
+    }
+    measured.elapsed = started.elapsed();
+    measured.events = measured.appends * batch as u64;
+    measured
+}
+
+async fn reads(conninfo: &str, events: u64) {
+    const FILL_BATCH: u64 = 1000;
+    let log = fresh_log(conninfo, None).await;
+    let payload =
+        br#"{"id":"0f8e1c1e-6b1d-4a52-9d35-2f9b1e2c3d4a","amount":1250,"note":"benchmark"}"#;
+    let started = Instant::now();
+    let mut appended = 0;
+    while appended < events {
+        let batch = (0..FILL_BATCH.min(events - appended))
+            .map(|n| {
+                NewEvent::new(
+                    if n % 10 == 0 { "Rare" } else { "Common" },
+                    payload.to_vec(),
+                )
+            })
+            .collect::<Vec<_>>();
+        appended += batch.len() as u64;
+        log.append(batch, Condition::None).await.expect("fill");
+    }
+    let filled = started.elapsed();
+    println!(
+        "filled {events} events in batches of {FILL_BATCH} (one appender): {:.0} events/s",
+        events as f64 / filled.as_secs_f64()
+    );
+    for (name, filter, limit) in [
+        ("read all, batches of 1000", KindFilter::All, 1000),
+        ("read all, batches of 10000", KindFilter::All, 10_000),
+        (
+            "read one kind in 10, batches of 1000",
+            KindFilter::kinds(["Rare"]),
+            1000,
+        ),
+    ] {
+        let started = Instant::now();
+        let (mut cursor, mut read) = (0, 0_u64);
+        loop {
+            let batch = log.read(cursor, &filter, limit).await.expect("read");
+            read += batch.records.len() as u64;
+            cursor = batch.through;
+            if cursor == batch.head {
+                break;
+            }
+        }
+        let secs = started.elapsed().as_secs_f64();
+        println!(
+            "{name:<44} {:>12.0} events/s ({read} events in {secs:.2} s)",
+            read as f64 / secs
+        );
+    }
+}
