@@ -12,6 +12,9 @@
 //!   its [`DecodeError`].
 //! - [`projection`]: projection state machines and their [`TransitionError`].
 //! - [`reader`]: [`LogReader`], a cursor that reads a long log in batches.
+//! - [`service`]: the service engine generated services run on, its
+//!   [`ServiceOptions`], [`ServiceError`] and [`Committed`] results, and
+//!   [`open_log`] to pick a log at run time.
 //! - [`memory`]: [`MemoryLog`], the log in memory.
 //! - `sqlite` (feature `sqlite`, on by default): [`SqliteLog`], the durable
 //!   log in one SQLite file.
@@ -30,6 +33,7 @@ pub mod postgres;
 pub mod projection;
 pub mod reader;
 pub mod record;
+pub mod service;
 #[cfg(feature = "sqlite")]
 #[cfg_attr(docsrs, doc(cfg(feature = "sqlite")))]
 pub mod sqlite;
@@ -44,5 +48,9 @@ pub use postgres::{PostgresLog, PostgresOptions};
 pub use projection::TransitionError;
 pub use reader::LogReader;
 pub use record::{NewEvent, Position, Record};
+pub use service::{
+    Committed, ConflictRule, Recorded, ServiceError, ServiceOptions, ServiceStats, StoreError,
+    UnknownEvents, open_log,
+};
 #[cfg(feature = "sqlite")]
 pub use sqlite::{SqliteLog, SqliteOptions, Synchronous};

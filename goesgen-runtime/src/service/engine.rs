@@ -1,0 +1,402 @@
+//! [`Engine`]: the generic service engine that every generated
+//! `<Service>Service` wraps. It runs readonly, append and transaction
+//! methods with the semantics of goesgen (see the module docs of
+//! [`service`](crate::service)) over any [`ServiceStore`] and any event log.
+
+use std::fmt;
+use std::time::SystemTime;
+
+use crate::codec::{self, EventKindSet, EventSet};
+use crate::error::LogError;
+use crate::log::{Appended, Condition, KindFilter, SharedLog, Subscription};
+use crate::record::{NewEvent, Position};
+use crate::service::committed::{Committed, Counters, Recorded, ServiceStats};
+use crate::service::error::ServiceError;
+use crate::service::options::{ConflictRule, ServiceOptions, UnknownEvents};
+use crate::service::store::{MethodCall, ServiceStore};
+
+/// How the engine treats a record of a given kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum KindClass {
+    /// The service subscribes to it: decode and apply.
+    Subscribed,
+    /// The schema defines it, the service does not subscribe: pass over it.
+    Known,
+    /// The schema does not define it.
+    Unknown,
+}
+
+/// The engine of one service: its store, the log, the options and the
+/// service's counters. Generated services hold one; its methods are what
+/// their methods call.
+pub struct Engine<S: ServiceStore> {
+    pub(crate) store: S,
+    pub(crate) log: SharedLog,
+    pub(crate) options: ServiceOptions,
+    /// Every kind of the schema by name (sorted), and whether the service
+    /// subscribes to it.
+    kinds: Vec<(&'static str, bool)>,
+    /// The subscribed kinds, as a read filter.
+    pub(crate) subscribed: KindFilter,
+    /// The heads the log publishes: a cheap look at whether there is
+    /// anything to catch up with.
+    pub(crate) heads: Subscription,
+    pub(crate) counters: Counters,
+}
+
+/// An event a method emitted, converted to the schema's event enum for
+/// the log and, where the service subscribes to it, for the store.
+pub(crate) struct Encoded<E> {
+    pub(crate) batch: Vec<NewEvent>,
+    /// The subscribed events with their index in the batch.
+    pub(crate) own: Vec<(usize, E)>,
+}
+
+impl<S: ServiceStore> Engine<S> {
+    /// An engine for `store` on `log`.
+    pub fn new(store: S, log: SharedLog, options: ServiceOptions) -> Self {
+        let all = <<S::Event as EventSet>::Kind as EventKindSet>::ALL;
+        let mut kinds: Vec<(&'static str, bool)> = all
+            .iter()
+            .map(|kind| (kind.name(), S::SUBSCRIBED.contains(kind)))
+            .collect();
+        kinds.sort_unstable_by_key(|(name, _)| *name);
+        let subscribed = KindFilter::kinds(S::SUBSCRIBED.iter().map(|kind| kind.name()));
+        let heads = log.subscribe();
+        Self {
+            store,
+            log,
+            options,
+            kinds,
+            subscribed,
+            heads,
+            counters: Counters::default(),
+        }
+    }
+
+    /// The store.
+    pub fn store(&self) -> &S {
+        &self.store
+    }
+
+    /// The event log.
+    pub fn log(&self) -> &SharedLog {
+        &self.log
+    }
+
+    /// The options.
+    pub fn options(&self) -> &ServiceOptions {
+        &self.options
+    }
+
+    /// The counters since the engine was built.
+    pub fn stats(&self) -> ServiceStats {
+        self.counters.snapshot()
+    }
+
+    pub(crate) fn classify(&self, kind: &str) -> KindClass {
+        match self.kinds.binary_search_by(|(name, _)| (*name).cmp(kind)) {
+            Ok(index) if self.kinds[index].1 => KindClass::Subscribed,
+            Ok(_) => KindClass::Known,
+            Err(_) => KindClass::Unknown,
+        }
+    }
+
+    /// Runs a readonly method: read transaction, call, output.
+    pub async fn run_readonly<C>(&self, call: &C) -> Result<C::Output, ServiceError<C::Error>>
+    where
+        C: MethodCall<S::Read>,
+    {
+        let mut txn = self.store.begin_read().await?;
+        let output = call.call(&mut txn).await.map_err(ServiceError::Method)?;
+        drop(txn);
+        Ok(output)
+    }
+
+    /// Runs an append method: call it on a read transaction, append its
+    /// events unconditionally, then (with `sync_after_push`) apply them.
+    pub async fn run_append<C, O, E>(
+        &self,
+        call: &C,
+    ) -> Result<Committed<O, E>, ServiceError<C::Error>>
+    where
+        C: MethodCall<S::Read, Output = (O, Vec<E>)>,
+        E: Clone + Into<S::Event> + Send,
+        O: Send,
+    {
+        let (output, events) = {
+            let mut txn = self.store.begin_read().await?;
+            call.call(&mut txn).await.map_err(ServiceError::Method)?
+        };
+        if events.is_empty() {
+            let head = self.heads.head();
+            return Ok(self.committed(output, events, empty_after(head), 1));
+        }
+        let encoded = self.encode(&events)?;
+        let appended = self
+            .log
+            .append(encoded.batch, Condition::None)
+            .await
+            .map_err(ServiceError::Log)?;
+        self.counters.commit();
+        if self.options.sync_after_push {
+            self.sync_own(&appended, encoded.own)
+                .await
+                .map_err(|source| unsynced(appended, source))?;
+        }
+        Ok(self.committed(output, events, appended, 1))
+    }
+
+    /// Runs a transaction method: write transaction, catch up, call, append
+    /// on the conflict rule's condition; on a conflict catch up and call
+    /// again (up to `max_attempts` calls). Any error rolls the store back.
+    pub async fn run_transaction<C, O, E>(
+        &self,
+        call: &C,
+    ) -> Result<Committed<O, E>, ServiceError<C::Error>>
+    where
+        C: MethodCall<S::Write, Output = (O, Vec<E>)>,
+        E: Clone + Into<S::Event> + Send,
+        O: Send,
+    {
+        let mut txn = self.store.begin_write().await?;
+        match self.transaction_in(&mut txn, call).await {
+            Ok(committed) => match self.store.commit(txn).await {
+                Ok(()) => {
+                    self.counters.commit();
+                    Ok(committed)
+                }
+                Err(error) if !committed.appended.is_empty() => {
+                    Err(unsynced(committed.appended, ServiceError::Store(error)))
+                }
+                Err(error) => Err(ServiceError::Store(error)),
+            },
+            Err(error) => {
+                self.rollback(txn).await;
+                Err(error)
+            }
+        }
+    }
+
+    async fn transaction_in<C, O, E>(
+        &self,
+        txn: &mut S::Write,
+        call: &C,
+    ) -> Result<Committed<O, E>, ServiceError<C::Error>>
+    where
+        C: MethodCall<S::Write, Output = (O, Vec<E>)>,
+        E: Clone + Into<S::Event> + Send,
+        O: Send,
+    {
+        let mut version = self.store.version(txn).await?;
+        // The newest head known to exist, beyond what the subscription
+        // shows (a conflict reports one; another process's append may not
+        // have been published to this process yet).
+        let mut known_head: Position = 0;
+        let mut attempts: u32 = 0;
+        loop {
+            attempts += 1;
+            self.counters.attempt();
+            if self.heads.head().max(known_head) > version {
+                version = self.catch_up(txn, version).await?;
+            }
+            let (output, events) = call.call(txn).await.map_err(ServiceError::Method)?;
+            if events.is_empty() {
+                return Ok(self.committed(output, events, empty_after(version), attempts));
+            }
+            let encoded = self.encode(&events)?;
+            match self
+                .log
+                .append(encoded.batch, self.condition(version))
+                .await
+            {
+                Ok(appended) => {
+                    if self.options.sync_after_push {
+                        self.apply_own(txn, version, &appended, encoded.own, true)
+                            .await
+                            .map_err(|source| unsynced(appended, source))?;
+                    }
+                    return Ok(self.committed(output, events, appended, attempts));
+                }
+                Err(LogError::Conflict(conflict)) => {
+                    self.counters.conflict();
+                    tracing::debug!(
+                        service = S::SERVICE,
+                        attempts,
+                        version,
+                        %conflict,
+                        "transaction conflict; catching up and calling the method again"
+                    );
+                    if attempts >= self.options.max_attempts {
+                        return Err(ServiceError::Conflict {
+                            attempts,
+                            last: conflict,
+                        });
+                    }
+                    known_head = known_head.max(conflict.head);
+                }
+                Err(error) => return Err(ServiceError::Log(error)),
+            }
+        }
+    }
+
+    /// The condition a transaction decided at `version` appends on.
+    fn condition(&self, version: Position) -> Condition {
+        match (self.options.conflict_rule, &self.subscribed) {
+            (ConflictRule::Strict, _) | (ConflictRule::Subscribed, KindFilter::All) => {
+                Condition::HeadIs(version)
+            }
+            (ConflictRule::Subscribed, KindFilter::Kinds(kinds)) => Condition::NoneOfKindsAfter {
+                kinds: kinds.clone(),
+                after: version,
+            },
+        }
+    }
+
+    /// The method's events for the log, and those the service subscribes
+    /// to for the store.
+    fn encode<E, M>(&self, events: &[E]) -> Result<Encoded<S::Event>, ServiceError<M>>
+    where
+        E: Clone + Into<S::Event>,
+    {
+        let mut encoded = Encoded {
+            batch: Vec::with_capacity(events.len()),
+            own: Vec::new(),
+        };
+        for (index, event) in events.iter().enumerate() {
+            let event: S::Event = event.clone().into();
+            encoded.batch.push(codec::to_new_event(&event)?);
+            if S::SUBSCRIBED.contains(&event.kind()) {
+                encoded.own.push((index, event));
+            }
+        }
+        Ok(encoded)
+    }
+
+    /// Applies the service's own just-appended events in `txn`, whose
+    /// projection is at `version`. They are applied directly (no read) when
+    /// nothing can lie between: the batch follows the version at once, or
+    /// (`guarded`: the append's condition was that no subscribed event
+    /// came after the version) records in between are of unsubscribed
+    /// kinds and unknown kinds are skipped. Otherwise the store catches up
+    /// by reading the log, which holds the events too.
+    pub(crate) async fn apply_own<M>(
+        &self,
+        txn: &mut S::Write,
+        version: Position,
+        appended: &Appended,
+        own: Vec<(usize, S::Event)>,
+        guarded: bool,
+    ) -> Result<Position, ServiceError<M>> {
+        if version >= appended.last {
+            return Ok(version);
+        }
+        let nothing_between = appended.first == version + 1;
+        let skip_between = guarded
+            && self.options.conflict_rule == ConflictRule::Subscribed
+            && self.options.unknown_events == UnknownEvents::Skip;
+        if !(nothing_between || skip_between) {
+            return self.catch_up(txn, version).await;
+        }
+        for (index, event) in &own {
+            let at = Recorded {
+                position: appended.first + *index as Position,
+                recorded_at: appended.recorded_at,
+            };
+            self.store.apply(txn, &at, event).await?;
+        }
+        self.store.set_version(txn, appended.last).await?;
+        Ok(appended.last)
+    }
+
+    /// After an append without condition: applies the own events in a
+    /// write transaction of their own.
+    async fn sync_own<M>(
+        &self,
+        appended: &Appended,
+        own: Vec<(usize, S::Event)>,
+    ) -> Result<(), ServiceError<M>> {
+        let mut txn = self.store.begin_write().await?;
+        let applied = match self.store.version(&mut txn).await {
+            Ok(version) => {
+                self.apply_own(&mut txn, version, appended, own, false)
+                    .await
+            }
+            Err(error) => Err(error.into()),
+        };
+        self.finish(txn, applied).await.map(drop)
+    }
+
+    /// Commits `txn` if `result` is a success, else rolls it back.
+    pub(crate) async fn finish<T, M>(
+        &self,
+        txn: S::Write,
+        result: Result<T, ServiceError<M>>,
+    ) -> Result<T, ServiceError<M>> {
+        match result {
+            Ok(value) => {
+                self.store.commit(txn).await?;
+                Ok(value)
+            }
+            Err(error) => {
+                self.rollback(txn).await;
+                Err(error)
+            }
+        }
+    }
+
+    /// Rolls `txn` back; a failure is logged (the error that caused the
+    /// rollback is the one to report).
+    pub(crate) async fn rollback(&self, txn: S::Write) {
+        if let Err(error) = self.store.rollback(txn).await {
+            tracing::warn!(service = S::SERVICE, %error, "store rollback failed");
+        }
+    }
+
+    fn committed<O, E>(
+        &self,
+        output: O,
+        events: Vec<E>,
+        appended: Appended,
+        attempts: u32,
+    ) -> Committed<O, E> {
+        Committed {
+            output,
+            events,
+            appended,
+            attempts,
+        }
+    }
+}
+
+/// An empty batch after `position`.
+fn empty_after(position: Position) -> Appended {
+    Appended {
+        first: position + 1,
+        last: position,
+        recorded_at: SystemTime::now(),
+    }
+}
+
+fn unsynced<M>(appended: Appended, source: ServiceError<M>) -> ServiceError<M> {
+    tracing::warn!(
+        first = appended.first,
+        last = appended.last,
+        "events appended but not applied to the store; the next sync applies them"
+    );
+    ServiceError::Unsynced {
+        appended,
+        source: Box::new(source),
+    }
+}
+
+impl<S: ServiceStore> fmt::Debug for Engine<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Engine")
+            .field("service", &S::SERVICE)
+            .field("options", &self.options)
+            .field("subscribed", &self.subscribed)
+            .field("stats", &self.stats())
+            .finish_non_exhaustive()
+    }
+}

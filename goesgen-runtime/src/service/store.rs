@@ -1,0 +1,90 @@
+//! The generic shapes the engine runs: [`ServiceStore`], the store of one
+//! service as the engine sees it (generated code adapts the user's
+//! `<Service>Store` to it), and [`MethodCall`], one call of a user's method
+//! with its context and input (generated per schema method).
+
+use std::future::Future;
+
+use crate::codec::EventSet;
+use crate::record::Position;
+use crate::service::committed::Recorded;
+use crate::service::error::StoreError;
+
+/// The store of a service: where its projections live, with transactions,
+/// the projection version and a way to apply a subscribed event.
+///
+/// Generated code implements it for an adapter over the user's
+/// `<Service>Store`, whose `apply_<event>` methods [`ServiceStore::apply`]
+/// dispatches to. It can also be implemented by hand (the runtime's own
+/// tests do).
+///
+/// # Contract
+///
+/// - A `Write` is exclusive: while one is open no other `Write` or `Read`
+///   of the same store sees its changes; [`commit`](Self::commit) makes
+///   them visible at once, [`rollback`](Self::rollback) discards them.
+///   A `Write` dropped without either (its future was cancelled) must
+///   discard its changes too.
+/// - The version is the log position the projections reflect: every
+///   subscribed event up to it has been applied, none after it.
+/// - Methods get a `&mut` transaction so that it only needs to be `Send`
+///   (a `rusqlite::Connection` is not `Sync`): an owned lock guard is the
+///   usual choice (`tokio::sync::OwnedMutexGuard<Connection>` after
+///   `BEGIN`, or a guard over a map plus an undo log).
+pub trait ServiceStore: Send + Sync + 'static {
+    /// The schema's event enum (`events::Event`).
+    type Event: EventSet + Send + Sync + 'static;
+    /// An exclusive write transaction.
+    type Write: Send;
+    /// A shared read transaction.
+    type Read: Send;
+
+    /// The service's name, for messages.
+    const SERVICE: &'static str;
+    /// The event kinds the service subscribes to (those of its
+    /// projections), in schema order.
+    const SUBSCRIBED: &'static [<Self::Event as EventSet>::Kind];
+
+    /// Opens a write transaction (waiting for the one open, if any).
+    fn begin_write(&self) -> impl Future<Output = Result<Self::Write, StoreError>> + Send;
+    /// Opens a read transaction.
+    fn begin_read(&self) -> impl Future<Output = Result<Self::Read, StoreError>> + Send;
+    /// Commits a write transaction.
+    fn commit(&self, txn: Self::Write) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// Discards a write transaction.
+    fn rollback(&self, txn: Self::Write) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// The projection version as of this transaction (0 for a new store).
+    fn version(
+        &self,
+        txn: &mut Self::Write,
+    ) -> impl Future<Output = Result<Position, StoreError>> + Send;
+    /// Sets the projection version in this transaction.
+    fn set_version(
+        &self,
+        txn: &mut Self::Write,
+        version: Position,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// Applies a subscribed event recorded at `at`. Called in log order,
+    /// only for kinds in [`SUBSCRIBED`](Self::SUBSCRIBED).
+    fn apply(
+        &self,
+        txn: &mut Self::Write,
+        at: &Recorded,
+        event: &Self::Event,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+}
+
+/// One call of a user's method: the method with its context and input,
+/// ready to be called (again, after a conflict) on a transaction `T`.
+///
+/// Generated code implements it per schema method, cloning the input for
+/// each call. `Output` is the method's output for readonly methods, and
+/// `(output, Vec<event>)` for write methods.
+pub trait MethodCall<T: Send>: Sync {
+    /// What the method returns.
+    type Output: Send;
+    /// The method's error.
+    type Error: Send;
+    /// Calls the method on `txn`.
+    fn call(&self, txn: &mut T) -> impl Future<Output = Result<Self::Output, Self::Error>> + Send;
+}

@@ -1,0 +1,130 @@
+//! Catching a store up with the log: read the records after the projection
+//! version, decode and apply those the service subscribes to, pass over the
+//! others (or stop at a kind the schema does not define), and move the
+//! version. [`Engine::sync`] does it in write transactions of one read
+//! batch each; transactions catch up inside their own.
+
+use crate::codec::EventSet;
+use crate::log::KindFilter;
+use crate::record::Position;
+use crate::service::committed::Recorded;
+use crate::service::engine::{Engine, KindClass};
+use crate::service::error::ServiceError;
+use crate::service::options::UnknownEvents;
+use crate::service::store::ServiceStore;
+
+impl<S: ServiceStore> Engine<S> {
+    /// Catches the store up with the log: reads it from the projection
+    /// version to the head, applies the subscribed events, and returns the
+    /// new version. Commits after each read batch
+    /// ([`ServiceOptions::read_batch`](crate::service::ServiceOptions)
+    /// records), so a long log is not applied in one transaction; an error
+    /// rolls back the batch it happened in and the version stays before
+    /// the record that failed.
+    pub async fn sync<M>(&self) -> Result<Position, ServiceError<M>> {
+        loop {
+            let mut txn = self.store.begin_write().await?;
+            let step = self.sync_step(&mut txn).await;
+            let (version, more) = self.finish(txn, step).await?;
+            if !more {
+                return Ok(version);
+            }
+        }
+    }
+
+    async fn sync_step<M>(&self, txn: &mut S::Write) -> Result<(Position, bool), ServiceError<M>> {
+        let version = self.store.version(txn).await?;
+        let (through, more) = self.read_batch(txn, version).await?;
+        if through != version {
+            self.store.set_version(txn, through).await?;
+        }
+        Ok((through, more))
+    }
+
+    /// The projection version as the store has it (read in a write
+    /// transaction that is then rolled back).
+    pub async fn projection_version<M>(&self) -> Result<Position, ServiceError<M>> {
+        let mut txn = self.store.begin_write().await?;
+        let version = self.store.version(&mut txn).await;
+        self.rollback(txn).await;
+        Ok(version?)
+    }
+
+    /// Catches `txn`, whose projection is at `version`, up with the head of
+    /// the log and sets the new version; returns it.
+    pub(crate) async fn catch_up<M>(
+        &self,
+        txn: &mut S::Write,
+        version: Position,
+    ) -> Result<Position, ServiceError<M>> {
+        let mut through = version;
+        loop {
+            let (next, more) = self.read_batch(txn, through).await?;
+            through = next;
+            if !more {
+                break;
+            }
+        }
+        if through != version {
+            self.store.set_version(txn, through).await?;
+        }
+        Ok(through)
+    }
+
+    /// Reads one batch after `after` and applies it in `txn` (without
+    /// setting the version). Returns how far the log was covered and
+    /// whether there is more to read.
+    async fn read_batch<M>(
+        &self,
+        txn: &mut S::Write,
+        after: Position,
+    ) -> Result<(Position, bool), ServiceError<M>> {
+        // Unknown kinds can only be detected by reading every kind.
+        let filter = match self.options.unknown_events {
+            UnknownEvents::Fail => &KindFilter::All,
+            UnknownEvents::Skip => &self.subscribed,
+        };
+        let batch = self
+            .log
+            .read(after, filter, self.options.read_batch)
+            .await
+            .map_err(ServiceError::Log)?;
+        for record in &batch.records {
+            match self.classify(&record.kind) {
+                KindClass::Subscribed => {
+                    let event = S::Event::decode_payload(&record.kind, &record.payload).map_err(
+                        |source| ServiceError::Decode {
+                            position: record.position,
+                            kind: record.kind.clone(),
+                            source,
+                        },
+                    )?;
+                    let at = Recorded {
+                        position: record.position,
+                        recorded_at: record.recorded_at,
+                    };
+                    self.store.apply(txn, &at, &event).await?;
+                }
+                KindClass::Known => {}
+                KindClass::Unknown => match self.options.unknown_events {
+                    UnknownEvents::Fail => {
+                        return Err(ServiceError::UnknownKind {
+                            position: record.position,
+                            kind: record.kind.clone(),
+                        });
+                    }
+                    UnknownEvents::Skip => {
+                        tracing::debug!(
+                            service = S::SERVICE,
+                            position = record.position,
+                            kind = %record.kind,
+                            "skipping an event of a kind the schema does not define"
+                        );
+                    }
+                },
+            }
+        }
+        let through = after.max(batch.through);
+        Ok((through, through < batch.head))
+    }
+}
