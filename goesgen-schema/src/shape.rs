@@ -3,13 +3,12 @@
 //! one is expected), reports a key written twice (rule 1, the first one
 //! wins) and every unknown key (rule 2, listing the valid ones).
 
-use std::collections::HashMap;
-
 use crate::ast::TransitionsDecl;
 use crate::ast::{Decl, EventDecl, MethodDecl, ProjectionDecl, PropertyDecl, ServiceDecl};
 use crate::context::Context;
 use crate::error::Rule;
-use crate::raw::{Entry, Kind, Node, Spot, Text};
+use crate::raw::{Entry, Kind, Node, Text};
+use crate::rules::Once;
 use crate::suggest;
 
 /// Keys of the top-level mapping.
@@ -253,20 +252,20 @@ fn mapping<'n>(
             return None;
         }
     };
-    let mut seen: HashMap<&str, Spot> = HashMap::with_capacity(entries.len());
+    let mut once = Once::new();
     let mut out = Vec::with_capacity(entries.len());
     for entry in entries {
         let key = entry.key.text.as_str();
-        if let Some(first) = seen.get(key) {
-            let message = format!(
-                "duplicate key `{key}` (first written at {}); a key may appear once in a \
-                 mapping",
-                crate::error::place(first.at)
-            );
-            let hint = Some("remove or rename one of them".to_string());
-            cx.error(Rule::Yaml, entry.key.spot, &join(path, key), message, hint);
-        } else {
-            seen.insert(key, entry.key.spot);
+        let what = || format!("duplicate key `{key}`: a key may appear once in a mapping");
+        let hint = Some("remove or rename one of them");
+        if once.first(
+            key,
+            &entry.key,
+            Rule::Yaml,
+            what,
+            (&join(path, key), hint),
+            cx,
+        ) {
             out.push(entry);
         }
     }

@@ -285,7 +285,7 @@ fn rule_14_method_emits_undefined_or_twice() {
         Rule::Emits,
         (23, 13),
         "services.Doors.methods.Close.emits[3]",
-        "event `Closed` is emitted twice (first listed at line 20, column 13)",
+        "event `Closed` is emitted twice (first at line 20, column 13)",
     );
 }
 

@@ -32,7 +32,7 @@ fn rule_1_duplicate_keys_are_all_reported_with_other_errors() {
         Rule::Yaml,
         (3, 3),
         "events.Opened",
-        "duplicate key `Opened` (first written at line 2, column 3)",
+        "duplicate key `Opened`: a key may appear once in a mapping (first at line 2, column 3)",
     );
     assert_error(
         &errors[1],

@@ -2,16 +2,14 @@
 //! SCHEMA.md's table of method types), the events they emit (rule 14), their
 //! names (rule 3), doc comments (rule 6) and `in`/`out` types (rule 4).
 
-use std::collections::HashMap;
-
 use crate::ast::MethodDecl;
 use crate::comments;
 use crate::context::Context;
-use crate::error::{Rule, place};
-use crate::model::{EventRef, Location, Method, MethodKind};
+use crate::error::Rule;
+use crate::model::{EventRef, Method, MethodKind};
 use crate::raw::Text;
 use crate::rules::names::{Case, check_case};
-use crate::rules::{Table, name, type_ref};
+use crate::rules::{Once, Table, name, type_ref};
 use crate::shape::{index, join};
 use crate::suggest;
 
@@ -118,20 +116,21 @@ fn emits(
 ) -> Option<Vec<EventRef>> {
     let path = join(path, "emits");
     let mut out = Some(Vec::with_capacity(decl.emits.len()));
-    let mut first_at: HashMap<&str, Location> = HashMap::new();
+    let mut once = Once::new();
     for (i, text) in decl.emits.iter().enumerate() {
         let path = index(&path, i);
-        if let Some(first) = first_at.get(text.text.as_str()) {
-            let message = format!(
-                "event `{}` is emitted twice (first listed at {})",
-                text.text,
-                place(*first)
-            );
-            cx.error(Rule::Emits, text.spot, &path, message, None);
+        let what = || format!("event `{}` is emitted twice", text.text);
+        if !once.first(
+            text.text.as_str(),
+            text,
+            Rule::Emits,
+            what,
+            (&path, None),
+            cx,
+        ) {
             out = None;
             continue;
         }
-        first_at.insert(&text.text, text.spot.at);
         match (
             events.lookup(text, Rule::Emits, "event", &path, cx),
             out.as_mut(),

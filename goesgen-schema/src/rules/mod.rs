@@ -17,10 +17,11 @@ pub(crate) mod services;
 pub(crate) mod usage;
 
 use std::collections::HashMap;
+use std::hash::Hash;
 
 use crate::context::Context;
-use crate::error::Rule;
-use crate::model::TypeRef;
+use crate::error::{Rule, place};
+use crate::model::{Location, TypeRef};
 use crate::raw::Text;
 use crate::{suggest, types};
 
@@ -97,5 +98,41 @@ pub(crate) fn name(text: &Text) -> crate::naming::Name {
     crate::naming::Name {
         text: text.text.clone(),
         at: text.spot.at,
+    }
+}
+
+/// Where each entry of a list (or mapping) was first written, to report
+/// one written twice.
+pub(crate) struct Once<K> {
+    first: HashMap<K, Location>,
+}
+
+impl<K: Hash + Eq> Once<K> {
+    /// Nothing seen yet.
+    pub fn new() -> Self {
+        Once {
+            first: HashMap::new(),
+        }
+    }
+
+    /// Whether `key` is seen for the first time (it is remembered at
+    /// `text`); else reports it (`rule`), `what` saying what is repeated
+    /// ("state `Open` is listed twice"), with the first one's place.
+    pub fn first(
+        &mut self,
+        key: K,
+        text: &Text,
+        rule: Rule,
+        what: impl FnOnce() -> String,
+        (path, hint): (&str, Option<&str>),
+        cx: &mut Context<'_>,
+    ) -> bool {
+        if let Some(first) = self.first.get(&key) {
+            let message = format!("{} (first at {})", what(), place(*first));
+            cx.error(rule, text.spot, path, message, hint.map(str::to_string));
+            return false;
+        }
+        self.first.insert(key, text.spot.at);
+        true
     }
 }

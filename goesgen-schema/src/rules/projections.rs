@@ -1,18 +1,16 @@
 //! Projections: states (rule 9), `createOn` (rule 10), transitions (rules 5,
 //! 11 and 12), and the projection's own name and properties.
 
-use std::collections::HashMap;
-
 use crate::ast::{ProjectionDecl, TransitionsDecl};
 use crate::comments;
 use crate::context::Context;
-use crate::error::{Rule, place};
-use crate::model::{EventRef, Location, Move, Projection, State, Transitions};
+use crate::error::Rule;
+use crate::model::{EventRef, Move, Projection, State, Transitions};
 use crate::naming::snake_case;
 use crate::raw::{Spot, Text};
 use crate::rules::names::{Case, check_case, check_collisions};
 use crate::rules::properties::properties;
-use crate::rules::{Table, name};
+use crate::rules::{Once, Table, name};
 use crate::shape::{index, join};
 
 /// The projection `decl`, checked; `None` if it cannot be built (reported).
@@ -64,22 +62,20 @@ fn states(decl: &ProjectionDecl, path: &str, cx: &mut Context<'_>) -> Option<Vec
         }
         return None;
     }
-    let mut first_at: HashMap<&str, &Text> = HashMap::new();
+    let mut once = Once::new();
     let mut ok = true;
     for (i, state) in decl.states.iter().enumerate() {
         let path = index(&states_path, i);
         check_case(state, Case::Pascal, "state", &path, cx);
-        if let Some(first) = first_at.get(state.text.as_str()) {
-            let message = format!(
-                "state `{}` is listed twice (first at {})",
-                state.text,
-                place(first.spot.at)
-            );
-            cx.error(Rule::States, state.spot, &path, message, None);
-            ok = false;
-        } else {
-            first_at.insert(&state.text, state);
-        }
+        let what = || format!("state `{}` is listed twice", state.text);
+        ok &= once.first(
+            state.text.as_str(),
+            state,
+            Rule::States,
+            what,
+            (&path, None),
+            cx,
+        );
     }
     check_collisions(
         decl.states
@@ -163,27 +159,31 @@ fn transitions_of(
         return None;
     }
     let mut moves = Some(Vec::with_capacity(group.moves.len()));
-    let mut first_at: HashMap<(usize, usize), Location> = HashMap::new();
+    let mut once = Once::new();
     for (i, text) in group.moves.iter().enumerate() {
         let path = index(&path, i);
         let Some(m) = parse_move(text, states, &path, cx) else {
             moves = None;
             continue;
         };
-        if let Some(first) = first_at.get(&(m.from, m.to)) {
-            let message = format!(
-                "transition `{}` is listed twice for event `{}` (first at {})",
+        let what = || {
+            format!(
+                "transition `{}` is listed twice for event `{}`",
                 text.text.trim(),
-                group.event.text,
-                place(*first)
-            );
-            cx.error(Rule::Transition, text.spot, &path, message, None);
+                group.event.text
+            )
+        };
+        if !once.first(
+            (m.from, m.to),
+            text,
+            Rule::Transition,
+            what,
+            (&path, None),
+            cx,
+        ) {
             moves = None;
-        } else {
-            first_at.insert((m.from, m.to), m.at);
-            if let Some(list) = moves.as_mut() {
-                list.push(m);
-            }
+        } else if let Some(list) = moves.as_mut() {
+            list.push(m);
         }
     }
     if creates {

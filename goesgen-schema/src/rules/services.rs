@@ -2,16 +2,16 @@
 //! (rule 13: defined, none twice), their methods' names not colliding (rule
 //! 17), and the events each subscribes to.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 
 use crate::ast::ServiceDecl;
 use crate::comments;
 use crate::context::Context;
-use crate::error::{Rule, place};
-use crate::model::{Location, Projection, ProjectionRef, Service};
+use crate::error::Rule;
+use crate::model::{Projection, ProjectionRef, Service};
 use crate::naming::snake_case;
 use crate::rules::names::{Case, GENERATED_MODULES, check_case, check_collisions, check_reserved};
-use crate::rules::{Table, methods, name};
+use crate::rules::{Once, Table, methods, name};
 use crate::shape::{index, join};
 
 /// The service `decl`, checked; `None` if it cannot be built (reported).
@@ -80,20 +80,15 @@ fn kept_projections(
 ) -> Option<Vec<ProjectionRef>> {
     let path = join(path, "projections");
     let mut out = Some(Vec::with_capacity(decl.projections.len()));
-    let mut first_at: HashMap<&str, Location> = HashMap::new();
+    let mut once = Once::new();
     for (i, text) in decl.projections.iter().enumerate() {
         let path = index(&path, i);
-        if let Some(first) = first_at.get(text.text.as_str()) {
-            let message = format!(
-                "projection `{}` is listed twice (first at {})",
-                text.text,
-                place(*first)
-            );
-            cx.error(Rule::ServiceProjection, text.spot, &path, message, None);
+        let what = || format!("projection `{}` is listed twice", text.text);
+        let rule = Rule::ServiceProjection;
+        if !once.first(text.text.as_str(), text, rule, what, (&path, None), cx) {
             out = None;
             continue;
         }
-        first_at.insert(&text.text, text.spot.at);
         let found = table.lookup(text, Rule::ServiceProjection, "projection", &path, cx);
         match (found, out.as_mut()) {
             (Some(index), Some(list)) => list.push(ProjectionRef {
