@@ -84,10 +84,12 @@ impl<'a> Context<'a> {
 }
 
 /// The lines of `source`, split at YAML's line breaks (`\n`, `\r\n` and a
-/// lone `\r`, so that line numbers agree with the YAML parser's).
+/// lone `\r`), without a leading byte order mark: so that lines and
+/// columns agree with the YAML parser's.
 fn lines(source: &str) -> Vec<&str> {
     let mut lines = Vec::new();
-    let mut rest = source;
+    // A byte order mark is no column of the first line.
+    let mut rest = source.strip_prefix('\u{feff}').unwrap_or(source);
     while let Some(end) = rest.find(['\n', '\r']) {
         lines.push(&rest[..end]);
         let skip = if rest[end..].starts_with("\r\n") {
@@ -111,5 +113,6 @@ mod tests {
         assert_eq!(lines(""), [""]);
         assert_eq!(lines("a\n"), ["a", ""]);
         assert_eq!(lines("\r\r\n"), ["", "", ""]);
+        assert_eq!(lines("\u{feff}a: b"), ["a: b"]);
     }
 }

@@ -42,6 +42,25 @@ use context::Context;
 /// A YAML syntax error is reported alone (there is no tree to check
 /// further); every other error is collected, so one call reports all the
 /// problems of a schema.
+///
+/// ```
+/// let source = "\
+/// events:
+///   Opened: {by: id.User}
+/// services:
+///   Doors:
+///     methods:
+///       Open: {emits: [Opened]}
+/// ";
+/// let schema = goesgen_schema::parse(source, "schema.yml")?;
+/// assert_eq!(schema.events[0].properties[0].ty.rust, "crate::id::User");
+///
+/// let errors = goesgen_schema::parse("events: {}\nservices: {}\n", "schema.yml")
+///     .unwrap_err();
+/// assert_eq!(errors.len(), 2);
+/// assert!(errors.to_string().starts_with("schema.yml:1:1: the schema has no events"));
+/// # Ok::<(), goesgen_schema::SchemaErrors>(())
+/// ```
 pub fn parse(source: &str, file: &str) -> Result<Schema, SchemaErrors> {
     let mut cx = Context::new(source, file);
     let tree = match raw::read(source) {

@@ -111,3 +111,18 @@ fn crlf_lines_are_shown_without_carriage_return() {
     assert_eq!(error.line_text, "        - TicketClose");
     assert_eq!((error.at.line, error.at.column), (14, 11));
 }
+
+#[test]
+fn a_byte_order_mark_is_not_a_column() {
+    let errors = common::errors("\u{feff}events: {E1: {ab: 'x y'}}\n").into_vec();
+    let error = errors
+        .iter()
+        .find(|e| e.rule == Rule::TypeRef)
+        .unwrap_or_else(|| panic!("{errors:?}"));
+    assert_eq!(error.line_text, "events: {E1: {ab: 'x y'}}");
+    assert_eq!((error.at.line, error.at.column), (1, 19));
+    assert!(
+        error.to_string().contains("\n  |                   ^^^^^"),
+        "{error}"
+    );
+}
