@@ -7,10 +7,9 @@ use crate::comments;
 use crate::context::Context;
 use crate::error::Rule;
 use crate::model::{Event, Location, Schema};
-use crate::naming::snake_case;
 use crate::raw::Spot;
 use crate::rules::names::{
-    Case, GENERATED_EVENT_TYPES, check_case, check_collisions, check_reserved,
+    Case, GENERATED_EVENT_TYPES, check_case, check_collisions, check_reserved, snake_ident,
 };
 use crate::rules::{Table, name, projections, properties, services, usage};
 use crate::shape::join;
@@ -60,7 +59,7 @@ pub(crate) fn resolve(decl: &Decl, file: &str, cx: &mut Context<'_>) -> Option<S
         decl.events
             .iter()
             .map(|e| (&e.name, join("events", &e.name.text))),
-        snake_case,
+        snake_ident,
         "event",
         cx,
     );
@@ -78,7 +77,7 @@ pub(crate) fn resolve(decl: &Decl, file: &str, cx: &mut Context<'_>) -> Option<S
         decl.projections
             .iter()
             .map(|p| (&p.name, join("projections", &p.name.text))),
-        snake_case,
+        snake_ident,
         "projection",
         cx,
     );
@@ -92,7 +91,7 @@ pub(crate) fn resolve(decl: &Decl, file: &str, cx: &mut Context<'_>) -> Option<S
         decl.services
             .iter()
             .map(|s| (&s.name, join("services", &s.name.text))),
-        snake_case,
+        snake_ident,
         "service",
         cx,
     );

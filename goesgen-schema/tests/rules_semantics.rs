@@ -498,3 +498,18 @@ fn keywords_are_fine_names() {
     assert_eq!(idents, ["r#type", "r#move", "r#ref", "self_"]);
     assert_eq!(schema.events[0].properties[0].name.as_str(), "type");
 }
+
+#[test]
+fn rule_17_compares_the_escaped_identifiers() {
+    // `Crate` becomes the module `crate_` (it cannot be raw), as `Crate_` does.
+    let source =
+        format!("{BASE}  Crate:\n    methods: {{R: {{}}}}\n  Crate_:\n    methods: {{R: {{}}}}\n");
+    let error = only(&source);
+    assert_error(
+        &error,
+        Rule::NameCollision,
+        (15, 3),
+        "services.Crate_",
+        "service `Crate_` and service `Crate` (line 13, column 3) both become the Rust identifier `crate_`",
+    );
+}

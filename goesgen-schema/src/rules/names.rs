@@ -13,6 +13,7 @@ use std::collections::HashMap;
 
 use crate::context::Context;
 use crate::error::{Rule, place};
+use crate::naming::{ident, snake_case};
 use crate::raw::Text;
 
 /// Module names the generated code uses beside the services' modules: a
@@ -22,6 +23,13 @@ pub(crate) const GENERATED_MODULES: &[&str] = &["events", "projections"];
 /// Type names the generated code uses beside the events' own, in the
 /// `events` module: an event must not be named like one of them.
 pub(crate) const GENERATED_EVENT_TYPES: &[&str] = &["Event", "EventKind"];
+
+/// The Rust identifier a name becomes in snake_case (a function, field or
+/// module name): `GetUserByID` is `get_user_by_id`, `type` is `r#type`,
+/// `crate` is `crate_`. Two names of a namespace must not share it.
+pub(crate) fn snake_ident(text: &str) -> String {
+    ident(&snake_case(text))
+}
 
 /// The case a name must have.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -6,9 +6,8 @@ use crate::comments;
 use crate::context::Context;
 use crate::error::Rule;
 use crate::model::{EventRef, Move, Projection, State, Transitions};
-use crate::naming::snake_case;
 use crate::raw::{Spot, Text};
-use crate::rules::names::{Case, check_case, check_collisions};
+use crate::rules::names::{Case, check_case, check_collisions, snake_ident};
 use crate::rules::properties::properties;
 use crate::rules::{Once, Table, name};
 use crate::shape::{index, join};
@@ -82,7 +81,7 @@ fn states(decl: &ProjectionDecl, path: &str, cx: &mut Context<'_>) -> Option<Vec
             .iter()
             .enumerate()
             .map(|(i, s)| (s, index(&states_path, i))),
-        snake_case,
+        snake_ident,
         "state",
         cx,
     );

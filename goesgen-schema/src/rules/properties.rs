@@ -6,8 +6,7 @@ use crate::ast::PropertyDecl;
 use crate::comments;
 use crate::context::Context;
 use crate::model::Property;
-use crate::naming::{ident, snake_case};
-use crate::rules::names::{Case, check_case, check_collisions};
+use crate::rules::names::{Case, check_case, check_collisions, snake_ident};
 use crate::rules::{name, type_ref};
 use crate::shape::join;
 
@@ -35,7 +34,7 @@ pub(crate) fn properties(
     }
     check_collisions(
         decls.iter().map(|d| (&d.name, join(path, &d.name.text))),
-        |text| ident(&snake_case(text)),
+        snake_ident,
         "property",
         cx,
     );

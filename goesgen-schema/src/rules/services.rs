@@ -9,8 +9,9 @@ use crate::comments;
 use crate::context::Context;
 use crate::error::Rule;
 use crate::model::{Projection, ProjectionRef, Service};
-use crate::naming::snake_case;
-use crate::rules::names::{Case, GENERATED_MODULES, check_case, check_collisions, check_reserved};
+use crate::rules::names::{
+    Case, GENERATED_MODULES, check_case, check_collisions, check_reserved, snake_ident,
+};
 use crate::rules::{Once, Table, methods, name};
 use crate::shape::{index, join};
 
@@ -28,7 +29,7 @@ pub(crate) fn service(
     check_case(&decl.name, Case::Pascal, "service", &path, cx);
     check_reserved(
         &decl.name,
-        &snake_case(&decl.name.text),
+        &snake_ident(&decl.name.text),
         GENERATED_MODULES,
         ("service", "module"),
         &path,
@@ -56,7 +57,7 @@ pub(crate) fn service(
         decl.methods
             .iter()
             .map(|m| (&m.name, join(&methods_path, &m.name.text))),
-        snake_case,
+        snake_ident,
         "method",
         cx,
     );
