@@ -3,9 +3,10 @@
 //! contention, and reads of a 1,000,000-event log. Prints Markdown tables.
 //!
 //! ```text
-//! cargo bench -p goesgen-runtime --bench event_log -- [memory] [sqlite] [normal]
+//! cargo bench -p goesgen-runtime --bench event_log -- [memory] [sqlite] [normal] [appends] [conditional] [reads]
 //! ```
 //!
+//! Naming sections (`appends`, `conditional`, `reads`) runs only those.
 //! `memory` and `sqlite` (synchronous=FULL, the default) pick backends
 //! (both when none is named); `normal` adds SQLite with synchronous=NORMAL
 //! for comparison. Unconditional appends append prebuilt batches (the
@@ -399,7 +400,9 @@ fn main() {
         .skip(1)
         .filter(|arg| !arg.starts_with('-'))
         .collect();
-    let wants = |name: &str| names.is_empty() || names.iter().any(|n| n == name);
+    let backend_names = ["memory", "sqlite", "normal"];
+    let any_backend = names.iter().any(|n| backend_names.contains(&n.as_str()));
+    let wants = |name: &str| !any_backend || names.iter().any(|n| n == name);
     let mut backends = Vec::new();
     if wants("memory") {
         backends.push(Backend::Memory);
@@ -427,11 +430,20 @@ fn main() {
         settings.run_time.as_millis(),
         std::thread::available_parallelism().map_or(0, |n| n.get())
     );
+    let sections = ["appends", "conditional", "reads"];
+    let all_sections = !names.iter().any(|n| sections.contains(&n.as_str()));
+    let section = |name: &str| all_sections || names.iter().any(|n| n == name);
     runtime.block_on(async {
         for backend in backends {
-            appends(backend, &settings).await;
-            conditional(backend, &settings).await;
-            reads(backend, &settings).await;
+            if section("appends") {
+                appends(backend, &settings).await;
+            }
+            if section("conditional") {
+                conditional(backend, &settings).await;
+            }
+            if section("reads") {
+                reads(backend, &settings).await;
+            }
         }
     });
 }
