@@ -5,11 +5,39 @@
 //! (`goesgen::codec`).
 
 use goesgen_schema::{Event, Property, Schema};
-use proc_macro2::{Ident, TokenStream};
+use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
 
 use crate::docs;
 use crate::types::{field_ident, rust_type, type_ident};
+
+/// Names the `events` module generates besides the event structs.
+const GENERATED: &[&str] = &["Event", "EventKind"];
+
+/// An error for each event whose name is one the `events` module generates
+/// itself (`Event`, `EventKind`), combined; `None` when there is none.
+pub fn name_clashes(schema: &Schema, span: Span) -> Option<syn::Error> {
+    let mut combined: Option<syn::Error> = None;
+    for event in &schema.events {
+        let name = event.name.as_str();
+        if !GENERATED.contains(&name) {
+            continue;
+        }
+        let error = syn::Error::new(
+            span,
+            format!(
+                "{}:{}:{}: event `{name}` would clash with the generated `{name}` of the events \
+                 module in events.{name}\n  = hint: rename the event (e.g. `{name}Happened`)",
+                schema.file, event.name.at.line, event.name.at.column,
+            ),
+        );
+        match &mut combined {
+            Some(combined) => combined.combine(error),
+            None => combined = Some(error),
+        }
+    }
+    combined
+}
 
 /// The items of `pub mod events`.
 pub fn events(schema: &Schema, krate: &TokenStream) -> TokenStream {

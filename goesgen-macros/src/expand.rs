@@ -6,11 +6,11 @@
 use std::path::PathBuf;
 
 use goesgen_schema::Schema;
-use proc_macro2::TokenStream;
+use proc_macro2::{Span, TokenStream};
 use quote::quote;
 
 use crate::diagnostics;
-use crate::events::events;
+use crate::events::{events, name_clashes};
 use crate::input::Args;
 use crate::locate::locate;
 use crate::projections::projections;
@@ -75,8 +75,12 @@ fn failed(error: syn::Error, track: Option<TokenStream>) -> TokenStream {
 /// `goesgen` crate (`$crate`); generated code names the runtime only
 /// through it. The same schema always gives the same tokens.
 pub fn expand(schema: &Schema, krate: TokenStream) -> TokenStream {
+    if let Some(error) = name_clashes(schema, Span::call_site()) {
+        return failed(error, None);
+    }
     let events = events(schema, &krate);
     let projections = projections(schema, &krate);
+    let services = crate::services::services(schema, &krate);
     let file = &schema.file;
     let events_doc = format!(
         " The events of `{file}`: one struct per event, `Event` over all of them, `EventKind` their kinds."
@@ -97,6 +101,8 @@ pub fn expand(schema: &Schema, krate: TokenStream) -> TokenStream {
             #serde_import
             #projections
         }
+
+        #services
     }
 }
 

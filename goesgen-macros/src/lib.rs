@@ -15,6 +15,7 @@ mod expand;
 mod input;
 mod locate;
 mod projections;
+mod services;
 mod types;
 
 use proc_macro::TokenStream;

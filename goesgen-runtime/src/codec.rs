@@ -482,3 +482,104 @@ fn diagnose<P: EventPayload>(payload: &[u8], error: &serde_json::Error) -> Decod
         reason: error.to_string(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A payload whose `Serialize` always fails.
+    #[derive(Debug, Clone, PartialEq, Deserialize)]
+    struct Broken {
+        value: u8,
+    }
+
+    impl Serialize for Broken {
+        fn serialize<S: serde::Serializer>(&self, _: S) -> Result<S::Ok, S::Error> {
+            Err(serde::ser::Error::custom("refused"))
+        }
+    }
+
+    impl EventPayload for Broken {
+        const KIND: &'static str = "Broken";
+        const FIELDS: &'static [FieldSpec] = &[FieldSpec {
+            name: "value",
+            check: check_field::<u8>,
+        }];
+    }
+
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+    struct OnlyKind;
+
+    impl EventKindSet for OnlyKind {
+        const ALL: &'static [Self] = &[OnlyKind];
+        fn name(self) -> &'static str {
+            "Broken"
+        }
+    }
+
+    #[derive(Debug, Clone, PartialEq)]
+    struct Events(Broken);
+
+    impl EventSet for Events {
+        type Kind = OnlyKind;
+        fn kind(&self) -> OnlyKind {
+            OnlyKind
+        }
+        fn write_payload(&self, out: &mut Vec<u8>) -> Result<(), EncodeError> {
+            write_payload(out, &self.0)
+        }
+        fn decode_payload(kind: &str, payload: &[u8]) -> Result<Self, DecodeError> {
+            match kind {
+                "Broken" => decode_payload::<Broken>(payload).map(Events),
+                _ => Err(unknown_kind::<OnlyKind>(kind).into()),
+            }
+        }
+    }
+
+    #[test]
+    fn a_failing_serialize_is_an_error_and_leaves_the_buffer_as_it_was() {
+        let mut out = b"[".to_vec();
+        let error = encode_into(&Events(Broken { value: 1 }), &mut out).unwrap_err();
+        assert_eq!(out, b"[");
+        assert_eq!(error.kind, "Broken");
+        assert!(error.to_string().contains("refused"), "{error}");
+        assert!(encode_batch(&[Events(Broken { value: 1 })]).is_err());
+        assert!(to_new_event(&Events(Broken { value: 1 })).is_err());
+    }
+
+    #[test]
+    fn decoding_names_the_field_and_accepts_either_key_order() {
+        let event: Events = decode(br#"{"payload":{"value":7},"type":"Broken"}"#).unwrap();
+        assert_eq!(event, Events(Broken { value: 7 }));
+        let error = decode::<Events>(br#"{"type":"Broken","payload":{"value":300}}"#).unwrap_err();
+        assert_eq!(error.field(), Some("value"));
+        assert_eq!(error.kind(), Some("Broken"));
+        let error = decode_record::<Events>("Broken", b"{}").unwrap_err();
+        assert!(matches!(
+            error,
+            DecodeError::Field {
+                problem: FieldProblem::Missing,
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn unknown_kinds_list_a_bounded_number_of_names() {
+        let names: Vec<&str> = vec!["A"; 20];
+        assert!(list_names(&names).ends_with("and 8 more"));
+        assert_eq!(list_names(&[]), "no events");
+        let error = parse_kind::<OnlyKind>("Nope").unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "unknown event type `Nope`: the schema defines `Broken`"
+        );
+    }
+
+    #[test]
+    fn kind_names_outside_the_schema_alphabet_are_escaped() {
+        let mut out = Vec::new();
+        write_kind(&mut out, "A\"B");
+        assert_eq!(out, br#""A\"B""#);
+    }
+}

@@ -166,3 +166,13 @@ fn runtime_is_named_only_through_the_crate_path() {
         "{code}"
     );
 }
+
+#[test]
+fn events_named_like_generated_items_are_refused() {
+    let mut schema = door_schema();
+    schema.events[1].name = name("EventKind");
+    let code = expand(&schema, quote!(::goesgen)).to_string();
+    assert!(code.contains("compile_error"), "{code}");
+    assert!(code.contains("event `EventKind` would clash"), "{code}");
+    assert!(code.contains("pub mod events { }"), "{code}");
+}

@@ -1,0 +1,5 @@
+pub mod schema {
+    goesgen::include_schema!("event_named_event.yml");
+}
+
+fn main() {}
