@@ -10,6 +10,10 @@
 //! // closure returning a future of a fresh, EMPTY `SharedLog`.
 //! conformance::conformance_tests!(|| async { goesgen_runtime::MemoryLog::shared() });
 //!
+//! // A backend that may be absent: the factory gives Option<SharedLog>,
+//! // and a check with None returns at once (after the factory said why).
+//! conformance::conformance_tests!(optional || async { maybe_connect().await });
+//!
 //! // Corruption is backend-specific: hand the check a hook that damages the
 //! // stored record at a position (e.g. raw SQL on a second connection).
 //! #[tokio::test]
@@ -23,8 +27,8 @@
 //! ```
 //!
 //! A backend that cannot reach its database (PostgreSQL without
-//! `GOESGEN_TEST_POSTGRES`) should make its factory skip the test before
-//! calling a check; every check assumes it gets a working, empty log.
+//! `GOESGEN_TEST_POSTGRES`) uses the `optional` form (or `run_all` behind
+//! its own check); every check assumes it gets a working, empty log.
 //!
 //! What a backend must do to pass, beyond the trait's docs:
 //! - validate batches with the runtime's shared checks (`stored::check_batch`:
@@ -55,8 +59,13 @@ pub const PATIENCE: Duration = Duration::from_secs(10);
 
 /// Expands to one `#[tokio::test]` per check of the suite, each on a fresh
 /// log from `$make` (a closure returning a future of an empty `SharedLog`).
+///
+/// `conformance_tests!(optional $make)` takes a closure returning a future
+/// of `Option<SharedLog>` instead: a check whose factory gives `None` (no
+/// database configured) returns at once, so a backend that may be absent
+/// still gets one test per check, reported by name.
 macro_rules! conformance_tests {
-    ($make:expr) => {
+    (optional $make:expr) => {
         $crate::conformance::conformance_tests!(@each $make;
             empty_log,
             appends_get_consecutive_positions,
@@ -76,12 +85,24 @@ macro_rules! conformance_tests {
             subscription_closes_with_the_log,
         );
     };
+    ($make:expr) => {
+        $crate::conformance::conformance_tests!(optional {
+            let make = $make;
+            move || {
+                let log = make();
+                async move { Some(log.await) }
+            }
+        });
+    };
     (@each $make:expr; $($check:ident),* $(,)?) => {
         $(
             #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
             async fn $check() {
                 let make = $make;
-                let log: goesgen_runtime::SharedLog = make().await;
+                let log: Option<goesgen_runtime::SharedLog> = make().await;
+                let Some(log) = log else {
+                    return; // the factory said why it skips
+                };
                 tokio::time::timeout(
                     std::time::Duration::from_secs(120),
                     $crate::conformance::$check(log),
