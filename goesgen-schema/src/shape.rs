@@ -222,16 +222,23 @@ fn methods(node: &Node, path: &str, cx: &mut Context<'_>) -> Vec<MethodDecl> {
 
 /// `path.key` (or `key` at the top).
 pub(crate) fn join(path: &str, key: &str) -> String {
-    if path.is_empty() {
-        key.to_string()
-    } else {
-        format!("{path}.{key}")
+    let mut out = String::with_capacity(path.len() + key.len() + 1);
+    out.push_str(path);
+    if !path.is_empty() {
+        out.push('.');
     }
+    out.push_str(key);
+    out
 }
 
 /// `path[index]`.
 pub(crate) fn index(path: &str, index: usize) -> String {
-    format!("{path}[{index}]")
+    let mut out = String::with_capacity(path.len() + 6);
+    out.push_str(path);
+    out.push('[');
+    out.push_str(&index.to_string());
+    out.push(']');
+    out
 }
 
 /// The entries of a mapping, a key written twice reported (rule 1) and

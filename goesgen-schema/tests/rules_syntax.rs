@@ -355,3 +355,28 @@ fn rule_7_a_type_that_is_not_a_word() {
         "expected a method type: readonly, append or transaction, found a list",
     );
 }
+
+#[test]
+fn a_document_that_is_not_a_mapping_is_one_error() {
+    for (source, found) in [("just text\n", "a single value"), ("- a\n- b\n", "a list")] {
+        let error = only(source);
+        assert_error(
+            &error,
+            Rule::Shape,
+            (1, 1),
+            "",
+            &format!(
+                "expected a mapping with the keys `events`, `projections` and `services`, found {found}"
+            ),
+        );
+    }
+}
+
+#[test]
+fn an_empty_file_has_no_events_and_no_services() {
+    for source in ["", "\n\n", "# only a comment\n", "---\n"] {
+        let errors = errors(source).into_vec();
+        let rules: Vec<Rule> = errors.iter().map(|e| e.rule).collect();
+        assert_eq!(rules, [Rule::Missing, Rule::Missing], "{source:?}");
+    }
+}
