@@ -11,7 +11,7 @@ use crate::raw::Spot;
 use crate::rules::names::{
     Case, GENERATED_EVENT_TYPES, check_case, check_collisions, check_reserved, snake_ident,
 };
-use crate::rules::{Table, name, projections, properties, services, usage};
+use crate::rules::{Table, keep, name, projections, properties, services, usage};
 use crate::shape::join;
 
 /// The model of `decl`, or `None` when it breaks a rule (each reported).
@@ -46,14 +46,12 @@ pub(crate) fn resolve(decl: &Decl, file: &str, cx: &mut Context<'_>) -> Option<S
         );
         let doc = comments::doc(&event.name, cx);
         let properties = properties::properties(&event.properties, &path, cx);
-        match (properties, events.as_mut()) {
-            (Some(properties), Some(list)) => list.push(Event {
-                name: name(&event.name),
-                doc,
-                properties,
-            }),
-            _ => events = None,
-        }
+        let built = properties.map(|properties| Event {
+            name: name(&event.name),
+            doc,
+            properties,
+        });
+        keep(&mut events, built);
     }
     check_collisions(
         decl.events

@@ -9,7 +9,7 @@ use crate::error::Rule;
 use crate::model::{EventRef, Method, MethodKind};
 use crate::raw::Text;
 use crate::rules::names::{Case, check_case};
-use crate::rules::{Once, Table, name, type_ref};
+use crate::rules::{Once, Table, keep, name, type_ref};
 use crate::shape::{index, join};
 use crate::suggest;
 
@@ -131,16 +131,12 @@ fn emits(
             out = None;
             continue;
         }
-        match (
-            events.lookup(text, Rule::Emits, "event", &path, cx),
-            out.as_mut(),
-        ) {
-            (Some(index), Some(list)) => list.push(EventRef {
-                name: name(text),
-                index,
-            }),
-            _ => out = None,
-        }
+        let found = events.lookup(text, Rule::Emits, "event", &path, cx);
+        let emitted = found.map(|index| EventRef {
+            name: name(text),
+            index,
+        });
+        keep(&mut out, emitted);
     }
     out
 }

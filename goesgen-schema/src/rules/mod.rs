@@ -93,6 +93,15 @@ pub(crate) fn type_ref(text: &Text, path: &str, cx: &mut Context<'_>) -> Option<
     }
 }
 
+/// Adds `item` to `list`. A missing item (its error reported) makes the
+/// whole list missing, while the caller goes on checking the other items.
+pub(crate) fn keep<T>(list: &mut Option<Vec<T>>, item: Option<T>) {
+    match (item, list.as_mut()) {
+        (Some(item), Some(items)) => items.push(item),
+        _ => *list = None,
+    }
+}
+
 /// The model's name for a declared one.
 pub(crate) fn name(text: &Text) -> crate::naming::Name {
     crate::naming::Name {

@@ -9,7 +9,7 @@ use crate::model::{EventRef, Move, Projection, State, Transitions};
 use crate::raw::{Spot, Text};
 use crate::rules::names::{Case, check_case, check_collisions, snake_ident};
 use crate::rules::properties::properties;
-use crate::rules::{Once, Table, name};
+use crate::rules::{Once, Table, keep, name};
 use crate::shape::{index, join};
 
 /// The projection `decl`, checked; `None` if it cannot be built (reported).
@@ -29,10 +29,7 @@ pub(crate) fn projection(
     let transitions_path = join(&path, "transitions");
     for group in &decl.transitions {
         let built = transitions_of(group, decl, events, &state_table, &transitions_path, cx);
-        match (built, transitions.as_mut()) {
-            (Some(t), Some(list)) => list.push(t),
-            _ => transitions = None,
-        }
+        keep(&mut transitions, built);
     }
     Some(Projection {
         name: name(&decl.name),
@@ -172,18 +169,15 @@ fn transitions_of(
                 group.event.text
             )
         };
-        if !once.first(
+        let new = once.first(
             (m.from, m.to),
             text,
             Rule::Transition,
             what,
             (&path, None),
             cx,
-        ) {
-            moves = None;
-        } else if let Some(list) = moves.as_mut() {
-            list.push(m);
-        }
+        );
+        keep(&mut moves, new.then_some(m));
     }
     if creates {
         return None;

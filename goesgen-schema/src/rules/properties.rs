@@ -7,7 +7,7 @@ use crate::comments;
 use crate::context::Context;
 use crate::model::Property;
 use crate::rules::names::{Case, check_case, check_collisions, snake_ident};
-use crate::rules::{name, type_ref};
+use crate::rules::{keep, name, type_ref};
 use crate::shape::join;
 
 /// The properties declared under `path`, checked; `None` if one has no
@@ -23,14 +23,12 @@ pub(crate) fn properties(
         check_case(&decl.name, Case::Camel, "property", &path, cx);
         let doc = comments::named_doc(&decl.name, "property", &path, cx);
         let ty = decl.ty.as_ref().and_then(|ty| type_ref(ty, &path, cx));
-        match (ty, out.as_mut()) {
-            (Some(ty), Some(list)) => list.push(Property {
-                name: name(&decl.name),
-                doc,
-                ty,
-            }),
-            _ => out = None,
-        }
+        let property = ty.map(|ty| Property {
+            name: name(&decl.name),
+            doc,
+            ty,
+        });
+        keep(&mut out, property);
     }
     check_collisions(
         decls.iter().map(|d| (&d.name, join(path, &d.name.text))),

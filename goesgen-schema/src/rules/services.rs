@@ -12,7 +12,7 @@ use crate::model::{Projection, ProjectionRef, Service};
 use crate::rules::names::{
     Case, GENERATED_MODULES, check_case, check_collisions, check_reserved, snake_ident,
 };
-use crate::rules::{Once, Table, methods, name};
+use crate::rules::{Once, Table, keep, methods, name};
 use crate::shape::{index, join};
 
 /// The service `decl`, checked; `None` if it cannot be built (reported).
@@ -47,10 +47,7 @@ pub(crate) fn service(
     }
     let mut methods = Some(Vec::with_capacity(decl.methods.len()));
     for method in &decl.methods {
-        match (methods::method(method, events, &path, cx), methods.as_mut()) {
-            (Some(m), Some(list)) => list.push(m),
-            _ => methods = None,
-        }
+        keep(&mut methods, methods::method(method, events, &path, cx));
     }
     let methods_path = join(&path, "methods");
     check_collisions(
@@ -91,13 +88,11 @@ fn kept_projections(
             continue;
         }
         let found = table.lookup(text, Rule::ServiceProjection, "projection", &path, cx);
-        match (found, out.as_mut()) {
-            (Some(index), Some(list)) => list.push(ProjectionRef {
-                name: name(text),
-                index,
-            }),
-            _ => out = None,
-        }
+        let kept = found.map(|index| ProjectionRef {
+            name: name(text),
+            index,
+        });
+        keep(&mut out, kept);
     }
     out
 }
