@@ -15,7 +15,7 @@ mod support;
 
 use support::schema::events::Event;
 #[allow(unused_imports)]
-use support::{TicketCommentMessage, TicketDescription, TicketTitle, UserName, id};
+use support::{TicketCommentMessage, TicketDescription, TicketTitle, UserName, id, service};
 
 const EVENTS: usize = 1000;
 

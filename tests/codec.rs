@@ -14,7 +14,9 @@ use support::schema::events::{
     Event, EventKind, TicketCommented, TicketCreated, TicketDescriptionChanged,
 };
 #[allow(unused_imports)]
-use support::{TicketCommentMessage, TicketDescription, TicketTitle, UserName, id, one_of_each};
+use support::{
+    TicketCommentMessage, TicketDescription, TicketTitle, UserName, id, one_of_each, service,
+};
 
 const EVENTS_JSONL: &str = include_str!("fixtures/goesgen/events.jsonl");
 const EVENTS_EXPECTED: &str = include_str!("fixtures/goesgen/events.expected.json");

@@ -8,7 +8,7 @@ use goesgen::projection::ProjectionState;
 use support::schema::events::EventKind;
 use support::schema::projections::{TicketState, UserState};
 #[allow(unused_imports)]
-use support::{TicketCommentMessage, TicketDescription, TicketTitle, UserName, id};
+use support::{TicketCommentMessage, TicketDescription, TicketTitle, UserName, id, service};
 
 /// The `Ticket` projection's transitions as `schema.yml` declares them.
 const TICKET: &[(EventKind, TicketState, TicketState)] = {

@@ -158,6 +158,18 @@ pub fn events(schema: &Schema, krate: &TokenStream) -> TokenStream {
                     )),
                 }
             }
+
+            fn deserialize_payload<'de, D: __serde::Deserializer<'de>>(
+                kind: &str,
+                deserializer: D,
+            ) -> ::core::option::Option<::core::result::Result<Self, D::Error>> {
+                match kind {
+                    #(#wire => ::core::option::Option::Some(
+                        <#names as __serde::Deserialize<'de>>::deserialize(deserializer).map(Event::#names)
+                    ),)*
+                    _ => ::core::option::Option::None,
+                }
+            }
         }
 
         /// The kinds (types) of the schema's events, in schema order. Parse

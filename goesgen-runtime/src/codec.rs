@@ -79,6 +79,17 @@ pub trait EventSet: Sized {
     fn write_payload(&self, out: &mut Vec<u8>) -> Result<(), EncodeError>;
     /// Decodes a payload of the event type `kind`.
     fn decode_payload(kind: &str, payload: &[u8]) -> Result<Self, DecodeError>;
+    /// Deserialises a payload of the event type `kind` straight from
+    /// `deserializer`: the fast path of [`decode`] and [`decode_batch`], its
+    /// errors never shown (on failure the precise path runs and names the
+    /// field). `None` for an unknown kind. The default takes no fast path.
+    fn deserialize_payload<'de, D: serde::Deserializer<'de>>(
+        kind: &str,
+        deserializer: D,
+    ) -> Option<Result<Self, D::Error>> {
+        let _ = (kind, deserializer);
+        None
+    }
 }
 
 /// A name that is not one of a schema's event types.
@@ -368,6 +379,9 @@ pub fn decode_batch<E: EventSet>(bytes: &[u8]) -> Result<Vec<E>, DecodeError> {
     match first_byte(bytes) {
         None => Err(DecodeError::Empty),
         Some(b'[') => {
+            if let Ok(events) = serde_json::from_slice::<Vec<Fast<E>>>(bytes) {
+                return Ok(events.into_iter().map(|Fast(event)| event).collect());
+            }
             let items: Vec<&RawValue> = serde_json::from_slice(bytes).map_err(|error| {
                 if error.is_data() {
                     DecodeError::Envelope {
@@ -381,7 +395,7 @@ pub fn decode_batch<E: EventSet>(bytes: &[u8]) -> Result<Vec<E>, DecodeError> {
                 .iter()
                 .enumerate()
                 .map(|(index, item)| {
-                    decode_envelope(item.get().as_bytes())
+                    decode_envelope_precisely(item.get().as_bytes())
                         .map_err(|error| DecodeError::in_batch(index, error))
                 })
                 .collect()
@@ -394,7 +408,17 @@ fn first_byte(bytes: &[u8]) -> Option<u8> {
     bytes.iter().copied().find(|b| !b.is_ascii_whitespace())
 }
 
+/// Decodes one envelope: the fast path first, the precise one on failure.
 fn decode_envelope<E: EventSet>(bytes: &[u8]) -> Result<E, DecodeError> {
+    match serde_json::from_slice::<Fast<E>>(bytes) {
+        Ok(Fast(event)) => Ok(event),
+        Err(_) => decode_envelope_precisely(bytes),
+    }
+}
+
+/// Decodes one envelope in two steps (envelope, then payload), so that a
+/// failure names what failed; accepts the keys in either order.
+fn decode_envelope_precisely<E: EventSet>(bytes: &[u8]) -> Result<E, DecodeError> {
     let envelope: Envelope<'_> = serde_json::from_slice(bytes).map_err(|error| {
         if error.is_data() {
             DecodeError::Envelope {
@@ -415,6 +439,97 @@ fn decode_envelope<E: EventSet>(bytes: &[u8]) -> Result<E, DecodeError> {
         });
     };
     E::decode_payload(&envelope.kind, payload.get().as_bytes())
+}
+
+/// The fast path of decoding: an envelope whose `type` comes before its
+/// `payload` (as every encoder writes it) is read in one pass, the payload
+/// deserialised straight into its event type. Anything else (keys in the
+/// other order, a bad payload, an unknown type) fails here without a
+/// useful message, and the caller decodes again precisely.
+struct Fast<E>(E);
+
+impl<'de, E: EventSet> Deserialize<'de> for Fast<E> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_map(FastVisitor(std::marker::PhantomData))
+    }
+}
+
+struct FastVisitor<E>(std::marker::PhantomData<E>);
+
+impl<'de, E: EventSet> serde::de::Visitor<'de> for FastVisitor<E> {
+    type Value = Fast<E>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an event {\"type\": ..., \"payload\": {...}}")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        use serde::de::Error;
+        let slow = || A::Error::custom("not on the fast path");
+        if map
+            .next_key::<Text<'de>>()?
+            .is_none_or(|key| key.0 != "type")
+        {
+            return Err(slow());
+        }
+        let kind = map.next_value::<Text<'de>>()?.0;
+        if map
+            .next_key::<Text<'de>>()?
+            .is_none_or(|key| key.0 != "payload")
+        {
+            return Err(slow());
+        }
+        let event = map.next_value_seed(PayloadSeed::<E> {
+            kind: &kind,
+            event: std::marker::PhantomData,
+        })?;
+        while let Some(key) = map.next_key::<Text<'de>>()? {
+            if key.0 == "type" || key.0 == "payload" {
+                return Err(slow());
+            }
+            map.next_value::<serde::de::IgnoredAny>()?;
+        }
+        Ok(Fast(event))
+    }
+}
+
+struct PayloadSeed<'k, E> {
+    kind: &'k str,
+    event: std::marker::PhantomData<E>,
+}
+
+impl<'de, E: EventSet> serde::de::DeserializeSeed<'de> for PayloadSeed<'_, E> {
+    type Value = E;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<E, D::Error> {
+        E::deserialize_payload(self.kind, deserializer)
+            .unwrap_or_else(|| Err(serde::de::Error::custom("unknown event type")))
+    }
+}
+
+/// A string, borrowed from the input where it has no escapes.
+struct Text<'de>(Cow<'de, str>);
+
+impl<'de> Deserialize<'de> for Text<'de> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct TextVisitor;
+        impl<'de> serde::de::Visitor<'de> for TextVisitor {
+            type Value = Text<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E>(self, text: &'de str) -> Result<Text<'de>, E> {
+                Ok(Text(Cow::Borrowed(text)))
+            }
+            fn visit_str<E>(self, text: &str) -> Result<Text<'de>, E> {
+                Ok(Text(Cow::Owned(text.to_string())))
+            }
+            fn visit_string<E>(self, text: String) -> Result<Text<'de>, E> {
+                Ok(Text(Cow::Owned(text)))
+            }
+        }
+        deserializer.deserialize_str(TextVisitor)
+    }
 }
 
 /// Why a JSON document is not an envelope, in words: serde's message names
@@ -534,6 +649,15 @@ mod tests {
                 _ => Err(unknown_kind::<OnlyKind>(kind).into()),
             }
         }
+        fn deserialize_payload<'de, D: serde::Deserializer<'de>>(
+            kind: &str,
+            deserializer: D,
+        ) -> Option<Result<Self, D::Error>> {
+            match kind {
+                "Broken" => Some(Broken::deserialize(deserializer).map(Events)),
+                _ => None,
+            }
+        }
     }
 
     #[test]
@@ -562,6 +686,31 @@ mod tests {
                 ..
             }
         ));
+    }
+
+    #[test]
+    fn the_fast_path_agrees_with_the_precise_one() {
+        let plain = br#"{"type":"Broken","payload":{"value":7},"extra":[1]}"#;
+        assert_eq!(
+            decode::<Events>(plain),
+            decode_envelope_precisely::<Events>(plain)
+        );
+        assert_eq!(
+            decode::<Events>(plain).unwrap(),
+            Events(Broken { value: 7 })
+        );
+        let twice = br#"{"type":"Broken","payload":{"value":7},"type":"Broken"}"#;
+        assert!(decode::<Events>(twice).is_err());
+        assert_eq!(
+            decode::<Events>(twice),
+            decode_envelope_precisely::<Events>(twice)
+        );
+        let batch =
+            br#"[{"type":"Broken","payload":{"value":1}},{"payload":{"value":2},"type":"Broken"}]"#;
+        assert_eq!(
+            decode_batch::<Events>(batch).unwrap(),
+            vec![Events(Broken { value: 1 }), Events(Broken { value: 2 })]
+        );
     }
 
     #[test]

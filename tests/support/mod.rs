@@ -1,8 +1,8 @@
 //! The tickets schema of goesgen (`tests/fixtures/goesgen/schema.yml`) with
 //! stub types laid out as goesgen's example names them, shared by the codec
 //! and projection tests and the codec benchmark. Bring `id` and the bare
-//! types into the including crate's root (`use support::*;`): the schema
-//! names them `crate::id::Ticket`, `crate::TicketTitle`, ...
+//! types into the including crate's root: the schema names them
+//! `crate::id::Ticket`, `crate::TicketTitle`, `crate::service::...`
 #![allow(dead_code, unreachable_pub)]
 
 use serde::{Deserialize, Serialize};
@@ -34,6 +34,47 @@ pub struct TicketCommentMessage(pub String);
 /// A user's name.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UserName(pub String);
+
+/// The services' inputs and outputs, as goesgen's example names them.
+pub mod service {
+    macro_rules! io_types {
+        ($($name:ident),*) => {
+            $(
+                #[doc = stringify!($name)]
+                #[derive(
+                    Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize,
+                )]
+                pub struct $name;
+            )*
+        };
+    }
+
+    /// The tickets service.
+    pub mod tickets {
+        /// Its inputs and outputs.
+        pub mod io {
+            io_types!(
+                GetTicketByIDOut,
+                CreateTicketIn,
+                CreateTicketOut,
+                AssignUserToTicketIn,
+                CloseTicketIn,
+                CreateCommentIn,
+                CreateCommentOut,
+                UnassignUserFromTicketIn,
+                UpdateTicketIn
+            );
+        }
+    }
+
+    /// The users service.
+    pub mod users {
+        /// Its inputs and outputs.
+        pub mod io {
+            io_types!(GetUserByIDOut, CreateUserIn, CreateUserOut);
+        }
+    }
+}
 
 /// The generated code.
 pub mod schema {
