@@ -621,6 +621,75 @@ async fn the_log_and_its_follower_recover_from_terminated_connections() {
     assert_eq!(ns, [json!(1), json!(2), Value::Null, Value::Null]);
 }
 
+/// The writer's connection dies after the events were sent but before the
+/// commit was answered (its upsert waits on a row lock, then its backend is
+/// terminated): the writer looks the transaction up, finds it aborted, and
+/// reports `Unavailable` with nothing written; the next append works.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unanswered_commit_is_looked_up_and_reported_truthfully() {
+    let Some(conninfo) = test_database() else {
+        return;
+    };
+    let table = unique_table("unanswered");
+    let app = format!("goesgen_test_{table}");
+    let log = Arc::new(open_log(&conninfo, &table, Some(&app)).await);
+    log.append(vec![event("K", json!({"n": 1}))], Condition::None)
+        .await
+        .expect("first append");
+
+    let blocker = raw_client(&conninfo).await;
+    blocker
+        .batch_execute(&format!(
+            "BEGIN; SELECT * FROM public.\"{table}_kinds\" WHERE kind = 'K' FOR UPDATE"
+        ))
+        .await
+        .expect("lock the kind's row");
+    let stuck = {
+        let log = Arc::clone(&log);
+        tokio::spawn(async move {
+            log.append(vec![event("K", json!({"n": 2}))], Condition::None)
+                .await
+        })
+    };
+    let admin = raw_client(&conninfo).await;
+    let deadline = Instant::now() + conformance::PATIENCE;
+    loop {
+        let terminated: i64 = admin
+            .query_one(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity \
+                 WHERE application_name = $1 AND wait_event_type = 'Lock'",
+                &[&app],
+            )
+            .await
+            .expect("terminate")
+            .get(0);
+        if terminated == 1 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the writer never waited on the row lock"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let outcome = tokio::time::timeout(conformance::PATIENCE, stuck)
+        .await
+        .expect("the append was answered")
+        .expect("append task");
+    match outcome {
+        Err(LogError::Unavailable { message, .. }) => assert!(!message.is_empty()),
+        other => panic!("expected Unavailable, got {other:?}"),
+    }
+    blocker.batch_execute("ROLLBACK").await.expect("unlock");
+
+    assert_eq!(log.head().await.expect("head"), 1, "nothing was written");
+    let appended = log
+        .append(vec![event("K", json!({"n": 3}))], Condition::None)
+        .await
+        .expect("the writer reconnected");
+    assert_eq!(appended.first, 2);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn closed_logs_refuse_calls_and_end_subscriptions() {
     let Some(conninfo) = test_database() else {
@@ -647,10 +716,11 @@ async fn closed_logs_refuse_calls_and_end_subscriptions() {
     assert!(matches!(ended, LogError::Closed));
 }
 
-/// The condition check reads the head and the per-kind last positions; on a
-/// large log neither may scan the events table.
+/// The condition check reads the head and the per-kind last positions, a
+/// filtered read pages through the (kind, position) index; on a large log
+/// neither may scan the events table.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_condition_check_uses_indexes_on_a_large_log() {
+async fn the_condition_check_and_filtered_reads_use_indexes_on_a_large_log() {
     let Some(conninfo) = test_database() else {
         return;
     };
@@ -675,7 +745,8 @@ async fn the_condition_check_uses_indexes_on_a_large_log() {
         .await
         .expect("fill the log");
 
-    let plan = log.explain_append_check().await.expect("explain");
+    let plan = log.explain_plans().await.expect("explain");
+    assert!(plan.contains("-- append check") && plan.contains("-- filtered read"));
     for line in plan.lines() {
         if let Some(rest) = line.split("Seq Scan on ").nth(1) {
             let scanned = rest.split_whitespace().next().unwrap_or_default();
@@ -687,6 +758,19 @@ async fn the_condition_check_uses_indexes_on_a_large_log() {
         }
     }
     assert!(plan.contains("Index Only Scan Backward"), "{plan}");
+    let (_, filtered) = plan.split_once("-- filtered read").expect("titled");
+    assert!(
+        filtered.contains(&format!("{}_kind_pos", log.table())),
+        "a filtered read pages through the kind index:\n{plan}"
+    );
+
+    let page = log
+        .read(100, &KindFilter::kinds(["Kind7", "Kind9"]), 4)
+        .await
+        .expect("filtered read");
+    let positions: Vec<Position> = page.records.iter().map(|r| r.position).collect();
+    assert_eq!(positions, [107, 109, 157, 159]);
+    assert_eq!((page.head, page.through), (EVENTS as Position, 159));
 
     // And the check works on it: a kind written at the end conflicts, one
     // written long ago does not.

@@ -153,21 +153,42 @@ impl Sql {
              )
              SELECT pg_notify($7::text, $8::text)"
         );
-        let read = |kind_filter: &str| {
+        // One statement, so the head and the records share a snapshot.
+        let read = |page: &str| {
             format!(
                 "WITH h AS (SELECT coalesce(max(position), 0)::int8 AS head FROM {events})
                  SELECT h.head, e.position, e.recorded_at, e.kind, e.payload
-                 FROM h LEFT JOIN LATERAL (
-                     SELECT position, recorded_at, kind, payload FROM {events}
-                     WHERE position > $1::int8{kind_filter}
-                     ORDER BY position
-                     LIMIT $2::int8
-                 ) AS e ON true
+                 FROM h LEFT JOIN LATERAL ({page}) AS e ON true
                  ORDER BY e.position"
             )
         };
-        let read_all = read("");
-        let read_kinds = read(" AND kind = ANY($3::text[])");
+        let read_all = read(&format!(
+            "SELECT position, recorded_at, kind, payload FROM {events}
+             WHERE position > $1::int8 ORDER BY position LIMIT $2::int8"
+        ));
+        // Filtered: the first `limit` positions of each kind from the
+        // (kind, position) index, merged and cut to `limit`, then only those
+        // rows fetched. Bounded by kinds x limit index entries whatever the
+        // kinds' frequency. The row comparison and ordering make the
+        // (kind, position) index the only one that fits (with a plain
+        // `position > $1` the generic plan walks the primary key and filters
+        // by kind, which costs the gap to the next event of a rare kind);
+        // `kind = ANY(...) AND position > ...` on the table can even read
+        // every later event of those kinds per page.
+        let read_kinds = read(&format!(
+            "SELECT ev.position, ev.recorded_at, ev.kind, ev.payload
+             FROM (
+                 SELECT k.position
+                 FROM unnest($3::text[]) AS f(kind)
+                 CROSS JOIN LATERAL (
+                     SELECT position FROM {events}
+                     WHERE kind = f.kind AND (kind, position) > (f.kind, $1::int8)
+                     ORDER BY kind, position LIMIT $2::int8
+                 ) AS k
+                 ORDER BY k.position LIMIT $2::int8
+             ) AS p
+             JOIN {events} AS ev ON ev.position = p.position"
+        ));
         Ok(Self {
             schema: schema.to_owned(),
             table: table.to_owned(),
