@@ -351,6 +351,22 @@ fn rule_16_unused_event() {
 }
 
 #[test]
+fn rule_16_a_misspelt_reference_does_not_make_its_event_unused() {
+    let error = only(&BASE.replace("createOn: Opened", "createOn: Opend"));
+    assert_eq!(error.rule, Rule::CreateOn);
+    assert_eq!(hint(&error), "did you mean `Opened`?");
+    let source = BASE.replace("createOn: Opened", "createOn: Unrelated");
+    let source = source.replace("emits: [Opened]", "emits: [AlsoUnrelated]");
+    let errors = errors(&source).into_vec();
+    let rules: Vec<Rule> = errors.iter().map(|e| e.rule).collect();
+    assert_eq!(
+        rules,
+        [Rule::UnusedEvent, Rule::CreateOn, Rule::Emits],
+        "{errors:?}"
+    );
+}
+
+#[test]
 fn rule_16_an_event_used_only_by_a_transition_is_used() {
     let source = DOOR.replace(
         "        emits: [Closed, Locked]\n",
