@@ -447,3 +447,80 @@ async fn filters_of_many_kinds_read_like_few() {
     let all = log.read(0, &many, 1000).await.expect("read");
     assert_eq!(all.records.len(), 60);
 }
+
+/// While another connection holds the write lock, reads go on, and an
+/// append waits for the busy timeout and then fails as retryable, having
+/// written nothing; once the lock is released appends go through.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_held_write_lock_blocks_appends_not_reads() {
+    let path = fresh_path("locked");
+    let options = SqliteOptions {
+        busy_timeout: Duration::from_millis(300),
+        ..Default::default()
+    };
+    let log = SqliteLog::open_with(&path, options)
+        .await
+        .expect("open")
+        .shared();
+    conformance::append(&log, vec![conformance::event("A", json!({}))]).await;
+
+    let raw = rusqlite::Connection::open(&path).expect("raw connection");
+    raw.execute_batch("BEGIN IMMEDIATE")
+        .expect("take the write lock");
+    let read = tokio::time::timeout(Duration::from_secs(2), log.read(0, &KindFilter::All, 10))
+        .await
+        .expect("a read does not wait for the writer")
+        .expect("read");
+    assert_eq!(read.records.len(), 1);
+    let started = Instant::now();
+    match log
+        .append(vec![conformance::event("B", json!({}))], Condition::None)
+        .await
+    {
+        Err(error @ LogError::Unavailable { .. }) => assert!(error.is_retryable()),
+        other => panic!("expected Unavailable while locked, got {other:?}"),
+    }
+    assert!(
+        started.elapsed() >= Duration::from_millis(250),
+        "waited for the lock"
+    );
+    raw.execute_batch("ROLLBACK")
+        .expect("release the write lock");
+
+    assert_eq!(
+        log.head().await.expect("head"),
+        1,
+        "the failed append wrote nothing"
+    );
+    let appended = conformance::append(&log, vec![conformance::event("B", json!({}))]).await;
+    assert_eq!(appended.first, 2);
+}
+
+/// After appends stop, the watcher checkpoints and truncates the WAL file.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn idle_log_truncates_its_wal() {
+    let path = fresh_path("checkpoint");
+    let options = SqliteOptions {
+        truncate_after_idle: Duration::from_millis(100),
+        ..Default::default()
+    };
+    let log = SqliteLog::open_with(&path, options)
+        .await
+        .expect("open")
+        .shared();
+    for n in 0..20u64 {
+        let events = (0..100)
+            .map(|i| conformance::event("Filler", json!({"n": n, "i": i, "pad": "x".repeat(200)})))
+            .collect();
+        conformance::append(&log, events).await;
+    }
+    let wal = PathBuf::from(format!("{}-wal", path.display()));
+    let size = || std::fs::metadata(&wal).map_or(0, |m| m.len());
+    assert!(size() > 0, "appends went through the WAL");
+    let started = Instant::now();
+    while size() > 0 && started.elapsed() < conformance::PATIENCE {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(size(), 0, "the WAL was truncated once idle");
+    assert_eq!(conformance::read_all(&log).await.len(), 2000);
+}
