@@ -76,6 +76,7 @@ macro_rules! conformance_tests {
             none_of_kinds_after_condition,
             conflicting_batch_writes_nothing,
             filtered_reads_report_head_and_through,
+            reads_at_the_edges,
             batched_reader_reads_a_long_log,
             concurrent_appenders_get_gap_free_positions,
             contended_head_conditions_lose_no_update,
@@ -130,6 +131,7 @@ where
     none_of_kinds_after_condition(make().await).await;
     conflicting_batch_writes_nothing(make().await).await;
     filtered_reads_report_head_and_through(make().await).await;
+    reads_at_the_edges(make().await).await;
     batched_reader_reads_a_long_log(make().await).await;
     concurrent_appenders_get_gap_free_positions(make().await).await;
     contended_head_conditions_lose_no_update(make().await).await;
@@ -448,6 +450,33 @@ pub async fn filtered_reads_report_head_and_through(log: SharedLog) {
         );
         assert!(batch.records.iter().all(|r| filter.matches(&r.kind)));
     }
+}
+
+/// A `limit` of 0 reads nothing and covers nothing past `after` (or the
+/// head, if lower); a read after the head returns nothing and reports the
+/// head.
+pub async fn reads_at_the_edges(log: SharedLog) {
+    append(&log, (0..4).map(|n| event("A", json!({"n": n}))).collect()).await;
+    let cases: [(Position, usize, Position); 5] =
+        [(0, 0, 0), (2, 0, 2), (9, 0, 4), (4, 10, 4), (9, 10, 4)];
+    for (after, limit, through) in cases {
+        let batch = log
+            .read(after, &KindFilter::All, limit)
+            .await
+            .expect("read");
+        assert!(batch.records.is_empty(), "read({after}, All, {limit})");
+        assert_eq!(
+            (batch.head, batch.through),
+            (4, through),
+            "head and through of read({after}, All, {limit})"
+        );
+    }
+    let none = log
+        .read(0, &KindFilter::kinds(Vec::<String>::new()), 10)
+        .await
+        .expect("read");
+    assert!(none.records.is_empty());
+    assert_eq!((none.head, none.through), (4, 4), "a filter of no kinds");
 }
 
 /// The batched reader reads a long log in order, filtered or not, and
