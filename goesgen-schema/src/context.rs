@@ -46,9 +46,9 @@ impl<'a> Context<'a> {
         self.errors.push(SchemaError {
             file: self.file.to_string(),
             at: spot.at,
-            path: path.to_string(),
-            message: message.into(),
-            hint,
+            path: one_line(path),
+            message: one_line(&message.into()),
+            hint: hint.as_deref().map(one_line),
             line_text: self.line(spot.at.line).to_string(),
             width: spot.width.max(1),
             rule,
@@ -83,6 +83,23 @@ impl<'a> Context<'a> {
     }
 }
 
+/// `text` on one line: a control character a name may hold (a quoted key
+/// `"a\nb"`) is shown escaped, so each error stays one header line.
+fn one_line(text: &str) -> String {
+    if !text.chars().any(char::is_control) {
+        return text.to_string();
+    }
+    text.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
 /// The lines of `source`, split at YAML's line breaks (`\n`, `\r\n` and a
 /// lone `\r`), without a leading byte order mark: so that lines and
 /// columns agree with the YAML parser's.
@@ -114,5 +131,11 @@ mod tests {
         assert_eq!(lines("a\n"), ["a", ""]);
         assert_eq!(lines("\r\r\n"), ["", "", ""]);
         assert_eq!(lines("\u{feff}a: b"), ["a: b"]);
+    }
+
+    #[test]
+    fn messages_stay_on_one_line() {
+        assert_eq!(super::one_line("key `a\nb`"), "key `a\\nb`");
+        assert_eq!(super::one_line("plain"), "plain");
     }
 }

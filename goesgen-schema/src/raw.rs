@@ -117,12 +117,9 @@ pub(crate) fn read(source: &str) -> Result<Node, YamlError> {
 fn yaml_error(error: &serde_saphyr::Error) -> YamlError {
     use serde_saphyr::MessageFormatter;
     let bare = error.without_snippet();
-    let message = serde_saphyr::DefaultMessageFormatter.format_message(bare);
-    // The text may quote the input: keep it on one line, printable.
-    let message: String = message
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect();
+    let message = serde_saphyr::DefaultMessageFormatter
+        .format_message(bare)
+        .into_owned();
     let at = error
         .location()
         .and_then(|l| location(&l))
