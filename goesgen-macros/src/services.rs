@@ -73,10 +73,7 @@ fn service_items(schema: &Schema, service: &Service, krate: &TokenStream) -> Tok
             call: suffixed_ident(&method.name, "Call"),
             events: suffixed_ident(&method.name, "Event"),
             input: method.input.as_ref().map(rust_type),
-            output: method
-                .output
-                .as_ref()
-                .map_or_else(|| quote!(()), rust_type),
+            output: method.output.as_ref().map_or_else(|| quote!(()), rust_type),
         })
         .collect();
 
@@ -156,9 +153,7 @@ fn store_trait(
         "There is one `apply_<event>` per event the service subscribes to (the `createOn`",
         "and transition events of its projections); leaving one out does not compile.",
     ]);
-    let future = |output: TokenStream| {
-        quote!(impl ::core::future::Future<Output = ::core::result::Result<#output, #krate::StoreError>> + ::core::marker::Send)
-    };
+    let future = |output: TokenStream| quote!(impl ::core::future::Future<Output = ::core::result::Result<#output, #krate::StoreError>> + ::core::marker::Send);
     let write = future(quote!(Self::Write));
     let read = future(quote!(Self::Read));
     let unit = future(quote!(()));
