@@ -380,3 +380,54 @@ fn an_empty_file_has_no_events_and_no_services() {
         assert_eq!(rules, [Rule::Missing, Rule::Missing], "{source:?}");
     }
 }
+
+#[test]
+fn values_of_the_wrong_kind_say_what_was_expected() {
+    let source = BASE
+        .replace("    states: [Open]\n", "    states: Open\n")
+        .replace("  Opened: {}\n", "  Opened: {}\n  Listed: [a, b]\n")
+        .replace("        emits: [Opened]\n", "        emits: Opened\n");
+    let errors = errors(&source).into_vec();
+    let shapes: Vec<_> = errors.iter().filter(|e| e.rule == Rule::Shape).collect();
+    assert_eq!(shapes.len(), 3, "{errors:?}");
+    assert_error(
+        shapes[0],
+        Rule::Shape,
+        (3, 11),
+        "events.Listed",
+        "expected a mapping of property names to types (`title: TicketTitle`), found a list",
+    );
+    assert_error(
+        shapes[1],
+        Rule::Shape,
+        (6, 13),
+        "projections.Door.states",
+        "expected a list of state names, found a single value",
+    );
+    assert_eq!(hint(shapes[1]), "write it as a list: `[Open]`");
+    assert_error(
+        shapes[2],
+        Rule::Shape,
+        (13, 16),
+        "services.Doors.methods.Open.emits",
+        "expected a list of event names, found a single value",
+    );
+}
+
+#[test]
+fn an_entry_of_the_wrong_kind_does_not_cascade() {
+    // `Door` is no mapping: that is the one error; it is still defined, so
+    // the service naming it is fine, and its missing parts are not listed.
+    let source = BASE.replace(
+        "  Door:\n    states: [Open]\n    createOn: Opened\n",
+        "  Door: [Open]\n",
+    );
+    let error = only(&source);
+    assert_error(
+        &error,
+        Rule::Shape,
+        (4, 9),
+        "projections.Door",
+        "expected a projection: a mapping with `states`, `createOn`",
+    );
+}
