@@ -151,7 +151,7 @@ impl fmt::Display for SchemaError {
             }
             if i < start {
                 pad.push_str(&" ".repeat(cells));
-            } else if i < start + width {
+            } else if i < start.saturating_add(width) {
                 underline += cells;
             }
         }
