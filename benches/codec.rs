@@ -2,13 +2,15 @@
 //! and decoding small events one by one (the wire format), as a batch (one
 //! JSON array), and as the event log stores them (kind + payload).
 //!
-//! `cargo bench --bench codec`. Criterion reports events/s; the bytes per
-//! event are printed once at start, to turn that into MB/s.
+//! `cargo bench --bench codec`. Criterion reports events/s (wall clock); the
+//! bytes per event are printed once at start, to turn that into MB/s. Then
+//! encode and decode rates per CPU-second are printed: on a shared machine
+//! they say what one core does.
 
 use std::hint::black_box;
 use std::time::Duration;
 
-use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use criterion::{Criterion, Throughput, criterion_group};
 
 #[path = "../tests/support/mod.rs"]
 mod support;
@@ -91,5 +93,97 @@ fn codec(c: &mut Criterion) {
     group.finish();
 }
 
+/// CPU time used by this process so far, in seconds (Linux: utime + stime
+/// from `/proc/self/stat`, in ticks of 1/100 s); `None` elsewhere.
+fn cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    let user: f64 = fields.get(11)?.parse().ok()?;
+    let system: f64 = fields.get(12)?.parse().ok()?;
+    Some((user + system) / 100.0)
+}
+
+/// Events per CPU-second of `run` (which handles `EVENTS` events): the
+/// median of 5 rounds of at least 2 CPU-seconds each. On a loaded machine
+/// this is what one core does, where wall-clock rates are shared.
+fn per_cpu_second(mut run: impl FnMut()) -> Option<f64> {
+    let mut rates = Vec::new();
+    for _ in 0..5 {
+        let start = cpu_seconds()?;
+        let mut rounds = 0u64;
+        let mut used = 0.0;
+        while used < 2.0 {
+            for _ in 0..100 {
+                run();
+            }
+            rounds += 100;
+            used = cpu_seconds()? - start;
+        }
+        rates.push(rounds as f64 * EVENTS as f64 / used);
+    }
+    rates.sort_by(f64::total_cmp);
+    Some(rates[rates.len() / 2])
+}
+
+/// The CPU-time report printed after criterion's (skipped when criterion
+/// runs in test mode or with a filter).
+fn cpu_report() {
+    let args: Vec<String> = std::env::args().collect();
+    if args.iter().any(|a| a == "--test" || a == "--list") || args.len() > 2 {
+        return;
+    }
+    let events = workload();
+    let encoded: Vec<Vec<u8>> = events.iter().map(|e| e.to_json().unwrap()).collect();
+    let records: Vec<(String, Vec<u8>)> = events
+        .iter()
+        .map(|e| {
+            let new = e.to_new_event().unwrap();
+            (new.kind, new.payload)
+        })
+        .collect();
+    let wire = encoded.iter().map(Vec::len).sum::<usize>() as f64 / EVENTS as f64;
+    let payload = records.iter().map(|(_, p)| p.len()).sum::<usize>() as f64 / EVENTS as f64;
+    let report = |name: &str, bytes_per_event: f64, rate: Option<f64>| match rate {
+        Some(rate) => eprintln!(
+            "codec per CPU-second: {name}: {:.2} M events/s, {:.0} MB/s",
+            rate / 1e6,
+            rate * bytes_per_event / 1e6
+        ),
+        None => eprintln!("codec per CPU-second: {name}: no CPU clock on this platform"),
+    };
+    report(
+        "encode (to_json)",
+        wire,
+        per_cpu_second(|| {
+            for event in &events {
+                black_box(event.to_json().unwrap());
+            }
+        }),
+    );
+    report(
+        "decode (from_json)",
+        wire,
+        per_cpu_second(|| {
+            for bytes in &encoded {
+                black_box(Event::from_json(bytes).unwrap());
+            }
+        }),
+    );
+    report(
+        "decode from the log (from_record)",
+        payload,
+        per_cpu_second(|| {
+            for (kind, payload) in &records {
+                black_box(Event::from_record(kind, payload).unwrap());
+            }
+        }),
+    );
+}
+
 criterion_group!(benches, codec);
-criterion_main!(benches);
+
+fn main() {
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+    cpu_report();
+}

@@ -691,6 +691,10 @@ mod tests {
     #[test]
     fn the_fast_path_agrees_with_the_precise_one() {
         let plain = br#"{"type":"Broken","payload":{"value":7},"extra":[1]}"#;
+        assert!(serde_json::from_slice::<Fast<Events>>(plain).is_ok());
+        let reversed = br#"{"payload":{"value":7},"type":"Broken"}"#;
+        assert!(serde_json::from_slice::<Fast<Events>>(reversed).is_err());
+        assert_eq!(decode::<Events>(reversed).unwrap(), Events(Broken { value: 7 }));
         assert_eq!(
             decode::<Events>(plain),
             decode_envelope_precisely::<Events>(plain)
