@@ -168,26 +168,33 @@ impl Sql {
         ));
         // Filtered: the first `limit` positions of each kind from the
         // (kind, position) index, merged and cut to `limit`, then only those
-        // rows fetched. Bounded by kinds x limit index entries whatever the
-        // kinds' frequency. The row comparison and ordering make the
-        // (kind, position) index the only one that fits (with a plain
-        // `position > $1` the generic plan walks the primary key and filters
-        // by kind, which costs the gap to the next event of a rare kind);
-        // `kind = ANY(...) AND position > ...` on the table can even read
-        // every later event of those kinds per page.
+        // rows fetched: bounded by kinds x limit index entries whatever the
+        // kinds' frequency. Both bounds are row comparisons, which only the
+        // (kind, position) index can serve, and the scan starts at
+        // (kind, after): with `kind = k AND position > after` the generic
+        // plan walks the primary key filtering by kind (the gap to the next
+        // event of a rare kind), and with `kind = k` beside a row comparison
+        // the scan starts at the kind's first entry. `OFFSET 0` keeps the
+        // row fetch a nested loop of primary-key lookups (flattened, the
+        // generic plan hash-joins the page against a scan of the table).
         let read_kinds = read(&format!(
-            "SELECT ev.position, ev.recorded_at, ev.kind, ev.payload
+            "SELECT r.position, r.recorded_at, r.kind, r.payload
              FROM (
                  SELECT k.position
                  FROM unnest($3::text[]) AS f(kind)
                  CROSS JOIN LATERAL (
                      SELECT position FROM {events}
-                     WHERE kind = f.kind AND (kind, position) > (f.kind, $1::int8)
+                     WHERE (kind, position) > (f.kind, $1::int8)
+                       AND (kind, position) <= (f.kind, {max})
                      ORDER BY kind, position LIMIT $2::int8
                  ) AS k
                  ORDER BY k.position LIMIT $2::int8
              ) AS p
-             JOIN {events} AS ev ON ev.position = p.position"
+             CROSS JOIN LATERAL (
+                 SELECT position, recorded_at, kind, payload FROM {events}
+                 WHERE position = p.position OFFSET 0
+             ) AS r",
+            max = i64::MAX
         ));
         Ok(Self {
             schema: schema.to_owned(),
