@@ -1,0 +1,26 @@
+// `Count` declares `emits: [Counted]`; returning a `Reset` does not compile.
+include!("service_store.rs.in");
+
+use schema::counters::{ClearEvent, CountEvent, CountersMethods};
+
+struct Methods;
+
+impl CountersMethods for Methods {
+    type Store = Store;
+    type Context = ();
+    type Error = std::convert::Infallible;
+
+    async fn total(&self, _ctx: &(), txn: &mut u64) -> Result<u64, Self::Error> {
+        Ok(*txn)
+    }
+
+    async fn count(&self, _ctx: &(), txn: &mut u64, input: u64) -> Result<(u64, Vec<CountEvent>), Self::Error> {
+        Ok((*txn + input, vec![Reset { reason: "no".into() }.into()]))
+    }
+
+    async fn clear(&self, _ctx: &(), _txn: &mut u64, input: String) -> Result<((), Vec<ClearEvent>), Self::Error> {
+        Ok(((), vec![Reset { reason: input }.into()]))
+    }
+}
+
+fn main() {}
