@@ -13,7 +13,8 @@
 //! on `(kind, position)` for filtered reads, and `<table>_kinds` holding each
 //! kind's last position so a condition is checked in O(kinds). Appends take a
 //! transaction-scoped advisory lock first, so positions are gap-free and in
-//! commit order, and a reader never misses an event committed "late".
+//! commit order, and a reader never misses an event committed "late". See
+//! the project's `docs/decisions.md` ("PostgresLog") for the reasoning.
 
 mod append;
 mod config;
@@ -57,8 +58,12 @@ const QUEUE_CAPACITY: usize = 4096;
 /// Payloads are stored as `bytea` and come back byte-identical; times with
 /// microsecond precision (`timestamptz`). TLS is not supported yet.
 ///
-/// An append whose future is dropped after it was queued may still be
-/// committed.
+/// If the connection is lost after an append's events were sent, the writer
+/// asks the server (by transaction id, on a new connection) whether it
+/// committed, and answers accordingly; only if it cannot find out within
+/// five seconds is the append reported [`LogError::Unavailable`] with a
+/// message saying its outcome is unknown. An append whose future is dropped
+/// after it was queued may still be committed.
 #[derive(Debug)]
 pub struct PostgresLog {
     sql: Arc<Sql>,
