@@ -232,9 +232,9 @@ fn event_struct(event: &Event, krate: &TokenStream) -> TokenStream {
         &format!("The `{name}` event (`{entry}` in the schema)."),
         &format!("From `{entry}` in the schema."),
     );
-    let record = record_struct(&ident, &doc, &event.properties, &entry);
+    let types: Vec<TokenStream> = event.properties.iter().map(|p| rust_type(&p.ty)).collect();
+    let record = record_struct(&ident, &doc, &event.properties, &types, &entry);
     let wire = event.properties.iter().map(|p| p.name.as_str());
-    let types = event.properties.iter().map(|p| rust_type(&p.ty));
     let codec = quote!(#krate::codec);
     quote! {
         #record
@@ -250,17 +250,18 @@ fn event_struct(event: &Event, krate: &TokenStream) -> TokenStream {
 
 /// A `pub struct` of schema properties (an event's, a projection's): fields
 /// in schema order, snake_case, serialised under the schema's exact names.
-/// `entry` is the schema path of the properties' parent.
+/// `types` are the properties' Rust types ([`rust_type`], computed once by
+/// the caller); `entry` is the schema path of the properties' parent.
 pub fn record_struct(
     ident: &Ident,
     doc: &TokenStream,
     properties: &[Property],
+    types: &[TokenStream],
     entry: &str,
 ) -> TokenStream {
-    let fields = properties.iter().map(|property| {
+    let fields = properties.iter().zip(types).map(|(property, ty)| {
         let wire = property.name.as_str();
         let field = field_ident(&property.name);
-        let ty = rust_type(&property.ty);
         let doc = docs::item_doc(
             &property.doc,
             &format!(

@@ -10,7 +10,7 @@ use quote::quote;
 
 use crate::docs;
 use crate::events::record_struct;
-use crate::types::{suffixed_ident, type_ident};
+use crate::types::{rust_type, suffixed_ident, type_ident};
 
 /// The items of `pub mod projections`.
 pub fn projections(schema: &Schema, krate: &TokenStream) -> TokenStream {
@@ -71,10 +71,16 @@ fn projection_items(schema: &Schema, projection: &Projection, krate: &TokenStrea
         "The properties of the `{name}` projection (`{entry}.properties` in the schema)."
     )
     .as_str()]);
+    let property_types: Vec<TokenStream> = projection
+        .properties
+        .iter()
+        .map(|p| rust_type(&p.ty))
+        .collect();
     let properties_struct = record_struct(
         &properties,
         &properties_doc,
         &projection.properties,
+        &property_types,
         &format!("{entry}.properties"),
     );
     let events = quote!(super::events);
