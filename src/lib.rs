@@ -7,6 +7,129 @@
 //!
 //! This crate is the one to depend on: it re-exports the runtime
 //! ([`goesgen_runtime`]) and the [`include_schema!`] macro.
+//!
+//! # A service, end to end
+//!
+//! The schema `tests/fixtures/counter.yml` declares one event (`Counted`),
+//! one projection and a service `Counters` with a readonly method `Total`
+//! and a transaction `Count`. You implement the generated store trait
+//! (where the projection lives: here a map behind a lock, rolled back by an
+//! undo copy) and the methods trait (the business logic); the generated
+//! service runs them against an event log with optimistic concurrency
+//! control.
+//!
+//! ```
+//! use std::collections::HashMap;
+//! use std::sync::Arc;
+//!
+//! use goesgen::{MemoryLog, Position, Recorded, ServiceOptions, StoreError};
+//! use tokio::sync::{Mutex, OwnedMutexGuard};
+//!
+//! pub mod schema {
+//!     goesgen::include_schema!("tests/fixtures/counter.yml");
+//! }
+//! use schema::counters::{CountEvent, CountersMethods, CountersService, CountersStore};
+//! use schema::events::Counted;
+//!
+//! /// The projection: the version and each counter's total.
+//! #[derive(Clone, Default)]
+//! struct Totals {
+//!     version: Position,
+//!     totals: HashMap<String, u64>,
+//! }
+//!
+//! /// A write transaction: the lock and a copy to roll back to.
+//! struct Write {
+//!     guard: OwnedMutexGuard<Totals>,
+//!     saved: Option<Totals>,
+//! }
+//!
+//! impl Drop for Write {
+//!     fn drop(&mut self) {
+//!         if let Some(saved) = self.saved.take() {
+//!             *self.guard = saved; // not committed: roll back
+//!         }
+//!     }
+//! }
+//!
+//! #[derive(Default)]
+//! struct Store(Arc<Mutex<Totals>>);
+//!
+//! impl CountersStore for Store {
+//!     type Write = Write;
+//!     type Read = OwnedMutexGuard<Totals>;
+//!
+//!     async fn begin_write(&self) -> Result<Write, StoreError> {
+//!         let guard = self.0.clone().lock_owned().await;
+//!         let saved = Some(guard.clone());
+//!         Ok(Write { guard, saved })
+//!     }
+//!     async fn begin_read(&self) -> Result<Self::Read, StoreError> {
+//!         Ok(self.0.clone().lock_owned().await)
+//!     }
+//!     async fn commit(&self, mut txn: Write) -> Result<(), StoreError> {
+//!         txn.saved = None;
+//!         Ok(())
+//!     }
+//!     async fn rollback(&self, txn: Write) -> Result<(), StoreError> {
+//!         drop(txn);
+//!         Ok(())
+//!     }
+//!     async fn version(&self, txn: &mut Write) -> Result<Position, StoreError> {
+//!         Ok(txn.guard.version)
+//!     }
+//!     async fn set_version(&self, txn: &mut Write, version: Position) -> Result<(), StoreError> {
+//!         txn.guard.version = version;
+//!         Ok(())
+//!     }
+//!     async fn apply_counted(&self, txn: &mut Write, _at: &Recorded, event: &Counted)
+//!         -> Result<(), StoreError> {
+//!         txn.guard.totals.insert(event.counter.clone(), event.total);
+//!         Ok(())
+//!     }
+//! }
+//!
+//! struct Logic;
+//!
+//! impl CountersMethods for Logic {
+//!     type Store = Store;
+//!     type Context = (); // who calls: e.g. the authenticated user
+//!     type Error = std::convert::Infallible;
+//!
+//!     async fn total(&self, _ctx: &(), txn: &mut OwnedMutexGuard<Totals>, counter: String)
+//!         -> Result<u64, Self::Error> {
+//!         Ok(txn.totals.get(&counter).copied().unwrap_or(0))
+//!     }
+//!     async fn count(&self, _ctx: &(), txn: &mut Write, counter: String)
+//!         -> Result<(u64, Vec<CountEvent>), Self::Error> {
+//!         let total = txn.guard.totals.get(&counter).copied().unwrap_or(0) + 1;
+//!         Ok((total, vec![Counted { counter, total }.into()]))
+//!     }
+//! }
+//!
+//! #[tokio::main(flavor = "current_thread")]
+//! async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//!     // Or `goesgen::open_log("sqlite:events.db")`, chosen at run time.
+//!     let log = MemoryLog::shared();
+//!     let service = Arc::new(CountersService::new(
+//!         Logic,
+//!         Store::default(),
+//!         log.clone(),
+//!         ServiceOptions::default(),
+//!     ));
+//!     let first = service.count(&(), "visits".into()).await?;
+//!     assert_eq!((first.output, first.appended.first), (1, 1));
+//!     let again = tokio::spawn({
+//!         let service = service.clone();
+//!         async move { service.count(&(), "visits".into()).await }
+//!     });
+//!     assert_eq!(again.await??.output, 2);
+//!     // A read right after a write sees it.
+//!     assert_eq!(service.total(&(), "visits".into()).await?, 2);
+//!     assert_eq!(log.head().await?, 2);
+//!     Ok(())
+//! }
+//! ```
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![warn(missing_docs)]
 

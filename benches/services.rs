@@ -1,0 +1,474 @@
+//! Transaction commands per second through a generated service
+//! (`tests/fixtures/bank.yml`, `Bank::Deposit` into one account), on
+//! MemoryLog and SqliteLog (durable commits), with 1 and 8 concurrent
+//! callers of one service; then two services writing to one log (the bank's
+//! deposits beside the audit's notes), under the default conflict rule and
+//! under strict, counting the bank's conflicts and its goodput.
+//!
+//! `cargo bench --bench services` (harness-less: prints a table). Each
+//! figure is the median of several rounds; latency is per command as its
+//! caller saw it (median and 99th percentile over all rounds).
+
+use std::collections::HashMap;
+use std::convert::Infallible;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use goesgen::{
+    ConflictRule, MemoryLog, Position, Recorded, ServiceOptions, SharedLog, SqliteLog, StoreError,
+};
+use serde::{Deserialize, Serialize};
+use tokio::sync::{Mutex, OwnedMutexGuard};
+
+pub mod schema {
+    goesgen::include_schema!("../tests/fixtures/bank.yml");
+}
+
+use schema::audit::{AuditMethods, AuditService, AuditStore, NoteEvent};
+use schema::bank::{
+    BankMethods, BankService, BankStore, DepositBlindlyEvent, DepositEvent, OpenEvent,
+    WithdrawEvent,
+};
+use schema::events::{AccountOpened, AuditNoted, MoneyDeposited, MoneyWithdrawn};
+
+/// The schema's transfer input.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Transfer {
+    account: String,
+    amount: u64,
+}
+
+// ---- a lean in-memory store: an owned guard and an undo log ----------------
+
+#[derive(Default)]
+struct Balances {
+    version: Position,
+    accounts: HashMap<String, u64>,
+}
+
+#[derive(Clone, Default)]
+struct Store(Arc<Mutex<Balances>>);
+
+/// The guard, and how to undo what the transaction did (most recent last).
+struct Write {
+    guard: OwnedMutexGuard<Balances>,
+    undo: Vec<(String, Option<u64>)>,
+    version: Option<Position>,
+}
+
+impl Write {
+    fn set(&mut self, account: &str, balance: u64) {
+        let old = self.guard.accounts.insert(account.to_string(), balance);
+        self.undo.push((account.to_string(), old));
+    }
+
+    fn undo(&mut self) {
+        while let Some((account, old)) = self.undo.pop() {
+            match old {
+                Some(balance) => self.guard.accounts.insert(account, balance),
+                None => self.guard.accounts.remove(&account),
+            };
+        }
+        if let Some(version) = self.version.take() {
+            self.guard.version = version;
+        }
+    }
+}
+
+impl Drop for Write {
+    fn drop(&mut self) {
+        self.undo();
+    }
+}
+
+impl BankStore for Store {
+    type Write = Write;
+    type Read = OwnedMutexGuard<Balances>;
+
+    async fn begin_write(&self) -> Result<Write, StoreError> {
+        Ok(Write {
+            guard: self.0.clone().lock_owned().await,
+            undo: Vec::new(),
+            version: None,
+        })
+    }
+    async fn begin_read(&self) -> Result<Self::Read, StoreError> {
+        Ok(self.0.clone().lock_owned().await)
+    }
+    async fn commit(&self, mut txn: Write) -> Result<(), StoreError> {
+        txn.undo.clear();
+        txn.version = None;
+        Ok(())
+    }
+    async fn rollback(&self, txn: Write) -> Result<(), StoreError> {
+        drop(txn);
+        Ok(())
+    }
+    async fn version(&self, txn: &mut Write) -> Result<Position, StoreError> {
+        Ok(txn.guard.version)
+    }
+    async fn set_version(&self, txn: &mut Write, version: Position) -> Result<(), StoreError> {
+        let old = std::mem::replace(&mut txn.guard.version, version);
+        txn.version.get_or_insert(old);
+        Ok(())
+    }
+    async fn apply_account_opened(
+        &self,
+        txn: &mut Write,
+        _at: &Recorded,
+        e: &AccountOpened,
+    ) -> Result<(), StoreError> {
+        txn.set(&e.account, 0);
+        Ok(())
+    }
+    async fn apply_money_deposited(
+        &self,
+        txn: &mut Write,
+        _at: &Recorded,
+        e: &MoneyDeposited,
+    ) -> Result<(), StoreError> {
+        txn.set(&e.account, e.balance);
+        Ok(())
+    }
+    async fn apply_money_withdrawn(
+        &self,
+        txn: &mut Write,
+        _at: &Recorded,
+        e: &MoneyWithdrawn,
+    ) -> Result<(), StoreError> {
+        txn.set(&e.account, e.balance);
+        Ok(())
+    }
+}
+
+// ---- the bank's logic (what the benchmark calls is Deposit) ----------------
+
+#[derive(Debug, thiserror::Error)]
+#[error("no account {0}")]
+struct NoAccount(String);
+
+struct Bank;
+
+fn balance_of(accounts: &HashMap<String, u64>, account: &str) -> Result<u64, NoAccount> {
+    accounts
+        .get(account)
+        .copied()
+        .ok_or_else(|| NoAccount(account.to_string()))
+}
+
+impl BankMethods for Bank {
+    type Store = Store;
+    type Context = ();
+    type Error = NoAccount;
+
+    async fn balance(
+        &self,
+        _: &(),
+        txn: &mut OwnedMutexGuard<Balances>,
+        input: String,
+    ) -> Result<u64, NoAccount> {
+        balance_of(&txn.accounts, &input)
+    }
+    async fn accounts(
+        &self,
+        _: &(),
+        txn: &mut OwnedMutexGuard<Balances>,
+    ) -> Result<u64, NoAccount> {
+        Ok(txn.accounts.len() as u64)
+    }
+    async fn open(
+        &self,
+        _: &(),
+        _txn: &mut Write,
+        input: String,
+    ) -> Result<((), Vec<OpenEvent>), NoAccount> {
+        Ok(((), vec![AccountOpened { account: input }.into()]))
+    }
+    async fn deposit(
+        &self,
+        _: &(),
+        txn: &mut Write,
+        input: Transfer,
+    ) -> Result<(u64, Vec<DepositEvent>), NoAccount> {
+        let balance = balance_of(&txn.guard.accounts, &input.account)? + input.amount;
+        let event = MoneyDeposited {
+            account: input.account,
+            amount: input.amount,
+            balance,
+        };
+        Ok((balance, vec![event.into()]))
+    }
+    async fn withdraw(
+        &self,
+        _: &(),
+        txn: &mut Write,
+        input: Transfer,
+    ) -> Result<(u64, Vec<WithdrawEvent>), NoAccount> {
+        let balance = balance_of(&txn.guard.accounts, &input.account)?.saturating_sub(input.amount);
+        let event = MoneyWithdrawn {
+            account: input.account,
+            amount: input.amount,
+            balance,
+        };
+        Ok((balance, vec![event.into()]))
+    }
+    async fn deposit_blindly(
+        &self,
+        _: &(),
+        txn: &mut OwnedMutexGuard<Balances>,
+        input: Transfer,
+    ) -> Result<((), Vec<DepositBlindlyEvent>), NoAccount> {
+        let balance = balance_of(&txn.accounts, &input.account)? + input.amount;
+        let event = MoneyDeposited {
+            account: input.account,
+            amount: input.amount,
+            balance,
+        };
+        Ok(((), vec![event.into()]))
+    }
+}
+
+// ---- the audit service: appends notes ----------------------------------------
+
+#[derive(Clone, Default)]
+struct Notes(Arc<Mutex<Position>>);
+
+impl AuditStore for Notes {
+    type Write = OwnedMutexGuard<Position>;
+    type Read = OwnedMutexGuard<Position>;
+    async fn begin_write(&self) -> Result<Self::Write, StoreError> {
+        Ok(self.0.clone().lock_owned().await)
+    }
+    async fn begin_read(&self) -> Result<Self::Read, StoreError> {
+        Ok(self.0.clone().lock_owned().await)
+    }
+    async fn commit(&self, _: Self::Write) -> Result<(), StoreError> {
+        Ok(())
+    }
+    async fn rollback(&self, _: Self::Write) -> Result<(), StoreError> {
+        // Only the version changes, and the engine rolls back only before
+        // it sets one: nothing to undo.
+        Ok(())
+    }
+    async fn version(&self, txn: &mut Self::Write) -> Result<Position, StoreError> {
+        Ok(**txn)
+    }
+    async fn set_version(&self, txn: &mut Self::Write, v: Position) -> Result<(), StoreError> {
+        **txn = v;
+        Ok(())
+    }
+    async fn apply_audit_noted(
+        &self,
+        _: &mut Self::Write,
+        _: &Recorded,
+        _: &AuditNoted,
+    ) -> Result<(), StoreError> {
+        Ok(())
+    }
+}
+
+struct Auditor;
+
+impl AuditMethods for Auditor {
+    type Store = Notes;
+    type Context = ();
+    type Error = Infallible;
+    async fn note(
+        &self,
+        _: &(),
+        _: &mut OwnedMutexGuard<Position>,
+        input: String,
+    ) -> Result<((), Vec<NoteEvent>), Infallible> {
+        Ok(((), vec![AuditNoted { note: input }.into()]))
+    }
+    async fn notes(&self, _: &(), txn: &mut OwnedMutexGuard<Position>) -> Result<u64, Infallible> {
+        Ok(**txn)
+    }
+}
+
+// ---- measuring -----------------------------------------------------------------
+
+fn sqlite_path(name: &str) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("goesgen-services-bench");
+    std::fs::create_dir_all(&dir).expect("scratch directory");
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let path = dir.join(format!("{name}-{}-{n}.db", std::process::id()));
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+    }
+    path
+}
+
+async fn open_log(backend: &str, name: &str) -> SharedLog {
+    match backend {
+        "memory" => MemoryLog::shared(),
+        _ => SqliteLog::open(sqlite_path(name))
+            .await
+            .expect("open the SQLite log")
+            .shared(),
+    }
+}
+
+fn deposit() -> Transfer {
+    Transfer {
+        account: "bench".into(),
+        amount: 1,
+    }
+}
+
+/// One round: `callers` tasks share `commands` deposits through one
+/// service. Returns commands per second and each command's latency.
+async fn round(log: SharedLog, callers: usize, commands: usize) -> (f64, Vec<Duration>) {
+    let bank = Arc::new(BankService::new(
+        Bank,
+        Store::default(),
+        log,
+        ServiceOptions::default(),
+    ));
+    bank.open(&(), "bench".into()).await.expect("open");
+    let started = Instant::now();
+    let tasks: Vec<_> = (0..callers)
+        .map(|_| {
+            let bank = bank.clone();
+            tokio::spawn(async move {
+                let mut latencies = Vec::with_capacity(commands / callers);
+                for _ in 0..commands / callers {
+                    let at = Instant::now();
+                    bank.deposit(&(), deposit()).await.expect("deposit");
+                    latencies.push(at.elapsed());
+                }
+                latencies
+            })
+        })
+        .collect();
+    let mut latencies = Vec::with_capacity(commands);
+    for task in tasks {
+        latencies.extend(task.await.expect("caller"));
+    }
+    let elapsed = started.elapsed();
+    let balance = bank.balance(&(), "bench".into()).await.expect("balance");
+    assert_eq!(
+        balance as usize,
+        commands / callers * callers,
+        "lost updates"
+    );
+    (latencies.len() as f64 / elapsed.as_secs_f64(), latencies)
+}
+
+fn median(values: &mut [f64]) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
+}
+
+fn percentile(latencies: &mut [Duration], p: f64) -> Duration {
+    latencies.sort_unstable();
+    latencies[((latencies.len() - 1) as f64 * p) as usize]
+}
+
+async fn throughput(backend: &str, callers: usize, commands: usize, rounds: usize) {
+    let mut rates = Vec::new();
+    let mut latencies = Vec::new();
+    for r in 0..rounds {
+        let log = open_log(backend, &format!("tx-{callers}-{r}")).await;
+        let (rate, mut lat) = round(log, callers, commands).await;
+        rates.push(rate);
+        latencies.append(&mut lat);
+    }
+    println!(
+        "| {backend} | {callers} | {commands} × {rounds} | {:.0} | {:.1} µs | {:.1} µs |",
+        median(&mut rates),
+        percentile(&mut latencies, 0.5).as_secs_f64() * 1e6,
+        percentile(&mut latencies, 0.99).as_secs_f64() * 1e6,
+    );
+}
+
+/// The bank deposits `commands` times while the audit appends notes as
+/// fast as it can; returns the bank's goodput, its conflicts and the
+/// notes written meanwhile.
+async fn two_services(backend: &str, rule: ConflictRule, commands: usize) -> (f64, u64, u64) {
+    let log = open_log(backend, &format!("two-{rule:?}")).await;
+    let options = ServiceOptions::default().conflict_rule(rule);
+    let bank = Arc::new(BankService::new(
+        Bank,
+        Store::default(),
+        log.clone(),
+        options.clone(),
+    ));
+    let audit = Arc::new(AuditService::new(Auditor, Notes::default(), log, options));
+    bank.open(&(), "bench".into()).await.expect("open");
+    let done = Arc::new(AtomicBool::new(false));
+    let auditor = tokio::spawn({
+        let (audit, done) = (audit.clone(), done.clone());
+        async move {
+            let mut notes = 0u64;
+            while !done.load(Ordering::Relaxed) {
+                audit.note(&(), "checked".into()).await.expect("note");
+                notes += 1;
+                tokio::task::yield_now().await;
+            }
+            notes
+        }
+    });
+    let started = Instant::now();
+    for _ in 0..commands {
+        bank.deposit(&(), deposit()).await.expect("deposit");
+    }
+    let elapsed = started.elapsed();
+    done.store(true, Ordering::Relaxed);
+    let notes = auditor.await.expect("auditor");
+    (
+        commands as f64 / elapsed.as_secs_f64(),
+        bank.stats().conflicts,
+        notes,
+    )
+}
+
+async fn rules(backend: &str, commands: usize, rounds: usize) {
+    for rule in [ConflictRule::Subscribed, ConflictRule::Strict] {
+        let mut goodput = Vec::new();
+        let mut conflicts = Vec::new();
+        let mut notes = Vec::new();
+        for _ in 0..rounds {
+            let (g, c, n) = two_services(backend, rule, commands).await;
+            goodput.push(g);
+            conflicts.push(c as f64);
+            notes.push(n as f64);
+        }
+        println!(
+            "| {backend} | {rule:?} | {commands} × {rounds} | {:.0} | {:.0} | {:.0} |",
+            median(&mut goodput),
+            median(&mut conflicts),
+            median(&mut notes),
+        );
+    }
+}
+
+fn main() {
+    let quick = std::env::args().any(|a| a == "--quick");
+    let scale = if quick { 10 } else { 1 };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    runtime.block_on(async {
+        println!("## Transaction commands (Bank::Deposit, one account, one service)");
+        println!();
+        println!("| log | callers | commands × rounds | commands/s (median) | latency p50 | latency p99 |");
+        println!("| --- | --- | --- | --- | --- | --- |");
+        throughput("memory", 1, 200_000 / scale, 5).await;
+        throughput("memory", 8, 200_000 / scale, 5).await;
+        throughput("sqlite", 1, 2_000 / scale, 3).await;
+        throughput("sqlite", 8, 2_000 / scale, 3).await;
+        println!();
+        println!("## Two services on one log: bank deposits beside audit notes");
+        println!();
+        println!("| log | rule | deposits × rounds | deposits/s (median) | bank conflicts | audit notes meanwhile |");
+        println!("| --- | --- | --- | --- | --- | --- |");
+        rules("memory", 50_000 / scale, 3).await;
+        rules("sqlite", 1_000 / scale, 3).await;
+    });
+}
