@@ -4,6 +4,8 @@
 //!
 //! [`PostgresLog`]: super::PostgresLog
 
+use std::fmt;
+
 use super::PostgresLog;
 use crate::error::LogError;
 
@@ -33,7 +35,7 @@ pub const DEFAULT_MAX_GROUP: usize = 512;
 /// # Ok(())
 /// # }
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct PostgresOptions {
     pub(crate) conninfo: String,
     pub(crate) schema: String,
@@ -99,5 +101,43 @@ impl PostgresOptions {
     /// runtime).
     pub async fn connect(self) -> Result<PostgresLog, LogError> {
         PostgresLog::open(self).await
+    }
+}
+
+/// Shows the connection settings the way the driver parsed them, with the
+/// password redacted: options end up in logs.
+impl fmt::Debug for PostgresOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let parsed = self.conninfo.parse::<tokio_postgres::Config>();
+        let mut debug = f.debug_struct("PostgresOptions");
+        match &parsed {
+            Ok(config) => debug.field("connection", config),
+            Err(_) => debug.field("connection", &"<invalid connection string>"),
+        };
+        debug
+            .field("schema", &self.schema)
+            .field("table", &self.table)
+            .field("application_name", &self.application_name)
+            .field("max_group", &self.max_group)
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_output_hides_the_password() {
+        for conninfo in [
+            "host=db user=app password=s3cret dbname=app",
+            "postgresql://app:s3cret@db/app",
+        ] {
+            let shown = format!("{:?}", PostgresOptions::new(conninfo).table("events"));
+            assert!(!shown.contains("s3cret"), "{shown}");
+            assert!(shown.contains("events"), "{shown}");
+        }
+        let shown = format!("{:?}", PostgresOptions::new("password='s3cret"));
+        assert!(!shown.contains("s3cret"), "{shown}");
     }
 }

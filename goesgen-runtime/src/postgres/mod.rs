@@ -182,7 +182,9 @@ impl PostgresLog {
     /// The key of the transaction-scoped advisory lock
     /// (`pg_advisory_xact_lock`) every append to this table takes first.
     /// Anything else that writes to the table must take it too, or it
-    /// breaks the commit order of positions.
+    /// breaks the commit order of positions, and must keep
+    /// `<table>_kinds` (each kind's last position) up to date, or conditions
+    /// miss its events.
     pub fn lock_key(&self) -> i64 {
         self.sql.lock_key
     }
