@@ -604,3 +604,89 @@ fn service_struct_items(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SCHEMA: &str = "\
+events:
+  Opened:
+    door: String
+  Closed:
+    door: String
+  Painted:
+    color: String
+projections:
+  Door:
+    states:
+      - Open
+      - Shut
+    createOn: Opened
+    transitions:
+      Closed:
+        - Open -> Shut
+services:
+  Doors:
+    projections:
+      - Door
+    methods:
+      IsOpen:
+        in: String
+        out: bool
+      Close:
+        in: String
+        emits:
+          - Closed
+      Paint:
+        type: append
+        emits:
+          - Painted
+";
+
+    fn generated() -> String {
+        let schema = goesgen_schema::parse(SCHEMA, "doors.yml").expect("a valid schema");
+        let tokens = services(&schema, &quote!(::goesgen));
+        syn::parse2::<syn::File>(tokens.clone()).expect("generated code parses");
+        tokens.to_string()
+    }
+
+    #[test]
+    fn the_store_has_one_apply_per_subscribed_event_only() {
+        let code = generated();
+        assert!(code.contains("pub mod doors"));
+        assert!(code.contains("pub trait DoorsStore"));
+        assert!(code.contains("fn apply_opened"));
+        assert!(code.contains("fn apply_closed"));
+        assert!(
+            !code.contains("fn apply_painted"),
+            "Painted is emitted, not subscribed"
+        );
+    }
+
+    #[test]
+    fn write_methods_get_their_own_event_enum_and_readonly_ones_none() {
+        let code = generated();
+        assert!(code.contains("pub enum CloseEvent { # [doc = \" A [`Closed`] event.\"] Closed"));
+        assert!(code.contains("pub enum PaintEvent"));
+        assert!(!code.contains("IsOpenEvent"));
+        // Readonly and append methods read; transactions write.
+        assert!(code.contains(
+            "fn is_open (& self , ctx : & Self :: Context , txn : & mut < Self :: Store as DoorsStore > :: Read , input : String)"
+        ));
+        assert!(code.contains(
+            "fn close (& self , ctx : & Self :: Context , txn : & mut < Self :: Store as DoorsStore > :: Write , input : String)"
+        ));
+        assert!(code.contains(
+            "fn paint (& self , ctx : & Self :: Context , txn : & mut < Self :: Store as DoorsStore > :: Read)"
+        ));
+        for run in ["run_readonly", "run_transaction", "run_append"] {
+            assert!(code.contains(run), "{run}");
+        }
+    }
+
+    #[test]
+    fn the_same_schema_gives_the_same_tokens() {
+        assert_eq!(generated(), generated());
+    }
+}
