@@ -248,8 +248,9 @@ impl AuditStore for Notes {
         Ok(())
     }
     async fn rollback(&self, _: Self::Write) -> Result<(), StoreError> {
-        // Only the version changes, and the engine rolls back only before
-        // it sets one: nothing to undo.
+        // The audit only appends: its write transactions apply its own
+        // notes and set the version, steps that cannot fail here, so no
+        // rollback ever follows a change. A real store would undo.
         Ok(())
     }
     async fn version(&self, txn: &mut Self::Write) -> Result<Position, StoreError> {
