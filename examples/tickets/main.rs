@@ -1,0 +1,89 @@
+//! goesgen's tickets example in Rust: a JIRA-like ticket system of two
+//! services, `Users` (its projection in SQLite) and `Tickets` (in memory),
+//! sharing one event log, generated from goesgen's own `schema.yml` (a copy
+//! of goesgen's file under its BSD 3-Clause licence, `LICENSE` beside it).
+//!
+//! ```text
+//! cargo run --example tickets                                   # MemoryLog
+//! cargo run --example tickets -- --log sqlite:tickets.db        # SQLite file
+//! cargo run --example tickets --features postgres -- --log postgres:'host=localhost user=me'
+//! cargo run --example tickets -- --users-db users.db            # Users projection in a file
+//! ```
+//!
+//! Run it twice on the same SQLite file: the second run finds the first
+//! run's users and tickets after its sync and reuses the users.
+
+pub mod auth;
+pub mod domain;
+pub mod id;
+pub mod scenario;
+pub mod schema;
+pub mod service;
+
+pub use domain::{InvalidValue, TicketCommentMessage, TicketDescription, TicketTitle, UserName};
+
+use service::users::UsersStore;
+
+const USAGE: &str = "usage: tickets [--log memory|sqlite:PATH|postgres:CONNINFO] [--users-db PATH]";
+
+/// The command line.
+struct Args {
+    log: String,
+    users_db: Option<String>,
+}
+
+fn parse_args() -> Result<Args, String> {
+    let mut args = Args {
+        log: "memory".to_string(),
+        users_db: None,
+    };
+    let mut words = std::env::args().skip(1);
+    while let Some(word) = words.next() {
+        let mut value = |flag: &str| words.next().ok_or(format!("{flag} needs a value"));
+        match word.as_str() {
+            "--log" => args.log = value("--log")?,
+            "--users-db" => args.users_db = Some(value("--users-db")?),
+            "-h" | "--help" => return Err(String::new()),
+            other => return Err(format!("unknown argument `{other}`")),
+        }
+    }
+    Ok(args)
+}
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    let args = match parse_args() {
+        Ok(args) => args,
+        Err(message) => {
+            if !message.is_empty() {
+                eprintln!("{message}");
+            }
+            eprintln!("{USAGE}");
+            return std::process::ExitCode::from(2);
+        }
+    };
+    match run(&args).await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error}");
+            let mut source = error.source();
+            while let Some(cause) = source {
+                eprintln!("  caused by: {cause}");
+                source = cause.source();
+            }
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(args: &Args) -> Result<(), scenario::Error> {
+    let log = goesgen::open_log(&args.log).await?;
+    let users_store = match &args.users_db {
+        Some(path) => UsersStore::open(path)?,
+        None => UsersStore::in_memory()?,
+    };
+    println!("Event log: {}", args.log);
+    let mut out = std::io::stdout();
+    scenario::run(log, users_store, &mut out).await?;
+    Ok(())
+}
