@@ -694,7 +694,10 @@ mod tests {
         assert!(serde_json::from_slice::<Fast<Events>>(plain).is_ok());
         let reversed = br#"{"payload":{"value":7},"type":"Broken"}"#;
         assert!(serde_json::from_slice::<Fast<Events>>(reversed).is_err());
-        assert_eq!(decode::<Events>(reversed).unwrap(), Events(Broken { value: 7 }));
+        assert_eq!(
+            decode::<Events>(reversed).unwrap(),
+            Events(Broken { value: 7 })
+        );
         assert_eq!(
             decode::<Events>(plain),
             decode_envelope_precisely::<Events>(plain)
