@@ -40,7 +40,7 @@ pub struct Ticket {
 }
 
 /// Everything the `Tickets` service knows.
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Projection {
     version: Position,
     tickets: HashMap<id::Ticket, Ticket>,

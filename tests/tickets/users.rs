@@ -1,0 +1,166 @@
+//! The `Users` service and its SQLite store: names are checked and unique,
+//! users are found by id, a failing batch rolls the SQL transaction back,
+//! and a store in a file keeps its projection and version.
+
+use goesgen::ServiceError;
+
+use super::*;
+use crate::service::users::UsersError;
+use crate::service::users::io::CreateUserIn;
+
+fn named(name: &str) -> CreateUserIn {
+    CreateUserIn {
+        name: UserName::new(name).unwrap(),
+    }
+}
+
+#[tokio::test]
+async fn create_user_then_get_it_by_id() {
+    let setup = Setup::memory();
+    let committed = setup
+        .users
+        .create_user(&Caller::Anonymous, named("User A"))
+        .await
+        .unwrap();
+    let out = committed.output;
+    assert_eq!(out.name.as_str(), "User A");
+    let expected = UserCreated {
+        id: out.id,
+        name: out.name.clone(),
+    };
+    assert_eq!(setup.events().await, vec![Event::UserCreated(expected)]);
+    let found = setup
+        .users
+        .get_user_by_id(&Caller::Anonymous, out.id)
+        .await
+        .unwrap();
+    assert_eq!((found.id, found.name), (out.id, out.name));
+
+    let stranger = id::User::new();
+    let error = setup
+        .users
+        .get_user_by_id(&Caller::Anonymous, stranger)
+        .await
+        .unwrap_err();
+    assert!(matches!(error, ServiceError::Method(UsersError::NotFound(u)) if u == stranger));
+}
+
+#[tokio::test]
+async fn a_taken_name_is_refused_and_nothing_appended() {
+    let setup = Setup::memory();
+    let first = setup.user("User A").await;
+    let error = setup
+        .users
+        .create_user(&Caller::Anonymous, named("User A"))
+        .await
+        .unwrap_err();
+    match error {
+        ServiceError::Method(UsersError::NameTaken { name, by }) => {
+            assert_eq!((name.as_str(), by), ("User A", first));
+        }
+        other => panic!("expected NameTaken, got {other:?}"),
+    }
+    assert_eq!(setup.head().await, 1);
+
+    // A name another writer took is seen too: the transaction catches up
+    // with the log before it decides.
+    let (_, taken) = user_created("User B");
+    setup.append(vec![taken]).await;
+    let error = setup
+        .users
+        .create_user(&Caller::Anonymous, named("User B"))
+        .await
+        .unwrap_err();
+    assert!(matches!(
+        error,
+        ServiceError::Method(UsersError::NameTaken { .. })
+    ));
+    assert_eq!(setup.head().await, 2);
+}
+
+#[test]
+fn user_names_are_4_to_64_characters() {
+    for ok in ["abcd", "User A", &"x".repeat(64), "Zoë Ünal"] {
+        assert!(UserName::new(ok).is_ok(), "{ok:?}");
+    }
+    assert_eq!(
+        UserName::new("abc").unwrap_err(),
+        InvalidValue::TooShort {
+            what: "user name",
+            len: 3,
+            min: 4
+        }
+    );
+    assert!(matches!(
+        UserName::new("x".repeat(65)),
+        Err(InvalidValue::TooLong {
+            len: 65,
+            max: 64,
+            ..
+        })
+    ));
+    assert!(matches!(
+        UserName::new("    "),
+        Err(InvalidValue::Empty { .. })
+    ));
+    // Characters, not bytes: four two-byte letters are a valid name.
+    assert!(UserName::new("ääää").is_ok());
+    let error = serde_json::from_str::<CreateUserIn>(r#"{"name": "abc"}"#).unwrap_err();
+    assert!(error.to_string().contains("at least 4"), "{error}");
+}
+
+#[tokio::test]
+async fn the_sql_store_rolls_back_a_failing_batch() {
+    let setup = Setup::memory();
+    setup.user("User A").await;
+    let version = setup.users.projection_version().await.unwrap();
+    // Another writer appends two users with one name in one batch: the
+    // second fails the UNIQUE constraint.
+    let (first, one) = user_created("Same Name");
+    let (_, two) = user_created("Same Name");
+    let new = [one, two]
+        .iter()
+        .map(|e| e.to_new_event().unwrap())
+        .collect();
+    setup
+        .log
+        .append(new, goesgen::Condition::None)
+        .await
+        .unwrap();
+    let error = setup.users.sync().await.unwrap_err();
+    assert!(matches!(error, ServiceError::Store(_)), "{error:?}");
+    // The SQL transaction was rolled back: neither the first user of the
+    // batch nor a new version shows.
+    assert_eq!(setup.users.projection_version().await.unwrap(), version);
+    let error = setup
+        .users
+        .get_user_by_id(&Caller::Anonymous, first)
+        .await
+        .unwrap_err();
+    assert!(matches!(
+        error,
+        ServiceError::Method(UsersError::NotFound(_))
+    ));
+}
+
+#[tokio::test]
+async fn a_store_in_a_file_keeps_its_users_and_version() {
+    let path = fresh_path("users-store");
+    let log = MemoryLog::shared();
+    let service = |store| UsersService::new(Users, store, log.clone(), ServiceOptions::default());
+    let users = service(UsersStore::open(&path).unwrap());
+    let a = users
+        .create_user(&Caller::Anonymous, named("User A"))
+        .await
+        .unwrap()
+        .output
+        .id;
+    drop(users);
+    let reopened = service(UsersStore::open(&path).unwrap());
+    assert_eq!(reopened.projection_version().await.unwrap(), 1);
+    let found = reopened
+        .get_user_by_id(&Caller::Anonymous, a)
+        .await
+        .unwrap();
+    assert_eq!(found.name.as_str(), "User A");
+}
