@@ -82,7 +82,13 @@ async fn run(args: &Args) -> Result<(), scenario::Error> {
         Some(path) => UsersStore::open(path)?,
         None => UsersStore::in_memory()?,
     };
-    println!("Event log: {}", args.log);
+    // A PostgreSQL connection string may hold a password: not echoed.
+    let shown = if args.log.starts_with("postgres:") {
+        "postgres (connection string not shown)"
+    } else {
+        args.log.as_str()
+    };
+    println!("Event log: {shown}");
     let mut out = std::io::stdout();
     scenario::run(log, users_store, &mut out).await?;
     Ok(())
