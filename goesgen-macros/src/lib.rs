@@ -1,11 +1,11 @@
 //! The procedural macro behind `goesgen::include_schema!`. Use it through the
 //! `goesgen` crate, whose `include_schema!` passes its own path to this one.
 //!
-//! This crate stays thin: [`input`] reads the macro's arguments, [`locate`]
+//! This crate stays thin: `input` reads the macro's arguments, `locate`
 //! finds and reads the schema file, `goesgen-schema` parses and validates
-//! it, [`diagnostics`] turns its errors into compile errors, and [`expand`]
-//! generates the code ([`events`], [`projections`], with [`docs`] and
-//! [`types`]).
+//! it, `diagnostics` turns its errors into compile errors, and `expand`
+//! generates the code (`events`, `projections`, `services`, with `docs` and
+//! `types`).
 #![warn(missing_docs)]
 
 mod diagnostics;
