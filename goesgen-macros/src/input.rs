@@ -32,12 +32,14 @@ impl Parse for Args {
             return Err(input.error(USAGE));
         }
         input.parse::<syn::Token![,]>()?;
-        let path: LitStr = input.parse().map_err(|e| {
-            syn::Error::new(
-                e.span(),
-                "expected the schema path as a string literal, e.g. \"schema.yml\"",
-            )
-        })?;
+        // A literal fragment of the facade's `macro_rules!` may arrive in
+        // an invisible group; `Lit` looks inside it, so a wrong literal is
+        // reported at itself rather than at the whole call.
+        let path = match input.parse::<syn::Lit>() {
+            Ok(syn::Lit::Str(path)) => path,
+            Ok(other) => return Err(syn::Error::new(other.span(), EXPECTED_PATH)),
+            Err(error) => return Err(syn::Error::new(error.span(), EXPECTED_PATH)),
+        };
         if input.peek(syn::Token![,]) {
             input.parse::<syn::Token![,]>()?;
         }
@@ -48,6 +50,8 @@ impl Parse for Args {
         Ok(Args { krate, path })
     }
 }
+
+const EXPECTED_PATH: &str = "expected the schema path as a string literal, e.g. \"schema.yml\"";
 
 const USAGE: &str =
     "use this macro through the goesgen crate: `goesgen::include_schema!(\"schema.yml\")`";
