@@ -188,6 +188,18 @@ pub use goesgen_runtime::*;
 /// `serde::Deserialize`. Generated code names this crate only through
 /// `$crate`, so it works under a renamed dependency and needs no other
 /// dependency than this crate (and serde for the property types).
+///
+/// # Compile time
+///
+/// The macro parses the schema at every check of the including crate. By
+/// default cargo compiles proc macros unoptimised; a workspace that includes
+/// large schemas checks faster with them optimised (serde's derives
+/// profit too):
+///
+/// ```toml
+/// [profile.dev.build-override]
+/// opt-level = 3
+/// ```
 #[macro_export]
 macro_rules! include_schema {
     ($path:literal $(,)?) => {
