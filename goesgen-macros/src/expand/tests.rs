@@ -176,3 +176,79 @@ fn events_named_like_generated_items_are_refused() {
     assert!(code.contains("event `EventKind` would clash"), "{code}");
     assert!(code.contains("pub mod events { }"), "{code}");
 }
+
+fn scratch_crate(name: &str, schema: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("goesgen-expand-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(dir.join("src")).unwrap();
+    std::fs::write(dir.join("src/schema.yml"), schema).unwrap();
+    dir
+}
+
+fn include_in(dir: &std::path::Path, path: &str) -> String {
+    let args: crate::input::Args = syn::parse2(quote!(::goesgen, #path)).unwrap();
+    super::include(&args, Some(dir.join("src/lib.rs")), Some(dir.to_path_buf())).to_string()
+}
+
+#[test]
+fn a_valid_file_is_tracked_and_generated() {
+    let dir = scratch_crate(
+        "valid",
+        "events:\n  Opened: {}\nprojections:\n  Door:\n    states: [Open]\n    createOn: Opened\n\
+         services:\n  Doors:\n    projections: [Door]\n    methods:\n      Open:\n        emits: [Opened]\n",
+    );
+    let code = include_in(&dir, "schema.yml");
+    let absolute = dir.join("src/schema.yml").display().to_string();
+    assert!(
+        code.contains(&format!("include_bytes ! ({absolute:?})")),
+        "{code}"
+    );
+    assert!(code.contains("pub struct Opened"), "{code}");
+    assert!(!code.contains("compile_error"), "{code}");
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn every_schema_error_becomes_a_compile_error_beside_empty_modules() {
+    let dir = scratch_crate(
+        "invalid",
+        "events:\n  Opened: {}\nprojections:\n  Door:\n    states: [Open]\n    createOn: Opend\n\
+         services:\n  Doors:\n    projections: [Dor]\n    methods:\n      Open:\n        emits: [Opened]\n",
+    );
+    let code = include_in(&dir, "schema.yml");
+    assert_eq!(code.matches("compile_error").count(), 2, "{code}");
+    assert!(
+        code.contains("schema.yml:6:15: undefined event `Opend`"),
+        "{code}"
+    );
+    assert!(
+        code.contains("schema.yml:9:19: undefined projection `Dor`"),
+        "{code}"
+    );
+    assert!(code.contains("pub mod events { }"), "{code}");
+    assert!(code.contains("pub mod projections { }"), "{code}");
+    assert!(
+        code.contains("include_bytes !"),
+        "fixing the file must rebuild: {code}"
+    );
+    let message_text: String = code
+        .split("compile_error")
+        .skip(1)
+        .map(|part| part.split('}').next().unwrap_or(""))
+        .collect();
+    assert!(
+        !message_text.contains(&*dir.display().to_string()),
+        "{message_text}"
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn a_missing_file_is_a_compile_error_with_relative_paths() {
+    let dir = scratch_crate("missing", "");
+    let code = include_in(&dir, "nope.yml");
+    assert!(code.contains("schema file `nope.yml` not found"), "{code}");
+    assert!(code.contains("`src/nope.yml`"), "{code}");
+    assert!(!code.contains(&*dir.display().to_string()), "{code}");
+    assert!(code.contains("pub mod events { }"), "{code}");
+    std::fs::remove_dir_all(dir).unwrap();
+}
