@@ -10,6 +10,7 @@ use crate::codec::{self, EventKindSet, EventSet};
 use crate::error::LogError;
 use crate::log::{Appended, Condition, KindFilter, SharedLog, Subscription};
 use crate::record::{NewEvent, Position};
+use crate::service::backoff;
 use crate::service::committed::{Committed, Counters, Recorded, ServiceStats};
 use crate::service::error::ServiceError;
 use crate::service::options::{ConflictRule, ServiceOptions, UnknownEvents};
@@ -234,6 +235,7 @@ impl<S: ServiceStore> Engine<S> {
                         });
                     }
                     known_head = known_head.max(conflict.head);
+                    backoff::wait_after(attempts, self.options.max_backoff).await;
                 }
                 Err(error) => return Err(ServiceError::Log(error)),
             }

@@ -15,7 +15,8 @@
 //!   call; append the events on the condition that no event the service
 //!   subscribes to was appended after the projection's version
 //!   ([`ConflictRule::Subscribed`]; [`ConflictRule::Strict`]: the head is
-//!   still the version); on a conflict catch up and call again, up to
+//!   still the version); on a conflict catch up and call again (after a
+//!   random pause from the second conflict on), up to
 //!   [`ServiceOptions::max_attempts`] calls, then
 //!   [`ServiceError::Conflict`]. With `sync_after_push` the own events are
 //!   applied in the same transaction before it commits. A method that
@@ -29,6 +30,7 @@
 //! [`Engine::sync`] catches a store up, [`Engine::follow`] keeps it current,
 //! [`open_log`] opens the log a program names at run time.
 
+mod backoff;
 mod committed;
 mod engine;
 mod error;
@@ -44,5 +46,7 @@ pub use committed::{Committed, Recorded, ServiceStats};
 pub use engine::Engine;
 pub use error::{ServiceError, StoreError};
 pub use open::open_log;
-pub use options::{ConflictRule, DEFAULT_MAX_ATTEMPTS, ServiceOptions, UnknownEvents};
+pub use options::{
+    ConflictRule, DEFAULT_MAX_ATTEMPTS, DEFAULT_MAX_BACKOFF, ServiceOptions, UnknownEvents,
+};
 pub use store::{MethodCall, ServiceStore};

@@ -1,7 +1,9 @@
 //! [`ServiceOptions`]: how a service runs its methods against the log: the
 //! conflict rule of transactions, how often a conflicting transaction is
-//! tried, whether a service applies its own events right after appending
+//! tried and how long it pauses between tries, whether a service applies its own events right after appending
 //! them, and what it does with events of kinds its schema does not know.
+
+use std::time::Duration;
 
 /// Which appends make a transaction's decision stale.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -58,6 +60,12 @@ pub struct ServiceOptions {
     /// reported as [`ServiceError::Conflict`](crate::service::ServiceError::Conflict)
     /// (default: 1,000; at least 1).
     pub max_attempts: u32,
+    /// The longest random pause between two attempts of a conflicting
+    /// transaction (default: 20 ms; zero retries at once). The first retry
+    /// never waits; from the second conflict on, the pause is random below
+    /// a bound that doubles per conflict up to this cap, so racing writers
+    /// cannot starve one another in lockstep.
+    pub max_backoff: Duration,
     /// What to do with records of kinds the schema does not define
     /// (default: [`UnknownEvents::Fail`]).
     pub unknown_events: UnknownEvents,
@@ -70,12 +78,17 @@ pub struct ServiceOptions {
 /// The default number of attempts of a conflicting transaction.
 pub const DEFAULT_MAX_ATTEMPTS: u32 = 1_000;
 
+/// The default cap of the random pause between attempts of a conflicting
+/// transaction.
+pub const DEFAULT_MAX_BACKOFF: Duration = Duration::from_millis(20);
+
 impl Default for ServiceOptions {
     fn default() -> Self {
         Self {
             sync_after_push: true,
             conflict_rule: ConflictRule::Subscribed,
             max_attempts: DEFAULT_MAX_ATTEMPTS,
+            max_backoff: DEFAULT_MAX_BACKOFF,
             unknown_events: UnknownEvents::Fail,
             read_batch: crate::reader::DEFAULT_BATCH,
         }
@@ -99,6 +112,13 @@ impl ServiceOptions {
     /// How many times a conflicting transaction is tried (at least 1).
     pub fn max_attempts(mut self, attempts: u32) -> Self {
         self.max_attempts = attempts.max(1);
+        self
+    }
+
+    /// The longest random pause between attempts of a conflicting
+    /// transaction (zero: retry at once).
+    pub fn max_backoff(mut self, cap: Duration) -> Self {
+        self.max_backoff = cap;
         self
     }
 
