@@ -3,23 +3,8 @@
 
 mod common;
 
-use common::{assert_error, errors, hint, ok, only};
+use common::{BASE, assert_error, errors, hint, ok, only};
 use goesgen_schema::{MethodKind, Rule};
-
-const BASE: &str = "\
-events:
-  Opened: {}
-projections:
-  Door:
-    states: [Open]
-    createOn: Opened
-services:
-  Doors:
-    projections: [Door]
-    methods:
-      Open:
-        emits: [Opened]
-";
 
 #[test]
 fn rule_8_no_events_and_no_services() {

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{assert_error, errors, hint, only};
+use common::{BASE, assert_error, errors, hint, only};
 use goesgen_schema::Rule;
 
 #[test]
@@ -49,21 +49,6 @@ fn rule_1_duplicate_keys_are_all_reported_with_other_errors() {
         "unknown key `bogus`",
     );
 }
-
-const BASE: &str = "\
-events:
-  Opened: {}
-projections:
-  Door:
-    states: [Open]
-    createOn: Opened
-services:
-  Doors:
-    projections: [Door]
-    methods:
-      Open:
-        emits: [Opened]
-";
 
 #[test]
 fn base_schema_is_valid() {

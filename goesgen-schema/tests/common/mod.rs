@@ -4,6 +4,23 @@
 
 use goesgen_schema::{Rule, Schema, SchemaError, SchemaErrors, parse};
 
+/// A small valid schema (one event, projection, service and method) that
+/// tests break in one place.
+pub const BASE: &str = "\
+events:
+  Opened: {}
+projections:
+  Door:
+    states: [Open]
+    createOn: Opened
+services:
+  Doors:
+    projections: [Door]
+    methods:
+      Open:
+        emits: [Opened]
+";
+
 /// The model of `source`, or the test fails showing the errors.
 pub fn ok(source: &str) -> Schema {
     match parse(source, "schema.yml") {
