@@ -84,30 +84,7 @@ async fn no_lost_updates_on_sqlite_log() {
 #[cfg(feature = "postgres")]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_lost_updates_on_postgres_log() {
-    let conninfo = match std::env::var("GOESGEN_TEST_POSTGRES") {
-        Ok(conninfo) if !conninfo.trim().is_empty() => conninfo,
-        _ => {
-            assert!(
-                std::env::var("GOESGEN_REQUIRE_POSTGRES").as_deref() != Ok("1"),
-                "GOESGEN_REQUIRE_POSTGRES=1 but GOESGEN_TEST_POSTGRES (a libpq connection \
-                 string) is not set"
-            );
-            eprintln!("skipping: GOESGEN_TEST_POSTGRES (a libpq connection string) is not set");
-            return;
-        }
-    };
-    let table = format!(
-        "services_{}_{}",
-        std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .subsec_nanos()
-    );
-    let log = goesgen::PostgresOptions::new(conninfo)
-        .table(table)
-        .connect()
-        .await
-        .unwrap();
-    no_lost_updates(Arc::new(log), "postgres").await;
+    if let Some(log) = crate::postgres_env::fresh_log("services").await {
+        no_lost_updates(Arc::new(log), "postgres").await;
+    }
 }

@@ -9,6 +9,9 @@
 //! to) and the audit service's store.
 
 mod concurrency;
+#[cfg(feature = "postgres")]
+#[path = "../postgres_env/mod.rs"]
+mod postgres_env;
 mod semantics;
 mod sqlite_store;
 

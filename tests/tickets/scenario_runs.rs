@@ -74,27 +74,7 @@ async fn the_scenario_twice_on_one_sqlite_file() {
 #[cfg(feature = "postgres")]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_scenario_on_postgres_log() {
-    let conninfo = match std::env::var("GOESGEN_TEST_POSTGRES") {
-        Ok(conninfo) if !conninfo.trim().is_empty() => conninfo,
-        _ => {
-            assert!(
-                std::env::var("GOESGEN_REQUIRE_POSTGRES").as_deref() != Ok("1"),
-                "GOESGEN_REQUIRE_POSTGRES=1 but GOESGEN_TEST_POSTGRES (a libpq connection \
-                 string) is not set"
-            );
-            eprintln!("skipping: GOESGEN_TEST_POSTGRES (a libpq connection string) is not set");
-            return;
-        }
-    };
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .subsec_nanos();
-    let table = format!("tickets_{}_{nanos}", std::process::id());
-    let log = goesgen::PostgresOptions::new(conninfo)
-        .table(table)
-        .connect()
-        .await
-        .unwrap();
-    first_run(std::sync::Arc::new(log)).await;
+    if let Some(log) = crate::postgres_env::fresh_log("tickets").await {
+        first_run(std::sync::Arc::new(log)).await;
+    }
 }
