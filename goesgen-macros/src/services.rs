@@ -476,35 +476,47 @@ fn service_struct_items(
     let name = service.name.as_str();
     let funcs = parts.iter().map(|p| {
         let func = &p.func;
+        let func_with = Ident::new(&format!("{func}_with"), Span::call_site());
         let call = &p.call;
         let output = &p.output;
         let events = &p.events;
-        let (input_param, input_field) = match &p.input {
-            Some(ty) => (quote!(, input: #ty), quote!(input,)),
-            None => (TokenStream::new(), TokenStream::new()),
+        let (input_param, input_field, input_arg) = match &p.input {
+            Some(ty) => (quote!(, input: #ty), quote!(input,), quote!(, input)),
+            None => (TokenStream::new(), TokenStream::new(), TokenStream::new()),
         };
         let (result, run, extra) = match p.method.kind {
             MethodKind::Readonly => (
                 quote!(#output),
-                quote!(run_readonly),
+                quote!(run_readonly(&call)),
                 "Runs it in a read transaction and returns its output; nothing is written.",
             ),
             MethodKind::Append => (
                 quote!(#krate::Committed<#output, #events>),
-                quote!(run_append),
+                quote!(run_append(&call, &options)),
                 "Calls it, appends its events and returns the output, the events, and the \
-                 positions and time they were recorded at.",
+                 positions and time they were recorded at. The store does not judge the \
+                 events before they are appended (use a transaction method for that).",
             ),
             MethodKind::Transaction => (
                 quote!(#krate::Committed<#output, #events>),
-                quote!(run_transaction),
-                "Catches up, calls it in a write transaction and appends its events on the \
-                 service's conflict rule, calling it again after a conflict; returns the \
-                 output, the events, where they were recorded and the attempts. Any error \
+                quote!(run_transaction(&call, &options)),
+                "Catches up, calls it in a write transaction, applies its events to the \
+                 store and appends them on the service's conflict rule, calling it again \
+                 after a conflict; returns the output, the events, where they were recorded \
+                 and the attempts. An event the store refuses is not appended; any error \
                  rolls the store back and appends nothing.",
             ),
         };
         let doc = method_doc(name, p.method, extra);
+        let options_use = if p.method.kind == MethodKind::Readonly {
+            quote!(let _ = options;)
+        } else {
+            TokenStream::new()
+        };
+        let with_doc = format!(
+            " [`{func}`](Self::{func}) with call options: an idempotency key makes a \
+             repeated call write at most once (readonly methods ignore it)."
+        );
         quote! {
             #doc
             ///
@@ -516,8 +528,23 @@ fn service_struct_items(
                 ctx: &M::Context
                 #input_param
             ) -> ::core::result::Result<#result, #krate::ServiceError<M::Error>> {
+                self.#func_with(ctx #input_arg, #krate::service::CallOptions::new()).await
+            }
+
+            #[doc = #with_doc]
+            ///
+            /// # Errors
+            /// As the method without options; with a key already used,
+            /// `goesgen::ServiceError::Duplicate`.
+            pub async fn #func_with(
+                &self,
+                ctx: &M::Context
+                #input_param,
+                options: #krate::service::CallOptions,
+            ) -> ::core::result::Result<#result, #krate::ServiceError<M::Error>> {
+                #options_use
                 let call = #call { methods: &self.methods, ctx, #input_field };
-                self.engine.#run(&call).await
+                self.engine.#run.await
             }
         }
     });
@@ -566,15 +593,23 @@ fn service_struct_items(
             /// dropped (or its task aborted).
             ///
             /// # Errors
-            /// A sync error other than an unavailable log (which is retried).
+            /// A sync error that a retry cannot fix (a refused or undecodable
+            /// record, a closed log); an unavailable log is retried.
             pub async fn follow(&self) -> ::core::result::Result<::core::convert::Infallible, #krate::ServiceError<M::Error>> {
                 self.engine.follow().await
             }
 
-            /// Counters of commits, attempts and conflicts since the service
-            /// was built.
+            /// Counters of commits, attempts, conflicts and skipped records
+            /// since the service was built.
             pub fn stats(&self) -> #krate::ServiceStats {
                 self.engine.stats()
+            }
+
+            /// The records this service passed over while catching up (listed
+            /// in its options, or refused by its store under
+            /// `RefusedRecords::Skip`), oldest first.
+            pub fn skipped(&self) -> ::std::vec::Vec<#krate::service::Skipped> {
+                self.engine.skipped()
             }
 
             /// The methods.

@@ -8,6 +8,7 @@
 //!   and subscriptions.
 //! - [`record`]: what the log stores and returns.
 //! - [`error`]: the one error type of the log, [`LogError`].
+//! - [`limits`]: [`LogLimits`], the sizes a log accepts and returns.
 //! - [`codec`]: the JSON codec of events that generated code calls, and
 //!   its [`DecodeError`].
 //! - [`projection`]: projection state machines and their [`TransitionError`].
@@ -25,6 +26,7 @@
 
 pub mod codec;
 pub mod error;
+pub mod limits;
 pub mod log;
 pub mod memory;
 #[cfg(feature = "postgres")]
@@ -40,8 +42,12 @@ pub mod sqlite;
 mod stored;
 
 pub use codec::{DecodeError, EncodeError, FieldProblem, UnknownKind};
-pub use error::{Conflict, LogError};
-pub use log::{Appended, Condition, EventLog, KindFilter, ReadBatch, SharedLog, Subscription};
+pub use error::{Cause, Conflict, LogError};
+pub use limits::LogLimits;
+pub use log::{
+    Append, Appended, Condition, EventLog, IdempotencyKey, KindFilter, MAX_KEY_BYTES, ReadBatch,
+    SharedLog, SortedKinds, Subscription, WriteLock,
+};
 pub use memory::MemoryLog;
 #[cfg(feature = "postgres")]
 pub use postgres::{PostgresLog, PostgresOptions};

@@ -27,13 +27,46 @@ pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 pub type SharedLog = Arc<dyn EventLog>;
 
 /// Which events a read returns.
+///
+/// Build one with [`KindFilter::All`] or [`KindFilter::kinds`]; the kinds
+/// of [`KindFilter::Kinds`] are always sorted and without duplicates (the
+/// backends rely on it), so they can only be made through that constructor.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub enum KindFilter {
     /// Every event.
     #[default]
     All,
-    /// Only events whose kind is one of these (sorted, without duplicates).
-    Kinds(Vec<String>),
+    /// Only events whose kind is one of these.
+    Kinds(SortedKinds),
+}
+
+/// The kinds of a [`KindFilter::Kinds`]: sorted, without duplicates. Read
+/// them as a slice; make them with [`KindFilter::kinds`].
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SortedKinds(Arc<[String]>);
+
+impl SortedKinds {
+    /// The kinds as a sorted slice without duplicates.
+    pub fn as_slice(&self) -> &[String] {
+        &self.0
+    }
+}
+
+impl std::ops::Deref for SortedKinds {
+    type Target = [String];
+
+    fn deref(&self) -> &[String] {
+        &self.0
+    }
+}
+
+impl<'a> IntoIterator for &'a SortedKinds {
+    type Item = &'a String;
+    type IntoIter = std::slice::Iter<'a, String>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter()
+    }
 }
 
 impl KindFilter {
@@ -46,7 +79,7 @@ impl KindFilter {
         let mut kinds: Vec<String> = kinds.into_iter().map(Into::into).collect();
         kinds.sort_unstable();
         kinds.dedup();
-        KindFilter::Kinds(kinds)
+        KindFilter::Kinds(SortedKinds(kinds.into()))
     }
 
     /// Whether an event of `kind` passes the filter.
@@ -117,8 +150,13 @@ pub struct Appended {
     pub first: Position,
     /// The position of the batch's last event (for an empty batch: the head).
     pub last: Position,
-    /// When the batch was committed.
+    /// When the batch was recorded (the time the append asked for, or the
+    /// time it was committed).
     pub recorded_at: SystemTime,
+    /// Whether the append's idempotency key was already in the log: then
+    /// nothing was written, and the positions and time are those of the
+    /// append that first used the key.
+    pub replayed: bool,
 }
 
 impl Appended {
@@ -137,6 +175,122 @@ impl Appended {
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
+}
+
+/// One append: the events, the [`Condition`] they are appended on, an
+/// optional [`IdempotencyKey`] and an optional time to record.
+///
+/// ```
+/// use goesgen_runtime::{Append, Condition, IdempotencyKey, NewEvent};
+///
+/// let append = Append::new(vec![NewEvent::new("Opened", "{}")])
+///     .condition(Condition::HeadIs(0))
+///     .key(IdempotencyKey::new("order-17").unwrap());
+/// assert_eq!(append.events.len(), 1);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub struct Append {
+    /// The events, appended at consecutive positions in this order.
+    pub events: Vec<NewEvent>,
+    /// The condition under which they are appended.
+    pub condition: Condition,
+    /// The append's idempotency key: if an append with the same key is
+    /// already in the log, this one writes nothing and returns the first
+    /// one's positions (with [`Appended::replayed`] set), whatever its
+    /// condition.
+    pub key: Option<IdempotencyKey>,
+    /// The time to record (cut to microseconds); `None` for the time of
+    /// the commit. A service sets it to the time its store saw when it
+    /// applied the events before appending them.
+    pub recorded_at: Option<SystemTime>,
+}
+
+impl Append {
+    /// An unconditional append of `events`, without key.
+    pub fn new(events: Vec<NewEvent>) -> Self {
+        Self {
+            events,
+            ..Self::default()
+        }
+    }
+
+    /// The condition under which the events are appended.
+    pub fn condition(mut self, condition: Condition) -> Self {
+        self.condition = condition;
+        self
+    }
+
+    /// The append's idempotency key.
+    pub fn key(mut self, key: IdempotencyKey) -> Self {
+        self.key = Some(key);
+        self
+    }
+
+    /// The time to record.
+    pub fn recorded_at(mut self, time: SystemTime) -> Self {
+        self.recorded_at = Some(time);
+        self
+    }
+}
+
+/// The longest idempotency key, in bytes.
+pub const MAX_KEY_BYTES: usize = 200;
+
+/// A caller's name for one append, so that repeating the append after an
+/// unknown outcome writes it at most once.
+///
+/// A key is 1 to [`MAX_KEY_BYTES`] bytes of text without control
+/// characters. Every backend stores the keys of the appends that carried
+/// one, under a unique constraint, for as long as the log keeps its
+/// events: a key is never forgotten, so never reuse one for another
+/// operation. [`IdempotencyKey::random`] makes a fresh one.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct IdempotencyKey(Arc<str>);
+
+impl IdempotencyKey {
+    /// A key from the caller's text; [`LogError::Config`] if it is empty,
+    /// longer than [`MAX_KEY_BYTES`] or has control characters.
+    pub fn new(key: impl Into<String>) -> Result<Self, LogError> {
+        let key: String = key.into();
+        if key.is_empty() || key.len() > MAX_KEY_BYTES {
+            return Err(LogError::Config(format!(
+                "an idempotency key must be 1 to {MAX_KEY_BYTES} bytes long, not {}",
+                key.len()
+            )));
+        }
+        if key.chars().any(char::is_control) {
+            return Err(LogError::Config(
+                "an idempotency key must not contain control characters".to_owned(),
+            ));
+        }
+        Ok(Self(key.into()))
+    }
+
+    /// A fresh random key (a UUID v4).
+    pub fn random() -> Self {
+        Self(uuid::Uuid::new_v4().to_string().into())
+    }
+
+    /// The key's text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for IdempotencyKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Exclusive write access to a log, from [`EventLog::lock_writes`]: while
+/// it is held no other writer (in this process or another) can append, so
+/// what its holder reads stays current until it appends through it.
+/// Dropping it releases the lock without appending.
+pub trait WriteLock: Send {
+    /// Appends under the lock and releases it.
+    fn append(self: Box<Self>, append: Append) -> BoxFuture<'static, Result<Appended, LogError>>;
 }
 
 /// Wakes a follower when the head of the log moves.
@@ -187,6 +341,10 @@ impl Subscription {
 /// - an append writes its whole batch at consecutive positions or nothing,
 ///   and only if its [`Condition`] holds at the moment it commits;
 /// - an empty batch writes nothing and succeeds whatever the condition;
+/// - an append whose idempotency key is in the log writes nothing and
+///   returns the positions of the append that first used the key;
+/// - an event over the log's [`LogLimits`](crate::LogLimits) is refused
+///   alone, and a read returns at most its byte budget;
 /// - a record that cannot be read back is [`LogError::Corrupt`], never a
 ///   panic.
 pub trait EventLog: Send + Sync + 'static {
@@ -203,13 +361,34 @@ pub trait EventLog: Send + Sync + 'static {
         limit: usize,
     ) -> BoxFuture<'a, Result<ReadBatch, LogError>>;
 
-    /// Appends `events` atomically at consecutive positions if `condition`
-    /// holds, else fails with [`LogError::Conflict`] having written nothing.
+    /// Appends the events of `append` atomically at consecutive positions
+    /// if its condition holds, else fails with [`LogError::Conflict`]
+    /// having written nothing. With a key already in the log: writes
+    /// nothing and returns the first append's positions (see
+    /// [`Append::key`]).
+    fn append_with(&self, append: Append) -> BoxFuture<'_, Result<Appended, LogError>>;
+
+    /// Appends `events` on `condition`, without key:
+    /// [`append_with`](Self::append_with) for the common case.
     fn append(
         &self,
         events: Vec<NewEvent>,
         condition: Condition,
-    ) -> BoxFuture<'_, Result<Appended, LogError>>;
+    ) -> BoxFuture<'_, Result<Appended, LogError>> {
+        self.append_with(Append::new(events).condition(condition))
+    }
+
+    /// Where the append that carried `key` was written, if one did.
+    fn find_key<'a>(
+        &'a self,
+        key: &'a IdempotencyKey,
+    ) -> BoxFuture<'a, Result<Option<Appended>, LogError>>;
+
+    /// Takes the log's write lock (waiting for other writers to finish): no
+    /// one else appends until the returned [`WriteLock`] has appended or is
+    /// dropped. A service takes it for a transaction that keeps losing to
+    /// others, so that it cannot lose again. Hold it briefly.
+    fn lock_writes(&self) -> BoxFuture<'_, Result<Box<dyn WriteLock + '_>, LogError>>;
 
     /// A subscription that wakes when the head moves (including appends by
     /// other processes, where the backend can see them).

@@ -1,28 +1,37 @@
 //! [`MemoryLog`]: the event log in memory, for tests and for programs that
 //! need no durability. A lock around a vector of records, an index of
 //! positions per kind (so filtered reads and kind conditions do not scan the
-//! log), and a watch channel that publishes the head.
+//! log), a map of idempotency keys, a watch channel that publishes the
+//! head, and a gate that [`EventLog::lock_writes`] closes to other writers.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
-use tokio::sync::watch;
+use tokio::sync::{OwnedRwLockWriteGuard, RwLock, watch};
 
 use crate::error::LogError;
-use crate::log::{Appended, BoxFuture, Condition, EventLog, KindFilter, ReadBatch, Subscription};
-use crate::record::{NewEvent, Position, Record};
-use crate::stored;
+use crate::limits::LogLimits;
+use crate::log::{
+    Append, Appended, BoxFuture, EventLog, IdempotencyKey, KindFilter, ReadBatch, Subscription,
+    WriteLock,
+};
+use crate::record::{Position, Record};
+use crate::stored::{self, ReadBudget};
 
 /// An event log held in memory.
 ///
 /// Appends and reads take a lock for as long as it takes to copy the
-/// records in or out, never across an `await`; their futures are ready at
-/// once. Everything is lost when the last handle is dropped, and then every
-/// [`Subscription`] ends with [`LogError::Closed`].
+/// records in or out, never across an `await`. Everything is lost when the
+/// last handle is dropped, and then every [`Subscription`] ends with
+/// [`LogError::Closed`].
 #[derive(Debug)]
 pub struct MemoryLog {
-    state: Mutex<State>,
-    heads: watch::Sender<Position>,
+    state: Arc<Mutex<State>>,
+    heads: Arc<watch::Sender<Position>>,
+    /// Appends pass it shared; [`EventLog::lock_writes`] holds it
+    /// exclusively.
+    gate: Arc<RwLock<()>>,
+    limits: LogLimits,
 }
 
 #[derive(Debug, Default)]
@@ -31,6 +40,8 @@ struct State {
     records: Vec<Record>,
     /// For each kind, the positions of its events in ascending order.
     by_kind: HashMap<String, Vec<Position>>,
+    /// Where each keyed append was written.
+    keys: HashMap<IdempotencyKey, Appended>,
 }
 
 impl Default for MemoryLog {
@@ -40,11 +51,18 @@ impl Default for MemoryLog {
 }
 
 impl MemoryLog {
-    /// An empty log.
+    /// An empty log with the default [`LogLimits`].
     pub fn new() -> Self {
+        Self::with_limits(LogLimits::default())
+    }
+
+    /// An empty log with these limits.
+    pub fn with_limits(limits: LogLimits) -> Self {
         Self {
-            state: Mutex::new(State::default()),
-            heads: watch::Sender::new(0),
+            state: Arc::new(Mutex::new(State::default())),
+            heads: Arc::new(watch::Sender::new(0)),
+            gate: Arc::new(RwLock::new(())),
+            limits,
         }
     }
 
@@ -53,24 +71,34 @@ impl MemoryLog {
         Arc::new(Self::new())
     }
 
-    fn lock(&self) -> MutexGuard<'_, State> {
-        // Nothing panics while the lock is held after a change has begun, so
-        // the state behind a poisoned lock is still whole.
-        self.state.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
     fn head_now(&self) -> Position {
-        self.lock().records.len() as Position
+        lock(&self.state).records.len() as Position
     }
 
     fn read_now(&self, after: Position, filter: &KindFilter, limit: usize) -> ReadBatch {
-        let state = self.lock();
+        let state = lock(&self.state);
         let head = state.records.len() as Position;
         let start = usize::try_from(after)
             .unwrap_or(usize::MAX)
             .min(state.records.len());
-        let records: Vec<Record> = match filter {
-            KindFilter::All => state.records[start..].iter().take(limit).cloned().collect(),
+        let mut budget = ReadBudget::new(limit, &self.limits);
+        let mut records: Vec<Record> = Vec::new();
+        let mut take = |record: &Record| {
+            if budget.is_full() {
+                return false;
+            }
+            budget.take(record.payload.len());
+            records.push(record.clone());
+            true
+        };
+        match filter {
+            KindFilter::All => {
+                for record in &state.records[start..] {
+                    if !take(record) {
+                        break;
+                    }
+                }
+            }
             KindFilter::Kinds(kinds) => {
                 let mut positions: Vec<Position> = Vec::new();
                 for kind in kinds {
@@ -80,75 +108,110 @@ impl MemoryLog {
                     }
                 }
                 positions.sort_unstable();
-                positions.truncate(limit);
-                positions
-                    .into_iter()
-                    .map(|p| state.records[(p - 1) as usize].clone())
-                    .collect()
+                for p in positions {
+                    if !take(&state.records[(p - 1) as usize]) {
+                        break;
+                    }
+                }
             }
-        };
-        let through = stored::covered_through(after, head, limit, &records);
+        }
+        let through = stored::covered_through(after, head, &budget, &records);
         ReadBatch {
             records,
             head,
             through,
         }
     }
+}
 
-    fn append_now(
-        &self,
-        events: Vec<NewEvent>,
-        condition: &Condition,
-    ) -> Result<Appended, LogError> {
-        stored::check_batch(&events)?;
-        let (recorded_at, _) = stored::now();
-        let mut state = self.lock();
-        let head = state.records.len() as Position;
-        if events.is_empty() {
-            return Ok(Appended {
-                first: head + 1,
-                last: head,
-                recorded_at,
-            });
-        }
-        let judged = stored::judge(condition, head, |kind| {
-            Ok::<_, std::convert::Infallible>(
-                state
-                    .by_kind
-                    .get(kind)
-                    .and_then(|positions| positions.last().copied()),
-            )
+/// The state behind the lock. Nothing panics while the lock is held after a
+/// change has begun, so the state behind a poisoned lock is still whole.
+fn lock(state: &Mutex<State>) -> MutexGuard<'_, State> {
+    state.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Appends to `state` (the caller holds the gate) and publishes the head.
+fn append_now(
+    state: &Mutex<State>,
+    heads: &watch::Sender<Position>,
+    limits: &LogLimits,
+    append: Append,
+) -> Result<Appended, LogError> {
+    stored::check_batch(&append.events, limits)?;
+    let (recorded_at, _) = stored::stamp(append.recorded_at);
+    let mut state = lock(state);
+    if let Some(first) = append.key.as_ref().and_then(|key| state.keys.get(key)) {
+        return Ok(Appended {
+            replayed: true,
+            ..*first
         });
-        match judged {
-            Ok(Ok(())) => {}
-            Ok(Err(conflict)) => return Err(conflict.into()),
-            Err(never) => match never {},
-        }
-        let state = &mut *state;
-        state.records.reserve(events.len());
-        let mut position = head;
-        for event in events {
-            position += 1;
-            match state.by_kind.get_mut(&event.kind) {
-                Some(positions) => positions.push(position),
-                None => {
-                    state.by_kind.insert(event.kind.clone(), vec![position]);
-                }
-            }
-            state.records.push(Record {
-                position,
-                recorded_at,
-                kind: event.kind,
-                payload: event.payload,
-            });
-        }
-        // Published under the lock, so heads are published in order.
-        self.heads.send_replace(position);
-        Ok(Appended {
+    }
+    let head = state.records.len() as Position;
+    if append.events.is_empty() {
+        return Ok(Appended {
             first: head + 1,
-            last: position,
+            last: head,
             recorded_at,
-        })
+            replayed: false,
+        });
+    }
+    let judged = stored::judge(&append.condition, head, |kind| {
+        Ok::<_, std::convert::Infallible>(
+            state
+                .by_kind
+                .get(kind)
+                .and_then(|positions| positions.last().copied()),
+        )
+    });
+    match judged {
+        Ok(Ok(())) => {}
+        Ok(Err(conflict)) => return Err(conflict.into()),
+        Err(never) => match never {},
+    }
+    let state = &mut *state;
+    state.records.reserve(append.events.len());
+    let mut position = head;
+    for event in append.events {
+        position += 1;
+        match state.by_kind.get_mut(&event.kind) {
+            Some(positions) => positions.push(position),
+            None => {
+                state.by_kind.insert(event.kind.clone(), vec![position]);
+            }
+        }
+        state.records.push(Record {
+            position,
+            recorded_at,
+            kind: event.kind,
+            payload: event.payload,
+        });
+    }
+    let appended = Appended {
+        first: head + 1,
+        last: position,
+        recorded_at,
+        replayed: false,
+    };
+    if let Some(key) = append.key {
+        state.keys.insert(key, appended);
+    }
+    // Published under the lock, so heads are published in order.
+    heads.send_replace(position);
+    Ok(appended)
+}
+
+/// [`MemoryLog`]'s write lock: the gate held exclusively.
+struct MemoryWriteLock {
+    state: Arc<Mutex<State>>,
+    heads: Arc<watch::Sender<Position>>,
+    limits: LogLimits,
+    _gate: OwnedRwLockWriteGuard<()>,
+}
+
+impl WriteLock for MemoryWriteLock {
+    fn append(self: Box<Self>, append: Append) -> BoxFuture<'static, Result<Appended, LogError>> {
+        let appended = append_now(&self.state, &self.heads, &self.limits, append);
+        Box::pin(std::future::ready(appended))
     }
 }
 
@@ -168,13 +231,41 @@ impl EventLog for MemoryLog {
         Box::pin(std::future::ready(Ok(batch)))
     }
 
-    fn append(
-        &self,
-        events: Vec<NewEvent>,
-        condition: Condition,
-    ) -> BoxFuture<'_, Result<Appended, LogError>> {
-        let appended = self.append_now(events, &condition);
-        Box::pin(std::future::ready(appended))
+    fn append_with(&self, append: Append) -> BoxFuture<'_, Result<Appended, LogError>> {
+        // The gate is only ever held exclusively by a write lock: when it is
+        // open, append without waiting.
+        if let Ok(_open) = self.gate.try_read() {
+            let appended = append_now(&self.state, &self.heads, &self.limits, append);
+            return Box::pin(std::future::ready(appended));
+        }
+        Box::pin(async move {
+            let _open = self.gate.read().await;
+            append_now(&self.state, &self.heads, &self.limits, append)
+        })
+    }
+
+    fn find_key<'a>(
+        &'a self,
+        key: &'a IdempotencyKey,
+    ) -> BoxFuture<'a, Result<Option<Appended>, LogError>> {
+        let found = lock(&self.state).keys.get(key).map(|first| Appended {
+            replayed: true,
+            ..*first
+        });
+        Box::pin(std::future::ready(Ok(found)))
+    }
+
+    fn lock_writes(&self) -> BoxFuture<'_, Result<Box<dyn WriteLock + '_>, LogError>> {
+        Box::pin(async move {
+            let gate = Arc::clone(&self.gate).write_owned().await;
+            let lock: Box<dyn WriteLock> = Box::new(MemoryWriteLock {
+                state: Arc::clone(&self.state),
+                heads: Arc::clone(&self.heads),
+                limits: self.limits,
+                _gate: gate,
+            });
+            Ok(lock)
+        })
     }
 
     fn subscribe(&self) -> Subscription {

@@ -7,6 +7,7 @@
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crate::error::{Conflict, LogError};
+use crate::limits::LogLimits;
 use crate::log::Condition;
 use crate::record::{NewEvent, Position, Record};
 
@@ -47,12 +48,14 @@ pub(crate) fn judge<E>(
 }
 
 /// Checks every event of a batch before it is appended: a kind that is not
-/// empty and has no whitespace or control characters, and a payload that is
-/// one JSON object in UTF-8. The first bad event is
-/// [`LogError::InvalidEvent`].
-pub(crate) fn check_batch(events: &[NewEvent]) -> Result<(), LogError> {
+/// empty, has no whitespace or control characters and is within the
+/// limits, and a payload within the limits that is one JSON object in
+/// UTF-8. The first bad event is [`LogError::InvalidEvent`].
+pub(crate) fn check_batch(events: &[NewEvent], limits: &LogLimits) -> Result<(), LogError> {
     for (index, event) in events.iter().enumerate() {
-        let problem = kind_problem(&event.kind).or_else(|| payload_problem(&event.payload));
+        let problem = size_problem(event, limits)
+            .or_else(|| kind_problem(&event.kind))
+            .or_else(|| payload_problem(&event.payload));
         if let Some(reason) = problem {
             return Err(LogError::InvalidEvent { index, reason });
         }
@@ -76,6 +79,24 @@ pub(crate) fn check_stored_payload(position: Position, payload: &[u8]) -> Result
         Some(reason) => Err(LogError::Corrupt { position, reason }),
         None => Ok(()),
     }
+}
+
+fn size_problem(event: &NewEvent, limits: &LogLimits) -> Option<String> {
+    if event.kind.len() > limits.kind_bytes() {
+        return Some(format!(
+            "the event kind is {} bytes long, over the limit of {}",
+            event.kind.len(),
+            limits.kind_bytes()
+        ));
+    }
+    if event.payload.len() > limits.payload_bytes() {
+        return Some(format!(
+            "the payload is {} bytes, over the limit of {}",
+            event.payload.len(),
+            limits.payload_bytes()
+        ));
+    }
+    None
 }
 
 fn kind_problem(kind: &str) -> Option<String> {
@@ -104,18 +125,56 @@ fn payload_problem(payload: &[u8]) -> Option<String> {
     }
 }
 
+/// How much one read may still take: at most `limit` records, and no more
+/// once their payloads reach the byte budget of the log's [`LogLimits`]
+/// (the record that crosses it is the last one taken, so every read that
+/// may take a record takes at least one). Backends count records as they
+/// stream them and stop when [`is_full`](Self::is_full).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ReadBudget {
+    limit: usize,
+    max_bytes: usize,
+    count: usize,
+    bytes: usize,
+}
+
+impl ReadBudget {
+    /// A budget of `limit` records and the read bytes of `limits`.
+    pub(crate) fn new(limit: usize, limits: &LogLimits) -> Self {
+        Self {
+            limit,
+            max_bytes: limits.read_bytes(),
+            count: 0,
+            bytes: 0,
+        }
+    }
+
+    /// Counts a record with a payload of `payload_bytes`; true when the
+    /// read must stop after it.
+    pub(crate) fn take(&mut self, payload_bytes: usize) -> bool {
+        self.count += 1;
+        self.bytes = self.bytes.saturating_add(payload_bytes);
+        self.is_full()
+    }
+
+    /// Whether the read may take no more records.
+    pub(crate) fn is_full(&self) -> bool {
+        self.count >= self.limit || self.bytes >= self.max_bytes
+    }
+}
+
 /// The [`ReadBatch::through`](crate::ReadBatch::through) of a read after
-/// `after`, with `limit`, that saw `head` and returned `records`: the last
-/// record's position when the read was cut short by `limit`, else the head.
+/// `after` that saw `head`, returned `records` and spent `budget`: the last
+/// record's position when the budget cut the read short, else the head.
 pub(crate) fn covered_through(
     after: Position,
     head: Position,
-    limit: usize,
+    budget: &ReadBudget,
     records: &[Record],
 ) -> Position {
     match records.last() {
-        Some(last) if records.len() >= limit => last.position,
-        _ if limit == 0 => after.min(head),
+        Some(last) if budget.is_full() => last.position,
+        _ if budget.limit == 0 => after.min(head),
         _ => head,
     }
 }
@@ -143,8 +202,16 @@ pub(crate) fn micros_to_time(micros: i64) -> Option<SystemTime> {
 /// The current time, cut to the microsecond precision the log stores, both
 /// as a time and as stored microseconds.
 pub(crate) fn now() -> (SystemTime, i64) {
-    let micros = time_to_micros(SystemTime::now());
-    let time = micros_to_time(micros).unwrap_or_else(SystemTime::now);
+    stamp(None)
+}
+
+/// The time an append records: the one it asked for
+/// ([`Append::recorded_at`](crate::Append::recorded_at)) or now, cut to
+/// microseconds, both as a time and as stored microseconds.
+pub(crate) fn stamp(asked: Option<SystemTime>) -> (SystemTime, i64) {
+    let time = asked.unwrap_or_else(SystemTime::now);
+    let micros = time_to_micros(time);
+    let time = micros_to_time(micros).unwrap_or(time);
     (time, micros)
 }
 
@@ -158,7 +225,7 @@ mod tests {
             NewEvent::new("TicketCreated", r#"{"id":"t-1","title":"Grüße \"x\""}"#),
             NewEvent::new("a.b", " {} "),
         ];
-        assert!(check_batch(&events).is_ok());
+        assert!(check_batch(&events, &LogLimits::default()).is_ok());
     }
 
     #[test]
@@ -173,7 +240,7 @@ mod tests {
         ];
         for (bad, expected) in cases {
             let batch = vec![NewEvent::new("Ok", "{}"), bad];
-            match check_batch(&batch) {
+            match check_batch(&batch, &LogLimits::default()) {
                 Err(LogError::InvalidEvent { index: 1, reason }) => {
                     assert!(reason.contains(expected), "{reason} lacks {expected}")
                 }

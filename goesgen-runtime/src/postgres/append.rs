@@ -245,6 +245,7 @@ impl Writer {
                             first,
                             last,
                             recorded_at,
+                            replayed: false,
                         })
                         .map_err(LogError::Conflict);
                     // The caller may have gone; the append stands anyway.
@@ -336,12 +337,11 @@ impl Writer {
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        Err(LogError::Unavailable {
-            message: format!(
-                "lost the connection during COMMIT and could not find out whether the \
-                 append was written; read the log before retrying ({error})"
-            ),
-            source: Some(Box::new(error)),
+        Err(LogError::Indeterminate {
+            message: "lost the connection during COMMIT and could not find out whether the \
+                      append was written"
+                .to_owned(),
+            source: Some(std::sync::Arc::new(error)),
         })
     }
 }

@@ -36,7 +36,10 @@ use self::append::{PendingAppend, Writer};
 use self::connect::{Backoff, Connector, unavailable};
 use self::schema::Sql;
 use crate::error::LogError;
-use crate::log::{Appended, BoxFuture, Condition, EventLog, KindFilter, ReadBatch, Subscription};
+use crate::log::{
+    Append, Appended, BoxFuture, Condition, EventLog, IdempotencyKey, KindFilter, ReadBatch,
+    Subscription, WriteLock,
+};
 use crate::record::{NewEvent, Position, Record};
 use crate::stored;
 
@@ -300,7 +303,10 @@ impl PostgresLog {
             }
             KindFilter::Kinds(kinds) => {
                 conn.client
-                    .query(&conn.read_kinds, &[&sql_after, &sql_limit, kinds])
+                    .query(
+                        &conn.read_kinds,
+                        &[&sql_after, &sql_limit, &kinds.as_slice()],
+                    )
                     .await
             }
         }
@@ -316,7 +322,11 @@ impl PostgresLog {
         if matches!(filter, KindFilter::All) {
             check_contiguous(after, &records)?;
         }
-        let through = stored::covered_through(after, head, limit, &records);
+        let mut budget = stored::ReadBudget::new(limit, &crate::LogLimits::default());
+        for record in &records {
+            budget.take(record.payload.len());
+        }
+        let through = stored::covered_through(after, head, &budget, &records);
         Ok(ReadBatch {
             records,
             head,
@@ -336,9 +346,10 @@ impl PostgresLog {
                 first: head + 1,
                 last: head,
                 recorded_at: SystemTime::now(),
+                replayed: false,
             });
         }
-        stored::check_batch(&events)?;
+        stored::check_batch(&events, &crate::LogLimits::default())?;
         let (reply, outcome) = oneshot::channel();
         self.writer
             .send(PendingAppend {
@@ -439,12 +450,30 @@ impl EventLog for PostgresLog {
         Box::pin(self.read_batch(after, filter, limit))
     }
 
-    fn append(
-        &self,
-        events: Vec<NewEvent>,
-        condition: Condition,
-    ) -> BoxFuture<'_, Result<Appended, LogError>> {
-        Box::pin(self.append_batch(events, condition))
+    fn append_with(&self, append: Append) -> BoxFuture<'_, Result<Appended, LogError>> {
+        Box::pin(async move {
+            if append.key.is_some() {
+                return Err(LogError::Config(
+                    "idempotency keys are not supported by this backend yet".to_owned(),
+                ));
+            }
+            self.append_batch(append.events, append.condition).await
+        })
+    }
+
+    fn find_key<'a>(
+        &'a self,
+        _key: &'a IdempotencyKey,
+    ) -> BoxFuture<'a, Result<Option<Appended>, LogError>> {
+        Box::pin(std::future::ready(Err(LogError::Config(
+            "idempotency keys are not supported by this backend yet".to_owned(),
+        ))))
+    }
+
+    fn lock_writes(&self) -> BoxFuture<'_, Result<Box<dyn WriteLock + '_>, LogError>> {
+        Box::pin(std::future::ready(Err(LogError::Config(
+            "write locks are not supported by this backend yet".to_owned(),
+        ))))
     }
 
     fn subscribe(&self) -> Subscription {

@@ -1,8 +1,10 @@
 //! What services hand back: [`Recorded`] (where and when the log recorded
-//! an event), [`Committed`] (the result of a write method) and
-//! [`ServiceStats`] (how often transactions met conflicts).
+//! an event), [`Committed`] (the result of a write method),
+//! [`ServiceStats`] (how often transactions met conflicts, how many records
+//! were skipped) and [`Skipped`] (a record a service passed over).
 
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, PoisonError};
 use std::time::SystemTime;
 
 use crate::log::Appended;
@@ -56,6 +58,7 @@ impl<O, E> Committed<O, E> {
 
 /// Counters of a service since it was built.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub struct ServiceStats {
     /// Write methods (append and transaction) that committed.
     pub commits: u64,
@@ -63,14 +66,59 @@ pub struct ServiceStats {
     pub attempts: u64,
     /// Appends refused because their condition no longer held.
     pub conflicts: u64,
+    /// Transaction attempts made under the log's write lock, after
+    /// [`ServiceOptions::escalate_after`](crate::service::ServiceOptions::escalate_after)
+    /// conflicts.
+    pub escalations: u64,
+    /// Records passed over while catching up (listed by an operator, or
+    /// refused by the store under [`RefusedRecords::Skip`](crate::service::RefusedRecords::Skip)).
+    pub skipped: u64,
 }
 
-/// The live counters behind [`ServiceStats`].
+/// Why a service passed over a record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SkipCause {
+    /// Its position was in [`ServiceOptions::skip_positions`](crate::service::ServiceOptions::skip_positions).
+    Listed,
+    /// The store refused it and the options say to skip such records.
+    Refused,
+}
+
+/// A record a service passed over while catching up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Skipped {
+    /// The record's position.
+    pub position: Position,
+    /// Its kind, where it was read.
+    pub kind: String,
+    /// Why it was passed over.
+    pub cause: SkipCause,
+    /// The store's refusal, for [`SkipCause::Refused`].
+    pub reason: Option<String>,
+}
+
+/// The most skipped records a service lists (the count goes on).
+pub(crate) const MAX_LISTED_SKIPS: usize = 1_000;
+
+/// The live counters behind [`ServiceStats`], and the skipped records.
 #[derive(Debug, Default)]
 pub(crate) struct Counters {
     commits: AtomicU64,
     attempts: AtomicU64,
     conflicts: AtomicU64,
+    escalations: AtomicU64,
+    skipped: AtomicU64,
+    skips: Mutex<SkipLog>,
+}
+
+/// The records skipped so far: every position (so each counts once), and
+/// the first [`MAX_LISTED_SKIPS`] in full.
+#[derive(Debug, Default)]
+struct SkipLog {
+    positions: std::collections::BTreeSet<Position>,
+    listed: Vec<Skipped>,
 }
 
 impl Counters {
@@ -86,11 +134,46 @@ impl Counters {
         self.conflicts.fetch_add(1, Ordering::Relaxed);
     }
 
+    /// Whether a record at `position` was skipped because the store
+    /// refused it (it is then passed over when read again).
+    pub(crate) fn was_skipped(&self, position: Position) -> bool {
+        let skips = self.skips.lock().unwrap_or_else(PoisonError::into_inner);
+        skips.positions.contains(&position)
+    }
+
+    pub(crate) fn escalation(&self) {
+        self.escalations.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Counts and lists a skipped record (once per position: a batch that
+    /// is read again after a rollback passes over it again).
+    pub(crate) fn skip(&self, skipped: Skipped) {
+        let mut skips = self.skips.lock().unwrap_or_else(PoisonError::into_inner);
+        if !skips.positions.insert(skipped.position) {
+            return;
+        }
+        self.skipped.fetch_add(1, Ordering::Relaxed);
+        if skips.listed.len() < MAX_LISTED_SKIPS {
+            skips.listed.push(skipped);
+        }
+    }
+
+    /// The skipped records, oldest first.
+    pub(crate) fn skipped(&self) -> Vec<Skipped> {
+        self.skips
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .listed
+            .clone()
+    }
+
     pub(crate) fn snapshot(&self) -> ServiceStats {
         ServiceStats {
             commits: self.commits.load(Ordering::Relaxed),
             attempts: self.attempts.load(Ordering::Relaxed),
             conflicts: self.conflicts.load(Ordering::Relaxed),
+            escalations: self.escalations.load(Ordering::Relaxed),
+            skipped: self.skipped.load(Ordering::Relaxed),
         }
     }
 }

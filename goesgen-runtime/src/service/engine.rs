@@ -7,13 +7,12 @@ use std::fmt;
 use std::time::SystemTime;
 
 use crate::codec::{self, EventKindSet, EventSet};
-use crate::error::LogError;
-use crate::log::{Appended, Condition, KindFilter, SharedLog, Subscription};
+use crate::log::{Append, Appended, Condition, KindFilter, SharedLog, Subscription};
 use crate::record::{NewEvent, Position};
-use crate::service::backoff;
-use crate::service::committed::{Committed, Counters, Recorded, ServiceStats};
+use crate::service::call::CallOptions;
+use crate::service::committed::{Committed, Counters, Recorded, ServiceStats, Skipped};
 use crate::service::error::ServiceError;
-use crate::service::options::{ConflictRule, ServiceOptions, UnknownEvents};
+use crate::service::options::{ConflictRule, ServiceOptions};
 use crate::service::store::{MethodCall, ServiceStore};
 
 /// How the engine treats a record of a given kind.
@@ -95,6 +94,12 @@ impl<S: ServiceStore> Engine<S> {
         self.counters.snapshot()
     }
 
+    /// The records passed over while catching up since the engine was
+    /// built (the first 1,000; [`ServiceStats::skipped`] counts them all).
+    pub fn skipped(&self) -> Vec<Skipped> {
+        self.counters.skipped()
+    }
+
     pub(crate) fn classify(&self, kind: &str) -> KindClass {
         match self.kinds.binary_search_by(|(name, _)| (*name).cmp(kind)) {
             Ok(index) if self.kinds[index].1 => KindClass::Subscribed,
@@ -115,16 +120,25 @@ impl<S: ServiceStore> Engine<S> {
     }
 
     /// Runs an append method: call it on a read transaction, append its
-    /// events unconditionally, then (with `sync_after_push`) apply them.
+    /// events unconditionally (with the call's idempotency key), then (with
+    /// `sync_after_push`) apply them.
+    ///
+    /// An append method takes no write transaction, so its events are not
+    /// judged by the store before they are appended: one the store refuses
+    /// is reported as [`ServiceError::Unsynced`] (it is in the log), and
+    /// later syncs stop on it as [`ServiceError::Apply`] unless the options
+    /// skip it. Use a transaction method where the store must judge.
     pub async fn run_append<C, O, E>(
         &self,
         call: &C,
+        options: &CallOptions,
     ) -> Result<Committed<O, E>, ServiceError<C::Error>>
     where
         C: MethodCall<S::Read, Output = (O, Vec<E>)>,
         E: Clone + Into<S::Event> + Send,
         O: Send,
     {
+        self.refuse_duplicate(options).await?;
         let (output, events) = {
             let mut txn = self.store.begin_read().await?;
             call.call(&mut txn).await.map_err(ServiceError::Method)?
@@ -134,11 +148,16 @@ impl<S: ServiceStore> Engine<S> {
             return Ok(self.committed(output, events, empty_after(head), 1));
         }
         let encoded = self.encode(&events)?;
+        let mut append = Append::new(encoded.batch);
+        append.key = options.key.clone();
         let appended = self
             .log
-            .append(encoded.batch, Condition::None)
+            .append_with(append)
             .await
             .map_err(ServiceError::Log)?;
+        if appended.replayed {
+            return Err(ServiceError::Duplicate { appended });
+        }
         self.counters.commit();
         if self.options.sync_after_push {
             self.sync_own(&appended, encoded.own)
@@ -148,108 +167,30 @@ impl<S: ServiceStore> Engine<S> {
         Ok(self.committed(output, events, appended, 1))
     }
 
-    /// Runs a transaction method: write transaction, catch up, call, append
-    /// on the conflict rule's condition; on a conflict catch up and call
-    /// again (up to `max_attempts` calls). Any error rolls the store back.
-    pub async fn run_transaction<C, O, E>(
+    /// [`ServiceError::Duplicate`] if the call's idempotency key is already
+    /// in the log (checked before the method is called: on the state that
+    /// includes its own first effect it might decide otherwise).
+    pub(crate) async fn refuse_duplicate<M>(
         &self,
-        call: &C,
-    ) -> Result<Committed<O, E>, ServiceError<C::Error>>
-    where
-        C: MethodCall<S::Write, Output = (O, Vec<E>)>,
-        E: Clone + Into<S::Event> + Send,
-        O: Send,
-    {
-        let mut txn = self.store.begin_write().await?;
-        match self.transaction_in(&mut txn, call).await {
-            Ok(committed) => match self.store.commit(txn).await {
-                Ok(()) => {
-                    self.counters.commit();
-                    Ok(committed)
-                }
-                Err(error) if !committed.appended.is_empty() => {
-                    Err(unsynced(committed.appended, ServiceError::Store(error)))
-                }
-                Err(error) => Err(ServiceError::Store(error)),
-            },
-            Err(error) => {
-                self.rollback(txn).await;
-                Err(error)
-            }
-        }
-    }
-
-    async fn transaction_in<C, O, E>(
-        &self,
-        txn: &mut S::Write,
-        call: &C,
-    ) -> Result<Committed<O, E>, ServiceError<C::Error>>
-    where
-        C: MethodCall<S::Write, Output = (O, Vec<E>)>,
-        E: Clone + Into<S::Event> + Send,
-        O: Send,
-    {
-        let mut version = self.store.version(txn).await?;
-        // The newest head known to exist, beyond what the subscription
-        // shows (a conflict reports one; another process's append may not
-        // have been published to this process yet).
-        let mut known_head: Position = 0;
-        let mut attempts: u32 = 0;
-        loop {
-            attempts += 1;
-            self.counters.attempt();
-            if self.heads.head().max(known_head) > version {
-                version = self.catch_up(txn, version).await?;
-            }
-            let (output, events) = call.call(txn).await.map_err(ServiceError::Method)?;
-            if events.is_empty() {
-                return Ok(self.committed(output, events, empty_after(version), attempts));
-            }
-            let encoded = self.encode(&events)?;
-            match self
-                .log
-                .append(encoded.batch, self.condition(version))
-                .await
-            {
-                Ok(appended) => {
-                    if self.options.sync_after_push {
-                        self.apply_own(txn, version, &appended, encoded.own, true)
-                            .await
-                            .map_err(|source| unsynced(appended, source))?;
-                    }
-                    return Ok(self.committed(output, events, appended, attempts));
-                }
-                Err(LogError::Conflict(conflict)) => {
-                    self.counters.conflict();
-                    tracing::debug!(
-                        service = S::SERVICE,
-                        attempts,
-                        version,
-                        %conflict,
-                        "transaction conflict; catching up and calling the method again"
-                    );
-                    if attempts >= self.options.max_attempts {
-                        return Err(ServiceError::Conflict {
-                            attempts,
-                            last: conflict,
-                        });
-                    }
-                    known_head = known_head.max(conflict.head);
-                    backoff::wait_after(attempts, self.options.max_backoff).await;
-                }
-                Err(error) => return Err(ServiceError::Log(error)),
-            }
+        options: &CallOptions,
+    ) -> Result<(), ServiceError<M>> {
+        let Some(key) = &options.key else {
+            return Ok(());
+        };
+        match self.log.find_key(key).await.map_err(ServiceError::Log)? {
+            Some(appended) => Err(ServiceError::Duplicate { appended }),
+            None => Ok(()),
         }
     }
 
     /// The condition a transaction decided at `version` appends on.
-    fn condition(&self, version: Position) -> Condition {
+    pub(crate) fn condition(&self, version: Position) -> Condition {
         match (self.options.conflict_rule, &self.subscribed) {
             (ConflictRule::Strict, _) | (ConflictRule::Subscribed, KindFilter::All) => {
                 Condition::HeadIs(version)
             }
             (ConflictRule::Subscribed, KindFilter::Kinds(kinds)) => Condition::NoneOfKindsAfter {
-                kinds: kinds.clone(),
+                kinds: kinds.to_vec(),
                 after: version,
             },
         }
@@ -257,7 +198,7 @@ impl<S: ServiceStore> Engine<S> {
 
     /// The method's events for the log, and those the service subscribes
     /// to for the store.
-    fn encode<E, M>(&self, events: &[E]) -> Result<Encoded<S::Event>, ServiceError<M>>
+    pub(crate) fn encode<E, M>(&self, events: &[E]) -> Result<Encoded<S::Event>, ServiceError<M>>
     where
         E: Clone + Into<S::Event>,
     {
@@ -276,28 +217,21 @@ impl<S: ServiceStore> Engine<S> {
     }
 
     /// Applies the service's own just-appended events in `txn`, whose
-    /// projection is at `version`. They are applied directly (no read) when
-    /// nothing can lie between: the batch follows the version at once, or
-    /// (`guarded`: the append's condition was that no subscribed event
-    /// came after the version) records in between are of unsubscribed
-    /// kinds and unknown kinds are skipped. Otherwise the store catches up
-    /// by reading the log, which holds the events too.
+    /// projection is at `version`: directly (no read) when the batch
+    /// follows the version at once, else by catching up with the log, which
+    /// holds the events too. A refusal is [`ServiceError::Apply`] at the
+    /// event's position.
     pub(crate) async fn apply_own<M>(
         &self,
         txn: &mut S::Write,
         version: Position,
         appended: &Appended,
         own: Vec<(usize, S::Event)>,
-        guarded: bool,
     ) -> Result<Position, ServiceError<M>> {
         if version >= appended.last {
             return Ok(version);
         }
-        let nothing_between = appended.first == version + 1;
-        let skip_between = guarded
-            && self.options.conflict_rule == ConflictRule::Subscribed
-            && self.options.unknown_events == UnknownEvents::Skip;
-        if !(nothing_between || skip_between) {
+        if appended.first != version + 1 {
             return self.catch_up(txn, version).await;
         }
         for (index, event) in &own {
@@ -305,7 +239,14 @@ impl<S: ServiceStore> Engine<S> {
                 position: appended.first + *index as Position,
                 recorded_at: appended.recorded_at,
             };
-            self.store.apply(txn, &at, event).await?;
+            self.store
+                .apply(txn, &at, event)
+                .await
+                .map_err(|source| ServiceError::Apply {
+                    position: at.position,
+                    kind: event.kind().name().to_owned(),
+                    source,
+                })?;
         }
         self.store.set_version(txn, appended.last).await?;
         Ok(appended.last)
@@ -320,10 +261,7 @@ impl<S: ServiceStore> Engine<S> {
     ) -> Result<(), ServiceError<M>> {
         let mut txn = self.store.begin_write().await?;
         let applied = match self.store.version(&mut txn).await {
-            Ok(version) => {
-                self.apply_own(&mut txn, version, appended, own, false)
-                    .await
-            }
+            Ok(version) => self.apply_own(&mut txn, version, appended, own).await,
             Err(error) => Err(error.into()),
         };
         self.finish(txn, applied).await.map(drop)
@@ -355,7 +293,7 @@ impl<S: ServiceStore> Engine<S> {
         }
     }
 
-    fn committed<O, E>(
+    pub(crate) fn committed<O, E>(
         &self,
         output: O,
         events: Vec<E>,
@@ -372,15 +310,16 @@ impl<S: ServiceStore> Engine<S> {
 }
 
 /// An empty batch after `position`.
-fn empty_after(position: Position) -> Appended {
+pub(crate) fn empty_after(position: Position) -> Appended {
     Appended {
         first: position + 1,
         last: position,
         recorded_at: SystemTime::now(),
+        replayed: false,
     }
 }
 
-fn unsynced<M>(appended: Appended, source: ServiceError<M>) -> ServiceError<M> {
+pub(crate) fn unsynced<M>(appended: Appended, source: ServiceError<M>) -> ServiceError<M> {
     tracing::warn!(
         first = appended.first,
         last = appended.last,

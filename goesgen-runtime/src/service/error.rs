@@ -49,35 +49,68 @@ impl StoreError {
 
 impl From<TransitionError> for StoreError {
     fn from(error: TransitionError) -> Self {
-        Self::with_source(error.to_string(), error)
+        Self::with_source("the projection's transition table refuses the move", error)
     }
 }
 
 #[cfg(feature = "sqlite")]
 impl From<rusqlite::Error> for StoreError {
     fn from(error: rusqlite::Error) -> Self {
-        Self::with_source(format!("SQLite store: {error}"), error)
+        Self::with_source("the SQLite store failed", error)
     }
 }
 
 /// What a service call can fail with. `E` is the error type of the
 /// service's methods.
 ///
-/// Whatever the variant, the store was rolled back and, except for
-/// [`ServiceError::Unsynced`], nothing was appended to the log.
+/// Whatever the variant, the store was rolled back, and nothing was
+/// appended to the log except where the variant says otherwise
+/// ([`ServiceError::Unsynced`], [`ServiceError::Duplicate`], and a
+/// [`LogError::Indeterminate`] in [`ServiceError::Log`]).
+/// [`is_retryable`](Self::is_retryable) says whether repeating the call is
+/// safe. Each message says what happened; its cause is the `source()`.
 #[derive(Debug)]
+#[non_exhaustive]
 pub enum ServiceError<E> {
     /// The method returned an error.
     Method(E),
     /// The store failed.
     Store(StoreError),
     /// The event log failed (a conflict of a transaction is reported as
-    /// [`ServiceError::Conflict`] instead).
+    /// [`ServiceError::Conflict`] instead). A
+    /// [`LogError::Indeterminate`] here means the events may be in the
+    /// log: repeat the call only with the same idempotency key.
     Log(LogError),
     /// An event the method returned could not be encoded.
     Encode(EncodeError),
+    /// The store refused an event the method emitted (a move the
+    /// projection's rules forbid, a broken invariant): it was not
+    /// appended, nor anything else of the call.
+    Refused {
+        /// The event's index among the method's events.
+        index: usize,
+        /// Its kind.
+        kind: String,
+        /// The store's refusal.
+        source: StoreError,
+    },
+    /// The store refused a record of the log while catching up (a poison
+    /// record, appended by someone else). The projection stays before it:
+    /// fix the store, or skip the record ([`RefusedRecords::Skip`] or
+    /// [`ServiceOptions::skip_positions`]).
+    ///
+    /// [`RefusedRecords::Skip`]: crate::service::RefusedRecords::Skip
+    /// [`ServiceOptions::skip_positions`]: crate::service::ServiceOptions::skip_positions
+    Apply {
+        /// The record's position.
+        position: Position,
+        /// Its kind.
+        kind: String,
+        /// The store's refusal.
+        source: StoreError,
+    },
     /// A record of a subscribed kind could not be decoded. The projection
-    /// stays before it; fix or remove the record.
+    /// stays before it; fix or remove the record, or skip its position.
     Decode {
         /// The record's position.
         position: Position,
@@ -96,17 +129,26 @@ pub enum ServiceError<E> {
         kind: String,
     },
     /// A transaction met a conflict on each of its `attempts`; the last
-    /// conflict is attached. Nothing was appended; the call may be retried.
+    /// conflict is the source. Nothing was appended; the call may be
+    /// retried.
     Conflict {
         /// How many times the method was called.
         attempts: u32,
         /// The last conflict the log reported.
         last: Conflict,
     },
+    /// A call with the same idempotency key is already in the log, at
+    /// `appended`: nothing was written again (and the method's output of
+    /// that first call is not kept). The call's effect is there once.
+    Duplicate {
+        /// Where the first call's events were appended.
+        appended: Appended,
+    },
     /// The events were appended (at `appended`), but applying them to the
     /// store afterwards failed and the store was rolled back: the
-    /// projection does not show them yet. Do not repeat the call; the next
-    /// sync applies them (or fails the same way, naming the cause).
+    /// projection does not show them yet. Do not repeat the call (or only
+    /// with the same idempotency key); the next sync applies them (or
+    /// fails the same way, naming the cause).
     Unsynced {
         /// Where the events were appended.
         appended: Appended,
@@ -130,30 +172,47 @@ impl<E> From<EncodeError> for ServiceError<E> {
 impl<E: fmt::Display> fmt::Display for ServiceError<E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            ServiceError::Method(error) => write!(f, "method failed: {error}"),
-            ServiceError::Store(error) => write!(f, "store failed: {error}"),
-            ServiceError::Log(error) => write!(f, "event log failed: {error}"),
+            // Wrappers show what they wrap (and pass its source on), so a
+            // chain printer says each cause once.
+            ServiceError::Method(error) => error.fmt(f),
+            ServiceError::Store(error) => error.fmt(f),
+            ServiceError::Log(error) => error.fmt(f),
             ServiceError::Encode(error) => error.fmt(f),
-            ServiceError::Decode {
-                position,
-                kind,
-                source,
-            } => write!(
+            ServiceError::Refused { index, kind, .. } => write!(
                 f,
-                "record at position {position} ({kind}) does not decode: {source}"
+                "the store refused event {index} ({kind}) of the method; nothing was appended"
             ),
+            ServiceError::Apply { position, kind, .. } => write!(
+                f,
+                "the store refused the record at position {position} ({kind}); the projection \
+                 stays before it"
+            ),
+            ServiceError::Decode { position, kind, .. } => {
+                write!(
+                    f,
+                    "the record at position {position} ({kind}) does not decode"
+                )
+            }
             ServiceError::UnknownKind { position, kind } => write!(
                 f,
-                "record at position {position} is of kind `{kind}`, which the schema does not \
+                "the record at position {position} is of kind `{kind}`, which the schema does not \
                  define; upgrade the schema or set `UnknownEvents::Skip`"
             ),
-            ServiceError::Conflict { attempts, last } => write!(
+            ServiceError::Conflict { attempts, .. } => {
+                write!(
+                    f,
+                    "transaction gave up after {attempts} conflicting attempts"
+                )
+            }
+            ServiceError::Duplicate { appended } => write!(
                 f,
-                "transaction gave up after {attempts} conflicting attempts: {last}"
+                "a call with this idempotency key was already appended at positions {}..={}; \
+                 nothing was written again",
+                appended.first, appended.last
             ),
-            ServiceError::Unsynced { appended, source } => write!(
+            ServiceError::Unsynced { appended, .. } => write!(
                 f,
-                "events appended at positions {}..={} but the store did not take them: {source}",
+                "events appended at positions {}..={} but the store did not take them",
                 appended.first, appended.last
             ),
         }
@@ -163,12 +222,15 @@ impl<E: fmt::Display> fmt::Display for ServiceError<E> {
 impl<E: StdError + 'static> StdError for ServiceError<E> {
     fn source(&self) -> Option<&(dyn StdError + 'static)> {
         match self {
-            ServiceError::Method(error) => Some(error),
-            ServiceError::Store(error) => Some(error),
-            ServiceError::Log(error) => Some(error),
-            ServiceError::Encode(error) => Some(error),
+            ServiceError::Method(error) => error.source(),
+            ServiceError::Store(error) => error.source(),
+            ServiceError::Log(error) => error.source(),
+            ServiceError::Encode(error) => error.source(),
+            ServiceError::Refused { source, .. } | ServiceError::Apply { source, .. } => {
+                Some(source)
+            }
             ServiceError::Decode { source, .. } => Some(source),
-            ServiceError::UnknownKind { .. } => None,
+            ServiceError::UnknownKind { .. } | ServiceError::Duplicate { .. } => None,
             ServiceError::Conflict { last, .. } => Some(last),
             ServiceError::Unsynced { source, .. } => Some(&**source),
         }
@@ -176,13 +238,28 @@ impl<E: StdError + 'static> StdError for ServiceError<E> {
 }
 
 impl<E> ServiceError<E> {
-    /// Whether repeating the call may succeed: true for conflicts and for
-    /// a log that was unavailable.
+    /// Whether repeating the call may succeed and cannot write anything
+    /// twice: true for conflicts and for a log that was unavailable
+    /// (nothing was written). False for an unknown outcome
+    /// ([`LogError::Indeterminate`]) and for [`ServiceError::Unsynced`]:
+    /// repeat those only with the same idempotency key.
     pub fn is_retryable(&self) -> bool {
         match self {
             ServiceError::Conflict { .. } => true,
             ServiceError::Log(error) => error.is_retryable(),
             _ => false,
+        }
+    }
+
+    /// Where the call's events are, when they were appended although the
+    /// call failed or was a repeat: [`ServiceError::Unsynced`] and
+    /// [`ServiceError::Duplicate`].
+    pub fn appended(&self) -> Option<&Appended> {
+        match self {
+            ServiceError::Unsynced { appended, .. } | ServiceError::Duplicate { appended } => {
+                Some(appended)
+            }
+            _ => None,
         }
     }
 }

@@ -31,6 +31,7 @@
 //! [`open_log`] opens the log a program names at run time.
 
 mod backoff;
+mod call;
 mod committed;
 mod engine;
 mod error;
@@ -41,12 +42,15 @@ mod store;
 mod sync;
 #[cfg(test)]
 mod tests;
+mod transaction;
 
-pub use committed::{Committed, Recorded, ServiceStats};
+pub use call::CallOptions;
+pub use committed::{Committed, Recorded, ServiceStats, SkipCause, Skipped};
 pub use engine::Engine;
 pub use error::{ServiceError, StoreError};
 pub use open::open_log;
 pub use options::{
-    ConflictRule, DEFAULT_MAX_ATTEMPTS, DEFAULT_MAX_BACKOFF, ServiceOptions, UnknownEvents,
+    ConflictRule, DEFAULT_ESCALATE_AFTER, DEFAULT_MAX_ATTEMPTS, DEFAULT_MAX_BACKOFF,
+    RefusedRecords, ServiceOptions, UnknownEvents,
 };
 pub use store::{MethodCall, ServiceStore};

@@ -3,14 +3,21 @@
 //! others (or stop at a kind the schema does not define), and move the
 //! version. [`Engine::sync`] does it in write transactions of one read
 //! batch each; transactions catch up inside their own.
+//!
+//! A record the store refuses stops the catch-up with
+//! [`ServiceError::Apply`] naming it, unless the options say to skip such
+//! records ([`RefusedRecords::Skip`]): then the transaction it was applied
+//! in is rolled back (the store may have half-applied it), the position is
+//! noted, and the batch is read again, passing over it. Positions an
+//! operator listed are passed over without being decoded.
 
 use crate::codec::EventSet;
 use crate::log::KindFilter;
-use crate::record::Position;
-use crate::service::committed::Recorded;
+use crate::record::{Position, Record};
+use crate::service::committed::{Recorded, SkipCause, Skipped};
 use crate::service::engine::{Engine, KindClass};
 use crate::service::error::ServiceError;
-use crate::service::options::UnknownEvents;
+use crate::service::options::{RefusedRecords, UnknownEvents};
 use crate::service::store::ServiceStore;
 
 impl<S: ServiceStore> Engine<S> {
@@ -25,11 +32,65 @@ impl<S: ServiceStore> Engine<S> {
         loop {
             let mut txn = self.store.begin_write().await?;
             let step = self.sync_step(&mut txn).await;
-            let (version, more) = self.finish(txn, step).await?;
-            if !more {
-                return Ok(version);
+            match self.finish(txn, step).await {
+                Ok((version, false)) => return Ok(version),
+                Ok((_, true)) => {}
+                Err(error) if self.skips_refused(&error) => {}
+                Err(error) => return Err(error),
             }
         }
+    }
+
+    /// Whether `error` is a record the store refused that the options say
+    /// to skip; if so, notes it (logged, counted, listed) so that the next
+    /// read passes over it. The caller rolls back and reads again.
+    pub(crate) fn skips_refused<M>(&self, error: &ServiceError<M>) -> bool {
+        let ServiceError::Apply {
+            position,
+            kind,
+            source,
+        } = error
+        else {
+            return false;
+        };
+        if self.options.refused_records != RefusedRecords::Skip {
+            return false;
+        }
+        tracing::error!(
+            service = S::SERVICE,
+            position,
+            kind = %kind,
+            error = %source,
+            "the store refused a record; skipping it as the options say"
+        );
+        self.counters.skip(Skipped {
+            position: *position,
+            kind: kind.clone(),
+            cause: SkipCause::Refused,
+            reason: Some(source.to_string()),
+        });
+        true
+    }
+
+    /// Whether the record is to be passed over: listed by an operator, or
+    /// refused before under [`RefusedRecords::Skip`].
+    fn passes_over(&self, record: &Record) -> bool {
+        if self.options.skip_positions.contains(&record.position) {
+            tracing::warn!(
+                service = S::SERVICE,
+                position = record.position,
+                kind = %record.kind,
+                "skipping a record listed in the options"
+            );
+            self.counters.skip(Skipped {
+                position: record.position,
+                kind: record.kind.clone(),
+                cause: SkipCause::Listed,
+                reason: None,
+            });
+            return true;
+        }
+        self.counters.was_skipped(record.position)
     }
 
     async fn sync_step<M>(&self, txn: &mut S::Write) -> Result<(Position, bool), ServiceError<M>> {
@@ -90,6 +151,9 @@ impl<S: ServiceStore> Engine<S> {
             .await
             .map_err(ServiceError::Log)?;
         for record in &batch.records {
+            if self.passes_over(record) {
+                continue;
+            }
             match self.classify(&record.kind) {
                 KindClass::Subscribed => {
                     let event = S::Event::decode_payload(&record.kind, &record.payload).map_err(
@@ -103,7 +167,13 @@ impl<S: ServiceStore> Engine<S> {
                         position: record.position,
                         recorded_at: record.recorded_at,
                     };
-                    self.store.apply(txn, &at, &event).await?;
+                    self.store.apply(txn, &at, &event).await.map_err(|source| {
+                        ServiceError::Apply {
+                            position: record.position,
+                            kind: record.kind.clone(),
+                            source,
+                        }
+                    })?;
                 }
                 KindClass::Known => {}
                 KindClass::Unknown => match self.options.unknown_events {

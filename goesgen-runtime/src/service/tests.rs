@@ -358,7 +358,7 @@ async fn a_transaction_appends_and_a_read_right_after_sees_it() {
     let log = MemoryLog::shared();
     let (engine, store) = engine(&log, ServiceOptions::default());
     let committed = engine
-        .run_transaction(&Count::new(&*log, "a"))
+        .run_transaction(&Count::new(&*log, "a"), &CallOptions::new())
         .await
         .unwrap();
     assert_eq!(committed.output, 1);
@@ -372,14 +372,8 @@ async fn a_transaction_appends_and_a_read_right_after_sees_it() {
     let batch = log.read(0, &crate::KindFilter::All, 10).await.unwrap();
     assert_eq!(batch.records[0].kind, "Counted");
     assert_eq!(batch.records[0].payload, br#"{"counter":"a","total":1}"#);
-    assert_eq!(
-        engine.stats(),
-        ServiceStats {
-            commits: 1,
-            attempts: 1,
-            conflicts: 0
-        }
-    );
+    let stats = engine.stats();
+    assert_eq!((stats.commits, stats.attempts, stats.conflicts), (1, 1, 0));
 }
 
 #[tokio::test]
@@ -387,18 +381,19 @@ async fn without_sync_after_push_a_read_sees_the_write_only_after_sync() {
     let log = MemoryLog::shared();
     let (engine, store) = engine(&log, ServiceOptions::default().sync_after_push(false));
     engine
-        .run_transaction(&Count::new(&*log, "a"))
+        .run_transaction(&Count::new(&*log, "a"), &CallOptions::new())
         .await
         .unwrap();
     assert_eq!(total(&engine, "a").await, 0);
     assert_eq!(engine.projection_version::<Infallible>().await.unwrap(), 0);
-    // A second transaction catches up first, so it decides on the first.
+    // A second transaction catches up first, so it decides on the first;
+    // its store changes (catch-up and own event) are rolled back.
     let second = engine
-        .run_transaction(&Count::new(&*log, "a"))
+        .run_transaction(&Count::new(&*log, "a"), &CallOptions::new())
         .await
         .unwrap();
     assert_eq!(second.output, 2);
-    assert_eq!(total(&engine, "a").await, 1);
+    assert_eq!(total(&engine, "a").await, 0);
     assert_eq!(engine.sync::<Infallible>().await.unwrap(), 2);
     assert_eq!(total(&engine, "a").await, 2);
     assert_eq!(store.snapshot().await.applied, vec![1, 2]);
@@ -413,7 +408,10 @@ async fn a_method_error_rolls_back_and_appends_nothing() {
     let (engine, store) = engine(&log, ServiceOptions::default());
     let mut count = Count::new(&*log, "a");
     count.limit = 5;
-    let error = engine.run_transaction(&count).await.unwrap_err();
+    let error = engine
+        .run_transaction(&count, &CallOptions::new())
+        .await
+        .unwrap_err();
     assert!(matches!(error, ServiceError::Method(AtLimit(ref c)) if c == "a"));
     assert_eq!(log.head().await.unwrap(), 1);
     // The catch-up that preceded the call was rolled back with it.
@@ -432,16 +430,23 @@ async fn a_store_error_rolls_back_and_the_version_stays_behind_it() {
     let (engine, store) = engine(&log, ServiceOptions::default().read_batch(2));
     *store.fail_at.lock().unwrap() = Some(3);
     let error = engine.sync::<Infallible>().await.unwrap_err();
-    assert!(matches!(error, ServiceError::Store(_)), "{error}");
+    assert!(
+        matches!(error, ServiceError::Apply { position: 3, ref kind, .. } if kind == "Counted"),
+        "{error}"
+    );
+    assert_eq!(
+        error.to_string(),
+        "the store refused the record at position 3 (Counted); the projection stays before it"
+    );
     // The first batch (positions 1 and 2) committed; the second rolled back.
     let state = store.snapshot().await;
     assert_eq!((state.version, state.applied), (2, vec![1, 2]));
     // A transaction catching up meets the same error and appends nothing.
     let error = engine
-        .run_transaction(&Count::new(&*log, "a"))
+        .run_transaction(&Count::new(&*log, "a"), &CallOptions::new())
         .await
         .unwrap_err();
-    assert!(matches!(error, ServiceError::Store(_)));
+    assert!(matches!(error, ServiceError::Apply { position: 3, .. }));
     assert_eq!(log.head().await.unwrap(), 3);
     *store.fail_at.lock().unwrap() = None;
     assert_eq!(engine.sync::<Infallible>().await.unwrap(), 3);
@@ -449,25 +454,28 @@ async fn a_store_error_rolls_back_and_the_version_stays_behind_it() {
 }
 
 #[tokio::test]
-async fn an_error_applying_the_own_events_says_they_were_appended() {
+async fn an_own_event_the_store_refuses_is_never_appended() {
     let log = MemoryLog::shared();
     let (engine, store) = engine(&log, ServiceOptions::default());
     *store.fail_at.lock().unwrap() = Some(1);
     let error = engine
-        .run_transaction(&Count::new(&*log, "a"))
+        .run_transaction(&Count::new(&*log, "a"), &CallOptions::new())
         .await
         .unwrap_err();
-    match error {
-        ServiceError::Unsynced { appended, source } => {
-            assert_eq!(appended.positions(), 1..=1);
-            assert!(matches!(*source, ServiceError::Store(_)));
+    match &error {
+        ServiceError::Refused { index, kind, .. } => {
+            assert_eq!((*index, kind.as_str()), (0, "Counted"))
         }
-        other => panic!("expected Unsynced, got {other}"),
+        other => panic!("expected Refused, got {other}"),
     }
-    assert_eq!(log.head().await.unwrap(), 1);
-    assert_eq!(store.snapshot().await.version, 0);
+    assert!(!error.is_retryable());
+    assert_eq!(log.head().await.unwrap(), 0, "nothing appended");
+    assert_eq!(store.snapshot().await, State::default(), "store unchanged");
     *store.fail_at.lock().unwrap() = None;
-    assert_eq!(engine.sync::<Infallible>().await.unwrap(), 1);
+    engine
+        .run_transaction(&Count::new(&*log, "a"), &CallOptions::new())
+        .await
+        .unwrap();
     assert_eq!(total(&engine, "a").await, 1);
 }
 
@@ -477,7 +485,10 @@ async fn a_conflict_catches_up_and_calls_the_method_again() {
     let (engine, store) = engine(&log, ServiceOptions::default());
     // Another writer moves the counter to 10 while the method decides.
     let count = Count::new(&*log, "a").interfering(counted("a", 10), 1);
-    let committed = engine.run_transaction(&count).await.unwrap();
+    let committed = engine
+        .run_transaction(&count, &CallOptions::new())
+        .await
+        .unwrap();
     assert_eq!(committed.attempts, 2);
     assert_eq!(committed.output, 11, "the second call decided on 10");
     assert_eq!(committed.appended.positions(), 2..=2);
@@ -492,7 +503,10 @@ async fn conflicts_beyond_the_limit_are_an_error_carrying_the_attempts() {
     let log = MemoryLog::shared();
     let (engine, store) = engine(&log, ServiceOptions::default().max_attempts(3));
     let count = Count::new(&*log, "a").interfering(counted("a", 10), u32::MAX);
-    let error = engine.run_transaction(&count).await.unwrap_err();
+    let error = engine
+        .run_transaction(&count, &CallOptions::new())
+        .await
+        .unwrap_err();
     match &error {
         ServiceError::Conflict { attempts, last } => {
             assert_eq!(*attempts, 3);
@@ -512,7 +526,10 @@ async fn unrelated_appends_conflict_under_strict_only() {
         let log = MemoryLog::shared();
         let (engine, store) = engine(&log, ServiceOptions::default().conflict_rule(rule));
         let count = Count::new(&*log, "a").interfering(noted("unrelated"), 1);
-        let committed = engine.run_transaction(&count).await.unwrap();
+        let committed = engine
+            .run_transaction(&count, &CallOptions::new())
+            .await
+            .unwrap();
         assert_eq!(committed.attempts, attempts, "{rule:?}");
         assert_eq!(committed.output, 1);
         assert_eq!(committed.appended.positions(), 2..=2, "{rule:?}");
@@ -530,7 +547,10 @@ async fn own_events_are_applied_without_skipping_unknown_kinds_in_between() {
     // but the version must not jump over it unchecked.
     let count =
         Count::new(&*log, "a").interfering(NewEvent::new("Mystery", br#"{"x":1}"#.to_vec()), 1);
-    let error = engine.run_transaction(&count).await.unwrap_err();
+    let error = engine
+        .run_transaction(&count, &CallOptions::new())
+        .await
+        .unwrap_err();
     match error {
         ServiceError::Unsynced { appended, source } => {
             assert_eq!(appended.positions(), 2..=2);
@@ -547,7 +567,10 @@ async fn own_events_are_applied_without_skipping_unknown_kinds_in_between() {
         ServiceOptions::default().unknown_events(UnknownEvents::Skip),
     );
     let count = Count::new(&*log, "b").interfering(NewEvent::new("Mystery", b"{}".to_vec()), 1);
-    engine.run_transaction(&count).await.unwrap();
+    engine
+        .run_transaction(&count, &CallOptions::new())
+        .await
+        .unwrap();
     let state = store.snapshot().await;
     assert_eq!(state.version, 4);
     assert_eq!(state.totals.get("a"), Some(&1));
@@ -615,7 +638,10 @@ async fn an_append_method_appends_without_condition_and_then_syncs() {
     let log = MemoryLog::shared();
     let (engine, store) = engine(&log, ServiceOptions::default());
     log.append(vec![noted("x")], Condition::None).await.unwrap();
-    let committed = engine.run_append(&CountBlindly("a".into())).await.unwrap();
+    let committed = engine
+        .run_append(&CountBlindly("a".into()), &CallOptions::new())
+        .await
+        .unwrap();
     assert_eq!(committed.appended.positions(), 2..=2);
     assert_eq!(total(&engine, "a").await, 1);
     assert_eq!(store.snapshot().await.version, 2);
@@ -623,7 +649,10 @@ async fn an_append_method_appends_without_condition_and_then_syncs() {
     log.append(vec![counted("a", 7)], Condition::None)
         .await
         .unwrap();
-    let committed = engine.run_append(&CountBlindly("a".into())).await.unwrap();
+    let committed = engine
+        .run_append(&CountBlindly("a".into()), &CallOptions::new())
+        .await
+        .unwrap();
     assert_eq!(
         committed.events,
         vec![CountEvent::Counted(Counted {
@@ -643,12 +672,18 @@ async fn a_transaction_that_emits_nothing_commits_only_the_catch_up() {
         .await
         .unwrap();
     let (engine, store) = engine(&log, ServiceOptions::default());
-    let committed = engine.run_transaction(&Nothing).await.unwrap();
+    let committed = engine
+        .run_transaction(&Nothing, &CallOptions::new())
+        .await
+        .unwrap();
     assert!(committed.appended.is_empty());
     assert_eq!(committed.appended.first, 2);
     assert_eq!(log.head().await.unwrap(), 1);
     assert_eq!(store.snapshot().await.version, 1);
-    let read = engine.run_transaction(&Total("a".into())).await.unwrap();
+    let read = engine
+        .run_transaction(&Total("a".into()), &CallOptions::new())
+        .await
+        .unwrap();
     assert_eq!(read.output, 3);
 }
 
@@ -679,7 +714,7 @@ async fn follow_keeps_the_store_current_until_dropped() {
     assert!(follower.await.unwrap_err().is_cancelled());
     // The store is usable after the follower was cut off.
     engine
-        .run_transaction(&Count::new(&*log, "a"))
+        .run_transaction(&Count::new(&*log, "a"), &CallOptions::new())
         .await
         .unwrap();
     assert_eq!(total(&engine, "a").await, 6);
@@ -700,7 +735,7 @@ async fn two_engines_on_one_log_lose_no_update() {
             tokio::spawn(async move {
                 for _ in 0..EACH {
                     engine
-                        .run_transaction(&Count::new(&*log, "shared"))
+                        .run_transaction(&Count::new(&*log, "shared"), &CallOptions::new())
                         .await
                         .unwrap();
                 }
@@ -779,15 +814,25 @@ impl EventLog for FlakyLog {
         }
         self.inner.read(after, filter, limit)
     }
-    fn append(
+    fn append_with(
         &self,
-        events: Vec<NewEvent>,
-        condition: Condition,
+        append: crate::Append,
     ) -> crate::log::BoxFuture<'_, Result<crate::Appended, crate::LogError>> {
         if take_failure(&self.append_failures) {
             return Box::pin(std::future::ready(Err(unavailable())));
         }
-        self.inner.append(events, condition)
+        self.inner.append_with(append)
+    }
+    fn find_key<'a>(
+        &'a self,
+        key: &'a crate::IdempotencyKey,
+    ) -> crate::log::BoxFuture<'a, Result<Option<crate::Appended>, crate::LogError>> {
+        self.inner.find_key(key)
+    }
+    fn lock_writes(
+        &self,
+    ) -> crate::log::BoxFuture<'_, Result<Box<dyn crate::WriteLock + '_>, crate::LogError>> {
+        self.inner.lock_writes()
     }
     fn subscribe(&self) -> crate::Subscription {
         self.inner.subscribe()
@@ -809,7 +854,7 @@ async fn a_failed_append_rolls_back_and_is_retryable() {
     let log: crate::SharedLog = flaky.clone();
     let (engine, store) = engine(&log, ServiceOptions::default());
     let error = engine
-        .run_transaction(&Count::new(&*log, "a"))
+        .run_transaction(&Count::new(&*log, "a"), &CallOptions::new())
         .await
         .unwrap_err();
     assert!(matches!(error, ServiceError::Log(_)), "{error}");
@@ -821,7 +866,7 @@ async fn a_failed_append_rolls_back_and_is_retryable() {
         "catch-up rolled back"
     );
     let committed = engine
-        .run_transaction(&Count::new(&*log, "a"))
+        .run_transaction(&Count::new(&*log, "a"), &CallOptions::new())
         .await
         .unwrap();
     assert_eq!(committed.output, 5);

@@ -22,7 +22,8 @@ use tokio::sync::{oneshot, watch};
 
 use crate::error::LogError;
 use crate::log::{
-    Appended, BoxFuture, Condition, EventLog, KindFilter, ReadBatch, SharedLog, Subscription,
+    Append, Appended, BoxFuture, Condition, EventLog, IdempotencyKey, KindFilter, ReadBatch,
+    SharedLog, Subscription, WriteLock,
 };
 use crate::record::{NewEvent, Position};
 use crate::stored;
@@ -213,7 +214,7 @@ impl SqliteLog {
         events: Vec<NewEvent>,
         condition: Condition,
     ) -> Result<Appended, LogError> {
-        stored::check_batch(&events)?;
+        stored::check_batch(&events, &crate::LogLimits::default())?;
         if events.is_empty() {
             let head = self.head_now().await?;
             let (recorded_at, _) = stored::now();
@@ -221,6 +222,7 @@ impl SqliteLog {
                 first: head + 1,
                 last: head,
                 recorded_at,
+                replayed: false,
             });
         }
         let events = writer::to_text(events)?;
@@ -287,12 +289,30 @@ impl EventLog for SqliteLog {
         Box::pin(self.read_now(after, filter.clone(), limit))
     }
 
-    fn append(
-        &self,
-        events: Vec<NewEvent>,
-        condition: Condition,
-    ) -> BoxFuture<'_, Result<Appended, LogError>> {
-        Box::pin(self.append_events(events, condition))
+    fn append_with(&self, append: Append) -> BoxFuture<'_, Result<Appended, LogError>> {
+        Box::pin(async move {
+            if append.key.is_some() {
+                return Err(LogError::Config(
+                    "idempotency keys are not supported by this backend yet".to_owned(),
+                ));
+            }
+            self.append_events(append.events, append.condition).await
+        })
+    }
+
+    fn find_key<'a>(
+        &'a self,
+        _key: &'a IdempotencyKey,
+    ) -> BoxFuture<'a, Result<Option<Appended>, LogError>> {
+        Box::pin(std::future::ready(Err(LogError::Config(
+            "idempotency keys are not supported by this backend yet".to_owned(),
+        ))))
+    }
+
+    fn lock_writes(&self) -> BoxFuture<'_, Result<Box<dyn WriteLock + '_>, LogError>> {
+        Box::pin(std::future::ready(Err(LogError::Config(
+            "write locks are not supported by this backend yet".to_owned(),
+        ))))
     }
 
     fn subscribe(&self) -> Subscription {

@@ -89,7 +89,7 @@ pub(super) fn read(
         KindFilter::Kinds(kinds) if kinds.is_empty() => Vec::new(),
         KindFilter::All => select(&snapshot, ALL, after, limit, &[])?,
         KindFilter::Kinds(kinds) if kinds.len() > MERGED_KINDS => {
-            let set = serde_json::to_string(kinds)
+            let set = serde_json::to_string(kinds.as_slice())
                 .map_err(|e| LogError::unavailable("cannot encode a kind filter", e))?;
             select(&snapshot, MANY_KINDS, after, limit, &[set])?
         }
@@ -100,7 +100,11 @@ pub(super) fn read(
     snapshot
         .commit()
         .map_err(|e| unavailable("cannot end a read", e))?;
-    let through = stored::covered_through(after, head, limit, &records);
+    let mut budget = stored::ReadBudget::new(limit, &crate::LogLimits::default());
+    for record in &records {
+        budget.take(record.payload.len());
+    }
+    let through = stored::covered_through(after, head, &budget, &records);
     Ok(ReadBatch {
         records,
         head,

@@ -164,6 +164,7 @@ fn commit_group(
                 first,
                 last: head,
                 recorded_at,
+                replayed: false,
             }));
         }
     }

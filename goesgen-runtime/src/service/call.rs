@@ -1,0 +1,48 @@
+//! [`CallOptions`]: what a caller can say about one call of a service
+//! method beyond its input: today, the idempotency key that makes repeating
+//! a write call safe.
+
+use crate::log::IdempotencyKey;
+
+/// Options of one call of a service method.
+///
+/// With an [`IdempotencyKey`], a write call (append or transaction) is
+/// written at most once whatever happens: a repeat of a call whose outcome
+/// was unknown ([`LogError::Indeterminate`](crate::LogError::Indeterminate),
+/// [`ServiceError::Unsynced`](crate::ServiceError::Unsynced), a lost
+/// connection or response) with the same key either writes the events (the
+/// first call did not) or fails with
+/// [`ServiceError::Duplicate`](crate::ServiceError::Duplicate) naming where
+/// the first call's events are. Readonly calls ignore the key.
+///
+/// ```
+/// use goesgen_runtime::IdempotencyKey;
+/// use goesgen_runtime::service::CallOptions;
+///
+/// let key = IdempotencyKey::new("create-ticket-7f3a").unwrap();
+/// let options = CallOptions::new().key(key.clone());
+/// assert_eq!(options.idempotency_key(), Some(&key));
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct CallOptions {
+    pub(crate) key: Option<IdempotencyKey>,
+}
+
+impl CallOptions {
+    /// No options: what the plain service methods use.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The call's idempotency key.
+    pub fn key(mut self, key: IdempotencyKey) -> Self {
+        self.key = Some(key);
+        self
+    }
+
+    /// The call's idempotency key, if it has one.
+    pub fn idempotency_key(&self) -> Option<&IdempotencyKey> {
+        self.key.as_ref()
+    }
+}

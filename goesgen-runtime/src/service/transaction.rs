@@ -1,0 +1,278 @@
+//! [`Engine::run_transaction`]: the optimistic transaction loop.
+//!
+//! Each attempt opens a write transaction, catches the store up, calls the
+//! method, and applies the method's events to the store *before* appending
+//! them, at the positions they will have if nothing else is appended first
+//! and with the time the log is asked to record. An event the store
+//! refuses is thus never appended ([`ServiceError::Refused`]). Then the
+//! events are appended on the conflict rule's condition:
+//!
+//! - in place (the log put them where the store already has them): commit;
+//! - elsewhere (another writer's events of kinds the service does not
+//!   subscribe to came first): roll back, and catch up in a transaction of
+//!   its own, which applies them from the log at their real positions;
+//! - conflict: roll back (undoing the events), pause, try again on a fresh
+//!   transaction. After [`ServiceOptions::escalate_after`] conflicts the
+//!   next attempt takes the log's write lock first
+//!   ([`EventLog::lock_writes`](crate::EventLog::lock_writes)), so it
+//!   cannot lose again: a transaction is called at most that many times
+//!   plus one while others write the same kinds.
+//!
+//! Lock order: the store's write transaction first, then the log's write
+//! lock, so two instances on one store cannot deadlock.
+//!
+//! [`ServiceOptions::escalate_after`]: crate::service::ServiceOptions::escalate_after
+
+use crate::codec::{EventKindSet, EventSet};
+use crate::error::{Conflict, LogError};
+use crate::log::{Append, Appended, WriteLock};
+use crate::record::Position;
+use crate::service::backoff;
+use crate::service::call::CallOptions;
+use crate::service::committed::{Committed, Recorded};
+use crate::service::engine::{Encoded, Engine, empty_after, unsynced};
+use crate::service::error::ServiceError;
+use crate::service::store::{MethodCall, ServiceStore};
+use crate::stored;
+
+/// How one attempt ended, short of an error.
+enum Decided<O, E> {
+    /// The method emitted nothing: commit the catch-up.
+    Nothing(Committed<O, E>),
+    /// The events were appended; `in_place` when at the positions the
+    /// store applied them at.
+    Appended {
+        committed: Committed<O, E>,
+        in_place: bool,
+    },
+}
+
+/// Why an attempt did not decide.
+enum Undecided<M> {
+    /// The append's condition failed: try again.
+    Conflict(Conflict),
+    /// Anything else: give up with it.
+    Failed(ServiceError<M>),
+}
+
+impl<M> From<ServiceError<M>> for Undecided<M> {
+    fn from(error: ServiceError<M>) -> Self {
+        Undecided::Failed(error)
+    }
+}
+
+impl<S: ServiceStore> Engine<S> {
+    /// Runs a transaction method: write transaction, catch up, call, apply
+    /// its events, append them on the conflict rule's condition (with the
+    /// call's idempotency key); on a conflict roll back and try again (up
+    /// to `max_attempts` calls, under the log's write lock after
+    /// `escalate_after` conflicts). Any error rolls the store back.
+    pub async fn run_transaction<C, O, E>(
+        &self,
+        call: &C,
+        options: &CallOptions,
+    ) -> Result<Committed<O, E>, ServiceError<C::Error>>
+    where
+        C: MethodCall<S::Write, Output = (O, Vec<E>)>,
+        E: Clone + Into<S::Event> + Send,
+        O: Send,
+    {
+        self.refuse_duplicate(options).await?;
+        // The newest head known to exist, beyond what the subscription
+        // shows (a conflict reports one; another process's append may not
+        // have been published to this process yet).
+        let mut known_head: Position = 0;
+        let mut attempts: u32 = 0;
+        loop {
+            let escalate = attempts >= self.options.escalate_after;
+            if escalate {
+                // Keep the time under the lock short: commit the catch-up
+                // first.
+                self.sync::<C::Error>().await?;
+            }
+            let mut txn = self.store.begin_write().await?;
+            let lock = if escalate {
+                self.counters.escalation();
+                match self.log.lock_writes().await {
+                    Ok(lock) => Some(lock),
+                    Err(error) => {
+                        self.rollback(txn).await;
+                        return Err(ServiceError::Log(error));
+                    }
+                }
+            } else {
+                None
+            };
+            attempts += 1;
+            self.counters.attempt();
+            let attempt = self
+                .attempt(&mut txn, call, options, known_head, lock, attempts)
+                .await;
+            match attempt {
+                Ok(Decided::Nothing(committed)) => {
+                    self.store.commit(txn).await?;
+                    return Ok(committed);
+                }
+                Ok(Decided::Appended {
+                    committed,
+                    in_place,
+                }) => {
+                    self.counters.commit();
+                    return self.keep_own(txn, committed, in_place).await;
+                }
+                Err(Undecided::Conflict(conflict)) => {
+                    self.rollback(txn).await;
+                    self.counters.conflict();
+                    tracing::debug!(
+                        service = S::SERVICE,
+                        attempts,
+                        %conflict,
+                        "transaction conflict; catching up and calling the method again"
+                    );
+                    if attempts >= self.options.max_attempts {
+                        return Err(ServiceError::Conflict {
+                            attempts,
+                            last: conflict,
+                        });
+                    }
+                    known_head = known_head.max(conflict.head);
+                    if attempts < self.options.escalate_after {
+                        backoff::wait_after(attempts, self.options.max_backoff).await;
+                    }
+                }
+                Err(Undecided::Failed(error)) => {
+                    self.rollback(txn).await;
+                    if self.skips_refused(&error) {
+                        // The poison record is noted; read again past it.
+                        attempts -= 1;
+                        continue;
+                    }
+                    return Err(error);
+                }
+            }
+        }
+    }
+
+    /// One attempt in `txn`: catch up, call, apply, append (through `lock`
+    /// when escalated).
+    async fn attempt<C, O, E>(
+        &self,
+        txn: &mut S::Write,
+        call: &C,
+        options: &CallOptions,
+        known_head: Position,
+        lock: Option<Box<dyn WriteLock + '_>>,
+        attempts: u32,
+    ) -> Result<Decided<O, E>, Undecided<C::Error>>
+    where
+        C: MethodCall<S::Write, Output = (O, Vec<E>)>,
+        E: Clone + Into<S::Event> + Send,
+        O: Send,
+    {
+        let mut version = self.store.version(txn).await.map_err(ServiceError::from)?;
+        let head = match lock {
+            // Under the lock the head cannot move: read it, so the decision
+            // is on the whole log.
+            Some(_) => self.log.head().await.map_err(ServiceError::Log)?,
+            None => self.heads.head().max(known_head),
+        };
+        if head > version {
+            version = self.catch_up(txn, version).await?;
+        }
+        let (output, events) = call
+            .call(txn)
+            .await
+            .map_err(|error| Undecided::Failed(ServiceError::Method(error)))?;
+        if events.is_empty() {
+            let committed = self.committed(output, events, empty_after(version), attempts);
+            return Ok(Decided::Nothing(committed));
+        }
+        let encoded = self.encode(&events)?;
+        let (recorded_at, _) = stored::now();
+        self.apply_ahead(txn, version, recorded_at, &encoded)
+            .await?;
+        let mut append = Append::new(encoded.batch)
+            .condition(self.condition(version))
+            .recorded_at(recorded_at);
+        append.key = options.key.clone();
+        let appended = match lock {
+            Some(lock) => lock.append(append).await,
+            None => self.log.append_with(append).await,
+        };
+        match appended {
+            Ok(appended) if appended.replayed => {
+                Err(Undecided::Failed(ServiceError::Duplicate { appended }))
+            }
+            Ok(appended) => Ok(Decided::Appended {
+                in_place: appended.first == version + 1 && appended.recorded_at == recorded_at,
+                committed: self.committed(output, events, appended, attempts),
+            }),
+            Err(LogError::Conflict(conflict)) => Err(Undecided::Conflict(conflict)),
+            Err(error) => Err(Undecided::Failed(ServiceError::Log(error))),
+        }
+    }
+
+    /// Applies a method's events in `txn` (at `version`) at the positions
+    /// they get if appended right after it, recorded at `recorded_at`, and
+    /// moves the version past them. A refusal is [`ServiceError::Refused`].
+    async fn apply_ahead<M>(
+        &self,
+        txn: &mut S::Write,
+        version: Position,
+        recorded_at: std::time::SystemTime,
+        encoded: &Encoded<S::Event>,
+    ) -> Result<(), ServiceError<M>> {
+        for (index, event) in &encoded.own {
+            let at = Recorded {
+                position: version + 1 + *index as Position,
+                recorded_at,
+            };
+            if let Err(source) = self.store.apply(txn, &at, event).await {
+                return Err(ServiceError::Refused {
+                    index: *index,
+                    kind: event.kind().name().to_owned(),
+                    source,
+                });
+            }
+        }
+        let last = version + encoded.batch.len() as Position;
+        self.store.set_version(txn, last).await?;
+        Ok(())
+    }
+
+    /// After a successful append: keeps the events in the store (commit
+    /// when they are in place, else roll back and catch up from the log),
+    /// or, without `sync_after_push`, rolls them back.
+    async fn keep_own<O, E, M>(
+        &self,
+        txn: S::Write,
+        committed: Committed<O, E>,
+        in_place: bool,
+    ) -> Result<Committed<O, E>, ServiceError<M>> {
+        let appended: Appended = committed.appended;
+        if !self.options.sync_after_push {
+            self.rollback(txn).await;
+            return Ok(committed);
+        }
+        if in_place {
+            return match self.store.commit(txn).await {
+                Ok(()) => Ok(committed),
+                Err(error) => Err(unsynced(appended, ServiceError::Store(error))),
+            };
+        }
+        self.rollback(txn).await;
+        let mut txn = self
+            .store
+            .begin_write()
+            .await
+            .map_err(|error| unsynced(appended, ServiceError::Store(error)))?;
+        let caught_up = match self.store.version(&mut txn).await {
+            Ok(version) => self.catch_up(&mut txn, version).await,
+            Err(error) => Err(error.into()),
+        };
+        self.finish(txn, caught_up)
+            .await
+            .map_err(|error| unsynced(appended, error))?;
+        Ok(committed)
+    }
+}
