@@ -128,7 +128,10 @@ async fn the_sql_store_rolls_back_a_failing_batch() {
         .await
         .unwrap();
     let error = setup.users.sync().await.unwrap_err();
-    assert!(matches!(error, ServiceError::Store(_)), "{error:?}");
+    assert!(
+        matches!(error, ServiceError::Apply { position: 3, ref kind, .. } if kind == "UserCreated"),
+        "{error:?}"
+    );
     // The SQL transaction was rolled back: neither the first user of the
     // batch nor a new version shows.
     assert_eq!(setup.users.projection_version().await.unwrap(), version);

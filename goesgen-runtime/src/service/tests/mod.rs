@@ -901,3 +901,5 @@ async fn follow_retries_an_unavailable_log() {
     assert_eq!(flaky.read_failures.load(Ordering::SeqCst), 0);
     follower.abort();
 }
+
+mod failsafe;
