@@ -35,6 +35,19 @@ impl SqliteWriteLock {
     ) -> Result<Self, LogError> {
         let settings = options.clone();
         let connection = run_blocking(move || {
+            if settings.read_only {
+                // SQLite lets a read-only connection begin an IMMEDIATE
+                // transaction (it takes no write lock): refuse it here as
+                // SQLite refuses a write.
+                let refused = rusqlite::Error::SqliteFailure(
+                    rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_READONLY),
+                    Some(
+                        "attempt to write a readonly database: the log was opened read-only"
+                            .to_owned(),
+                    ),
+                );
+                return Err(classify("cannot take the write lock", refused));
+            }
             let connection = connection::open(&path, &settings)?;
             connection
                 .execute_batch("BEGIN IMMEDIATE")

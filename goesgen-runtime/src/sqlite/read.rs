@@ -102,7 +102,10 @@ pub(super) fn lookup_key(
     };
     let corrupt = |reason: String| LogError::Corrupt {
         position: Position::try_from(first).unwrap_or(0),
-        reason: format!("the idempotency key {key:?} is stored damaged: {reason}"),
+        reason: format!(
+            "the idempotency key {:?} is stored damaged: {reason}",
+            key.as_str()
+        ),
     };
     let (Ok(first), Ok(last)) = (Position::try_from(first), Position::try_from(last)) else {
         return Err(corrupt(format!("positions {first} to {last}")));
