@@ -125,6 +125,38 @@ fn payload_problem(payload: &[u8]) -> Option<String> {
     }
 }
 
+/// Checks that `records`, read after `after` without a kind filter, are at
+/// the positions `after + 1`, `after + 2`, ... in order: the first record
+/// elsewhere is [`LogError::Corrupt`] at the first position affected (the
+/// missing one), naming the position found there.
+#[cfg_attr(not(any(feature = "sqlite", feature = "postgres")), allow(dead_code))]
+pub(crate) fn check_contiguous(after: Position, records: &[Record]) -> Result<(), LogError> {
+    let mut expected = after;
+    for record in records {
+        expected = expected.saturating_add(1);
+        if record.position != expected {
+            let reason = if record.position < expected {
+                format!(
+                    "a record at position {} comes after position {}: positions out of order",
+                    record.position,
+                    expected - 1
+                )
+            } else {
+                format!(
+                    "the record is missing: the next stored record is at position {} \
+                     (rows were deleted or inserted outside the log)",
+                    record.position
+                )
+            };
+            return Err(LogError::Corrupt {
+                position: expected,
+                reason,
+            });
+        }
+    }
+    Ok(())
+}
+
 /// How much one read may still take: at most `limit` records, and no more
 /// once their payloads reach the byte budget of the log's [`LogLimits`]
 /// (the record that crosses it is the last one taken, so every read that
@@ -256,6 +288,39 @@ mod tests {
             other => panic!("expected Corrupt at 7, got {other:?}"),
         }
         assert!(check_stored_kind(3, "").is_err());
+    }
+
+    #[test]
+    fn gaps_and_disorder_are_corrupt_at_the_first_position_affected() {
+        let at = |position| Record {
+            position,
+            recorded_at: UNIX_EPOCH,
+            kind: "A".to_owned(),
+            payload: b"{}".to_vec(),
+        };
+        assert!(check_contiguous(4, &[at(5), at(6)]).is_ok());
+        assert!(check_contiguous(4, &[]).is_ok());
+        match check_contiguous(4, &[at(5), at(7)]) {
+            Err(LogError::Corrupt {
+                position: 6,
+                reason,
+            }) => assert!(reason.contains('7')),
+            other => panic!("expected Corrupt at 6, got {other:?}"),
+        }
+        match check_contiguous(0, &[at(1), at(1)]) {
+            Err(LogError::Corrupt {
+                position: 2,
+                reason,
+            }) => {
+                assert!(reason.contains("out of order"), "{reason}")
+            }
+            other => panic!("expected Corrupt at 2, got {other:?}"),
+        }
+        let top = Position::try_from(i64::MAX).unwrap();
+        assert!(matches!(
+            check_contiguous(5, &[at(top)]),
+            Err(LogError::Corrupt { position: 6, .. })
+        ));
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! writer killed mid-stream.
 
 mod conformance;
+mod sqlite_failsafe;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{BufRead, BufReader};

@@ -1,20 +1,26 @@
-//! Opening a connection to the log's file with its settings, and creating
-//! (or checking) the log's tables.
+//! Creating the log's file, opening a connection to it with its settings,
+//! and creating (or checking) the log's tables.
 
 use std::path::Path;
 
 use rusqlite::{Connection, OpenFlags, OptionalExtension, Transaction, TransactionBehavior};
 
-use super::{SqliteOptions, Synchronous, unavailable};
+use super::{SqliteOptions, Synchronous, classify};
 use crate::error::LogError;
 
-/// The version of the tables below, kept in `goesgen_meta`.
+/// The version of the tables below, kept in `goesgen_meta`. The keys table
+/// was added without a new version: files of version 1 get it when a build
+/// that knows it opens them, and builds that do not know it take no keyed
+/// appends.
 const SCHEMA_VERSION: i64 = 1;
 
 /// The log's tables. Positions are the rowid (`INTEGER PRIMARY KEY`, no
 /// `AUTOINCREMENT`), assigned by the writer as head + 1 inside its
 /// `BEGIN IMMEDIATE` transaction. `goesgen_kinds` keeps the newest position
 /// of each kind, so a kind condition costs one lookup per kind.
+/// `goesgen_keys` keeps, for each idempotency key, where its append was
+/// written and when (microseconds since the Unix epoch), for as long as the
+/// file exists: keys are never removed.
 const TABLES: &str = "
 CREATE TABLE IF NOT EXISTS goesgen_meta (
     key TEXT PRIMARY KEY,
@@ -31,21 +37,70 @@ CREATE TABLE IF NOT EXISTS goesgen_kinds (
     kind TEXT PRIMARY KEY,
     last_position INTEGER NOT NULL
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS goesgen_keys (
+    key TEXT PRIMARY KEY,
+    first INTEGER NOT NULL,
+    last INTEGER NOT NULL,
+    recorded_at INTEGER NOT NULL
+) WITHOUT ROWID;
 ";
 
-/// Opens a connection to `path` (creating the file if needed) in WAL mode
-/// with the options' synchronous mode and busy timeout, and automatic
-/// checkpoints off (the watcher checkpoints).
+/// Creates the log's file with permissions `mode` (Unix) if it does not
+/// exist yet, so that SQLite (which then opens it, and gives its `-wal`
+/// and `-shm` files the same permissions) never creates it with the
+/// process's default permissions. An existing file is left alone.
+pub(super) fn create_file(path: &Path, mode: u32) -> Result<(), LogError> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        let created = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(mode)
+            .open(path);
+        let failed = |error: std::io::Error| {
+            let message = format!("SQLite event log: cannot create {}", path.display());
+            if error.kind() == std::io::ErrorKind::PermissionDenied {
+                LogError::denied(message, error)
+            } else {
+                LogError::unavailable(message, error)
+            }
+        };
+        match created {
+            // Exactly `mode`, whatever the process's umask.
+            Ok(file) => file
+                .set_permissions(std::fs::Permissions::from_mode(mode))
+                .map_err(failed),
+            Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+            Err(error) => Err(failed(error)),
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = (path, mode);
+        Ok(())
+    }
+}
+
+/// Opens a connection to `path` in WAL mode with the options' synchronous
+/// mode and busy timeout, and automatic checkpoints off (the watcher
+/// checkpoints). With [`SqliteOptions::read_only`] the connection is
+/// read-only and the file must already be in WAL mode.
 pub(super) fn open(path: &Path, options: &SqliteOptions) -> Result<Connection, LogError> {
-    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
-        | OpenFlags::SQLITE_OPEN_CREATE
-        | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-    let connection = Connection::open_with_flags(path, flags)
-        .map_err(|e| unavailable(&format!("cannot open {}", path.display()), e))?;
-    configure(&connection, options).map_err(|e| unavailable("cannot configure connection", e))?;
-    let mode: String = connection
-        .pragma_update_and_check(None, "journal_mode", "wal", |row| row.get(0))
-        .map_err(|e| unavailable("cannot switch to WAL mode", e))?;
+    let access = if options.read_only {
+        OpenFlags::SQLITE_OPEN_READ_ONLY
+    } else {
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE
+    };
+    let connection = Connection::open_with_flags(path, access | OpenFlags::SQLITE_OPEN_NO_MUTEX)
+        .map_err(|e| classify("cannot open the log file", e))?;
+    configure(&connection, options).map_err(|e| classify("cannot configure a connection", e))?;
+    let mode: String = if options.read_only {
+        connection.pragma_query_value(None, "journal_mode", |row| row.get(0))
+    } else {
+        connection.pragma_update_and_check(None, "journal_mode", "wal", |row| row.get(0))
+    }
+    .map_err(|e| classify("cannot switch to WAL mode", e))?;
     if !mode.eq_ignore_ascii_case("wal") {
         return Err(LogError::Config(format!(
             "{} cannot use WAL mode (journal mode is {mode})",
@@ -69,13 +124,21 @@ fn configure(connection: &Connection, options: &SqliteOptions) -> rusqlite::Resu
 
 /// Creates the tables if they are missing (one transaction, so processes
 /// opening a new file at once do not trip over each other) and checks the
-/// version of existing ones.
-pub(super) fn create_tables(connection: &Connection) -> Result<(), LogError> {
-    let transaction = Transaction::new_unchecked(connection, TransactionBehavior::Immediate)
-        .map_err(|e| unavailable("cannot begin creating tables", e))?;
-    transaction
-        .execute_batch(TABLES)
-        .map_err(|e| unavailable("cannot create tables", e))?;
+/// version of existing ones. A read-only connection only checks the
+/// version.
+pub(super) fn create_tables(connection: &Connection, read_only: bool) -> Result<(), LogError> {
+    let behavior = if read_only {
+        TransactionBehavior::Deferred
+    } else {
+        TransactionBehavior::Immediate
+    };
+    let transaction = Transaction::new_unchecked(connection, behavior)
+        .map_err(|e| classify("cannot begin creating tables", e))?;
+    if !read_only {
+        transaction
+            .execute_batch(TABLES)
+            .map_err(|e| classify("cannot create tables", e))?;
+    }
     let version: Option<i64> = transaction
         .query_row(
             "SELECT value FROM goesgen_meta WHERE key = 'schema_version'",
@@ -83,7 +146,7 @@ pub(super) fn create_tables(connection: &Connection) -> Result<(), LogError> {
             |row| row.get(0),
         )
         .optional()
-        .map_err(|e| unavailable("cannot read the schema version", e))?;
+        .map_err(|e| classify("cannot read the schema version", e))?;
     match version {
         Some(SCHEMA_VERSION) => {}
         Some(other) => {
@@ -91,16 +154,21 @@ pub(super) fn create_tables(connection: &Connection) -> Result<(), LogError> {
                 "the file holds an event log of schema version {other}, this build reads version {SCHEMA_VERSION}"
             )));
         }
+        None if read_only => {
+            return Err(LogError::Config(
+                "the file holds no event log, and a read-only log cannot create one".to_owned(),
+            ));
+        }
         None => {
             transaction
                 .execute(
                     "INSERT INTO goesgen_meta (key, value) VALUES ('schema_version', ?1)",
                     [SCHEMA_VERSION],
                 )
-                .map_err(|e| unavailable("cannot record the schema version", e))?;
+                .map_err(|e| classify("cannot record the schema version", e))?;
         }
     }
     transaction
         .commit()
-        .map_err(|e| unavailable("cannot commit the tables", e))
+        .map_err(|e| classify("cannot commit the tables", e))
 }

@@ -7,8 +7,14 @@
 //! - `read`: the pool of read connections and decoding of stored rows.
 //! - `watcher`: the thread that sees other processes' commits and keeps
 //!   the write-ahead log short.
+//! - `lock`: [`EventLog::lock_writes`], a connection holding SQLite's write
+//!   lock until it appends or is dropped.
+//!
+//! Every rusqlite error becomes a [`LogError`] through one function,
+//! `classify_at`, by SQLite's primary result code.
 
 mod connection;
+mod lock;
 mod read;
 mod watcher;
 mod writer;
@@ -18,14 +24,16 @@ use std::sync::Arc;
 use std::sync::mpsc;
 use std::time::Duration;
 
+use rusqlite::ErrorCode;
 use tokio::sync::{oneshot, watch};
 
 use crate::error::LogError;
+use crate::limits::LogLimits;
 use crate::log::{
-    Append, Appended, BoxFuture, Condition, EventLog, IdempotencyKey, KindFilter, ReadBatch,
-    SharedLog, Subscription, WriteLock,
+    Append, Appended, BoxFuture, EventLog, IdempotencyKey, KindFilter, ReadBatch, SharedLog,
+    Subscription, WriteLock,
 };
-use crate::record::{NewEvent, Position};
+use crate::record::Position;
 use crate::stored;
 
 /// How hard each commit is pushed to stable storage (SQLite's
@@ -68,6 +76,25 @@ pub struct SqliteOptions {
     pub max_group: usize,
     /// At most this many idle read connections are kept (default 4).
     pub max_idle_readers: usize,
+    /// At most this many appends wait for the writer thread (default 4,096);
+    /// beyond, an append waits (asynchronously, without blocking a runtime
+    /// thread) until the writer has taken some, so a flood of appends
+    /// cannot exhaust memory.
+    pub queue_capacity: usize,
+    /// The sizes the log accepts and a read returns (default
+    /// [`LogLimits::default`]: kinds up to 256 bytes, payloads up to 4 MiB,
+    /// reads up to 16 MiB of payloads).
+    pub limits: LogLimits,
+    /// The permissions a new log file is created with (Unix; default
+    /// `0o600`, readable and writable by its owner only; ignored
+    /// elsewhere). SQLite gives the `-wal` and `-shm` files the
+    /// permissions of the main file. An existing file keeps its own.
+    pub file_mode: u32,
+    /// Opens the file for reading only (`SQLITE_OPEN_READONLY`): reads work,
+    /// and every append or write lock fails with [`LogError::Denied`]
+    /// (`SQLITE_READONLY`). The file must already hold a log (default
+    /// false).
+    pub read_only: bool,
 }
 
 impl Default for SqliteOptions {
@@ -80,6 +107,10 @@ impl Default for SqliteOptions {
             truncate_after_idle: Duration::from_secs(1),
             max_group: 512,
             max_idle_readers: 4,
+            queue_capacity: 4096,
+            limits: LogLimits::default(),
+            file_mode: 0o600,
+            read_only: false,
         }
     }
 }
@@ -107,8 +138,49 @@ impl Default for SqliteOptions {
 /// it stands with the earlier members written, writes the members whose
 /// condition holds, and commits once: many appends share one `fsync`. A
 /// member whose condition fails gets its [`Conflict`](crate::Conflict)
-/// alone; an SQLite error rolls back the whole group and every member gets
-/// [`LogError::Unavailable`] (nothing of the group was written).
+/// alone, and a member whose idempotency key is already in the log is
+/// answered with the first append's positions (a later member with the
+/// same key as an earlier one replays it); an SQLite error rolls back the
+/// whole group and every member gets the same error (nothing of the group
+/// was written; a failed commit is [`LogError::Indeterminate`] when SQLite
+/// reports an I/O error, since the commit may have reached the disk).
+/// Events over [`SqliteOptions::limits`] are refused before they are
+/// queued, so they never fail a group. At most
+/// [`SqliteOptions::queue_capacity`] appends wait for the writer.
+///
+/// # Idempotency keys and recorded times
+///
+/// The key of each keyed append is stored in the table `goesgen_keys`
+/// (primary key: the key) with the append's first and last positions and
+/// recorded time, in the same transaction as its events, for as long as
+/// the file exists: keys are never removed. The time recorded is the one
+/// the append asked for ([`Append::recorded_at`]), cut to microseconds,
+/// else the time of the commit.
+///
+/// # Write lock
+///
+/// [`EventLog::lock_writes`] opens a connection of its own and runs
+/// `BEGIN IMMEDIATE` on it (on a blocking thread, waiting up to
+/// [`SqliteOptions::busy_timeout`]): this log's writer thread and every
+/// other process wait for SQLite's write lock until the lock appends (and
+/// commits through that connection) or is dropped (rollback). Reads go on
+/// meanwhile. An append queued in the meantime fails with
+/// [`LogError::Unavailable`] if the lock is held longer than the busy
+/// timeout.
+///
+/// # Failing safe
+///
+/// Errors are classified by SQLite's result code: a damaged file
+/// (`SQLITE_CORRUPT`, `SQLITE_NOTADB`) or stored values of the wrong type
+/// are [`LogError::Corrupt`]; a read-only or inaccessible file
+/// (`SQLITE_READONLY`, `SQLITE_PERM`, `SQLITE_CANTOPEN`) is
+/// [`LogError::Denied`]; a busy or locked file, an I/O error or a full disk
+/// is [`LogError::Unavailable`]. Positions are checked as they are read
+/// (an unfiltered read finds every gap) and by the writer before each
+/// commit (the rows committed since it last looked, or the newest rows
+/// when it starts): a missing position or one out of range is
+/// [`LogError::Corrupt`] at the first position affected, and the log takes
+/// no more appends until it is repaired.
 ///
 /// Writers in several processes are serialised by SQLite's write lock:
 /// `BEGIN IMMEDIATE` takes it at once or waits for it up to
@@ -152,7 +224,8 @@ impl Default for SqliteOptions {
 #[derive(Debug)]
 pub struct SqliteLog {
     path: PathBuf,
-    requests: mpsc::Sender<writer::AppendRequest>,
+    options: SqliteOptions,
+    requests: tokio::sync::mpsc::Sender<writer::AppendRequest>,
     readers: Arc<read::ReadPool>,
     heads: watch::Sender<Position>,
     /// Dropping it stops the watcher thread.
@@ -170,8 +243,12 @@ impl SqliteLog {
     ///
     /// Creates the tables if they are missing, switches the file to WAL
     /// mode, and starts the writer and watcher threads.
-    /// [`LogError::Config`] if the file holds tables of another version of
-    /// this log; [`LogError::Unavailable`] if it cannot be opened.
+    /// A new file is created with [`SqliteOptions::file_mode`] before SQLite
+    /// opens it. [`LogError::Config`] if the file holds tables of another
+    /// version of this log; [`LogError::Corrupt`] if it is damaged or not an
+    /// SQLite database; [`LogError::Denied`] if it cannot be opened or
+    /// written for lack of permission; [`LogError::Unavailable`] if it
+    /// cannot be opened for now.
     pub async fn open_with(
         path: impl AsRef<Path>,
         options: SqliteOptions,
@@ -181,17 +258,21 @@ impl SqliteLog {
     }
 
     fn open_blocking(path: PathBuf, options: SqliteOptions) -> Result<Self, LogError> {
+        if !options.read_only {
+            connection::create_file(&path, options.file_mode)?;
+        }
         let write = connection::open(&path, &options)?;
-        connection::create_tables(&write)?;
+        connection::create_tables(&write, options.read_only)?;
         let head = read::head(&write)?;
         let watch_connection = connection::open(&path, &options)?;
         let (heads, _) = watch::channel(head);
-        let requests = writer::start(write, heads.clone(), options.max_group)?;
+        let requests = writer::start(write, heads.clone(), &options)?;
         let stop_watcher = watcher::start(watch_connection, heads.clone(), &options)?;
-        let readers = Arc::new(read::ReadPool::new(path.clone(), options));
+        let readers = Arc::new(read::ReadPool::new(path.clone(), options.clone()));
         tracing::debug!(path = %path.display(), head, "opened SQLite event log");
         Ok(Self {
             path,
+            options,
             requests,
             readers,
             heads,
@@ -209,30 +290,25 @@ impl SqliteLog {
         &self.path
     }
 
-    async fn append_events(
-        &self,
-        events: Vec<NewEvent>,
-        condition: Condition,
-    ) -> Result<Appended, LogError> {
-        stored::check_batch(&events, &crate::LogLimits::default())?;
-        if events.is_empty() {
-            let head = self.head_now().await?;
-            let (recorded_at, _) = stored::now();
-            return Ok(Appended {
-                first: head + 1,
-                last: head,
-                recorded_at,
-                replayed: false,
-            });
-        }
-        let events = writer::to_text(events)?;
-        let (reply, answer) = oneshot::channel();
-        self.requests
-            .send(writer::AppendRequest {
-                events,
-                condition,
-                reply,
+    async fn append_now(&self, append: Append) -> Result<Appended, LogError> {
+        stored::check_batch(&append.events, &self.options.limits)?;
+        if append.events.is_empty() {
+            // Nothing to write: the key's first append, or the head.
+            let readers = Arc::clone(&self.readers);
+            let (key, asked) = (append.key, append.recorded_at);
+            return run_blocking(move || {
+                readers.with_connection(|connection| {
+                    read::empty_append(connection, key.as_ref(), asked)
+                })
             })
+            .await;
+        }
+        let member = writer::Member::new(append)?;
+        let (reply, answer) = oneshot::channel();
+        // Waits for room in the bounded queue without blocking the runtime.
+        self.requests
+            .send(writer::AppendRequest { member, reply })
+            .await
             .map_err(|_| LogError::Closed)?;
         answer.await.map_err(|_| LogError::Closed)?
     }
@@ -249,10 +325,19 @@ impl SqliteLog {
         limit: usize,
     ) -> Result<ReadBatch, LogError> {
         let readers = Arc::clone(&self.readers);
+        let limits = self.options.limits;
         run_blocking(move || {
-            readers.with_connection(|connection| read::read(connection, after, &filter, limit))
+            readers.with_connection(|connection| {
+                read::read(connection, after, &filter, limit, &limits)
+            })
         })
         .await
+    }
+
+    async fn find_key_now(&self, key: IdempotencyKey) -> Result<Option<Appended>, LogError> {
+        let readers = Arc::clone(&self.readers);
+        run_blocking(move || readers.with_connection(|connection| read::find_key(connection, &key)))
+            .await
     }
 }
 
@@ -270,9 +355,66 @@ where
     }
 }
 
-/// An SQLite error as a [`LogError::Unavailable`] saying what was being done.
-fn unavailable(doing: &str, error: rusqlite::Error) -> LogError {
-    LogError::unavailable(format!("SQLite event log: {doing}"), error)
+/// An SQLite error while `doing` something not tied to one record:
+/// [`classify_at`] position 0.
+fn classify(doing: &str, error: rusqlite::Error) -> LogError {
+    classify_at(doing, 0, error)
+}
+
+/// The one classification of SQLite errors, by primary result code, with
+/// the rusqlite error kept as the `source()` (never repeated in the
+/// message):
+/// - a damaged file (`SQLITE_CORRUPT`, `SQLITE_NOTADB`) or a stored value
+///   of the wrong type: [`LogError::Corrupt`] at `position` (the position
+///   being read, or 0), not retryable;
+/// - `SQLITE_READONLY`, `SQLITE_PERM`, `SQLITE_CANTOPEN`:
+///   [`LogError::Denied`], naming the code;
+/// - anything else (`SQLITE_BUSY`, `SQLITE_LOCKED`, `SQLITE_IOERR`,
+///   `SQLITE_FULL`, ...): [`LogError::Unavailable`], nothing was written.
+fn classify_at(doing: &str, position: Position, error: rusqlite::Error) -> LogError {
+    let code = match &error {
+        rusqlite::Error::SqliteFailure(failure, _) => Some(failure.code),
+        rusqlite::Error::InvalidColumnType(..)
+        | rusqlite::Error::FromSqlConversionFailure(..)
+        | rusqlite::Error::IntegralValueOutOfRange(..) => {
+            return LogError::Corrupt {
+                position,
+                reason: format!("{doing}: a stored value has the wrong type ({error})"),
+            };
+        }
+        _ => None,
+    };
+    let denied =
+        |what: &str, error| LogError::denied(format!("SQLite event log: {doing}: {what}"), error);
+    match code {
+        Some(ErrorCode::DatabaseCorrupt) => LogError::Corrupt {
+            position,
+            reason: format!("{doing}: the file is damaged (SQLITE_CORRUPT: {error})"),
+        },
+        Some(ErrorCode::NotADatabase) => LogError::Corrupt {
+            position,
+            reason: format!("{doing}: the file is not an SQLite database (SQLITE_NOTADB)"),
+        },
+        Some(ErrorCode::ReadOnly) => denied("the log file is read-only (SQLITE_READONLY)", error),
+        Some(ErrorCode::PermissionDenied) => {
+            denied("no permission to access the log file (SQLITE_PERM)", error)
+        }
+        Some(ErrorCode::CannotOpen) => {
+            denied("the log file cannot be opened (SQLITE_CANTOPEN)", error)
+        }
+        _ => LogError::unavailable(format!("SQLite event log: {doing}"), error),
+    }
+}
+
+/// Publishes `head` to subscriptions if it is newer than the one they have.
+fn publish(heads: &watch::Sender<Position>, head: Position) {
+    heads.send_if_modified(|published| {
+        let newer = head > *published;
+        if newer {
+            *published = head;
+        }
+        newer
+    });
 }
 
 impl EventLog for SqliteLog {
@@ -290,29 +432,27 @@ impl EventLog for SqliteLog {
     }
 
     fn append_with(&self, append: Append) -> BoxFuture<'_, Result<Appended, LogError>> {
-        Box::pin(async move {
-            if append.key.is_some() {
-                return Err(LogError::Config(
-                    "idempotency keys are not supported by this backend yet".to_owned(),
-                ));
-            }
-            self.append_events(append.events, append.condition).await
-        })
+        Box::pin(self.append_now(append))
     }
 
     fn find_key<'a>(
         &'a self,
-        _key: &'a IdempotencyKey,
+        key: &'a IdempotencyKey,
     ) -> BoxFuture<'a, Result<Option<Appended>, LogError>> {
-        Box::pin(std::future::ready(Err(LogError::Config(
-            "idempotency keys are not supported by this backend yet".to_owned(),
-        ))))
+        Box::pin(self.find_key_now(key.clone()))
     }
 
     fn lock_writes(&self) -> BoxFuture<'_, Result<Box<dyn WriteLock + '_>, LogError>> {
-        Box::pin(std::future::ready(Err(LogError::Config(
-            "write locks are not supported by this backend yet".to_owned(),
-        ))))
+        Box::pin(async move {
+            let lock = lock::SqliteWriteLock::take(
+                self.path.clone(),
+                self.options.clone(),
+                self.heads.clone(),
+            )
+            .await?;
+            let lock: Box<dyn WriteLock + '_> = Box::new(lock);
+            Ok(lock)
+        })
     }
 
     fn subscribe(&self) -> Subscription {

@@ -1,18 +1,21 @@
 //! Reading the log: a small pool of read connections (WAL lets them read
 //! while the writer writes), the queries, and the decoding of a stored row
-//! into a [`Record`], where damage becomes [`LogError::Corrupt`].
+//! into a [`Record`], where damage becomes [`LogError::Corrupt`]; the
+//! lookup of idempotency keys.
 
 use std::path::PathBuf;
 use std::sync::{Mutex, PoisonError};
+use std::time::SystemTime;
 
 use rusqlite::types::{ToSql, ValueRef};
-use rusqlite::{Connection, Row, Transaction, TransactionBehavior};
+use rusqlite::{Connection, OptionalExtension, Row, Transaction, TransactionBehavior};
 
-use super::{SqliteOptions, connection, unavailable};
+use super::{SqliteOptions, classify, classify_at, connection};
 use crate::error::LogError;
-use crate::log::{KindFilter, ReadBatch};
+use crate::limits::LogLimits;
+use crate::log::{Appended, IdempotencyKey, KindFilter, ReadBatch};
 use crate::record::{Position, Record};
-use crate::stored;
+use crate::stored::{self, ReadBudget};
 
 /// Idle read connections to the log's file, opened on demand.
 #[derive(Debug)]
@@ -48,7 +51,7 @@ impl ReadPool {
                 let connection = connection::open(&self.path, &self.options)?;
                 connection
                     .pragma_update(None, "query_only", true)
-                    .map_err(|e| unavailable("cannot make a read connection", e))?;
+                    .map_err(|e| classify("cannot make a read connection", e))?;
                 connection
             }
         };
@@ -66,44 +69,150 @@ pub(super) fn head(connection: &Connection) -> Result<Position, LogError> {
     let head: i64 = connection
         .prepare_cached("SELECT coalesce(max(position), 0) FROM goesgen_events")
         .and_then(|mut statement| statement.query_row([], |row| row.get(0)))
-        .map_err(|e| unavailable("cannot read the head", e))?;
+        .map_err(|e| classify("cannot read the head", e))?;
     Position::try_from(head).map_err(|_| LogError::Corrupt {
         position: 0,
         reason: format!("the newest position is negative ({head})"),
     })
 }
 
-/// At most `limit` records after `after` that pass `filter`, with the head,
-/// all from one snapshot of the log.
+/// Where the append that carried `key` was written, if one did (with
+/// `replayed` set), as `connection` sees it (in the writer's transaction,
+/// including the keys of earlier members of its group).
+pub(super) fn lookup_key(
+    connection: &Connection,
+    key: &IdempotencyKey,
+) -> Result<Option<Appended>, LogError> {
+    let doing = "cannot look up an idempotency key";
+    let mut statement = connection
+        .prepare_cached("SELECT first, last, recorded_at FROM goesgen_keys WHERE key = ?1")
+        .map_err(|e| classify(doing, e))?;
+    let row = statement
+        .query_row([key.as_str()], |row| {
+            Ok((
+                row.get::<_, i64>(0)?,
+                row.get::<_, i64>(1)?,
+                row.get::<_, i64>(2)?,
+            ))
+        })
+        .optional()
+        .map_err(|e| classify(doing, e))?;
+    let Some((first, last, micros)) = row else {
+        return Ok(None);
+    };
+    let corrupt = |reason: String| LogError::Corrupt {
+        position: Position::try_from(first).unwrap_or(0),
+        reason: format!(
+            "the idempotency key {:?} is stored damaged: {reason}",
+            key.as_str()
+        ),
+    };
+    let (Ok(first), Ok(last)) = (Position::try_from(first), Position::try_from(last)) else {
+        return Err(corrupt(format!("positions {first} to {last}")));
+    };
+    if first == 0 || last < first {
+        return Err(corrupt(format!("positions {first} to {last}")));
+    }
+    let recorded_at = stored::micros_to_time(micros)
+        .ok_or_else(|| corrupt(format!("recorded_at {micros} is out of range")))?;
+    Ok(Some(Appended {
+        first,
+        last,
+        recorded_at,
+        replayed: true,
+    }))
+}
+
+/// [`lookup_key`] in a read snapshot, for [`EventLog::find_key`](crate::EventLog::find_key).
+pub(super) fn find_key(
+    connection: &Connection,
+    key: &IdempotencyKey,
+) -> Result<Option<Appended>, LogError> {
+    let snapshot = Transaction::new_unchecked(connection, TransactionBehavior::Deferred)
+        .map_err(|e| classify("cannot begin a read", e))?;
+    let found = lookup_key(&snapshot, key)?;
+    snapshot
+        .commit()
+        .map_err(|e| classify("cannot end a read", e))?;
+    Ok(found)
+}
+
+/// The answer to an empty append (which writes nothing): the first append
+/// of its key if the key is in the log, else the head plus one to the
+/// head, at the asked time or now.
+pub(super) fn empty_append(
+    connection: &Connection,
+    key: Option<&IdempotencyKey>,
+    asked: Option<SystemTime>,
+) -> Result<Appended, LogError> {
+    let snapshot = Transaction::new_unchecked(connection, TransactionBehavior::Deferred)
+        .map_err(|e| classify("cannot begin a read", e))?;
+    let replayed = match key {
+        Some(key) => lookup_key(&snapshot, key)?,
+        None => None,
+    };
+    let appended = match replayed {
+        Some(first) => first,
+        None => {
+            let head = head(&snapshot)?;
+            let (recorded_at, _) = stored::stamp(asked);
+            Appended {
+                first: head + 1,
+                last: head,
+                recorded_at,
+                replayed: false,
+            }
+        }
+    };
+    snapshot
+        .commit()
+        .map_err(|e| classify("cannot end a read", e))?;
+    Ok(appended)
+}
+
+/// At most `limit` records after `after` that pass `filter`, and no more
+/// than the read budget of `limits`, with the head, all from one snapshot
+/// of the log. Rows are decoded as they are stepped through and the read
+/// stops once the budget is full. An unfiltered read checks that positions
+/// follow one another without gaps; any read, that they are in order and
+/// not beyond the head.
 pub(super) fn read(
     connection: &Connection,
     after: Position,
     filter: &KindFilter,
     limit: usize,
+    limits: &LogLimits,
 ) -> Result<ReadBatch, LogError> {
     let snapshot = Transaction::new_unchecked(connection, TransactionBehavior::Deferred)
-        .map_err(|e| unavailable("cannot begin a read", e))?;
+        .map_err(|e| classify("cannot begin a read", e))?;
     let head = head(&snapshot)?;
+    let mut budget = ReadBudget::new(limit, limits);
+    let span = Span { after, head };
     let records = match filter {
         _ if limit == 0 || after >= head => Vec::new(),
         KindFilter::Kinds(kinds) if kinds.is_empty() => Vec::new(),
-        KindFilter::All => select(&snapshot, ALL, after, limit, &[])?,
+        KindFilter::All => {
+            let records = select(&snapshot, ALL, span, &mut budget, limit, &[])?;
+            stored::check_contiguous(after, &records)?;
+            records
+        }
         KindFilter::Kinds(kinds) if kinds.len() > MERGED_KINDS => {
             let set = serde_json::to_string(kinds.as_slice())
                 .map_err(|e| LogError::unavailable("cannot encode a kind filter", e))?;
-            select(&snapshot, MANY_KINDS, after, limit, &[set])?
+            select(&snapshot, MANY_KINDS, span, &mut budget, limit, &[set])?
         }
-        KindFilter::Kinds(kinds) => {
-            select(&snapshot, &of_kinds_sql(kinds.len()), after, limit, kinds)?
-        }
+        KindFilter::Kinds(kinds) => select(
+            &snapshot,
+            &of_kinds_sql(kinds.len()),
+            span,
+            &mut budget,
+            limit,
+            kinds,
+        )?,
     };
     snapshot
         .commit()
-        .map_err(|e| unavailable("cannot end a read", e))?;
-    let mut budget = stored::ReadBudget::new(limit, &crate::LogLimits::default());
-    for record in &records {
-        budget.take(record.payload.len());
-    }
+        .map_err(|e| classify("cannot end a read", e))?;
     let through = stored::covered_through(after, head, &budget, &records);
     Ok(ReadBatch {
         records,
@@ -149,45 +258,77 @@ fn of_kinds_sql(kinds: usize) -> String {
     )
 }
 
+/// The part of the log a read covers: the positions after `after` up to
+/// the `head` its snapshot saw.
+#[derive(Debug, Clone, Copy)]
+struct Span {
+    after: Position,
+    head: Position,
+}
+
+/// Steps through the rows of `sql` (bound to the span's `after`, `limit`
+/// and then `kinds`), decoding each, until the rows end or `budget` is
+/// full. A row out of order or beyond the head is [`LogError::Corrupt`].
 fn select(
     connection: &Connection,
     sql: &str,
-    after: Position,
+    span: Span,
+    budget: &mut ReadBudget,
     limit: usize,
     kinds: &[String],
 ) -> Result<Vec<Record>, LogError> {
-    let after = i64::try_from(after).unwrap_or(i64::MAX);
+    let after = i64::try_from(span.after).unwrap_or(i64::MAX);
     let limit_sql = i64::try_from(limit).unwrap_or(i64::MAX);
     let mut params: Vec<&dyn ToSql> = vec![&after, &limit_sql];
     params.extend(kinds.iter().map(|kind| kind as &dyn ToSql));
+    let reading = span.after.saturating_add(1);
     let mut statement = connection
         .prepare_cached(sql)
-        .map_err(|e| unavailable("cannot prepare a read", e))?;
+        .map_err(|e| classify_at("cannot prepare a read", reading, e))?;
     let mut rows = statement
         .query(params.as_slice())
-        .map_err(|e| unavailable("cannot read records", e))?;
-    let mut records = Vec::with_capacity(limit.min(4096));
-    while let Some(row) = rows
-        .next()
-        .map_err(|e| unavailable("cannot read records", e))?
-    {
-        records.push(decode(row)?);
+        .map_err(|e| classify_at("cannot read records", reading, e))?;
+    let mut records = Vec::with_capacity(limit.min(1024));
+    let mut previous = span.after;
+    while !budget.is_full() {
+        let next = previous.saturating_add(1);
+        let Some(row) = rows
+            .next()
+            .map_err(|e| classify_at("cannot read records", next, e))?
+        else {
+            break;
+        };
+        let record = decode(row, next)?;
+        if record.position <= previous || record.position > span.head {
+            return Err(LogError::Corrupt {
+                position: record.position,
+                reason: format!(
+                    "a record at position {} is out of order or out of range (after {previous}, \
+                     head {})",
+                    record.position, span.head
+                ),
+            });
+        }
+        previous = record.position;
+        budget.take(record.payload.len());
+        records.push(record);
     }
     Ok(records)
 }
 
 /// A stored row as a record; anything but the types the writer stores is
-/// [`LogError::Corrupt`] at the row's position.
-fn decode(row: &Row<'_>) -> Result<Record, LogError> {
+/// [`LogError::Corrupt`] at the row's position (`next`, the position
+/// expected, if the position itself cannot be read).
+fn decode(row: &Row<'_>, next: Position) -> Result<Record, LogError> {
     let column = |index: usize| {
         row.get_ref(index)
-            .map_err(|e| unavailable("cannot read a column", e))
+            .map_err(|e| classify_at("cannot read a column", next, e))
     };
     let position = match column(0)? {
         ValueRef::Integer(position) if position > 0 => position as Position,
         other => {
             return Err(LogError::Corrupt {
-                position: 0,
+                position: next,
                 reason: format!("a stored position is not a positive integer ({other:?})"),
             });
         }

@@ -1,18 +1,26 @@
 //! The writer thread: it owns the write connection and commits appends in
 //! groups (group commit), so that many appends share one `fsync` while each
-//! is judged against its own condition.
+//! is judged against its own condition. [`begin_writing`] and
+//! [`write_member`] are the writing itself, shared with the write lock.
 
 use std::collections::HashMap;
-use std::sync::mpsc;
+use std::time::SystemTime;
 
-use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior};
-use tokio::sync::{oneshot, watch};
+use rusqlite::{Connection, ErrorCode, OptionalExtension, Transaction, TransactionBehavior};
+use tokio::sync::{mpsc, oneshot, watch};
 
-use super::unavailable;
+use super::{SqliteOptions, classify, classify_at, publish};
 use crate::error::{Conflict, LogError};
-use crate::log::{Appended, Condition};
+use crate::log::{Append, Appended, Condition, IdempotencyKey};
 use crate::record::{NewEvent, Position};
 use crate::stored;
+
+/// How many of the newest rows the writer checks when it does not know
+/// the log yet (when it starts, and for a write lock).
+const TAIL_ROWS: Position = 64;
+
+/// The highest position SQLite can store.
+const MAX_POSITION: Position = i64::MAX as Position;
 
 /// An event ready for storage: its kind and its payload as text.
 pub(super) struct TextEvent {
@@ -20,53 +28,76 @@ pub(super) struct TextEvent {
     payload: String,
 }
 
+/// One append, checked (see [`stored::check_batch`]) and ready for storage.
+pub(super) struct Member {
+    events: Vec<TextEvent>,
+    condition: Condition,
+    key: Option<IdempotencyKey>,
+    recorded_at: Option<SystemTime>,
+}
+
+impl Member {
+    /// The append's events as text (their payloads were checked to be
+    /// UTF-8 JSON by [`stored::check_batch`]).
+    pub(super) fn new(append: Append) -> Result<Self, LogError> {
+        let events = append
+            .events
+            .into_iter()
+            .enumerate()
+            .map(
+                |(index, event): (usize, NewEvent)| match String::from_utf8(event.payload) {
+                    Ok(payload) => Ok(TextEvent {
+                        kind: event.kind,
+                        payload,
+                    }),
+                    Err(error) => Err(LogError::InvalidEvent {
+                        index,
+                        reason: format!("the payload is not UTF-8: {error}"),
+                    }),
+                },
+            )
+            .collect::<Result<_, _>>()?;
+        Ok(Self {
+            events,
+            condition: append.condition,
+            key: append.key,
+            recorded_at: append.recorded_at,
+        })
+    }
+}
+
 /// One append waiting for the writer.
 pub(super) struct AppendRequest {
-    pub(super) events: Vec<TextEvent>,
-    pub(super) condition: Condition,
+    pub(super) member: Member,
     pub(super) reply: oneshot::Sender<Result<Appended, LogError>>,
 }
 
-/// Converts checked events (see [`stored::check_batch`]) to text.
-pub(super) fn to_text(events: Vec<NewEvent>) -> Result<Vec<TextEvent>, LogError> {
-    events
-        .into_iter()
-        .enumerate()
-        .map(|(index, event)| match String::from_utf8(event.payload) {
-            Ok(payload) => Ok(TextEvent {
-                kind: event.kind,
-                payload,
-            }),
-            Err(error) => Err(LogError::InvalidEvent {
-                index,
-                reason: format!("the payload is not UTF-8: {error}"),
-            }),
-        })
-        .collect()
-}
-
 /// Starts the writer thread on `connection`; it runs until every sender of
-/// the returned channel is dropped.
+/// the returned channel (bounded by [`SqliteOptions::queue_capacity`]) is
+/// dropped.
 pub(super) fn start(
     connection: Connection,
     heads: watch::Sender<Position>,
-    max_group: usize,
+    options: &SqliteOptions,
 ) -> Result<mpsc::Sender<AppendRequest>, LogError> {
-    let (requests, queue) = mpsc::channel();
+    let (requests, queue) = mpsc::channel(options.queue_capacity.max(1));
+    let max_group = options.max_group.max(1);
     std::thread::Builder::new()
         .name("goesgen-sqlite-writer".to_owned())
-        .spawn(move || run(connection, queue, heads, max_group.max(1)))
+        .spawn(move || run(connection, queue, heads, max_group))
         .map_err(|e| LogError::unavailable("cannot start the SQLite writer thread", e))?;
     Ok(requests)
 }
 
 fn run(
     mut connection: Connection,
-    queue: mpsc::Receiver<AppendRequest>,
+    mut queue: mpsc::Receiver<AppendRequest>,
     heads: watch::Sender<Position>,
     max_group: usize,
 ) {
-    while let Ok(first) = queue.recv() {
+    // The position through which the writer has checked the log's rows.
+    let mut checked: Option<Position> = None;
+    while let Some(first) = queue.blocking_recv() {
         let mut group = vec![first];
         while group.len() < max_group {
             match queue.try_recv() {
@@ -74,15 +105,10 @@ fn run(
                 Err(_) => break,
             }
         }
-        match commit_group(&mut connection, &group) {
+        match commit_group(&mut connection, &group, checked) {
             Ok((outcomes, head)) => {
-                heads.send_if_modified(|published| {
-                    let newer = head > *published;
-                    if newer {
-                        *published = head;
-                    }
-                    newer
-                });
+                checked = Some(head);
+                publish(&heads, head);
                 for (request, outcome) in group.into_iter().zip(outcomes) {
                     // The caller may have given up waiting; nothing to do then.
                     let _ = request.reply.send(outcome.map_err(LogError::from));
@@ -90,12 +116,9 @@ fn run(
             }
             Err(error) => {
                 tracing::warn!(%error, appends = group.len(), "SQLite group commit failed");
-                let message = error.to_string();
                 for request in group {
-                    let _ = request.reply.send(Err(LogError::Unavailable {
-                        message: message.clone(),
-                        source: None,
-                    }));
+                    // Every member keeps the original error as its source.
+                    let _ = request.reply.send(Err(error.clone()));
                 }
             }
         }
@@ -103,78 +126,251 @@ fn run(
     tracing::debug!("SQLite writer stopped");
 }
 
-/// Writes the members of `group` whose condition holds in one transaction
-/// and commits it: each member's outcome and the head after the commit.
-/// On an error nothing of the group is written.
+/// Writes the members of `group` in one transaction and commits it: each
+/// member's outcome and the head after the commit. On an error nothing of
+/// the group is written.
 fn commit_group(
     connection: &mut Connection,
     group: &[AppendRequest],
+    checked: Option<Position>,
 ) -> Result<(Vec<Result<Appended, Conflict>>, Position), LogError> {
     let transaction = Transaction::new_unchecked(connection, TransactionBehavior::Immediate)
-        .map_err(|e| unavailable("cannot begin an append", e))?;
-    let mut head = super::read::head(&transaction)?;
-    let (recorded_at, micros) = stored::now();
+        .map_err(|e| classify("cannot begin an append", e))?;
+    let mut head = begin_writing(&transaction, checked)?;
     let mut outcomes = Vec::with_capacity(group.len());
-    {
-        let fail = |e| unavailable("cannot append", e);
-        let mut last_of_kind = transaction
-            .prepare_cached("SELECT last_position FROM goesgen_kinds WHERE kind = ?1")
-            .map_err(fail)?;
-        let mut insert = transaction
-            .prepare_cached(
-                "INSERT INTO goesgen_events (position, recorded_at, kind, payload) \
-                 VALUES (?1, ?2, ?3, ?4)",
-            )
-            .map_err(fail)?;
-        let mut set_last = transaction
-            .prepare_cached(
-                "INSERT INTO goesgen_kinds (kind, last_position) VALUES (?1, ?2) \
-                 ON CONFLICT (kind) DO UPDATE SET last_position = excluded.last_position",
-            )
-            .map_err(fail)?;
-        let mut newest: HashMap<&str, Position> = HashMap::new();
-        for request in group {
-            let judged = stored::judge(&request.condition, head, |kind| {
-                last_of_kind
-                    .query_row([kind], |row| row.get::<_, i64>(0))
-                    .optional()
-                    .map(|last| last.map(|p| p.max(0) as Position))
-            })
-            .map_err(fail)?;
-            if let Err(conflict) = judged {
-                outcomes.push(Err(conflict));
-                continue;
-            }
-            let first = head + 1;
-            newest.clear();
-            for event in &request.events {
-                head += 1;
-                let position = position_sql(head)?;
-                insert
-                    .execute((position, micros, &event.kind, &event.payload))
-                    .map_err(fail)?;
-                newest.insert(&event.kind, head);
-            }
-            for (kind, last) in &newest {
-                set_last
-                    .execute((kind, position_sql(*last)?))
-                    .map_err(fail)?;
-            }
-            outcomes.push(Ok(Appended {
-                first,
-                last: head,
-                recorded_at,
-                replayed: false,
-            }));
-        }
+    for request in group {
+        outcomes.push(write_member(&transaction, &mut head, &request.member)?);
     }
-    transaction
-        .commit()
-        .map_err(|e| unavailable("cannot commit an append", e))?;
+    transaction.commit().map_err(commit_failed)?;
     Ok((outcomes, head))
 }
 
-fn position_sql(position: Position) -> Result<i64, LogError> {
-    i64::try_from(position)
-        .map_err(|_| LogError::Config(format!("position {position} is beyond SQLite's integers")))
+/// A failed `COMMIT`: classified as any SQLite error, except that an I/O
+/// error may have come after the commit reached the disk, so its outcome
+/// is unknown ([`LogError::Indeterminate`]).
+pub(super) fn commit_failed(error: rusqlite::Error) -> LogError {
+    let doing = "cannot commit an append";
+    match &error {
+        rusqlite::Error::SqliteFailure(failure, _)
+            if failure.code == ErrorCode::SystemIoFailure =>
+        {
+            LogError::indeterminate(format!("SQLite event log: {doing}"), error)
+        }
+        _ => classify(doing, error),
+    }
+}
+
+/// The head of the log, read inside an open write transaction, once the
+/// rows after `checked` (the position through which this writer checked
+/// the log before; `None`: the newest [`TAIL_ROWS`] rows) are found to
+/// be exactly the positions up to the head: a missing row, or a head that
+/// went back or leaves no room to append, is [`LogError::Corrupt`] at the
+/// first position affected, and nothing can be appended.
+pub(super) fn begin_writing(
+    connection: &Connection,
+    checked: Option<Position>,
+) -> Result<Position, LogError> {
+    let head = super::read::head(connection)?;
+    let floor = match checked {
+        Some(checked) if head < checked => {
+            return Err(LogError::Corrupt {
+                position: head + 1,
+                reason: format!(
+                    "the head went back from {checked} to {head}: records were deleted outside \
+                     the log"
+                ),
+            });
+        }
+        Some(checked) => checked,
+        None => head.saturating_sub(TAIL_ROWS),
+    };
+    if head == floor {
+        return Ok(head);
+    }
+    let doing = "cannot check the newest records";
+    let mut statement = connection
+        .prepare_cached(
+            "SELECT position FROM goesgen_events WHERE position > ?1 ORDER BY position DESC",
+        )
+        .map_err(|e| classify_at(doing, floor + 1, e))?;
+    let mut rows = statement
+        .query([sql_position(floor)?])
+        .map_err(|e| classify_at(doing, floor + 1, e))?;
+    // Walking down from the head, each row must be one below the last.
+    let mut expected = head;
+    while expected > floor {
+        let row = rows.next().map_err(|e| classify_at(doing, expected, e))?;
+        let Some(row) = row else { break };
+        let position: i64 = row.get(0).map_err(|e| classify_at(doing, expected, e))?;
+        if position != sql_position(expected)? {
+            break;
+        }
+        expected -= 1;
+    }
+    if expected > floor {
+        // A position in (floor, expected] is missing. Below a known
+        // `checked` the rows were checked before; else look from the start
+        // (this only runs on a damaged file).
+        let from = if checked.is_some() { floor } else { 0 };
+        return Err(LogError::Corrupt {
+            position: lowest_missing(connection, from, expected)?,
+            reason: format!(
+                "the record is missing: positions are not contiguous below the head {head} \
+                 (rows were deleted or inserted outside the log)"
+            ),
+        });
+    }
+    if head >= MAX_POSITION {
+        return Err(LogError::Corrupt {
+            position: head,
+            reason: "the head is at the highest position SQLite can store: no room to append"
+                .to_owned(),
+        });
+    }
+    Ok(head)
+}
+
+/// The lowest missing position in `(floor, below]`, knowing one is missing.
+fn lowest_missing(
+    connection: &Connection,
+    floor: Position,
+    below: Position,
+) -> Result<Position, LogError> {
+    let doing = "cannot check the newest records";
+    let mut statement = connection
+        .prepare_cached(
+            "SELECT position FROM goesgen_events WHERE position > ?1 AND position <= ?2 \
+             ORDER BY position",
+        )
+        .map_err(|e| classify_at(doing, floor + 1, e))?;
+    let mut rows = statement
+        .query([sql_position(floor)?, sql_position(below)?])
+        .map_err(|e| classify_at(doing, floor + 1, e))?;
+    let mut expected = floor + 1;
+    while let Some(row) = rows.next().map_err(|e| classify_at(doing, expected, e))? {
+        let position: i64 = row.get(0).map_err(|e| classify_at(doing, expected, e))?;
+        if position != sql_position(expected)? {
+            break;
+        }
+        expected += 1;
+    }
+    Ok(expected)
+}
+
+/// Judges one append and writes it, inside an open write transaction on a
+/// log whose head is `head` (moved past what it writes): the first
+/// append's positions if its key is already there (an earlier member of
+/// the same group included), its conflict if its condition does not hold,
+/// else where it was written, with its key stored beside its events.
+/// `Err` only for an SQLite error or damage, which must fail the whole
+/// transaction.
+pub(super) fn write_member(
+    connection: &Connection,
+    head: &mut Position,
+    member: &Member,
+) -> Result<Result<Appended, Conflict>, LogError> {
+    if let Some(key) = &member.key
+        && let Some(first) = super::read::lookup_key(connection, key)?
+    {
+        return Ok(Ok(first));
+    }
+    let (recorded_at, micros) = stored::stamp(member.recorded_at);
+    if member.events.is_empty() {
+        return Ok(Ok(Appended {
+            first: *head + 1,
+            last: *head,
+            recorded_at,
+            replayed: false,
+        }));
+    }
+    let doing = "cannot append";
+    let fail = |e| classify(doing, e);
+    let mut last_of_kind = connection
+        .prepare_cached("SELECT last_position FROM goesgen_kinds WHERE kind = ?1")
+        .map_err(fail)?;
+    let judged = stored::judge(&member.condition, *head, |kind| {
+        let last = last_of_kind
+            .query_row([kind], |row| row.get::<_, i64>(0))
+            .optional()
+            .map_err(fail)?;
+        match last {
+            None => Ok(None),
+            Some(last) => match Position::try_from(last) {
+                Ok(last) if last <= *head => Ok(Some(last)),
+                _ => Err(LogError::Corrupt {
+                    position: 0,
+                    reason: format!(
+                        "the newest position of kind {kind:?} is {last}, outside the log (head \
+                         {head})"
+                    ),
+                }),
+            },
+        }
+    })?;
+    if let Err(conflict) = judged {
+        return Ok(Err(conflict));
+    }
+    let count = member.events.len() as Position;
+    let last = head
+        .checked_add(count)
+        .filter(|last| *last <= MAX_POSITION)
+        .ok_or_else(|| LogError::Corrupt {
+            position: *head,
+            reason: "no room to append beyond the highest position SQLite can store".to_owned(),
+        })?;
+    let mut insert = connection
+        .prepare_cached(
+            "INSERT INTO goesgen_events (position, recorded_at, kind, payload) \
+             VALUES (?1, ?2, ?3, ?4)",
+        )
+        .map_err(fail)?;
+    let mut set_last = connection
+        .prepare_cached(
+            "INSERT INTO goesgen_kinds (kind, last_position) VALUES (?1, ?2) \
+             ON CONFLICT (kind) DO UPDATE SET last_position = excluded.last_position",
+        )
+        .map_err(fail)?;
+    let first = *head + 1;
+    let mut newest: HashMap<&str, Position> = HashMap::new();
+    for (position, event) in (first..=last).zip(&member.events) {
+        insert
+            .execute((sql_position(position)?, micros, &event.kind, &event.payload))
+            .map_err(fail)?;
+        newest.insert(&event.kind, position);
+    }
+    for (kind, position) in &newest {
+        set_last
+            .execute((kind, sql_position(*position)?))
+            .map_err(fail)?;
+    }
+    if let Some(key) = &member.key {
+        connection
+            .prepare_cached(
+                "INSERT INTO goesgen_keys (key, first, last, recorded_at) VALUES (?1, ?2, ?3, ?4)",
+            )
+            .and_then(|mut statement| {
+                statement.execute((
+                    key.as_str(),
+                    sql_position(first).unwrap_or(i64::MAX),
+                    sql_position(last).unwrap_or(i64::MAX),
+                    micros,
+                ))
+            })
+            .map_err(|e| classify("cannot store an idempotency key", e))?;
+    }
+    *head = last;
+    Ok(Ok(Appended {
+        first,
+        last,
+        recorded_at,
+        replayed: false,
+    }))
+}
+
+/// A position as SQLite's integer.
+fn sql_position(position: Position) -> Result<i64, LogError> {
+    i64::try_from(position).map_err(|_| LogError::Corrupt {
+        position,
+        reason: "the position is beyond SQLite's integers".to_owned(),
+    })
 }
