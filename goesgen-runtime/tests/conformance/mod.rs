@@ -49,8 +49,8 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use goesgen_runtime::{
-    Appended, Condition, Conflict, KindFilter, LogError, LogReader, NewEvent, Position, Record,
-    SharedLog,
+    Append, Appended, Condition, Conflict, IdempotencyKey, KindFilter, LogError, LogReader,
+    NewEvent, Position, Record, SharedLog,
 };
 use serde_json::{Value, json};
 
@@ -84,6 +84,14 @@ macro_rules! conformance_tests {
             group_members_are_judged_alone,
             subscription_wakes_on_append,
             subscription_closes_with_the_log,
+            keyed_append_writes_once,
+            keys_replay_whatever_the_condition,
+            keyed_appends_racing_write_once,
+            recorded_at_is_as_asked,
+            write_lock_excludes_other_appends,
+            dropping_a_write_lock_releases_it,
+            oversized_events_are_refused_alone,
+            reads_stop_at_the_byte_budget,
         );
     };
     ($make:expr) => {
@@ -139,6 +147,14 @@ where
     group_members_are_judged_alone(make().await).await;
     subscription_wakes_on_append(make().await).await;
     subscription_closes_with_the_log(make().await).await;
+    keyed_append_writes_once(make().await).await;
+    keys_replay_whatever_the_condition(make().await).await;
+    keyed_appends_racing_write_once(make().await).await;
+    recorded_at_is_as_asked(make().await).await;
+    write_lock_excludes_other_appends(make().await).await;
+    dropping_a_write_lock_releases_it(make().await).await;
+    oversized_events_are_refused_alone(make().await).await;
+    reads_stop_at_the_byte_budget(make().await).await;
 }
 
 // ---------------------------------------------------------------- helpers
@@ -817,4 +833,230 @@ where
     assert_eq!(log.head().await.expect("head"), 5);
     let appended = append(&log, vec![event("A", json!({"n": 6}))]).await;
     assert_eq!(appended.first, 6);
+}
+
+/// An append with an idempotency key writes once: repeating it writes
+/// nothing and returns the first append's positions and time, marked as a
+/// replay; `find_key` finds it; another key appends anew.
+pub async fn keyed_append_writes_once(log: SharedLog) {
+    let key = IdempotencyKey::new("order-17").expect("key");
+    assert_eq!(log.find_key(&key).await.expect("find_key"), None);
+    append(&log, vec![event("Before", json!({}))]).await;
+    let batch = || vec![event("Ordered", json!({"n": 17})), event("Paid", json!({}))];
+    let first = log
+        .append_with(Append::new(batch()).key(key.clone()))
+        .await
+        .expect("first keyed append");
+    assert_eq!((first.first, first.last, first.replayed), (2, 3, false));
+    let again = log
+        .append_with(Append::new(batch()).key(key.clone()))
+        .await
+        .expect("repeated keyed append");
+    assert!(again.replayed);
+    assert_eq!(
+        (again.first, again.last, again.recorded_at),
+        (first.first, first.last, first.recorded_at)
+    );
+    let found = log.find_key(&key).await.expect("find_key").expect("found");
+    assert_eq!((found.first, found.last, found.replayed), (2, 3, true));
+    assert_eq!(found.recorded_at, first.recorded_at);
+    let other = log
+        .append_with(Append::new(batch()).key(IdempotencyKey::new("order-18").expect("key")))
+        .await
+        .expect("another key");
+    assert_eq!((other.first, other.last), (4, 5));
+    assert_positions(&read_all(&log).await, 1..=5);
+}
+
+/// A repeated keyed append is a replay even when its condition no longer
+/// holds (the first append moved the log).
+pub async fn keys_replay_whatever_the_condition(log: SharedLog) {
+    let key = IdempotencyKey::random();
+    let keyed = || {
+        Append::new(vec![event("Claim", json!({}))])
+            .condition(Condition::HeadIs(0))
+            .key(key.clone())
+    };
+    let first = log.append_with(keyed()).await.expect("first");
+    let again = log
+        .append_with(keyed())
+        .await
+        .expect("replay, not conflict");
+    assert!(again.replayed);
+    assert_eq!((again.first, again.last), (first.first, first.last));
+    assert_eq!(log.head().await.expect("head"), 1);
+}
+
+/// Many appends with one key at the same moment (so a backend that groups
+/// commits gets them in one group): exactly one copy is written, and every
+/// caller gets its positions.
+pub async fn keyed_appends_racing_write_once(log: SharedLog) {
+    const RACERS: usize = 16;
+    let key = IdempotencyKey::new("racing").expect("key");
+    let start = Arc::new(tokio::sync::Barrier::new(RACERS));
+    let mut tasks = Vec::new();
+    for n in 0..RACERS {
+        let (log, start, key) = (Arc::clone(&log), Arc::clone(&start), key.clone());
+        tasks.push(tokio::spawn(async move {
+            start.wait().await;
+            let events = vec![
+                event("Once", json!({"n": n})),
+                event("Once", json!({"n": n})),
+            ];
+            log.append_with(Append::new(events).key(key)).await
+        }));
+    }
+    let mut written = 0;
+    let mut positions = Vec::new();
+    for task in tasks {
+        let appended = task.await.expect("task").expect("keyed append");
+        if !appended.replayed {
+            written += 1;
+        }
+        positions.push((appended.first, appended.last));
+    }
+    assert_eq!(written, 1, "exactly one racer writes");
+    assert!(positions.iter().all(|p| *p == (1, 2)), "{positions:?}");
+    assert_positions(&read_all(&log).await, 1..=2);
+}
+
+/// An append that asks for a time records that time (cut to microseconds),
+/// and reports it.
+pub async fn recorded_at_is_as_asked(log: SharedLog) {
+    let asked = SystemTime::UNIX_EPOCH + Duration::new(1_700_000_000, 123_456_789);
+    let expected = SystemTime::UNIX_EPOCH + Duration::new(1_700_000_000, 123_456_000);
+    let appended = log
+        .append_with(
+            Append::new(vec![event("A", json!({})), event("B", json!({}))]).recorded_at(asked),
+        )
+        .await
+        .expect("append");
+    assert_eq!(appended.recorded_at, expected);
+    for record in read_all(&log).await {
+        assert_eq!(record.recorded_at, expected, "at {}", record.position);
+    }
+}
+
+/// While a write lock is held, another append waits; the lock's own append
+/// comes first, and reads keep working meanwhile.
+pub async fn write_lock_excludes_other_appends(log: SharedLog) {
+    append(&log, vec![event("Before", json!({}))]).await;
+    let lock = log.lock_writes().await.expect("lock");
+    let other = {
+        let log = Arc::clone(&log);
+        tokio::spawn(async move {
+            log.append(vec![event("Other", json!({}))], Condition::None)
+                .await
+        })
+    };
+    // Give the other append every chance to go first, were it not held.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let batch = log
+        .read(0, &KindFilter::All, 10)
+        .await
+        .expect("read under the lock");
+    assert_eq!(batch.head, 1, "nothing was appended while the lock is held");
+    let locked = lock
+        .append(Append::new(vec![event("Locked", json!({}))]).condition(Condition::HeadIs(1)))
+        .await
+        .expect("append under the lock");
+    assert_eq!((locked.first, locked.last), (2, 2));
+    let other = tokio::time::timeout(PATIENCE, other)
+        .await
+        .expect("the other append went on once the lock was released")
+        .expect("task")
+        .expect("other append");
+    assert_eq!(other.first, 3);
+    let kinds: Vec<String> = read_all(&log).await.into_iter().map(|r| r.kind).collect();
+    assert_eq!(kinds, ["Before", "Locked", "Other"]);
+}
+
+/// Dropping a write lock without appending releases it.
+pub async fn dropping_a_write_lock_releases_it(log: SharedLog) {
+    let lock = log.lock_writes().await.expect("lock");
+    drop(lock);
+    let appended = tokio::time::timeout(
+        PATIENCE,
+        log.append(vec![event("A", json!({}))], Condition::None),
+    )
+    .await
+    .expect("an append after the lock was dropped")
+    .expect("append");
+    assert_eq!(appended.first, 1);
+    let again = tokio::time::timeout(PATIENCE, log.lock_writes())
+        .await
+        .expect("the lock can be taken again")
+        .expect("lock");
+    drop(again);
+}
+
+/// An event over the default limits (a kind over 256 bytes, a payload over
+/// 4 MiB) is refused with its index, alone: appends beside it land.
+pub async fn oversized_events_are_refused_alone(log: SharedLog) {
+    let long_kind = "K".repeat(300);
+    let big_payload = format!("{{\"blob\":\"{}\"}}", "x".repeat(4 * 1024 * 1024));
+    let start = Arc::new(tokio::sync::Barrier::new(4));
+    let mut tasks = Vec::new();
+    let batches = vec![
+        vec![event("Fine", json!({}))],
+        vec![event("Fine", json!({})), NewEvent::new(long_kind, "{}")],
+        vec![event("Fine", json!({})), NewEvent::new("Big", big_payload)],
+        vec![event("Fine", json!({}))],
+    ];
+    for events in batches {
+        let (log, start) = (Arc::clone(&log), Arc::clone(&start));
+        tasks.push(tokio::spawn(async move {
+            start.wait().await;
+            log.append(events, Condition::None).await
+        }));
+    }
+    let mut landed = 0;
+    for (n, task) in tasks.into_iter().enumerate() {
+        match (n, task.await.expect("task")) {
+            (0 | 3, Ok(_)) => landed += 1,
+            (1, Err(LogError::InvalidEvent { index: 1, reason })) => {
+                assert!(reason.contains("300 bytes"), "{reason}")
+            }
+            (2, Err(LogError::InvalidEvent { index: 1, reason })) => {
+                assert!(reason.contains("over the limit"), "{reason}")
+            }
+            (n, other) => panic!("append {n}: unexpected {other:?}"),
+        }
+    }
+    assert_eq!(landed, 2);
+    let records = read_all(&log).await;
+    assert_positions(&records, 1..=2);
+    assert!(records.iter().all(|r| r.kind == "Fine"));
+}
+
+/// A read stops once its payloads reach the byte budget (16 MiB by
+/// default), taking at least one record, and `through` lets a reader go
+/// on without missing any.
+pub async fn reads_stop_at_the_byte_budget(log: SharedLog) {
+    const BIG: usize = 4 * 1024 * 1024 - 100;
+    for n in 0..6 {
+        let payload = format!("{{\"n\":{n},\"blob\":\"{}\"}}", "y".repeat(BIG - 20));
+        append(&log, vec![NewEvent::new("Big", payload)]).await;
+    }
+    let batch = log.read(0, &KindFilter::All, 100).await.expect("read");
+    assert!(
+        (1..6).contains(&batch.records.len()),
+        "{} records in one read",
+        batch.records.len()
+    );
+    assert_eq!(
+        batch.through,
+        batch.records.last().expect("a record").position
+    );
+    let filtered = log
+        .read(0, &KindFilter::kinds(["Big"]), 100)
+        .await
+        .expect("filtered read");
+    assert!(filtered.records.len() < 6);
+    let mut reader = LogReader::new(&*log, KindFilter::All, 0).with_batch_size(100);
+    let mut positions = Vec::new();
+    while let Some(batch) = reader.next_batch().await.expect("read") {
+        positions.extend(batch.iter().map(|r| r.position));
+    }
+    assert_eq!(positions, (1..=6).collect::<Vec<Position>>());
 }
