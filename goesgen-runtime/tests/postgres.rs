@@ -1102,10 +1102,11 @@ async fn a_write_lock_excludes_other_writers_until_it_appends_or_is_dropped() {
     assert_eq!((locked.first, locked.last), (1, 1));
     let after = waiting.await.expect("task").expect("the other append");
     assert_eq!(after.first, 2, "the other append came after the lock's");
-    assert!(
-        subscription.wait_for(1).await.expect("subscription") >= 1,
-        "the lock's append was published"
-    );
+    let published = tokio::time::timeout(conformance::PATIENCE, subscription.wait_for(1))
+        .await
+        .expect("the lock's append was published")
+        .expect("subscription");
+    assert!(published >= 1);
 
     // Dropped without appending: released, nothing written.
     let lock = log.lock_writes().await.expect("lock again");
