@@ -892,4 +892,72 @@ mod tests {
         let writers: Vec<bool> = plan.outcomes.iter().map(writes).collect();
         assert_eq!(writers, [false, true, false, false, true, true]);
     }
+
+    /// The test database of `tests/postgres.rs`, if configured (required
+    /// with `GOESGEN_REQUIRE_POSTGRES=1`).
+    fn test_database() -> Option<String> {
+        match std::env::var("GOESGEN_TEST_POSTGRES") {
+            Ok(conninfo) if !conninfo.trim().is_empty() => Some(conninfo),
+            _ => {
+                assert!(
+                    std::env::var("GOESGEN_REQUIRE_POSTGRES").as_deref() != Ok("1"),
+                    "GOESGEN_REQUIRE_POSTGRES=1 but GOESGEN_TEST_POSTGRES is not set"
+                );
+                None
+            }
+        }
+    }
+
+    /// The lookup after a lost `COMMIT`, driven with transactions whose
+    /// fate is known: committed is `Ok`, rolled back is `Unavailable`, and
+    /// one still in progress when the lookup gives up is `Indeterminate`;
+    /// each keeps the lost connection's error as its only cause.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_lost_commit_is_settled_by_its_transaction_status() {
+        use std::error::Error as _;
+        let Some(conninfo) = test_database() else {
+            return;
+        };
+        let connector = Connector::new(&conninfo, None).unwrap();
+        let sql = Sql::new("public", "unused").unwrap();
+        let cause = || -> Cause { Arc::new(std::io::Error::other("connection lost")) };
+        let client = connector.connect().await.unwrap();
+        let begin = async || -> i64 {
+            client.batch_execute("BEGIN").await.unwrap();
+            client
+                .query_one("SELECT txid_current()", &[])
+                .await
+                .unwrap()
+                .get(0)
+        };
+
+        let xid = begin().await;
+        client.batch_execute("COMMIT").await.unwrap();
+        assert!(resolve(&connector, &sql, xid, cause()).await.is_ok());
+
+        let xid = begin().await;
+        client.batch_execute("ROLLBACK").await.unwrap();
+        match resolve(&connector, &sql, xid, cause()).await {
+            Err(error @ LogError::Unavailable { .. }) => {
+                assert!(!error.to_string().contains("connection lost"), "{error}");
+                assert_eq!(
+                    error.source().map(ToString::to_string).as_deref(),
+                    Some("connection lost")
+                );
+            }
+            other => panic!("expected Unavailable, got {other:?}"),
+        }
+
+        let xid = begin().await;
+        let open = resolve(&connector, &sql, xid, cause()).await;
+        client.batch_execute("ROLLBACK").await.unwrap();
+        match open {
+            Err(error @ LogError::Indeterminate { .. }) => {
+                assert!(!error.is_retryable());
+                assert!(!error.to_string().contains("connection lost"), "{error}");
+                assert!(error.source().is_some());
+            }
+            other => panic!("expected Indeterminate, got {other:?}"),
+        }
+    }
 }
