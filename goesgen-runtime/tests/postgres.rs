@@ -22,7 +22,8 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use goesgen_runtime::postgres::{MAX_TABLE_NAME_LEN, PostgresOptions};
 use goesgen_runtime::{
-    Condition, EventLog, KindFilter, LogError, NewEvent, Position, PostgresLog, SharedLog,
+    Append, Appended, Condition, EventLog, IdempotencyKey, KindFilter, LogError, LogLimits,
+    NewEvent, Position, PostgresLog, SharedLog,
 };
 use serde_json::{Value, json};
 
@@ -803,4 +804,475 @@ async fn the_condition_check_and_filtered_reads_use_indexes_on_a_large_log() {
         .await
         .expect("no Kind7 in the last 40 events");
     assert_eq!(appended.first, EVENTS as Position + 1);
+}
+
+// ---- Failing safe: keys, recorded time, the write lock, unknown outcomes,
+// limits and error causes.
+
+fn key(text: &str) -> IdempotencyKey {
+    IdempotencyKey::new(text).expect("valid key")
+}
+
+/// Asserts that no error of a chain repeats the text of its cause.
+fn assert_each_cause_once(error: &(dyn std::error::Error + 'static)) {
+    let mut current = Some(error);
+    let mut depth = 0;
+    while let Some(error) = current {
+        if let Some(cause) = error.source() {
+            let cause_text = cause.to_string();
+            assert!(
+                cause_text.is_empty() || !error.to_string().contains(&cause_text),
+                "{error} repeats its cause {cause_text}"
+            );
+        }
+        current = error.source();
+        depth += 1;
+    }
+    assert!(depth >= 2, "the error keeps its cause: {error}");
+}
+
+/// Waits until a connection named `application_name` waits on a lock.
+async fn wait_until_blocked(admin: &tokio_postgres::Client, application_name: &str) {
+    let deadline = Instant::now() + conformance::PATIENCE;
+    loop {
+        let waiting: i64 = admin
+            .query_one(
+                "SELECT count(*) FROM pg_stat_activity \
+                 WHERE application_name = $1 AND wait_event_type = 'Lock'",
+                &[&application_name],
+            )
+            .await
+            .expect("activity")
+            .get(0);
+        if waiting >= 1 {
+            return;
+        }
+        assert!(Instant::now() < deadline, "{application_name} never waited");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_keyed_append_is_written_once_with_the_asked_time() {
+    let Some(conninfo) = test_database() else {
+        return;
+    };
+    let log = fresh_log(&conninfo, "keyed").await;
+    let asked = UNIX_EPOCH + Duration::new(1_700_000_000, 123_456_789);
+    let append = Append::new(vec![event("A", json!({"n": 1})), event("B", json!({}))])
+        .condition(Condition::HeadIs(0))
+        .key(key("order-1"))
+        .recorded_at(asked);
+    let first = log.append_with(append.clone()).await.expect("first");
+    let cut = UNIX_EPOCH + Duration::new(1_700_000_000, 123_456_000);
+    assert_eq!((first.first, first.last), (1, 2));
+    assert_eq!(
+        first.recorded_at, cut,
+        "the asked time, cut to microseconds"
+    );
+    assert!(!first.replayed);
+    // The repeat's condition no longer holds: a replay all the same.
+    let again = log.append_with(append).await.expect("replay");
+    assert_eq!(
+        again,
+        Appended {
+            replayed: true,
+            ..first
+        }
+    );
+    assert_eq!(
+        log.find_key(&key("order-1")).await.expect("find"),
+        Some(again)
+    );
+    assert_eq!(log.find_key(&key("other")).await.expect("find"), None);
+    let records = log.read(0, &KindFilter::All, 10).await.expect("read");
+    assert_eq!(records.records.len(), 2, "one copy");
+    assert!(records.records.iter().all(|r| r.recorded_at == cut));
+    // An empty keyed batch replays too, and a new key on an empty batch
+    // writes nothing.
+    let empty = Append::new(Vec::new()).key(key("order-1"));
+    assert_eq!(log.append_with(empty).await.expect("empty replay"), again);
+    let fresh = Append::new(Vec::new()).key(key("order-2"));
+    let nothing = log.append_with(fresh).await.expect("empty");
+    assert_eq!(
+        (nothing.first, nothing.last, nothing.replayed),
+        (3, 2, false)
+    );
+    assert_eq!(log.find_key(&key("order-2")).await.expect("find"), None);
+
+    // Reopened (an existing database): the keys are still there.
+    let reopened = open_log(&conninfo, log.table(), None).await;
+    assert_eq!(
+        reopened.find_key(&key("order-1")).await.expect("find"),
+        Some(again)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_logs_racing_one_key_write_it_once() {
+    let Some(conninfo) = test_database() else {
+        return;
+    };
+    let table = unique_table("keyrace");
+    let a = Arc::new(open_log(&conninfo, &table, None).await);
+    let b = Arc::new(open_log(&conninfo, &table, None).await);
+    let mut tasks = Vec::new();
+    for round in 0..10 {
+        for (n, log) in [&a, &b].into_iter().enumerate() {
+            for copy in 0..3 {
+                let log = Arc::clone(log);
+                tasks.push(tokio::spawn(async move {
+                    let append = Append::new(vec![event("K", json!({"from": n, "copy": copy}))])
+                        .key(key(&format!("race-{round}")));
+                    log.append_with(append).await.expect("append")
+                }));
+            }
+        }
+    }
+    let mut by_key: HashMap<usize, Vec<Appended>> = HashMap::new();
+    for (index, task) in tasks.into_iter().enumerate() {
+        by_key
+            .entry(index / 6)
+            .or_default()
+            .push(task.await.expect("task"));
+    }
+    for (round, answers) in &by_key {
+        let written: Vec<&Appended> = answers.iter().filter(|a| !a.replayed).collect();
+        assert_eq!(written.len(), 1, "round {round}: exactly one writer");
+        assert!(
+            answers.iter().all(|a| (a.first, a.last, a.recorded_at)
+                == (written[0].first, written[0].last, written[0].recorded_at)),
+            "round {round}: every answer names the one copy"
+        );
+    }
+    assert_eq!(a.head().await.expect("head"), 10, "one copy per key");
+}
+
+/// The writer's backend is terminated while its COMMIT is open (its kinds
+/// upsert waits on a row lock). While the log's role may not log in, the
+/// writer cannot learn the outcome: `Indeterminate`, not retryable. Later
+/// a retry with the same key writes the events exactly once; without the
+/// login ban the same loss is looked up and is `Unavailable`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lost_commit_is_indeterminate_or_unavailable_and_a_keyed_retry_never_duplicates() {
+    let Some(conninfo) = test_database() else {
+        return;
+    };
+    let table = unique_table("lost");
+    let role = format!("r_{table}");
+    let app = format!("goesgen_test_{table}");
+    let admin = raw_client(&conninfo).await;
+    let database: String = admin
+        .query_one("SELECT current_database()", &[])
+        .await
+        .expect("database")
+        .get(0);
+    admin
+        .batch_execute(&format!(
+            "CREATE ROLE {role} LOGIN PASSWORD 'pw';
+             GRANT CREATE ON DATABASE \"{database}\" TO {role};
+             CREATE SCHEMA {role} AUTHORIZATION {role};"
+        ))
+        .await
+        .expect("role and schema");
+    let options = || {
+        PostgresOptions::new(format!("{conninfo} user={role} password=pw"))
+            .schema(&role)
+            .table(&table)
+            .application_name(&app)
+    };
+    let log = Arc::new(options().connect().await.expect("open as the role"));
+    log.append(vec![event("K", json!({"n": 0}))], Condition::None)
+        .await
+        .expect("first append");
+
+    let blocker = raw_client(&conninfo).await;
+    for (round, ban_login) in [(1_u64, true), (2, false)] {
+        blocker
+            .batch_execute(&format!(
+                "BEGIN; SELECT * FROM {role}.\"{table}_kinds\" WHERE kind = 'K' FOR UPDATE"
+            ))
+            .await
+            .expect("lock the kind's row");
+        let keyed =
+            Append::new(vec![event("K", json!({"n": round}))]).key(key(&format!("lost-{round}")));
+        let stuck = {
+            let log = Arc::clone(&log);
+            let keyed = keyed.clone();
+            tokio::spawn(async move { log.append_with(keyed).await })
+        };
+        wait_until_blocked(&admin, &app).await;
+        if ban_login {
+            admin
+                .batch_execute(&format!("ALTER ROLE {role} NOLOGIN"))
+                .await
+                .expect("ban logins");
+        }
+        let terminated: i64 = admin
+            .query_one(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity \
+                 WHERE application_name = $1 AND wait_event_type = 'Lock'",
+                &[&app],
+            )
+            .await
+            .expect("terminate")
+            .get(0);
+        assert_eq!(terminated, 1);
+        let outcome = tokio::time::timeout(conformance::PATIENCE, stuck)
+            .await
+            .expect("the append was answered")
+            .expect("append task");
+        match (ban_login, outcome) {
+            (true, Err(error @ LogError::Indeterminate { .. })) => {
+                assert!(!error.is_retryable());
+                assert_each_cause_once(&error);
+            }
+            (false, Err(error @ LogError::Unavailable { .. })) => {
+                assert!(error.is_retryable());
+                assert_each_cause_once(&error);
+            }
+            (ban, other) => panic!("login banned: {ban}; unexpected outcome {other:?}"),
+        }
+        if ban_login {
+            admin
+                .batch_execute(&format!("ALTER ROLE {role} LOGIN"))
+                .await
+                .expect("allow logins");
+        }
+        blocker.batch_execute("ROLLBACK").await.expect("unlock");
+
+        // Retry with the key until the log is reachable again: one copy.
+        let deadline = Instant::now() + conformance::PATIENCE;
+        let retried = loop {
+            match log.append_with(keyed.clone()).await {
+                Ok(appended) => break appended,
+                Err(error) if error.is_retryable() && Instant::now() < deadline => {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+                Err(error) => panic!("retry: {error:?}"),
+            }
+        };
+        let again = log.append_with(keyed.clone()).await.expect("again");
+        assert_eq!((again.first, again.last), (retried.first, retried.last));
+        assert!(again.replayed);
+        let records = log.read(0, &KindFilter::All, 10).await.expect("read");
+        let copies = records
+            .records
+            .iter()
+            .filter(|r| payload(r)["n"] == json!(round))
+            .count();
+        assert_eq!(copies, 1, "round {round}: exactly one copy");
+        assert_eq!(records.head, round + 1, "nothing else was written");
+    }
+    log.close();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_write_lock_excludes_other_writers_until_it_appends_or_is_dropped() {
+    let Some(conninfo) = test_database() else {
+        return;
+    };
+    let table = unique_table("wlock");
+    let other_app = format!("goesgen_test_{table}");
+    let log = open_log(&conninfo, &table, None).await;
+    let other = Arc::new(open_log(&conninfo, &table, Some(&other_app)).await);
+    let admin = raw_client(&conninfo).await;
+    let mut subscription = log.subscribe();
+
+    // Held: another log's append waits; reads go on.
+    let lock = log.lock_writes().await.expect("lock");
+    let waiting = {
+        let other = Arc::clone(&other);
+        tokio::spawn(async move {
+            other
+                .append(vec![event("Other", json!({"n": 1}))], Condition::None)
+                .await
+        })
+    };
+    wait_until_blocked(&admin, &other_app).await;
+    assert_eq!(log.head().await.expect("read while locked"), 0);
+    let locked = lock
+        .append(
+            Append::new(vec![event("Locked", json!({}))])
+                .condition(Condition::HeadIs(0))
+                .key(key("under-lock")),
+        )
+        .await
+        .expect("append under the lock");
+    assert_eq!((locked.first, locked.last), (1, 1));
+    let after = waiting.await.expect("task").expect("the other append");
+    assert_eq!(after.first, 2, "the other append came after the lock's");
+    let published = tokio::time::timeout(conformance::PATIENCE, subscription.wait_for(1))
+        .await
+        .expect("the lock's append was published")
+        .expect("subscription");
+    assert!(published >= 1);
+
+    // Dropped without appending: released, nothing written.
+    let lock = log.lock_writes().await.expect("lock again");
+    let waiting = {
+        let other = Arc::clone(&other);
+        tokio::spawn(async move {
+            other
+                .append(vec![event("Other", json!({"n": 2}))], Condition::None)
+                .await
+        })
+    };
+    wait_until_blocked(&admin, &other_app).await;
+    drop(lock);
+    let after = waiting.await.expect("task").expect("append after the drop");
+    assert_eq!(after.first, 3);
+
+    // Under the lock, keys replay and conditions are judged as anywhere.
+    let lock = log.lock_writes().await.expect("lock a third time");
+    let replay = lock
+        .append(Append::new(vec![event("Locked", json!({}))]).key(key("under-lock")))
+        .await
+        .expect("replay under the lock");
+    assert_eq!((replay.first, replay.replayed), (1, true));
+    let lock = log.lock_writes().await.expect("lock a fourth time");
+    match lock
+        .append(Append::new(vec![event("Locked", json!({}))]).condition(Condition::HeadIs(0)))
+        .await
+    {
+        Err(LogError::Conflict(conflict)) => assert_eq!(conflict.head, 3),
+        other => panic!("expected a conflict, got {other:?}"),
+    }
+    let records = log.read(0, &KindFilter::All, 10).await.expect("read");
+    let kinds: Vec<&str> = records.records.iter().map(|r| r.kind.as_str()).collect();
+    assert_eq!(kinds, ["Locked", "Other", "Other"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_oversized_event_is_refused_alone_and_the_others_land() {
+    let Some(conninfo) = test_database() else {
+        return;
+    };
+    let log = Arc::new(
+        PostgresOptions::new(&conninfo)
+            .table(unique_table("limits"))
+            .limits(LogLimits::default().max_payload_bytes(64).max_kind_bytes(8))
+            .connect()
+            .await
+            .expect("open"),
+    );
+    let mut tasks = Vec::new();
+    for n in 0..24 {
+        let log = Arc::clone(&log);
+        tasks.push(tokio::spawn(async move {
+            let second = match n {
+                7 => event("A", json!({"pad": "x".repeat(100)})),
+                13 => event("TooLongKind", json!({})),
+                _ => event("A", json!({"n": n})),
+            };
+            log.append(vec![event("A", json!({"n": n})), second], Condition::None)
+                .await
+        }));
+    }
+    let mut landed = 0;
+    for (n, task) in tasks.into_iter().enumerate() {
+        match (n, task.await.expect("task")) {
+            (7 | 13, Err(LogError::InvalidEvent { index: 1, reason })) => {
+                assert!(reason.contains("limit"), "{reason}")
+            }
+            (7 | 13, other) => panic!("{n}: expected InvalidEvent at 1, got {other:?}"),
+            (_, Ok(appended)) => landed += appended.len(),
+            (_, Err(error)) => panic!("{n}: {error:?}"),
+        }
+    }
+    assert_eq!(landed, 44);
+    assert_eq!(log.head().await.expect("head"), 44);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reads_stop_at_the_byte_budget() {
+    let Some(conninfo) = test_database() else {
+        return;
+    };
+    let log = PostgresOptions::new(&conninfo)
+        .table(unique_table("budget"))
+        .limits(LogLimits::default().max_read_bytes(100))
+        .connect()
+        .await
+        .expect("open");
+    // Payloads of 40 bytes each, then one of 500.
+    let forty = |n: usize| {
+        event(
+            if n.is_multiple_of(2) { "Even" } else { "Odd" },
+            json!({"pad": "x".repeat(24), "n": n}),
+        )
+    };
+    for n in 0..6 {
+        let appended = log
+            .append(vec![forty(n)], Condition::None)
+            .await
+            .expect("append");
+        assert_eq!(appended.first as usize, n + 1);
+    }
+    log.append(
+        vec![event("Big", json!({"pad": "x".repeat(490)}))],
+        Condition::None,
+    )
+    .await
+    .expect("big");
+    let all = log.read(0, &KindFilter::All, 100).await.expect("read");
+    assert!(all.records.iter().all(|r| r.payload.len() == 40));
+    let positions: Vec<Position> = all.records.iter().map(|r| r.position).collect();
+    assert_eq!(
+        positions,
+        [1, 2, 3],
+        "the record reaching 100 bytes is the last"
+    );
+    assert_eq!((all.head, all.through), (7, 3));
+    let rest = log.read(3, &KindFilter::All, 100).await.expect("read on");
+    let positions: Vec<Position> = rest.records.iter().map(|r| r.position).collect();
+    assert_eq!(positions, [4, 5, 6]);
+    // A record over the whole budget still comes alone, so readers move on.
+    let big = log.read(6, &KindFilter::All, 100).await.expect("big read");
+    assert_eq!(big.records.len(), 1);
+    assert_eq!(big.through, 7);
+    // Filtered reads are cut the same way.
+    let even = log
+        .read(0, &KindFilter::kinds(["Even", "Big"]), 100)
+        .await
+        .expect("filtered");
+    let positions: Vec<Position> = even.records.iter().map(|r| r.position).collect();
+    assert_eq!(positions, [1, 3, 5]);
+    assert_eq!(even.through, 5);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refused_logins_and_permissions_are_denied_with_their_cause() {
+    let Some(conninfo) = test_database() else {
+        return;
+    };
+    let wrong = format!("{conninfo} password=wrong-password");
+    match PostgresLog::connect(&wrong).await {
+        Err(error @ LogError::Denied { .. }) => {
+            assert!(!error.is_retryable());
+            assert!(error.to_string().contains("28P01"), "{error}");
+            assert_each_cause_once(&error);
+        }
+        other => panic!("expected Denied, got {other:?}"),
+    }
+    let role = format!("r_{}", unique_table("denied"));
+    let admin = raw_client(&conninfo).await;
+    admin
+        .batch_execute(&format!(
+            "CREATE ROLE {role} LOGIN PASSWORD 'pw'; CREATE SCHEMA {role}"
+        ))
+        .await
+        .expect("role without rights on the schema");
+    let opened = PostgresOptions::new(format!("{conninfo} user={role} password=pw"))
+        .schema(&role)
+        .table("events")
+        .connect()
+        .await;
+    match opened {
+        Err(error @ LogError::Denied { .. }) => {
+            assert!(error.to_string().contains("42501"), "{error}");
+            assert_each_cause_once(&error);
+        }
+        other => panic!("expected Denied, got {other:?}"),
+    }
 }

@@ -1,6 +1,6 @@
 //! How a [`PostgresLog`] is configured: [`PostgresOptions`], a builder over
 //! the connection string, the schema and table, the connections'
-//! `application_name` and the group commit limit.
+//! `application_name`, the group commit limit and the [`LogLimits`].
 //!
 //! [`PostgresLog`]: super::PostgresLog
 
@@ -8,6 +8,7 @@ use std::fmt;
 
 use super::PostgresLog;
 use crate::error::LogError;
+use crate::limits::LogLimits;
 
 /// The schema the log's tables live in unless configured otherwise.
 pub const DEFAULT_SCHEMA: &str = "public";
@@ -42,6 +43,7 @@ pub struct PostgresOptions {
     pub(crate) table: String,
     pub(crate) application_name: Option<String>,
     pub(crate) max_group: usize,
+    pub(crate) limits: LogLimits,
 }
 
 impl PostgresOptions {
@@ -55,6 +57,7 @@ impl PostgresOptions {
             table: DEFAULT_TABLE.to_owned(),
             application_name: None,
             max_group: DEFAULT_MAX_GROUP,
+            limits: LogLimits::default(),
         }
     }
 
@@ -96,6 +99,19 @@ impl PostgresOptions {
         self
     }
 
+    /// The sizes the log accepts and returns at once; default
+    /// [`LogLimits::default`]: kinds up to 256 bytes, payloads up to 4 MiB,
+    /// reads up to 16 MiB of payloads. An append with an event over a
+    /// limit fails alone with
+    /// [`LogError::InvalidEvent`](crate::LogError::InvalidEvent) before it
+    /// joins a group commit; a read stops (on the server) after the record
+    /// whose payload reaches the read budget.
+    #[must_use]
+    pub fn limits(mut self, limits: LogLimits) -> Self {
+        self.limits = limits;
+        self
+    }
+
     /// Validates the settings, connects, creates the tables if absent and
     /// starts the log's writer and listener tasks (on the current tokio
     /// runtime).
@@ -119,6 +135,7 @@ impl fmt::Debug for PostgresOptions {
             .field("table", &self.table)
             .field("application_name", &self.application_name)
             .field("max_group", &self.max_group)
+            .field("limits", &self.limits)
             .finish()
     }
 }

@@ -40,6 +40,7 @@ impl Connector {
     /// Parses a libpq-style connection string (`host=... user=...` or a
     /// `postgresql://` URL); `application_name` overrides the string's.
     pub fn new(conninfo: &str, application_name: Option<&str>) -> Result<Self, LogError> {
+        // Config has no source: the parser's text is the only explanation.
         let mut config: Config = conninfo.parse().map_err(|error| {
             LogError::Config(format!("invalid PostgreSQL connection string: {error}"))
         })?;
@@ -67,7 +68,7 @@ impl Connector {
         self.config
             .connect(NoTls)
             .await
-            .map_err(|error| unavailable("cannot connect to PostgreSQL", error))
+            .map_err(|error| db_error("cannot connect to PostgreSQL", error))
     }
 
     /// Opens a connection driven by a task of its own; the task ends when the
@@ -83,14 +84,34 @@ impl Connector {
     }
 }
 
-/// The error for a failed statement or connection: [`LogError::Unavailable`]
-/// (retryable; nothing was written).
-pub(crate) fn unavailable(context: &str, error: tokio_postgres::Error) -> LogError {
-    let message = match error.as_db_error() {
-        Some(db) => format!("{context}: {} ({})", db.message(), db.code().code()),
-        None => format!("{context}: {error}"),
+/// The error for a statement or connection that failed before anything
+/// was written, classified by its SQLSTATE: a failed login or a missing
+/// permission (`28P01`, `28000`, `42501`) is [`LogError::Denied`], data
+/// corruption (`XX001`, `XX002`) is [`LogError::Corrupt`], anything else
+/// [`LogError::Unavailable`] (retryable; nothing was written). The message
+/// is `context` and the SQLSTATE, never the driver's text: the driver's
+/// error is the `source()` (a `Corrupt` error has no source, so its reason
+/// carries the server's message).
+pub(crate) fn db_error(context: &str, error: tokio_postgres::Error) -> LogError {
+    let Some(code) = error.code().map(|code| code.code().to_owned()) else {
+        return LogError::unavailable(context, error);
     };
-    LogError::unavailable(message, error)
+    let message = format!("{context} (SQLSTATE {code})");
+    match code.as_str() {
+        "28P01" | "28000" | "42501" => LogError::denied(message, error),
+        "XX001" | "XX002" => {
+            let server = error
+                .as_db_error()
+                .map(|db| db.message().to_owned())
+                .unwrap_or_default();
+            tracing::error!(%error, "PostgreSQL reports data corruption");
+            LogError::Corrupt {
+                position: 0,
+                reason: format!("{message}: {server}"),
+            }
+        }
+        _ => LogError::unavailable(message, error),
+    }
 }
 
 /// When the next connection attempt may be made after failed ones: calls in

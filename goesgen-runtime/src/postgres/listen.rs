@@ -16,7 +16,7 @@ use std::sync::Arc;
 use tokio::sync::{mpsc, watch};
 use tokio_postgres::AsyncMessage;
 
-use super::connect::{Backoff, Connector, unavailable};
+use super::connect::{Backoff, Connector, db_error};
 use super::schema::Sql;
 use crate::error::LogError;
 use crate::record::Position;
@@ -92,14 +92,14 @@ async fn listen(
     let _driver = AbortOnDrop(driver);
 
     if let Err(error) = client.batch_execute(&sql.listen).await {
-        return unavailable("cannot LISTEN for new events", error);
+        return db_error("cannot LISTEN for new events", error);
     }
     match client.query_one(sql.head.as_str(), &[]).await {
         Ok(row) => match row.try_get::<_, i64>(0) {
             Ok(head) => publish(heads, Position::try_from(head).unwrap_or(0)),
-            Err(error) => return unavailable("unexpected head row", error),
+            Err(error) => return db_error("unexpected head row", error),
         },
-        Err(error) => return unavailable("cannot read the head", error),
+        Err(error) => return db_error("cannot read the head", error),
     }
     backoff.succeeded();
     tracing::debug!(table = %sql.table, "PostgreSQL log listener connected");

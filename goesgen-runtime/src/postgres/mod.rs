@@ -10,8 +10,10 @@
 //!
 //! Storage: one events table (`position bigint` primary key, `recorded_at
 //! timestamptz`, `kind text`, `payload bytea`, kept byte for byte), an index
-//! on `(kind, position)` for filtered reads, and `<table>_kinds` holding each
-//! kind's last position so a condition is checked in O(kinds). Appends take a
+//! on `(kind, position)` for filtered reads, `<table>_kinds` holding each
+//! kind's last position so a condition is checked in O(kinds), and
+//! `<table>_keys` holding where each keyed append was written (its
+//! idempotency key as primary key, kept as long as the log). Appends take a
 //! transaction-scoped advisory lock first, so positions are gap-free and in
 //! commit order, and a reader never misses an event committed "late". See
 //! the project's `docs/decisions.md` ("PostgresLog") for the reasoning.
@@ -22,8 +24,8 @@ mod connect;
 mod listen;
 mod schema;
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, PoisonError};
 use std::time::SystemTime;
 
 use tokio::sync::{Mutex, mpsc, oneshot, watch};
@@ -32,15 +34,17 @@ use tokio_postgres::{Client, Row, Statement};
 pub use config::{DEFAULT_MAX_GROUP, DEFAULT_SCHEMA, DEFAULT_TABLE, PostgresOptions};
 pub use schema::MAX_TABLE_NAME_LEN;
 
-use self::append::{PendingAppend, Writer};
-use self::connect::{Backoff, Connector, unavailable};
+use self::append::{PendingAppend, WriteConn, Writer, key_of, run_group};
+use self::connect::{Backoff, Connector, db_error};
+use self::listen::publish;
 use self::schema::Sql;
 use crate::error::LogError;
+use crate::limits::LogLimits;
 use crate::log::{
-    Append, Appended, BoxFuture, Condition, EventLog, IdempotencyKey, KindFilter, ReadBatch,
-    Subscription, WriteLock,
+    Append, Appended, BoxFuture, EventLog, IdempotencyKey, KindFilter, ReadBatch, Subscription,
+    WriteLock,
 };
-use crate::record::{NewEvent, Position, Record};
+use crate::record::{Position, Record};
 use crate::stored;
 
 /// How many appends may wait for the writer before `append` waits for room.
@@ -63,17 +67,28 @@ const QUEUE_CAPACITY: usize = 4096;
 ///
 /// If the connection is lost after an append's events were sent, the writer
 /// asks the server (by transaction id, on a new connection) whether it
-/// committed, and answers accordingly; only if it cannot find out within
-/// five seconds is the append reported [`LogError::Unavailable`] with a
-/// message saying its outcome is unknown. An append whose future is dropped
-/// after it was queued may still be committed.
+/// committed, and answers accordingly: committed is success, rolled back
+/// is [`LogError::Unavailable`] (nothing was written); if it cannot find
+/// out within five seconds the append is [`LogError::Indeterminate`], and
+/// repeating it with the same idempotency key writes it at most once. An
+/// append whose future is dropped after it was queued may still be
+/// committed.
+///
+/// Idempotency keys live in `<table>_keys` (primary key: the key) for as
+/// long as the log, written in the same transaction as their events.
+/// [`EventLog::lock_writes`] opens a connection of its own that holds the
+/// log's advisory lock in a transaction until it appends or is dropped.
 #[derive(Debug)]
 pub struct PostgresLog {
     sql: Arc<Sql>,
     connector: Arc<Connector>,
+    limits: LogLimits,
     reader: Mutex<ReaderSlot>,
     writer: mpsc::Sender<PendingAppend>,
     heads: watch::Receiver<Position>,
+    /// Where write locks publish the heads they commit; taken by
+    /// [`close`](PostgresLog::close), so subscriptions end.
+    heads_tx: std::sync::Mutex<Option<watch::Sender<Position>>>,
     shutdown: watch::Sender<bool>,
     closed: AtomicBool,
 }
@@ -92,6 +107,7 @@ struct ReadConn {
     head: Statement,
     read_all: Statement,
     read_kinds: Statement,
+    find_keys: Statement,
 }
 
 impl ReadConn {
@@ -101,16 +117,18 @@ impl ReadConn {
                 client.prepare(&sql.head).await?,
                 client.prepare(&sql.read_all).await?,
                 client.prepare(&sql.read_kinds).await?,
+                client.prepare(&sql.find_keys).await?,
             ))
         };
-        let (head, read_all, read_kinds) = prepared
+        let (head, read_all, read_kinds, find_keys) = prepared
             .await
-            .map_err(|e| unavailable("cannot prepare the read statements", e))?;
+            .map_err(|e| db_error("cannot prepare the read statements", e))?;
         Ok(Self {
             client,
             head,
             read_all,
             read_kinds,
+            find_keys,
         })
     }
 }
@@ -135,7 +153,7 @@ impl PostgresLog {
         client
             .batch_execute(&sql.create)
             .await
-            .map_err(|e| unavailable("cannot create the event log's tables", e))?;
+            .map_err(|e| db_error("cannot create the event log's tables", e))?;
         let reader = ReadConn::prepare(client, &sql).await?;
         let head = query_head(&reader).await?;
         tracing::debug!(schema = %sql.schema, table = %sql.table, head, "PostgreSQL event log opened");
@@ -153,7 +171,7 @@ impl PostgresLog {
             Writer::new(
                 Arc::clone(&connector),
                 Arc::clone(&sql),
-                heads_tx,
+                heads_tx.clone(),
                 options.max_group,
             )
             .run(queue, shutdown_rx),
@@ -161,12 +179,14 @@ impl PostgresLog {
         Ok(Self {
             sql,
             connector,
+            limits: options.limits,
             reader: Mutex::new(ReaderSlot {
                 conn: Some(Arc::new(reader)),
                 backoff: Backoff::default(),
             }),
             writer,
             heads,
+            heads_tx: std::sync::Mutex::new(Some(heads_tx)),
             shutdown,
             closed: AtomicBool::new(false),
         })
@@ -212,14 +232,17 @@ impl PostgresLog {
                 .batch_execute(&format!(
                     "SET plan_cache_mode = force_generic_plan;
                      PREPARE goesgen_append_check(text[]) AS {};
-                     PREPARE goesgen_read_kinds(int8, int8, text[]) AS {};",
+                     PREPARE goesgen_read_kinds(int8, int8, text[], int8) AS {};",
                     self.sql.group_state, self.sql.read_kinds
                 ))
                 .await?;
             let mut text = Vec::new();
             for (title, statement) in [
                 ("append check", "goesgen_append_check('{}')"),
-                ("filtered read", "goesgen_read_kinds(0, 1000, '{}')"),
+                (
+                    "filtered read",
+                    "goesgen_read_kinds(0, 1000, '{}', 1000000)",
+                ),
             ] {
                 text.push(format!("-- {title}"));
                 for row in client
@@ -233,7 +256,7 @@ impl PostgresLog {
         };
         let lines = explain
             .await
-            .map_err(|e| unavailable("cannot explain the log's statements", e))?;
+            .map_err(|e| db_error("cannot explain the log's statements", e))?;
         Ok(lines.join("\n"))
     }
 
@@ -243,6 +266,10 @@ impl PostgresLog {
     pub fn close(&self) {
         self.closed.store(true, Ordering::SeqCst);
         self.shutdown.send_replace(true);
+        self.heads_tx
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
         if let Ok(mut slot) = self.reader.try_lock() {
             slot.conn = None;
         }
@@ -295,36 +322,40 @@ impl PostgresLog {
         let conn = self.read_conn().await?;
         let sql_after = i64::try_from(after).unwrap_or(i64::MAX);
         let sql_limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let max_bytes = i64::try_from(self.limits.read_bytes()).unwrap_or(i64::MAX);
+        // The server cuts the page after the record that reaches the byte
+        // budget, so no more than the budget plus one payload arrives.
         let rows = match filter {
             KindFilter::All => {
                 conn.client
-                    .query(&conn.read_all, &[&sql_after, &sql_limit])
+                    .query(&conn.read_all, &[&sql_after, &sql_limit, &max_bytes])
                     .await
             }
             KindFilter::Kinds(kinds) => {
                 conn.client
                     .query(
                         &conn.read_kinds,
-                        &[&sql_after, &sql_limit, &kinds.as_slice()],
+                        &[&sql_after, &sql_limit, &kinds.as_slice(), &max_bytes],
                     )
                     .await
             }
         }
-        .map_err(|e| unavailable("cannot read the event log", e))?;
+        .map_err(|e| db_error("cannot read the event log", e))?;
         let mut head = 0;
+        let mut budget = stored::ReadBudget::new(limit, &self.limits);
         let mut records = Vec::with_capacity(rows.len());
         for row in &rows {
             head = head_of(row)?;
+            if budget.is_full() {
+                continue;
+            }
             if let Some(record) = record_of(row)? {
+                budget.take(record.payload.len());
                 records.push(record);
             }
         }
         if matches!(filter, KindFilter::All) {
             check_contiguous(after, &records)?;
-        }
-        let mut budget = stored::ReadBudget::new(limit, &crate::LogLimits::default());
-        for record in &records {
-            budget.take(record.payload.len());
         }
         let through = stored::covered_through(after, head, &budget, &records);
         Ok(ReadBatch {
@@ -334,32 +365,118 @@ impl PostgresLog {
         })
     }
 
-    async fn append_batch(
-        &self,
-        events: Vec<NewEvent>,
-        condition: Condition,
-    ) -> Result<Appended, LogError> {
+    /// Checks an append before it is queued or written: the log is open,
+    /// its events are within the limits, its time is one PostgreSQL can
+    /// store; and cuts that time to microseconds.
+    fn prepare_append(&self, mut append: Append) -> Result<Append, LogError> {
         self.check_open()?;
-        if events.is_empty() {
+        stored::check_batch(&append.events, &self.limits)?;
+        if let Some(asked) = append.recorded_at {
+            let (time, micros) = stored::stamp(Some(asked));
+            if micros < MIN_TIMESTAMPTZ_MICROS {
+                return Err(LogError::Config(
+                    "recorded_at is before 4714 BC, the earliest time PostgreSQL stores".to_owned(),
+                ));
+            }
+            append.recorded_at = Some(time);
+        }
+        Ok(append)
+    }
+
+    async fn append_batch(&self, append: Append) -> Result<Appended, LogError> {
+        let append = self.prepare_append(append)?;
+        if append.events.is_empty() {
+            // Nothing to write: only a replay or the head to report.
+            if let Some(key) = &append.key
+                && let Some(first) = self.find(key).await?
+            {
+                return Ok(first);
+            }
             let head = query_head(&*self.read_conn().await?).await?;
             return Ok(Appended {
                 first: head + 1,
                 last: head,
-                recorded_at: SystemTime::now(),
+                recorded_at: stored::stamp(append.recorded_at).0,
                 replayed: false,
             });
         }
-        stored::check_batch(&events, &crate::LogLimits::default())?;
         let (reply, outcome) = oneshot::channel();
         self.writer
-            .send(PendingAppend {
-                events,
-                condition,
-                reply,
-            })
+            .send(PendingAppend { append, reply })
             .await
             .map_err(|_| LogError::Closed)?;
         outcome.await.map_err(|_| LogError::Closed)?
+    }
+
+    /// Where the append that carried `key` was written, read on the read
+    /// connection.
+    async fn find(&self, key: &IdempotencyKey) -> Result<Option<Appended>, LogError> {
+        let conn = self.read_conn().await?;
+        let keys = [key.as_str()];
+        let rows = conn
+            .client
+            .query(&conn.find_keys, &[&&keys[..]])
+            .await
+            .map_err(|e| db_error("cannot look up an idempotency key", e))?;
+        match rows.first() {
+            Some(row) => Ok(Some(key_of(row)?.1)),
+            None => Ok(None),
+        }
+    }
+
+    /// Takes the log's advisory lock in a transaction on a connection of
+    /// its own.
+    async fn lock(&self) -> Result<PostgresWriteLock<'_>, LogError> {
+        self.check_open()?;
+        let conn = WriteConn::open(&self.connector, &self.sql).await?;
+        conn.client
+            .batch_execute(&self.sql.begin_locked)
+            .await
+            .map_err(|e| db_error("cannot lock the event log", e))?;
+        tracing::debug!(table = %self.sql.table, "PostgreSQL log write lock taken");
+        Ok(PostgresWriteLock { log: self, conn })
+    }
+}
+
+/// The earliest time `timestamptz` holds (4714-11-24 BC), in microseconds
+/// since the Unix epoch.
+const MIN_TIMESTAMPTZ_MICROS: i64 = -210_866_803_200_000_000;
+
+/// [`PostgresLog`]'s write lock: a connection of its own, in a transaction
+/// that holds the log's advisory lock. Appending writes and commits through
+/// it (with the writer's code); dropping it closes the connection, which
+/// rolls the transaction back and releases the lock.
+struct PostgresWriteLock<'a> {
+    log: &'a PostgresLog,
+    conn: WriteConn,
+}
+
+impl WriteLock for PostgresWriteLock<'_> {
+    fn append(self: Box<Self>, append: Append) -> BoxFuture<'static, Result<Appended, LogError>> {
+        let prepared = self.log.prepare_append(append);
+        let connector = Arc::clone(&self.log.connector);
+        let sql = Arc::clone(&self.log.sql);
+        let heads = self
+            .log
+            .heads_tx
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        let conn = self.conn;
+        Box::pin(async move {
+            // Dropping `conn` on any return releases the lock.
+            let append = prepared?;
+            let outcome = run_group(&conn, &connector, &sql, &[&append], true).await;
+            drop(conn);
+            if let (Some(heads), Some(head)) = (heads, outcome.head) {
+                publish(&heads, head);
+            }
+            outcome
+                .results
+                .into_iter()
+                .next()
+                .unwrap_or(Err(LogError::Closed))
+        })
     }
 }
 
@@ -369,7 +486,7 @@ async fn query_head(conn: &ReadConn) -> Result<Position, LogError> {
         .client
         .query_one(&conn.head, &[])
         .await
-        .map_err(|e| unavailable("cannot read the event log's head", e))?;
+        .map_err(|e| db_error("cannot read the event log's head", e))?;
     head_of(&row)
 }
 
@@ -451,29 +568,21 @@ impl EventLog for PostgresLog {
     }
 
     fn append_with(&self, append: Append) -> BoxFuture<'_, Result<Appended, LogError>> {
-        Box::pin(async move {
-            if append.key.is_some() {
-                return Err(LogError::Config(
-                    "idempotency keys are not supported by this backend yet".to_owned(),
-                ));
-            }
-            self.append_batch(append.events, append.condition).await
-        })
+        Box::pin(self.append_batch(append))
     }
 
     fn find_key<'a>(
         &'a self,
-        _key: &'a IdempotencyKey,
+        key: &'a IdempotencyKey,
     ) -> BoxFuture<'a, Result<Option<Appended>, LogError>> {
-        Box::pin(std::future::ready(Err(LogError::Config(
-            "idempotency keys are not supported by this backend yet".to_owned(),
-        ))))
+        Box::pin(self.find(key))
     }
 
     fn lock_writes(&self) -> BoxFuture<'_, Result<Box<dyn WriteLock + '_>, LogError>> {
-        Box::pin(std::future::ready(Err(LogError::Config(
-            "write locks are not supported by this backend yet".to_owned(),
-        ))))
+        Box::pin(async move {
+            let lock: Box<dyn WriteLock + '_> = Box::new(self.lock().await?);
+            Ok(lock)
+        })
     }
 
     fn subscribe(&self) -> Subscription {

@@ -4,9 +4,10 @@
 //!
 //! Names are checked against `[A-Za-z_][A-Za-z0-9_]{0,62}` before anything is
 //! sent to the server, so a name can never smuggle SQL in; quoting keeps their
-//! case. The table name also names two companions, `<table>_kinds` (the last
-//! position of each kind, so a condition costs one index probe per kind) and
-//! the index `<table>_kind_pos`, so it may be at most
+//! case. The table name also names three companions, `<table>_kinds` (the
+//! last position of each kind, so a condition costs one index probe per
+//! kind), `<table>_keys` (where each keyed append was written, under its
+//! key as primary key) and the index `<table>_kind_pos`, so it may be at most
 //! [`MAX_TABLE_NAME_LEN`] characters long, so that every derived name still
 //! fits PostgreSQL's 63-byte identifiers (PostgreSQL would silently truncate
 //! a longer one).
@@ -79,21 +80,29 @@ pub(crate) struct Sql {
     pub begin_locked: String,
     /// The head: `() -> int8`.
     pub head: String,
+    /// Where the appends carrying some keys were written:
+    /// `($1 text[] keys) -> (key text, first int8, last int8, recorded_at
+    /// timestamptz)`, one row per key found.
+    pub find_keys: String,
     /// What an append group is checked against, read under the lock:
     /// `($1 text[] condition kinds) -> (head int8, now timestamptz, xid int8,
     /// kind text?, last_position int8?)`, one row per known kind of `$1`
     /// (at least one row).
     pub group_state: String,
-    /// Writes a group and notifies:
-    /// `($1 int8[] positions, $2 timestamptz, $3 text[] kinds, $4 bytea[]
-    /// payloads, $5 text[] kinds, $6 int8[] their last positions, $7 text
-    /// channel, $8 text new head)`.
+    /// Writes a group, stores its keys and notifies:
+    /// `($1 int8[] positions, $2 timestamptz[] their times, $3 text[] kinds,
+    /// $4 bytea[] payloads, $5 text[] kinds, $6 int8[] their last
+    /// positions, $7 text channel, $8 text new head, $9 text[] keys,
+    /// $10 int8[] first positions, $11 int8[] last positions,
+    /// $12 timestamptz[] times)`.
     pub write_group: String,
     /// The records after a position, with the head of the same snapshot:
-    /// `($1 int8 after, $2 int8 limit) -> (head, position?, recorded_at?,
-    /// kind?, payload?)`, at least one row.
+    /// `($1 int8 after, $2 int8 limit, $3 int8 byte budget) -> (head,
+    /// position?, recorded_at?, kind?, payload?)`, at least one row. The
+    /// server stops after the record whose payload reaches the budget.
     pub read_all: String,
-    /// As `read_all`, only the kinds in `$3 text[]`.
+    /// As `read_all`, only the kinds in `$3 text[]`, with the byte budget
+    /// in `$4`.
     pub read_kinds: String,
     /// Whether a transaction committed: `($1 int8 xid) -> text`.
     pub xact_status: String,
@@ -109,6 +118,7 @@ impl Sql {
         validate_identifier("table", table, MAX_TABLE_NAME_LEN)?;
         let events = format!("{}.{}", quote(schema), quote(table));
         let kinds = format!("{}.{}", quote(schema), quote(&format!("{table}_kinds")));
+        let keys = format!("{}.{}", quote(schema), quote(&format!("{table}_keys")));
         let kind_index = quote(&format!("{table}{LONGEST_SUFFIX}"));
         let hash = fnv1a(format!("goesgen event log {schema}.{table}").as_bytes());
         // The key is the hash's bits read as a signed number, as
@@ -131,10 +141,20 @@ impl Sql {
                  kind text PRIMARY KEY,
                  last_position bigint NOT NULL
              );
+             CREATE TABLE IF NOT EXISTS {keys} (
+                 key text PRIMARY KEY,
+                 first_position bigint NOT NULL,
+                 last_position bigint NOT NULL,
+                 recorded_at timestamptz NOT NULL
+             );
              COMMIT;",
             schema_q = quote(schema),
         );
         let head = format!("SELECT coalesce(max(position), 0)::int8 FROM {events}");
+        let find_keys = format!(
+            "SELECT key, first_position, last_position, recorded_at
+             FROM {keys} WHERE key = ANY($1::text[])"
+        );
         let group_state = format!(
             "SELECT coalesce((SELECT max(position) FROM {events}), 0)::int8,
                     clock_timestamp(), txid_current(), k.kind, k.last_position
@@ -144,28 +164,49 @@ impl Sql {
         let write_group = format!(
             "WITH inserted AS (
                  INSERT INTO {events} (position, recorded_at, kind, payload)
-                 SELECT u.position, $2::timestamptz, u.kind, u.payload
-                 FROM unnest($1::int8[], $3::text[], $4::bytea[]) AS u(position, kind, payload)
+                 SELECT * FROM unnest($1::int8[], $2::timestamptz[], $3::text[], $4::bytea[])
              ), last_kinds AS (
                  INSERT INTO {kinds} AS k (kind, last_position)
                  SELECT * FROM unnest($5::text[], $6::int8[])
                  ON CONFLICT (kind) DO UPDATE SET last_position = EXCLUDED.last_position
+             ), stored_keys AS (
+                 INSERT INTO {keys} (key, first_position, last_position, recorded_at)
+                 SELECT * FROM unnest($9::text[], $10::int8[], $11::int8[], $12::timestamptz[])
              )
              SELECT pg_notify($7::text, $8::text)"
         );
-        // One statement, so the head and the records share a snapshot.
-        let read = |page: &str| {
+        // One statement, so the head and the records share a snapshot. The
+        // page is cut after the record whose payload reaches the byte budget
+        // (`$budget`): each row carries the payload bytes of the rows before
+        // it (`octet_length` reads a stored value's size without
+        // decompressing or fetching it), so the server never sends more than
+        // the budget plus one payload.
+        let read = |page: &str, budget: &str| {
             format!(
                 "WITH h AS (SELECT coalesce(max(position), 0)::int8 AS head FROM {events})
                  SELECT h.head, e.position, e.recorded_at, e.kind, e.payload
-                 FROM h LEFT JOIN LATERAL ({page}) AS e ON true
+                 FROM h LEFT JOIN LATERAL (
+                     SELECT s.position, s.recorded_at, s.kind, s.payload
+                     FROM (
+                         SELECT pg.position, pg.recorded_at, pg.kind, pg.payload,
+                                coalesce(sum(octet_length(pg.payload)) OVER (
+                                    ORDER BY pg.position
+                                    ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING
+                                ), 0) AS before
+                         FROM ({page}) AS pg
+                     ) AS s
+                     WHERE s.before < {budget}::int8
+                 ) AS e ON true
                  ORDER BY e.position"
             )
         };
-        let read_all = read(&format!(
-            "SELECT position, recorded_at, kind, payload FROM {events}
-             WHERE position > $1::int8 ORDER BY position LIMIT $2::int8"
-        ));
+        let read_all = read(
+            &format!(
+                "SELECT position, recorded_at, kind, payload FROM {events}
+                 WHERE position > $1::int8 ORDER BY position LIMIT $2::int8"
+            ),
+            "$3",
+        );
         // Filtered: the first `limit` positions of each kind from the
         // (kind, position) index, merged and cut to `limit`, then only those
         // rows fetched: bounded by kinds x limit index entries whatever the
@@ -177,8 +218,9 @@ impl Sql {
         // the scan starts at the kind's first entry. `OFFSET 0` keeps the
         // row fetch a nested loop of primary-key lookups (flattened, the
         // generic plan hash-joins the page against a scan of the table).
-        let read_kinds = read(&format!(
-            "SELECT r.position, r.recorded_at, r.kind, r.payload
+        let read_kinds = read(
+            &format!(
+                "SELECT r.position, r.recorded_at, r.kind, r.payload
              FROM (
                  SELECT k.position
                  FROM unnest($3::text[]) AS f(kind)
@@ -194,8 +236,10 @@ impl Sql {
                  SELECT position, recorded_at, kind, payload FROM {events}
                  WHERE position = p.position OFFSET 0
              ) AS r",
-            max = i64::MAX
-        ));
+                max = i64::MAX
+            ),
+            "$4",
+        );
         Ok(Self {
             schema: schema.to_owned(),
             table: table.to_owned(),
@@ -205,6 +249,7 @@ impl Sql {
             create,
             begin_locked,
             head,
+            find_keys,
             group_state,
             write_group,
             read_all,
@@ -278,6 +323,8 @@ mod tests {
         let sql = Sql::new("Tenant_1", "Events").unwrap();
         assert!(sql.create.contains("\"Tenant_1\".\"Events\""));
         assert!(sql.create.contains("\"Tenant_1\".\"Events_kinds\""));
+        assert!(sql.create.contains("\"Tenant_1\".\"Events_keys\""));
+        assert!(sql.find_keys.contains("\"Tenant_1\".\"Events_keys\""));
         assert!(sql.read_all.contains("\"Tenant_1\".\"Events\""));
         assert!(sql.listen.starts_with("LISTEN \"goesgen_"));
     }
