@@ -355,7 +355,7 @@ impl PostgresLog {
             }
         }
         if matches!(filter, KindFilter::All) {
-            check_contiguous(after, &records)?;
+            stored::check_contiguous(after, &records)?;
         }
         let through = stored::covered_through(after, head, &budget, &records);
         Ok(ReadBatch {
@@ -536,21 +536,6 @@ fn record_of(row: &Row) -> Result<Option<Record>, LogError> {
         kind,
         payload,
     }))
-}
-
-/// An unfiltered read must return consecutive positions from `after + 1`: a
-/// hole means rows were deleted behind the log's back.
-fn check_contiguous(after: Position, records: &[Record]) -> Result<(), LogError> {
-    for (expected, record) in (after + 1..).zip(records) {
-        if record.position != expected {
-            return Err(LogError::Corrupt {
-                position: expected,
-                reason: "the record is missing from the table (rows were deleted outside the log)"
-                    .to_owned(),
-            });
-        }
-    }
-    Ok(())
 }
 
 impl EventLog for PostgresLog {
