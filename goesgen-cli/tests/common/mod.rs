@@ -21,6 +21,11 @@ pub struct Run {
 }
 
 impl Run {
+    /// How many lines the standard output has.
+    pub fn lines_count(&self) -> usize {
+        self.stdout.lines().count()
+    }
+
     /// The standard output's lines as JSON values.
     pub fn json_lines(&self) -> Vec<serde_json::Value> {
         self.stdout
