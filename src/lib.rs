@@ -163,6 +163,19 @@ pub use goesgen_runtime::*;
 /// hint where there is one. The modules `events` and `projections` are then
 /// empty.
 ///
+/// # Schema evolution
+///
+/// `include_schema!("schema.yml", baseline = "schema.v1.yml")` also reads
+/// the baseline, the schema version a log was written under (found like
+/// the schema, and tracked for rebuilds too), and refuses to compile when
+/// the schema breaks it: an event removed or renamed, an event property
+/// removed, renamed, retyped or added without `Option<..>`, a projection's
+/// initial state or `createOn` changed, or a state or transition that
+/// stored events reach removed. Each breaking change is a compile error
+/// with the message `goesgen diff` prints (the rules are goesgen-schema's
+/// `evolution`), located at the new schema's line, or the baseline's where
+/// the entry is gone (a removed event). Compatible changes compile.
+///
 /// # What it generates
 ///
 /// Put the call in a module of its own; it expands to two modules:
@@ -204,6 +217,9 @@ pub use goesgen_runtime::*;
 macro_rules! include_schema {
     ($path:literal $(,)?) => {
         $crate::__private::include_schema!($crate, $path);
+    };
+    ($path:literal, baseline = $baseline:literal $(,)?) => {
+        $crate::__private::include_schema!($crate, $path, baseline = $baseline);
     };
 }
 

@@ -5,7 +5,7 @@
 //! inside the schema, the problem, the offending line with a caret, and the
 //! hint.
 
-use goesgen_schema::SchemaErrors;
+use goesgen_schema::{SchemaError, SchemaErrors};
 use proc_macro2::Span;
 
 /// One combined error for all of `errors`, spanned at `span`.
@@ -24,6 +24,19 @@ pub fn schema_errors(errors: &SchemaErrors, span: Span) -> syn::Error {
             "the schema is invalid, but its parser reported no error",
         )
     })
+}
+
+/// One combined error for `errors` (breaking changes against a baseline,
+/// rendered as schema errors), spanned at `span`; `None` when there is
+/// none.
+pub fn errors(errors: &[SchemaError], span: Span) -> Option<syn::Error> {
+    errors
+        .iter()
+        .map(|error| syn::Error::new(span, error))
+        .reduce(|mut combined, next| {
+            combined.combine(next);
+            combined
+        })
 }
 
 /// A compile error that is no schema error (a missing file, a bad path).

@@ -1,5 +1,6 @@
-//! The expansion: [`include`] runs the whole macro (locate the file, parse
-//! it, report errors or generate), [`expand`] generates the code of a valid
+//! The expansion: [`include`] runs the whole macro (locate the file and
+//! its baseline, parse them, report errors and breaking changes, or
+//! generate), [`expand`] generates the code of a valid
 //! schema and is a plain function of the model, testable without a
 //! compiler.
 
@@ -26,35 +27,92 @@ pub fn include(
     manifest_dir: Option<PathBuf>,
 ) -> TokenStream {
     let span = args.path.span();
-    let written = args.path.value();
-    let located = match locate(&written, source_file.as_deref(), manifest_dir.as_deref()) {
-        Ok(located) => located,
-        Err(message) => return failed(diagnostics::error(message, span), None),
+    let schema = match read(&args.path, source_file.as_deref(), manifest_dir.as_deref()) {
+        Ok(read) => read,
+        Err(error) => return failed(error, None),
     };
-    // Rebuild when the schema changes: the expansion includes its bytes.
-    let track = match located.absolute.to_str() {
-        Some(absolute) => quote! {
-            const _: &[u8] = ::core::include_bytes!(#absolute);
+    let baseline = match &args.baseline {
+        None => None,
+        Some(path) => match read(path, source_file.as_deref(), manifest_dir.as_deref()) {
+            Ok(read) => Some(read),
+            Err(error) => return failed(error, Some(schema.track)),
         },
-        None => {
-            return failed(
-                diagnostics::error(
-                    format!(
-                        "the path of schema file `{written}` is not valid UTF-8; rename a directory or the file"
-                    ),
-                    span,
-                ),
-                None,
-            );
-        }
     };
-    match goesgen_schema::parse(&located.text, &written) {
-        Ok(schema) => {
-            let generated = expand(&schema, args.krate.clone());
-            quote!(#track #generated)
-        }
-        Err(errors) => failed(diagnostics::schema_errors(&errors, span), Some(track)),
+    // Rebuild when the schema or its baseline changes: the expansion
+    // includes their bytes.
+    let mut track = schema.track;
+    if let Some(baseline) = &baseline {
+        track.extend(baseline.track.clone());
     }
+    let model = match goesgen_schema::parse(&schema.text, &schema.written) {
+        Ok(model) => model,
+        Err(errors) => return failed(diagnostics::schema_errors(&errors, span), Some(track)),
+    };
+    if let Some(baseline) = &baseline {
+        let old = match goesgen_schema::parse(&baseline.text, &baseline.written) {
+            Ok(old) => old,
+            Err(errors) => {
+                return failed(
+                    diagnostics::schema_errors(&errors, baseline.span),
+                    Some(track),
+                );
+            }
+        };
+        // The same rules and messages as `goesgen diff`: only breaking
+        // changes stop the build.
+        let breaking: Vec<_> = goesgen_schema::diff(&old, &model)
+            .into_iter()
+            .filter(|change| change.is_breaking())
+            .map(|change| change.to_error(&baseline.text, &schema.text))
+            .collect();
+        if let Some(error) = diagnostics::errors(&breaking, span) {
+            return failed(error, Some(track));
+        }
+    }
+    let generated = expand(&model, args.krate.clone());
+    quote!(#track #generated)
+}
+
+/// A schema file (the schema or its baseline) found and read.
+struct Read {
+    /// The path as written (the file name in messages).
+    written: String,
+    /// Its text.
+    text: String,
+    /// `const _: &[u8] = include_bytes!("<absolute path>");`
+    track: TokenStream,
+    /// The literal that names it.
+    span: Span,
+}
+
+/// Finds and reads the file `path` names; the error is a compile error at
+/// the literal.
+fn read(
+    path: &syn::LitStr,
+    source_file: Option<&std::path::Path>,
+    manifest_dir: Option<&std::path::Path>,
+) -> Result<Read, syn::Error> {
+    let span = path.span();
+    let written = path.value();
+    let located = locate(&written, source_file, manifest_dir)
+        .map_err(|message| diagnostics::error(message, span))?;
+    let Some(absolute) = located.absolute.to_str() else {
+        return Err(diagnostics::error(
+            format!(
+                "the path of schema file `{written}` is not valid UTF-8; rename a directory or the file"
+            ),
+            span,
+        ));
+    };
+    let track = quote! {
+        const _: &[u8] = ::core::include_bytes!(#absolute);
+    };
+    Ok(Read {
+        written,
+        text: located.text,
+        track,
+        span,
+    })
 }
 
 /// The compile error, the file tracking (so that fixing the schema

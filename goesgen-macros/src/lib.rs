@@ -2,8 +2,9 @@
 //! `goesgen` crate, whose `include_schema!` passes its own path to this one.
 //!
 //! This crate stays thin: `input` reads the macro's arguments, `locate`
-//! finds and reads the schema file, `goesgen-schema` parses and validates
-//! it, `diagnostics` turns its errors into compile errors, and `expand`
+//! finds and reads the schema file (and its baseline), `goesgen-schema`
+//! parses and validates it and judges its changes against the baseline,
+//! `diagnostics` turns its errors and breaking changes into compile errors, and `expand`
 //! generates the code (`events`, `projections`, `services`, with `docs` and
 //! `types`).
 #![warn(missing_docs)]
@@ -21,8 +22,9 @@ mod types;
 use proc_macro::TokenStream;
 
 /// Generates the code of a schema file. Called by `goesgen::include_schema!`
-/// as `include_schema!($crate, "path")`: the first argument is the path of
-/// the `goesgen` crate, through which generated code names the runtime.
+/// as `include_schema!($crate, "path")` or `include_schema!($crate, "path",
+/// baseline = "path")`: the first argument is the path of the `goesgen`
+/// crate, through which generated code names the runtime.
 ///
 /// See `goesgen::include_schema!` for how the path is resolved and what is
 /// generated.

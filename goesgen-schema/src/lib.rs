@@ -8,6 +8,8 @@
 //! - [`model`]: the validated model.
 //! - [`naming`]: names and their Rust forms.
 //! - [`error`]: errors and their rendering.
+//! - [`evolution`]: what changed between two versions of a schema, and
+//!   whether the change breaks a log written under the old one ([`diff`]).
 //!
 //! Inside, a schema goes through these stages, all reporting to one error
 //! context (`context`): YAML to a raw located tree (`raw`), the tree to the
@@ -21,6 +23,7 @@ mod ast;
 mod comments;
 mod context;
 pub mod error;
+pub mod evolution;
 pub mod model;
 pub mod naming;
 mod raw;
@@ -31,6 +34,7 @@ mod suggest;
 mod types;
 
 pub use error::{Rule, SchemaError, SchemaErrors};
+pub use evolution::{Change, ChangeKind, Class, diff};
 pub use model::*;
 pub use naming::Name;
 

@@ -34,6 +34,13 @@ impl Name {
     }
 }
 
+impl std::fmt::Display for Name {
+    /// The name as written.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
 /// `text` in snake_case. A run of capitals is one word (`HTTPServer` is
 /// `http_server`, `ByID` is `by_id`), digits stay with the word before them.
 pub fn snake_case(text: &str) -> String {

@@ -252,3 +252,59 @@ fn a_missing_file_is_a_compile_error_with_relative_paths() {
     assert!(code.contains("pub mod events { }"), "{code}");
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+const DOOR: &str = "events:\n  Opened: {}\nprojections:\n  Door:\n    states: [Open]\n    createOn: Opened\n\
+     services:\n  Doors:\n    projections: [Door]\n    methods:\n      Open:\n        emits: [Opened]\n";
+
+fn include_with_baseline(dir: &std::path::Path, path: &str, baseline: &str) -> String {
+    let args: crate::input::Args =
+        syn::parse2(quote!(::goesgen, #path, baseline = #baseline)).unwrap();
+    super::include(&args, Some(dir.join("src/lib.rs")), Some(dir.to_path_buf())).to_string()
+}
+
+#[test]
+fn a_compatible_change_against_the_baseline_generates_and_tracks_both_files() {
+    let dir = scratch_crate(
+        "baseline-compatible",
+        &DOOR.replace("Opened: {}", "Opened: {by: Option<String>}"),
+    );
+    std::fs::write(dir.join("src/v1.yml"), DOOR).unwrap();
+    let code = include_with_baseline(&dir, "schema.yml", "v1.yml");
+    assert!(!code.contains("compile_error"), "{code}");
+    assert!(code.contains("pub struct Opened"), "{code}");
+    for file in ["src/schema.yml", "src/v1.yml"] {
+        let absolute = dir.join(file).display().to_string();
+        assert!(
+            code.contains(&format!("include_bytes ! ({absolute:?})")),
+            "{file} is not tracked: {code}"
+        );
+    }
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn a_breaking_change_against_the_baseline_is_a_compile_error_at_its_line() {
+    let dir = scratch_crate(
+        "baseline-breaking",
+        &DOOR.replace("Opened: {}", "Opened:\n    by: String"),
+    );
+    std::fs::write(dir.join("src/v1.yml"), DOOR).unwrap();
+    let code = include_with_baseline(&dir, "schema.yml", "v1.yml");
+    assert_eq!(code.matches("compile_error").count(), 1, "{code}");
+    assert!(
+        code.contains(
+            "schema.yml:3:5: breaking change: required property `by` added: records already in the log lack it"
+        ),
+        "{code}"
+    );
+    assert!(code.contains("pub mod events { }"), "{code}");
+    assert_eq!(code.matches("include_bytes !").count(), 2, "{code}");
+    // An invalid baseline is reported with its own file name.
+    std::fs::write(dir.join("src/v1.yml"), "events: {}\n").unwrap();
+    let code = include_with_baseline(&dir, "schema.yml", "v1.yml");
+    assert!(
+        code.contains("v1.yml:1:1: the schema has no events"),
+        "{code}"
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}

@@ -1,0 +1,139 @@
+//! The command line: subcommands and their arguments (clap derive).
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Check, draw and compare goesgen schemas; inspect and verify event logs.
+///
+/// Exit status: 0 all well, 1 problems found (schema errors, a breaking
+/// change, a damaged log), 2 the command could not run.
+#[derive(Debug, Parser)]
+#[command(name = "goesgen", version, about, long_about)]
+pub struct Cli {
+    /// The subcommand.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Report every error of a schema, as include_schema! does.
+    Check(CheckArgs),
+    /// Draw the system, or one projection's state machine.
+    Graph(GraphArgs),
+    /// Compare two versions of a schema: breaking and compatible changes.
+    Diff(DiffArgs),
+    /// Inspect and verify an event log.
+    Log(LogArgs),
+}
+
+/// How schema errors and changes are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    /// For people: rendered like compiler messages.
+    Text,
+    /// JSON lines: one object per error or change.
+    Json,
+}
+
+/// `goesgen check`.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// The schema file.
+    #[arg(default_value = "schema.yml")]
+    pub schema: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+    pub format: ReportFormat,
+}
+
+/// The graph languages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum GraphFormat {
+    /// Mermaid (renders in GitHub Markdown).
+    Mermaid,
+    /// Graphviz DOT (`dot -Tsvg`).
+    Dot,
+}
+
+/// `goesgen graph`.
+#[derive(Debug, Args)]
+pub struct GraphArgs {
+    /// The schema file.
+    #[arg(default_value = "schema.yml")]
+    pub schema: PathBuf,
+    /// The graph language.
+    #[arg(long, value_enum, default_value_t = GraphFormat::Mermaid)]
+    pub format: GraphFormat,
+    /// Draw this projection's state machine instead of the system.
+    #[arg(long, value_name = "NAME")]
+    pub projection: Option<String>,
+}
+
+/// `goesgen diff`.
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The old schema (what the log was written under).
+    pub old: PathBuf,
+    /// The new schema.
+    pub new: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+    pub format: ReportFormat,
+}
+
+/// `goesgen log`.
+#[derive(Debug, Args)]
+pub struct LogArgs {
+    /// What to do with the log.
+    #[command(subcommand)]
+    pub command: LogCommand,
+}
+
+/// Options every `log` subcommand takes.
+#[derive(Debug, Args)]
+pub struct LogTarget {
+    /// The log: `sqlite:PATH` or `postgres:CONNINFO`.
+    pub log: String,
+    /// Print a table for people instead of JSON lines.
+    #[arg(long)]
+    pub table: bool,
+}
+
+/// The `log` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum LogCommand {
+    /// The head, records and bytes per kind, and the time span.
+    Stat(LogTarget),
+    /// The last records, and with --follow the new ones as they come.
+    Tail {
+        /// The log.
+        #[command(flatten)]
+        target: LogTarget,
+        /// How many of the last records.
+        #[arg(short = 'n', long = "lines", default_value_t = 10)]
+        count: u64,
+        /// Keep printing new records until interrupted.
+        #[arg(short, long)]
+        follow: bool,
+    },
+    /// One record.
+    Show {
+        /// The log.
+        #[command(flatten)]
+        target: LogTarget,
+        /// Its position (1-based).
+        position: u64,
+    },
+    /// Read the whole log and report every damaged or invalid record.
+    Verify {
+        /// The log.
+        #[command(flatten)]
+        target: LogTarget,
+        /// Also check each record's kind and payload against this schema.
+        #[arg(long)]
+        schema: Option<PathBuf>,
+    },
+}

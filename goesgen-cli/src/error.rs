@@ -1,0 +1,46 @@
+//! The errors that stop a command (exit status 2). Problems a command is
+//! looking for (schema errors, breaking changes, damaged records) are not
+//! errors: they are its output.
+
+use std::path::PathBuf;
+
+/// Why a command could not do its work.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    /// A file could not be read.
+    #[error("cannot read `{}`: {source}", path.display())]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// A schema that `graph` or `diff` needs is invalid.
+    #[error("{errors}\n`{}` has {} error(s); `goesgen check` lists them", path.display(), errors.len())]
+    InvalidSchema {
+        /// The file.
+        path: PathBuf,
+        /// Its errors, rendered.
+        errors: goesgen_schema::SchemaErrors,
+    },
+    /// `graph --projection` named no projection of the schema.
+    #[error("no projection `{name}` in the schema; defined: {defined}")]
+    NoSuchProjection {
+        /// The name asked for.
+        name: String,
+        /// The projections the schema defines.
+        defined: String,
+    },
+    /// The log argument is not `sqlite:PATH` or `postgres:CONNINFO`.
+    #[error("{0}")]
+    LogSpec(String),
+    /// The log failed (unreachable, closed, misconfigured).
+    #[error("event log: {0}")]
+    Log(#[from] goesgen_runtime::LogError),
+    /// The async runtime could not start.
+    #[error("cannot start the async runtime: {0}")]
+    Runtime(std::io::Error),
+    /// Writing the output failed.
+    #[error("cannot write the output: {0}")]
+    Output(#[from] std::io::Error),
+}

@@ -1,0 +1,188 @@
+//! `goesgen log verify LOG [--schema SCHEMA]`: reads the whole log and
+//! reports every problem, naming the record's position:
+//!
+//! - `corrupt`: the log itself cannot read the record (the scan goes on
+//!   after it);
+//! - `gap`: positions are not 1, 2, 3, ... (a missing or repeated one), or
+//!   the head is beyond the last record;
+//! - `kind`: an empty kind, or one with whitespace or control characters;
+//! - `payload`: not one JSON object;
+//! - with `--schema`: `unknown_kind` (no such event in the schema) and
+//!   `payload` (the payload does not match the event's properties; see
+//!   `payload` for what is checked and what cannot be).
+//!
+//! JSON: one line per problem (`position`, `problem`, `message`), then one
+//! summary line (`records`, `corrupt`, `head`, `problems`, `ok`). Exit
+//! status 1 when there is a problem.
+
+use goesgen_runtime::{EventLog, Position, Record};
+use serde_json::json;
+
+use super::payload::EventShapes;
+use super::scan::{Item, scan};
+use crate::Outcome;
+use crate::error::CliError;
+use crate::output::Out;
+
+/// One problem found.
+struct Problem {
+    position: Position,
+    problem: &'static str,
+    message: String,
+}
+
+/// Runs `goesgen log verify`.
+pub async fn run(
+    log: &dyn EventLog,
+    shapes: Option<&EventShapes>,
+    table: bool,
+    out: &mut Out,
+) -> Result<Outcome, CliError> {
+    let mut expected: Position = 1;
+    let mut records = 0u64;
+    let mut corrupt = 0u64;
+    let mut problems = 0u64;
+    if table {
+        out.line(format!("{:>10}  {:<14}  MESSAGE", "POSITION", "PROBLEM"))?;
+    }
+    let mut report = |out: &mut Out, problem: Problem| -> Result<(), CliError> {
+        problems += 1;
+        if table {
+            out.line(format!(
+                "{:>10}  {:<14}  {}",
+                problem.position, problem.problem, problem.message
+            ))?;
+        } else {
+            out.json(&json!({
+                "position": problem.position,
+                "problem": problem.problem,
+                "message": problem.message,
+            }))?;
+        }
+        Ok(())
+    };
+    let head = scan(log, 0, |item| {
+        let position = match &item {
+            Item::Record(record) => record.position,
+            Item::Corrupt { position, .. } => *position,
+        };
+        if position != expected {
+            let message = if position > expected {
+                format!("positions {expected} to {} are missing", position - 1)
+            } else {
+                format!("position {position} comes again after {}", expected - 1)
+            };
+            report(
+                out,
+                Problem {
+                    position,
+                    problem: "gap",
+                    message,
+                },
+            )?;
+        }
+        expected = position.max(expected.saturating_sub(1)) + 1;
+        match item {
+            Item::Corrupt { position, reason } => {
+                corrupt += 1;
+                report(
+                    out,
+                    Problem {
+                        position,
+                        problem: "corrupt",
+                        message: reason,
+                    },
+                )?;
+            }
+            Item::Record(record) => {
+                records += 1;
+                for (problem, message) in check(&record, shapes) {
+                    report(
+                        out,
+                        Problem {
+                            position,
+                            problem,
+                            message,
+                        },
+                    )?;
+                }
+            }
+        }
+        Ok(())
+    })
+    .await?;
+    if head >= expected {
+        report(
+            out,
+            Problem {
+                position: expected,
+                problem: "gap",
+                message: format!("the head is {head} but the records end at {}", expected - 1),
+            },
+        )?;
+    }
+    if table {
+        out.line(format!(
+            "verified {records} records and {corrupt} corrupt ones up to head {head}: {problems} problem{}",
+            if problems == 1 { "" } else { "s" }
+        ))?;
+    } else {
+        out.json(&json!({
+            "records": records,
+            "corrupt": corrupt,
+            "head": head,
+            "problems": problems,
+            "ok": problems == 0,
+        }))?;
+    }
+    Ok(if problems == 0 {
+        Outcome::Clean
+    } else {
+        Outcome::Problems
+    })
+}
+
+/// The problems of one readable record.
+fn check(record: &Record, shapes: Option<&EventShapes>) -> Vec<(&'static str, String)> {
+    let mut problems = Vec::new();
+    if record.kind.is_empty() {
+        problems.push(("kind", "the kind is empty".to_string()));
+    } else if record
+        .kind
+        .chars()
+        .any(|c| c.is_whitespace() || c.is_control())
+    {
+        problems.push((
+            "kind",
+            format!(
+                "the kind {:?} has whitespace or control characters",
+                record.kind
+            ),
+        ));
+    }
+    let payload = match serde_json::from_slice::<serde_json::Value>(&record.payload) {
+        Ok(value) if value.is_object() => value,
+        Ok(_) => {
+            problems.push(("payload", "the payload is not a JSON object".to_string()));
+            return problems;
+        }
+        Err(error) => {
+            problems.push(("payload", format!("the payload is not JSON: {error}")));
+            return problems;
+        }
+    };
+    if let Some(shapes) = shapes {
+        match shapes.check(&record.kind, &payload) {
+            None => problems.push((
+                "unknown_kind",
+                format!("the schema defines no event `{}`", record.kind),
+            )),
+            Some(found) => problems.extend(
+                found
+                    .into_iter()
+                    .map(|message| ("payload", format!("{} payload: {message}", record.kind))),
+            ),
+        }
+    }
+    problems
+}

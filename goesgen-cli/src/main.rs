@@ -1,0 +1,69 @@
+//! `goesgen`: the command-line companion of the goesgen crates.
+//!
+//! - `goesgen check [SCHEMA]`: every error of a schema, as the
+//!   `include_schema!` macro reports them ([`check`]).
+//! - `goesgen graph [SCHEMA] --format mermaid|dot [--projection NAME]`: the
+//!   system (services, methods, events, projections) or one projection's
+//!   state machine as a Mermaid or Graphviz graph ([`graph`]).
+//! - `goesgen diff OLD NEW`: every change between two versions of a schema,
+//!   classified breaking or compatible for a log written under the old
+//!   one ([`diff`]).
+//! - `goesgen log stat|tail|show|verify LOG`: inspect and verify an event
+//!   log, `sqlite:PATH` or `postgres:CONNINFO` ([`log`]).
+//!
+//! Exit status: 0 when all is well; 1 when the command found what it looks
+//! for (schema errors, a breaking change, a damaged log, a missing record);
+//! 2 when it could not do its work (bad arguments, an unreadable file, an
+//! invalid schema given to `graph` or `diff`, an unreachable log).
+#![warn(missing_docs)]
+
+mod check;
+mod cli;
+mod diff;
+mod error;
+mod graph;
+mod log;
+mod output;
+mod schema_file;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::cli::{Cli, Command};
+use crate::error::CliError;
+use crate::output::Out;
+
+/// What a command concluded: whether it found problems.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Nothing to report: exit status 0.
+    Clean,
+    /// Problems found (schema errors, breaking changes, a damaged log):
+    /// exit status 1.
+    Problems,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let mut out = Out::stdout();
+    let result = match cli.command {
+        Command::Check(args) => check::run(&args, &mut out),
+        Command::Graph(args) => graph::run(&args, &mut out),
+        Command::Diff(args) => diff::run(&args, &mut out),
+        Command::Log(args) => log::run(args, &mut out),
+    };
+    match result {
+        Ok(Outcome::Clean) => ExitCode::SUCCESS,
+        Ok(Outcome::Problems) => ExitCode::from(1),
+        // A reader that stopped reading (`goesgen log tail | head`) is no
+        // error of ours.
+        Err(CliError::Output(error)) if error.kind() == std::io::ErrorKind::BrokenPipe => {
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("goesgen: {error}");
+            ExitCode::from(2)
+        }
+    }
+}
