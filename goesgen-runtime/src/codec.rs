@@ -140,9 +140,7 @@ pub fn unknown_kind<K: EventKindSet>(name: &str) -> UnknownKind {
 /// serialise (a custom `Serialize` that returned an error, a map with
 /// non-string keys).
 #[derive(Debug, thiserror::Error)]
-#[error(
-    "cannot encode a {kind} event as JSON: {source}; check the Serialize impls of its property types"
-)]
+#[error("cannot encode a {kind} event as JSON; check the Serialize impls of its property types")]
 pub struct EncodeError {
     /// The event's type name.
     pub kind: &'static str,
@@ -153,6 +151,7 @@ pub struct EncodeError {
 
 /// What is wrong with a payload field.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum FieldProblem {
     /// The payload lacks the field (and its type has no value for "absent").
     Missing,

@@ -14,6 +14,7 @@ mod concurrency;
 mod postgres_env;
 mod semantics;
 mod sqlite_store;
+mod starvation;
 
 use std::collections::HashMap;
 use std::convert::Infallible;
