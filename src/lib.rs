@@ -229,4 +229,25 @@ pub mod __private {
     pub use goesgen_macros::include_schema;
     pub use serde;
     pub use serde_json;
+    pub use std::future::ready;
+
+    /// Expands to its input where this crate has its `sqlite` feature (the
+    /// SQLite store kit's glue), to nothing otherwise.
+    #[cfg(feature = "sqlite")]
+    #[macro_export]
+    #[doc(hidden)]
+    macro_rules! __goesgen_if_sqlite {
+        ($($item:tt)*) => { $($item)* };
+    }
+
+    /// Expands to its input where this crate has its `sqlite` feature (the
+    /// SQLite store kit's glue), to nothing otherwise.
+    #[cfg(not(feature = "sqlite"))]
+    #[macro_export]
+    #[doc(hidden)]
+    macro_rules! __goesgen_if_sqlite {
+        ($($item:tt)*) => {};
+    }
+
+    pub use __goesgen_if_sqlite as if_sqlite;
 }

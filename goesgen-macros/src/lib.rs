@@ -5,7 +5,8 @@
 //! finds and reads the schema file (and its baseline), `goesgen-schema`
 //! parses and validates it and judges its changes against the baseline,
 //! `diagnostics` turns its errors and breaking changes into compile errors, and `expand`
-//! generates the code (`events`, `projections`, `services`, with `docs` and
+//! generates the code (`events`, `projections`, `services` and their store
+//! `kits`, with `docs` and
 //! `types`).
 #![warn(missing_docs)]
 
@@ -14,6 +15,7 @@ mod docs;
 mod events;
 mod expand;
 mod input;
+mod kits;
 mod locate;
 mod projections;
 mod services;

@@ -78,7 +78,8 @@ fn service_items(schema: &Schema, service: &Service, krate: &TokenStream) -> Tok
         .collect();
 
     let store_trait = store_trait(schema, service, &store, krate);
-    let methods = methods_trait_items(service, &parts, &store, &methods_trait);
+    let methods = methods_trait_items(service, &parts, &store, &methods_trait, krate);
+    let kits = crate::kits::kits(schema, service, &store, krate);
     let event_enums = parts.iter().map(|p| method_events(schema, service, p));
     let adapter = adapter(schema, service, &store, krate);
     let calls = parts
@@ -99,6 +100,7 @@ fn service_items(schema: &Schema, service: &Service, krate: &TokenStream) -> Tok
         #service_def
         #adapter
         #(#calls)*
+        #kits
     }
 }
 
@@ -174,6 +176,8 @@ fn store_trait(
             fn commit(&self, txn: Self::Write) -> #unit;
             /// Rolls a write transaction back.
             fn rollback(&self, txn: Self::Write) -> #unit;
+            /// The projection version as the read transaction `txn` sees it.
+            fn read_version(&self, txn: &mut Self::Read) -> #position;
             /// The projection version in `txn`: the log position the projections
             /// reflect (0 for a new store).
             fn version(&self, txn: &mut Self::Write) -> #position;
@@ -185,7 +189,7 @@ fn store_trait(
     }
 }
 
-fn apply_ident(snake: &str) -> Ident {
+pub(crate) fn apply_ident(snake: &str) -> Ident {
     Ident::new(&format!("apply_{snake}"), Span::call_site())
 }
 
@@ -195,6 +199,7 @@ fn methods_trait_items(
     parts: &[MethodParts<'_>],
     store: &Ident,
     methods_trait: &Ident,
+    krate: &TokenStream,
 ) -> TokenStream {
     let name = service.name.as_str();
     let funcs = parts.iter().map(|p| {
@@ -221,7 +226,7 @@ fn methods_trait_items(
                 ctx: &Self::Context,
                 txn: &mut <Self::Store as #store>::#txn
                 #input
-            ) -> impl ::core::future::Future<Output = ::core::result::Result<#result, Self::Error>> + ::core::marker::Send;
+            ) -> impl ::core::future::Future<Output = ::core::result::Result<#result, #krate::MethodError<Self::Error>>> + ::core::marker::Send;
         }
     });
     let doc = docs::lines([
@@ -245,7 +250,8 @@ fn methods_trait_items(
             type Store: #store;
             /// Who is calling (the authenticated user, a request id, ...).
             type Context: ::core::marker::Send + ::core::marker::Sync;
-            /// What the methods fail with.
+            /// What the methods refuse with (their own error, beside store
+            /// failures).
             type Error: ::std::error::Error + ::core::marker::Send + ::core::marker::Sync + 'static;
 
             #(#funcs)*
@@ -394,6 +400,9 @@ fn adapter(schema: &Schema, service: &Service, store: &Ident, krate: &TokenStrea
             fn rollback(&self, txn: S::Write) -> impl ::core::future::Future<Output = ::core::result::Result<(), #krate::StoreError>> + ::core::marker::Send {
                 self.0.rollback(txn)
             }
+            fn read_version(&self, txn: &mut S::Read) -> impl ::core::future::Future<Output = ::core::result::Result<#krate::Position, #krate::StoreError>> + ::core::marker::Send {
+                self.0.read_version(txn)
+            }
             fn version(&self, txn: &mut S::Write) -> impl ::core::future::Future<Output = ::core::result::Result<#krate::Position, #krate::StoreError>> + ::core::marker::Send {
                 self.0.version(txn)
             }
@@ -457,7 +466,7 @@ fn method_call(
             fn call(
                 &self,
                 txn: &mut <M::Store as #store>::#txn,
-            ) -> impl ::core::future::Future<Output = ::core::result::Result<#result, M::Error>> + ::core::marker::Send {
+            ) -> impl ::core::future::Future<Output = ::core::result::Result<#result, #krate::MethodError<M::Error>>> + ::core::marker::Send {
                 self.methods.#func(self.ctx, txn #arg)
             }
         }

@@ -9,6 +9,9 @@
 //! - [`record`]: what the log stores and returns.
 //! - [`error`]: the one error type of the log, [`LogError`].
 //! - [`limits`]: [`LogLimits`], the sizes a log accepts and returns.
+//! - [`kits`]: store kits, [`MemoryStore`] and `SqliteStore`: transactions,
+//!   rollback and the version done once, so a store is only its apply
+//!   functions.
 //! - [`codec`]: the JSON codec of events that generated code calls, and
 //!   its [`DecodeError`].
 //! - [`projection`]: projection state machines and their [`TransitionError`].
@@ -26,6 +29,7 @@
 
 pub mod codec;
 pub mod error;
+pub mod kits;
 pub mod limits;
 pub mod log;
 pub mod memory;
@@ -43,6 +47,9 @@ mod stored;
 
 pub use codec::{DecodeError, EncodeError, FieldProblem, UnknownKind};
 pub use error::{Cause, Conflict, LogError};
+pub use kits::MemoryStore;
+#[cfg(feature = "sqlite")]
+pub use kits::SqliteStore;
 pub use limits::LogLimits;
 pub use log::{
     Append, Appended, Condition, EventLog, IdempotencyKey, KindFilter, MAX_KEY_BYTES, ReadBatch,
@@ -55,8 +62,16 @@ pub use projection::TransitionError;
 pub use reader::LogReader;
 pub use record::{NewEvent, Position, Record};
 pub use service::{
-    Committed, ConflictRule, Recorded, ServiceError, ServiceOptions, ServiceStats, StoreError,
-    UnknownEvents, open_log,
+    CallOptions, Committed, ConflictRule, DomainError, MethodError, Recorded, RefusedRecords,
+    ServiceError, ServiceOptions, ServiceStats, StoreError, StoreErrorKind, UnknownEvents,
+    open_log,
 };
 #[cfg(feature = "sqlite")]
 pub use sqlite::{SqliteLog, SqliteOptions, Synchronous};
+
+/// rusqlite, the SQLite bindings goesgen links: a store on SQLite must use
+/// this version (two versions of rusqlite cannot link one native SQLite),
+/// so use it through this path or depend on the same version.
+#[cfg(feature = "sqlite")]
+#[cfg_attr(docsrs, doc(cfg(feature = "sqlite")))]
+pub use rusqlite;

@@ -9,6 +9,7 @@
 //! to) and the audit service's store.
 
 mod concurrency;
+mod kits;
 #[cfg(feature = "postgres")]
 #[path = "../postgres_env/mod.rs"]
 mod postgres_env;
@@ -22,7 +23,7 @@ use std::marker::PhantomData;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use goesgen::{Position, Recorded, SharedLog, StoreError};
+use goesgen::{MethodError, Position, Recorded, SharedLog, StoreError};
 use serde::{Deserialize, Serialize};
 use tokio::sync::{OwnedRwLockReadGuard, OwnedRwLockWriteGuard, RwLock};
 
@@ -81,16 +82,12 @@ pub enum BankError {
         /// The amount asked for.
         amount: u64,
     },
-    /// The store failed.
-    #[error("store: {0}")]
-    Store(String),
 }
 
-impl From<StoreError> for BankError {
-    fn from(error: StoreError) -> Self {
-        BankError::Store(error.to_string())
-    }
-}
+impl goesgen::DomainError for BankError {}
+
+/// What a bank method returns.
+type BankResult<T> = Result<T, MethodError<BankError>>;
 
 /// Who calls.
 #[derive(Debug, Clone, Default)]
@@ -118,9 +115,10 @@ impl<S> Default for Bank<S> {
     }
 }
 
-fn existing(txn: &mut impl Accounts, account: &str) -> Result<u64, BankError> {
-    txn.balance(account)?
-        .ok_or_else(|| BankError::NoAccount(account.into()))
+fn existing(txn: &mut impl Accounts, account: &str) -> BankResult<u64> {
+    Ok(txn
+        .balance(account)?
+        .ok_or_else(|| BankError::NoAccount(account.into()))?)
 }
 
 impl<S> BankMethods for Bank<S>
@@ -133,16 +131,11 @@ where
     type Context = Caller;
     type Error = BankError;
 
-    async fn balance(
-        &self,
-        _ctx: &Caller,
-        txn: &mut S::Read,
-        input: String,
-    ) -> Result<u64, BankError> {
+    async fn balance(&self, _ctx: &Caller, txn: &mut S::Read, input: String) -> BankResult<u64> {
         existing(txn, &input)
     }
 
-    async fn accounts(&self, _ctx: &Caller, txn: &mut S::Read) -> Result<u64, BankError> {
+    async fn accounts(&self, _ctx: &Caller, txn: &mut S::Read) -> BankResult<u64> {
         Ok(txn.count()?)
     }
 
@@ -151,10 +144,10 @@ where
         _ctx: &Caller,
         txn: &mut S::Write,
         input: String,
-    ) -> Result<((), Vec<OpenEvent>), BankError> {
+    ) -> BankResult<((), Vec<OpenEvent>)> {
         self.calls.fetch_add(1, Ordering::Relaxed);
         if txn.balance(&input)?.is_some() {
-            return Err(BankError::Exists(input));
+            return Err(BankError::Exists(input).into());
         }
         Ok(((), vec![AccountOpened { account: input }.into()]))
     }
@@ -164,7 +157,7 @@ where
         _ctx: &Caller,
         txn: &mut S::Write,
         input: Transfer,
-    ) -> Result<(u64, Vec<DepositEvent>), BankError> {
+    ) -> BankResult<(u64, Vec<DepositEvent>)> {
         self.calls.fetch_add(1, Ordering::Relaxed);
         let balance = existing(txn, &input.account)? + input.amount;
         tokio::task::yield_now().await;
@@ -181,7 +174,7 @@ where
         _ctx: &Caller,
         txn: &mut S::Write,
         input: Transfer,
-    ) -> Result<(u64, Vec<WithdrawEvent>), BankError> {
+    ) -> BankResult<(u64, Vec<WithdrawEvent>)> {
         self.calls.fetch_add(1, Ordering::Relaxed);
         let balance = existing(txn, &input.account)?;
         if balance < input.amount {
@@ -189,7 +182,8 @@ where
                 account: input.account,
                 balance,
                 amount: input.amount,
-            });
+            }
+            .into());
         }
         tokio::task::yield_now().await;
         let event = MoneyWithdrawn {
@@ -205,7 +199,7 @@ where
         _ctx: &Caller,
         txn: &mut S::Read,
         input: Transfer,
-    ) -> Result<((), Vec<DepositBlindlyEvent>), BankError> {
+    ) -> BankResult<((), Vec<DepositBlindlyEvent>)> {
         let balance = existing(txn, &input.account)? + input.amount;
         let event = MoneyDeposited {
             account: input.account,
@@ -333,6 +327,9 @@ impl BankStore for MemoryStore {
         drop(txn);
         Ok(())
     }
+    async fn read_version(&self, txn: &mut Self::Read) -> Result<Position, StoreError> {
+        Ok(txn.version)
+    }
     async fn version(&self, txn: &mut MemoryWrite) -> Result<Position, StoreError> {
         Ok(txn.guard.version)
     }
@@ -410,6 +407,9 @@ impl AuditStore for NotesStore {
         drop(txn);
         Ok(())
     }
+    async fn read_version(&self, txn: &mut Self::Read) -> Result<Position, StoreError> {
+        Ok(txn.0)
+    }
     async fn version(&self, txn: &mut Self::Write) -> Result<Position, StoreError> {
         Ok(txn.guard.0)
     }
@@ -446,7 +446,7 @@ impl AuditMethods for Auditor {
         _ctx: &(),
         _txn: &mut OwnedRwLockReadGuard<Notes>,
         input: String,
-    ) -> Result<((), Vec<NoteEvent>), Infallible> {
+    ) -> Result<((), Vec<NoteEvent>), MethodError<Infallible>> {
         Ok(((), vec![AuditNoted { note: input }.into()]))
     }
 
@@ -454,7 +454,7 @@ impl AuditMethods for Auditor {
         &self,
         _ctx: &(),
         txn: &mut OwnedRwLockReadGuard<Notes>,
-    ) -> Result<u64, Infallible> {
+    ) -> Result<u64, MethodError<Infallible>> {
         Ok(txn.1)
     }
 }

@@ -1,64 +1,72 @@
-//! The generated store trait on a rusqlite store: the transaction is an
-//! owned guard of the connection after `BEGIN` (a `Connection` is `Send`
-//! but not `Sync`, so the guard is moved, never shared across an await),
-//! rolled back when dropped unfinished. No `unsafe`, and each call holds
-//! the runtime for one short SQLite statement.
+//! The bank on goesgen's SQLite store kit: the store is its tables and
+//! three apply functions (`BankInSqlite`); `goesgen::SqliteStore` runs the
+//! transactions (`BEGIN IMMEDIATE` off the async threads, rollback when
+//! dropped unfinished) and keeps the version. Only `goesgen::rusqlite` is
+//! used, as a user crate depending on goesgen alone would.
 
 use std::path::{Path, PathBuf};
 
+use goesgen::kits::{SqliteRead, SqliteWrite};
+use goesgen::rusqlite::{Connection, OptionalExtension, params};
 use goesgen::{MemoryLog, ServiceOptions};
-use rusqlite::{Connection, OptionalExtension, params};
-use tokio::sync::{Mutex, OwnedMutexGuard};
 
 use super::*;
+use schema::bank::BankInSqlite;
 
-/// The bank's projections in an SQLite database.
-#[derive(Clone)]
-pub struct SqliteStore {
-    connection: Arc<Mutex<Connection>>,
-}
+/// The bank's tables: what `SqliteStore` needs to know of them.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct BankTables;
 
-/// A write transaction: the connection inside `BEGIN IMMEDIATE`.
-pub struct SqliteWrite {
-    connection: OwnedMutexGuard<Connection>,
-    open: bool,
-}
-
-impl Drop for SqliteWrite {
-    fn drop(&mut self) {
-        if self.open {
-            // Cut off (its future dropped): discard what it did.
-            let _ = self.connection.execute_batch("ROLLBACK");
-        }
+impl BankInSqlite for BankTables {
+    fn apply_account_opened(
+        &self,
+        db: &Connection,
+        _at: &Recorded,
+        event: &AccountOpened,
+    ) -> Result<(), StoreError> {
+        set_balance(db, &event.account, 0)
+    }
+    fn apply_money_deposited(
+        &self,
+        db: &Connection,
+        _at: &Recorded,
+        event: &MoneyDeposited,
+    ) -> Result<(), StoreError> {
+        set_balance(db, &event.account, event.balance)
+    }
+    fn apply_money_withdrawn(
+        &self,
+        db: &Connection,
+        _at: &Recorded,
+        event: &MoneyWithdrawn,
+    ) -> Result<(), StoreError> {
+        set_balance(db, &event.account, event.balance)
     }
 }
 
-/// A read transaction: the connection inside `BEGIN`, ended when dropped.
-pub struct SqliteRead {
-    connection: OwnedMutexGuard<Connection>,
+/// The bank on the SQLite kit.
+pub type SqliteStore = goesgen::SqliteStore<BankTables>;
+
+/// The bank's table. The account `forbidden` breaks a constraint (to drill
+/// refusals by the store: a constraint is `StoreErrorKind::Refused`).
+pub const ACCOUNTS: &str = "CREATE TABLE IF NOT EXISTS accounts (
+    name    TEXT PRIMARY KEY CHECK (name <> 'forbidden'),
+    balance INTEGER NOT NULL
+)";
+
+/// Opens (creating) the store in the file at `path`, with its table.
+pub async fn open_store(path: &Path) -> SqliteStore {
+    let store = SqliteStore::open(path, "bank", BankTables).unwrap();
+    store.setup(|db| db.execute_batch(ACCOUNTS)).await.unwrap();
+    store
 }
 
-impl Drop for SqliteRead {
-    fn drop(&mut self) {
-        let _ = self.connection.execute_batch("COMMIT");
-    }
-}
-
-impl SqliteStore {
-    /// Opens (creating) the store in the file at `path`.
-    pub fn open(path: &Path) -> Result<Self, StoreError> {
-        let connection = Connection::open(path)?;
-        connection.execute_batch(
-            "PRAGMA journal_mode = WAL;
-             PRAGMA synchronous = NORMAL;
-             CREATE TABLE IF NOT EXISTS accounts (name TEXT PRIMARY KEY, balance INTEGER NOT NULL);
-             CREATE TABLE IF NOT EXISTS version (id INTEGER PRIMARY KEY CHECK (id = 0), position INTEGER NOT NULL);
-             INSERT OR IGNORE INTO version VALUES (0, 0);",
-        )?;
-        Ok(Self {
-            connection: Arc::new(Mutex::new(connection)),
-        })
-    }
+fn set_balance(db: &Connection, account: &str, balance: u64) -> Result<(), StoreError> {
+    db.execute(
+        "INSERT INTO accounts VALUES (?1, ?2) ON CONFLICT (name) DO UPDATE SET balance = ?2",
+        params![account, balance as i64],
+    )?;
+    Ok(())
 }
 
 fn balance_in(connection: &Connection, account: &str) -> Result<Option<u64>, StoreError> {
@@ -82,102 +90,19 @@ fn count_in(connection: &Connection) -> Result<u64, StoreError> {
 
 impl Accounts for SqliteWrite {
     fn balance(&mut self, account: &str) -> Result<Option<u64>, StoreError> {
-        balance_in(&self.connection, account)
+        balance_in(self, account)
     }
     fn count(&mut self) -> Result<u64, StoreError> {
-        count_in(&self.connection)
+        count_in(self)
     }
 }
 
 impl Accounts for SqliteRead {
     fn balance(&mut self, account: &str) -> Result<Option<u64>, StoreError> {
-        balance_in(&self.connection, account)
+        balance_in(self, account)
     }
     fn count(&mut self) -> Result<u64, StoreError> {
-        count_in(&self.connection)
-    }
-}
-
-impl SqliteWrite {
-    fn set_balance(&mut self, account: &str, balance: u64) -> Result<(), StoreError> {
-        self.connection.execute(
-            "INSERT INTO accounts VALUES (?1, ?2) ON CONFLICT (name) DO UPDATE SET balance = ?2",
-            params![account, balance as i64],
-        )?;
-        Ok(())
-    }
-
-    fn end(mut self, sql: &str) -> Result<(), StoreError> {
-        self.open = false;
-        if let Err(error) = self.connection.execute_batch(sql) {
-            let _ = self.connection.execute_batch("ROLLBACK");
-            return Err(error.into());
-        }
-        Ok(())
-    }
-}
-
-impl BankStore for SqliteStore {
-    type Write = SqliteWrite;
-    type Read = SqliteRead;
-
-    async fn begin_write(&self) -> Result<SqliteWrite, StoreError> {
-        let connection = self.connection.clone().lock_owned().await;
-        connection.execute_batch("BEGIN IMMEDIATE")?;
-        Ok(SqliteWrite {
-            connection,
-            open: true,
-        })
-    }
-    async fn begin_read(&self) -> Result<SqliteRead, StoreError> {
-        let connection = self.connection.clone().lock_owned().await;
-        connection.execute_batch("BEGIN")?;
-        Ok(SqliteRead { connection })
-    }
-    async fn commit(&self, txn: SqliteWrite) -> Result<(), StoreError> {
-        txn.end("COMMIT")
-    }
-    async fn rollback(&self, txn: SqliteWrite) -> Result<(), StoreError> {
-        txn.end("ROLLBACK")
-    }
-    async fn version(&self, txn: &mut SqliteWrite) -> Result<Position, StoreError> {
-        let position: i64 =
-            txn.connection
-                .query_row("SELECT position FROM version", [], |row| row.get(0))?;
-        Ok(position as Position)
-    }
-    async fn set_version(
-        &self,
-        txn: &mut SqliteWrite,
-        version: Position,
-    ) -> Result<(), StoreError> {
-        txn.connection
-            .execute("UPDATE version SET position = ?1", [version as i64])?;
-        Ok(())
-    }
-    async fn apply_account_opened(
-        &self,
-        txn: &mut SqliteWrite,
-        _at: &Recorded,
-        event: &AccountOpened,
-    ) -> Result<(), StoreError> {
-        txn.set_balance(&event.account, 0)
-    }
-    async fn apply_money_deposited(
-        &self,
-        txn: &mut SqliteWrite,
-        _at: &Recorded,
-        event: &MoneyDeposited,
-    ) -> Result<(), StoreError> {
-        txn.set_balance(&event.account, event.balance)
-    }
-    async fn apply_money_withdrawn(
-        &self,
-        txn: &mut SqliteWrite,
-        _at: &Recorded,
-        event: &MoneyWithdrawn,
-    ) -> Result<(), StoreError> {
-        txn.set_balance(&event.account, event.balance)
+        count_in(self)
     }
 }
 
@@ -202,7 +127,7 @@ fn caller() -> Caller {
 async fn an_sqlite_store_runs_the_bank_from_spawned_tasks() {
     let path = fresh_path("bank-store");
     let log = MemoryLog::shared();
-    let store = SqliteStore::open(&path).unwrap();
+    let store = open_store(&path).await;
     let bank = Arc::new(schema::bank::BankService::new(
         Bank::<SqliteStore>::default(),
         store,
@@ -240,7 +165,7 @@ async fn an_sqlite_store_runs_the_bank_from_spawned_tasks() {
     drop(bank);
     let reopened = schema::bank::BankService::new(
         Bank::<SqliteStore>::default(),
-        SqliteStore::open(&path).unwrap(),
+        open_store(&path).await,
         log.clone(),
         ServiceOptions::default(),
     );
@@ -258,16 +183,25 @@ async fn an_sqlite_store_runs_the_bank_from_spawned_tasks() {
 
 #[tokio::test]
 async fn a_cut_off_write_transaction_is_rolled_back() {
+    use schema::bank::BankStore;
     let path = fresh_path("cut-off");
-    let store = SqliteStore::open(&path).unwrap();
+    let store = open_store(&path).await;
     {
         let mut txn = store.begin_write().await.unwrap();
-        txn.set_balance("ghost", 5).unwrap();
-        store.set_version(&mut txn, 9).await.unwrap();
+        set_balance(&txn, "ghost", 5).unwrap();
+        BankStore::set_version(&store, &mut txn, 9).await.unwrap();
         // Dropped without commit, as a cancelled future would drop it.
     }
     let mut txn = store.begin_write().await.unwrap();
-    assert_eq!(store.version(&mut txn).await.unwrap(), 0);
+    assert_eq!(BankStore::version(&store, &mut txn).await.unwrap(), 0);
     assert_eq!(txn.balance("ghost").unwrap(), None);
-    store.rollback(txn).await.unwrap();
+    BankStore::rollback(&store, txn).await.unwrap();
+    // Reads see only what was committed, at the version committed.
+    let mut txn = store.begin_write().await.unwrap();
+    set_balance(&txn, "kept", 7).unwrap();
+    BankStore::set_version(&store, &mut txn, 3).await.unwrap();
+    BankStore::commit(&store, txn).await.unwrap();
+    let mut read = BankStore::begin_read(&store).await.unwrap();
+    assert_eq!(BankStore::read_version(&store, &mut read).await.unwrap(), 3);
+    assert_eq!(read.balance("kept").unwrap(), Some(7));
 }

@@ -114,7 +114,10 @@ impl<S: ServiceStore> Engine<S> {
         C: MethodCall<S::Read>,
     {
         let mut txn = self.store.begin_read().await?;
-        let output = call.call(&mut txn).await.map_err(ServiceError::Method)?;
+        let output = call
+            .call(&mut txn)
+            .await
+            .map_err(ServiceError::from_method)?;
         drop(txn);
         Ok(output)
     }
@@ -141,7 +144,9 @@ impl<S: ServiceStore> Engine<S> {
         self.refuse_duplicate(options).await?;
         let (output, events) = {
             let mut txn = self.store.begin_read().await?;
-            call.call(&mut txn).await.map_err(ServiceError::Method)?
+            call.call(&mut txn)
+                .await
+                .map_err(ServiceError::from_method)?
         };
         if events.is_empty() {
             let head = self.heads.head();

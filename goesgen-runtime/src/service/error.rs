@@ -1,6 +1,7 @@
-//! The errors of services: [`StoreError`], what a user's store reports, and
 //! [`ServiceError`], what a service method returns, generic over the error
-//! type of the user's methods.
+//! type of the user's methods. What a store reports is in
+//! [`store_error`](super::store_error); what a method returns in
+//! [`method_error`](super::method_error).
 
 use std::error::Error as StdError;
 use std::fmt;
@@ -8,57 +9,9 @@ use std::fmt;
 use crate::codec::{DecodeError, EncodeError};
 use crate::error::{Conflict, LogError};
 use crate::log::Appended;
-use crate::projection::TransitionError;
 use crate::record::Position;
-
-/// A store (where a service keeps its projections) failed: a database
-/// error, a projection transition the schema does not allow, a lost lock.
-#[derive(Debug, thiserror::Error)]
-#[error("{message}")]
-pub struct StoreError {
-    message: String,
-    #[source]
-    source: Option<Box<dyn StdError + Send + Sync + 'static>>,
-}
-
-impl StoreError {
-    /// An error described by `message` alone.
-    pub fn new(message: impl Into<String>) -> Self {
-        Self {
-            message: message.into(),
-            source: None,
-        }
-    }
-
-    /// An error described by `message`, caused by `source`.
-    pub fn with_source(
-        message: impl Into<String>,
-        source: impl StdError + Send + Sync + 'static,
-    ) -> Self {
-        Self {
-            message: message.into(),
-            source: Some(Box::new(source)),
-        }
-    }
-
-    /// What went wrong, for people.
-    pub fn message(&self) -> &str {
-        &self.message
-    }
-}
-
-impl From<TransitionError> for StoreError {
-    fn from(error: TransitionError) -> Self {
-        Self::with_source("the projection's transition table refuses the move", error)
-    }
-}
-
-#[cfg(feature = "sqlite")]
-impl From<rusqlite::Error> for StoreError {
-    fn from(error: rusqlite::Error) -> Self {
-        Self::with_source("the SQLite store failed", error)
-    }
-}
+use crate::service::method_error::MethodError;
+use crate::service::store_error::StoreError;
 
 /// What a service call can fail with. `E` is the error type of the
 /// service's methods.
@@ -238,15 +191,26 @@ impl<E: StdError + 'static> StdError for ServiceError<E> {
 }
 
 impl<E> ServiceError<E> {
+    /// The error of a method that failed: its refusal as
+    /// [`ServiceError::Method`], a store failure as [`ServiceError::Store`].
+    pub fn from_method(error: MethodError<E>) -> Self {
+        match error {
+            MethodError::Refused(error) => ServiceError::Method(error),
+            MethodError::Store(error) => ServiceError::Store(error),
+        }
+    }
+
     /// Whether repeating the call may succeed and cannot write anything
     /// twice: true for conflicts and for a log that was unavailable
-    /// (nothing was written). False for an unknown outcome
+    /// (nothing was written), and for a store that was unavailable or met
+    /// a conflict of its own (a busy database). False for an unknown outcome
     /// ([`LogError::Indeterminate`]) and for [`ServiceError::Unsynced`]:
     /// repeat those only with the same idempotency key.
     pub fn is_retryable(&self) -> bool {
         match self {
             ServiceError::Conflict { .. } => true,
             ServiceError::Log(error) => error.is_retryable(),
+            ServiceError::Store(error) => error.is_retryable(),
             _ => false,
         }
     }

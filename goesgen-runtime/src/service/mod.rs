@@ -36,9 +36,11 @@ mod committed;
 mod engine;
 mod error;
 mod follow;
+mod method_error;
 mod open;
 mod options;
 mod store;
+pub(crate) mod store_error;
 mod sync;
 #[cfg(test)]
 mod tests;
@@ -47,10 +49,12 @@ mod transaction;
 pub use call::CallOptions;
 pub use committed::{Committed, Recorded, ServiceStats, SkipCause, Skipped};
 pub use engine::Engine;
-pub use error::{ServiceError, StoreError};
+pub use error::ServiceError;
+pub use method_error::{DomainError, MethodError};
 pub use open::open_log;
 pub use options::{
     ConflictRule, DEFAULT_ESCALATE_AFTER, DEFAULT_MAX_ATTEMPTS, DEFAULT_MAX_BACKOFF,
     RefusedRecords, ServiceOptions, UnknownEvents,
 };
 pub use store::{MethodCall, ServiceStore};
+pub use store_error::{StoreError, StoreErrorKind};

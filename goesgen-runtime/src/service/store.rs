@@ -8,7 +8,8 @@ use std::future::Future;
 use crate::codec::EventSet;
 use crate::record::Position;
 use crate::service::committed::Recorded;
-use crate::service::error::StoreError;
+use crate::service::method_error::MethodError;
+use crate::service::store_error::StoreError;
 
 /// The store of a service: where its projections live, with transactions,
 /// the projection version and a way to apply a subscribed event.
@@ -53,6 +54,12 @@ pub trait ServiceStore: Send + Sync + 'static {
     fn commit(&self, txn: Self::Write) -> impl Future<Output = Result<(), StoreError>> + Send;
     /// Discards a write transaction.
     fn rollback(&self, txn: Self::Write) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// The projection version as a read transaction sees it (0 for a new
+    /// store).
+    fn read_version(
+        &self,
+        txn: &mut Self::Read,
+    ) -> impl Future<Output = Result<Position, StoreError>> + Send;
     /// The projection version as of this transaction (0 for a new store).
     fn version(
         &self,
@@ -86,5 +93,8 @@ pub trait MethodCall<T: Send>: Sync {
     /// The method's error.
     type Error: Send;
     /// Calls the method on `txn`.
-    fn call(&self, txn: &mut T) -> impl Future<Output = Result<Self::Output, Self::Error>> + Send;
+    fn call(
+        &self,
+        txn: &mut T,
+    ) -> impl Future<Output = Result<Self::Output, MethodError<Self::Error>>> + Send;
 }

@@ -102,13 +102,11 @@ impl<S: ServiceStore> Engine<S> {
         Ok((through, more))
     }
 
-    /// The projection version as the store has it (read in a write
-    /// transaction that is then rolled back).
+    /// The projection version as the store has it, read in a read
+    /// transaction (it does not wait for a write transaction in flight).
     pub async fn projection_version<M>(&self) -> Result<Position, ServiceError<M>> {
-        let mut txn = self.store.begin_write().await?;
-        let version = self.store.version(&mut txn).await;
-        self.rollback(txn).await;
-        Ok(version?)
+        let mut txn = self.store.begin_read().await?;
+        Ok(self.store.read_version(&mut txn).await?)
     }
 
     /// Catches `txn`, whose projection is at `version`, up with the head of

@@ -182,7 +182,7 @@ impl<S: ServiceStore> Engine<S> {
         let (output, events) = call
             .call(txn)
             .await
-            .map_err(|error| Undecided::Failed(ServiceError::Method(error)))?;
+            .map_err(|error| Undecided::Failed(ServiceError::from_method(error)))?;
         if events.is_empty() {
             let committed = self.committed(output, events, empty_after(version), attempts);
             return Ok(Decided::Nothing(committed));

@@ -1,0 +1,29 @@
+//! Store kits: where a service keeps its projections, with transactions,
+//! rollback, cancellation safety and the projection version done once here,
+//! so a user writes only the apply functions (one per subscribed event) and
+//! the methods' reads.
+//!
+//! - [`MemoryStore`]: the projection is a value of the user's type, kept in
+//!   memory. A write transaction works on a clone; commit publishes it,
+//!   rollback (or dropping the transaction) drops it. With persistent
+//!   collections in the projection (the `imbl` crate's maps and vectors,
+//!   as the tickets example uses), the clone is a few pointer copies and a
+//!   transaction costs what it changes.
+//! - `SqliteStore` (feature `sqlite`): the projection is tables in an SQLite
+//!   database of the user's, changed inside `BEGIN IMMEDIATE` ... `COMMIT`
+//!   run off the async worker threads; the version is in a table goesgen
+//!   manages; a transaction dropped unfinished rolls back.
+//!
+//! `include_schema!` generates, per service, a `<Service>InMemory` trait
+//! (implement it for the projection type: one `apply_<event>(&mut self,
+//! ..)` per subscribed event) and a `<Service>InSqlite` trait (one
+//! `apply_<event>(&self, db, ..)`), with the glue that makes
+//! `MemoryStore<P>` and `SqliteStore<T>` the service's store.
+
+mod memory;
+#[cfg(feature = "sqlite")]
+mod sqlite;
+
+pub use memory::{MemoryRead, MemoryStore, MemoryWrite};
+#[cfg(feature = "sqlite")]
+pub use sqlite::{SqliteRead, SqliteStore, SqliteWrite};

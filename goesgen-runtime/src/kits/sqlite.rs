@@ -1,0 +1,369 @@
+//! [`SqliteStore`]: a projection kept in tables of an SQLite database of the
+//! user's, through rusqlite (re-exported as `goesgen::rusqlite`: a store
+//! must use that version, since both link the native SQLite).
+//!
+//! One write connection behind an async lock: a write transaction owns it
+//! inside `BEGIN IMMEDIATE`, which (with its busy wait) and `COMMIT` (with
+//! its fsync) run on the blocking pool, never on an async worker thread.
+//! Dropped unfinished, a transaction rolls back. The projection version is
+//! a row of `goesgen_projection (name, version)`, so several stores can
+//! share a database under different names. Reads on a database file use
+//! pooled read connections (WAL snapshots that never wait for the writer);
+//! an in-memory database reads through the write connection.
+
+use std::fmt;
+use std::ops::Deref;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex as SyncMutex, PoisonError};
+
+use rusqlite::{Connection, OptionalExtension};
+use tokio::sync::{Mutex, OwnedMutexGuard};
+
+use crate::record::Position;
+use crate::service::store_error::sqlite_kind;
+use crate::service::{StoreError, StoreErrorKind};
+
+const VERSION_TABLE: &str = "CREATE TABLE IF NOT EXISTS goesgen_projection (
+    name    TEXT PRIMARY KEY,
+    version INTEGER NOT NULL
+)";
+
+/// The most idle read connections kept.
+const MAX_IDLE_READERS: usize = 4;
+
+/// A projection in SQLite tables, with the apply functions `T` (the user's
+/// value implementing the generated `<Service>InSqlite` trait). See the
+/// [module docs](self) and [the kits](crate::kits).
+pub struct SqliteStore<T> {
+    tables: T,
+    shared: Arc<Shared>,
+}
+
+struct Shared {
+    name: String,
+    write: Arc<Mutex<Connection>>,
+    /// `None` for an in-memory database: reads use the write connection.
+    readers: Option<Readers>,
+}
+
+struct Readers {
+    path: PathBuf,
+    idle: SyncMutex<Vec<Connection>>,
+}
+
+impl<T: Clone> Clone for SqliteStore<T> {
+    fn clone(&self) -> Self {
+        Self {
+            tables: self.tables.clone(),
+            shared: Arc::clone(&self.shared),
+        }
+    }
+}
+
+impl<T> fmt::Debug for SqliteStore<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SqliteStore")
+            .field("name", &self.shared.name)
+            .finish_non_exhaustive()
+    }
+}
+
+fn sql(doing: &str) -> impl FnOnce(rusqlite::Error) -> StoreError + '_ {
+    move |error| {
+        StoreError::of(sqlite_kind(&error), format!("SQLite store: {doing}")).caused_by(error)
+    }
+}
+
+fn to_version(version: i64) -> Result<Position, StoreError> {
+    Position::try_from(version).map_err(|_| {
+        StoreError::of(
+            StoreErrorKind::Corrupt,
+            format!("the stored projection version {version} is negative"),
+        )
+    })
+}
+
+fn read_version(db: &Connection, name: &str) -> Result<Position, StoreError> {
+    let version: Option<i64> = db
+        .query_row(
+            "SELECT version FROM goesgen_projection WHERE name = ?1",
+            [name],
+            |row| row.get(0),
+        )
+        .optional()
+        .map_err(sql("reading the projection version"))?;
+    to_version(version.unwrap_or(0))
+}
+
+impl<T> SqliteStore<T> {
+    /// The store `name` in the database file at `path` (created if
+    /// missing, switched to WAL), with the apply functions `tables`.
+    pub fn open(path: impl AsRef<Path>, name: &str, tables: T) -> Result<Self, StoreError> {
+        let path = path.as_ref().to_path_buf();
+        let write = Connection::open(&path).map_err(sql("opening the database"))?;
+        write
+            .execute_batch(
+                "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
+                 PRAGMA busy_timeout = 5000;",
+            )
+            .map_err(sql("setting up the database"))?;
+        Self::with(
+            write,
+            name,
+            tables,
+            Some(Readers {
+                path,
+                idle: SyncMutex::new(Vec::new()),
+            }),
+        )
+    }
+
+    /// The store `name` in a new in-memory database, with the apply
+    /// functions `tables`.
+    pub fn in_memory(name: &str, tables: T) -> Result<Self, StoreError> {
+        let write = Connection::open_in_memory().map_err(sql("opening the database"))?;
+        Self::with(write, name, tables, None)
+    }
+
+    fn with(
+        write: Connection,
+        name: &str,
+        tables: T,
+        readers: Option<Readers>,
+    ) -> Result<Self, StoreError> {
+        write
+            .execute_batch(VERSION_TABLE)
+            .map_err(sql("creating the version table"))?;
+        Ok(Self {
+            tables,
+            shared: Arc::new(Shared {
+                name: name.to_owned(),
+                write: Arc::new(Mutex::new(write)),
+                readers,
+            }),
+        })
+    }
+
+    /// The apply functions.
+    pub fn tables(&self) -> &T {
+        &self.tables
+    }
+
+    /// The store's name (its row in `goesgen_projection`).
+    pub fn name(&self) -> &str {
+        &self.shared.name
+    }
+
+    /// Runs `setup` on the write connection outside any transaction
+    /// (waiting for the open one): create the projection's tables here.
+    pub async fn setup<R: Send + 'static>(
+        &self,
+        setup: impl FnOnce(&Connection) -> rusqlite::Result<R> + Send + 'static,
+    ) -> Result<R, StoreError> {
+        let guard = Arc::clone(&self.shared.write).lock_owned().await;
+        blocking(move || setup(&guard).map_err(sql("setting up the projection"))).await
+    }
+
+    /// Opens a write transaction: the write connection inside `BEGIN
+    /// IMMEDIATE` (waiting for other writers, in this process and others,
+    /// off the async threads).
+    pub async fn begin(&self) -> Result<SqliteWrite, StoreError> {
+        let guard = Arc::clone(&self.shared.write).lock_owned().await;
+        let guard = blocking(move || {
+            guard
+                .execute_batch("BEGIN IMMEDIATE")
+                .map_err(sql("beginning a write transaction"))?;
+            Ok(guard)
+        })
+        .await?;
+        Ok(SqliteWrite {
+            connection: Some(guard),
+            name: self.shared.name.clone(),
+        })
+    }
+
+    /// Opens a read transaction: a snapshot of the committed projection.
+    pub async fn begin_read(&self) -> Result<SqliteRead, StoreError> {
+        let Some(readers) = &self.shared.readers else {
+            let guard = Arc::clone(&self.shared.write).lock_owned().await;
+            guard
+                .execute_batch("BEGIN")
+                .map_err(sql("beginning a read transaction"))?;
+            return Ok(SqliteRead {
+                connection: ReadConnection::Shared(guard),
+                shared: Arc::clone(&self.shared),
+            });
+        };
+        let idle = readers
+            .idle
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .pop();
+        let connection = match idle {
+            Some(connection) => connection,
+            None => {
+                let path = readers.path.clone();
+                blocking(move || {
+                    let connection = Connection::open(path).map_err(sql("opening a reader"))?;
+                    connection
+                        .execute_batch("PRAGMA busy_timeout = 5000; PRAGMA query_only = ON;")
+                        .map_err(sql("setting up a reader"))?;
+                    Ok(connection)
+                })
+                .await?
+            }
+        };
+        connection
+            .execute_batch("BEGIN")
+            .map_err(sql("beginning a read transaction"))?;
+        Ok(SqliteRead {
+            connection: ReadConnection::Pooled(Some(connection)),
+            shared: Arc::clone(&self.shared),
+        })
+    }
+
+    /// Commits `txn` (its fsync off the async threads). On failure the
+    /// transaction is rolled back.
+    pub async fn commit(&self, txn: SqliteWrite) -> Result<(), StoreError> {
+        txn.end("COMMIT").await
+    }
+
+    /// Rolls `txn` back.
+    pub async fn rollback(&self, txn: SqliteWrite) -> Result<(), StoreError> {
+        txn.end("ROLLBACK").await
+    }
+}
+
+/// Runs blocking SQLite work on the blocking pool.
+async fn blocking<R: Send + 'static>(
+    work: impl FnOnce() -> Result<R, StoreError> + Send + 'static,
+) -> Result<R, StoreError> {
+    tokio::task::spawn_blocking(work).await.map_err(|error| {
+        StoreError::of(StoreErrorKind::Unavailable, "SQLite store: a worker failed")
+            .caused_by(error)
+    })?
+}
+
+/// A write transaction of a [`SqliteStore`]: the write connection inside
+/// `BEGIN IMMEDIATE` (`Deref` to `rusqlite::Connection`). Dropped without
+/// commit or rollback, it rolls back.
+pub struct SqliteWrite {
+    connection: Option<OwnedMutexGuard<Connection>>,
+    name: String,
+}
+
+impl SqliteWrite {
+    /// The projection version as of this transaction.
+    pub fn version(&self) -> Result<Position, StoreError> {
+        read_version(self, &self.name)
+    }
+
+    /// Sets the projection version in this transaction.
+    pub fn set_version(&mut self, version: Position) -> Result<(), StoreError> {
+        let version = i64::try_from(version).map_err(|_| {
+            StoreError::of(
+                StoreErrorKind::Other,
+                format!("projection version {version} does not fit SQLite's integers"),
+            )
+        })?;
+        self.execute(
+            "INSERT INTO goesgen_projection (name, version) VALUES (?1, ?2)
+             ON CONFLICT (name) DO UPDATE SET version = excluded.version",
+            rusqlite::params![self.name, version],
+        )
+        .map_err(sql("setting the projection version"))?;
+        Ok(())
+    }
+
+    async fn end(mut self, statement: &'static str) -> Result<(), StoreError> {
+        let Some(guard) = self.connection.take() else {
+            return Ok(());
+        };
+        blocking(move || {
+            if let Err(error) = guard.execute_batch(statement) {
+                // A failed COMMIT may leave the transaction open: close it.
+                let _ = guard.execute_batch("ROLLBACK");
+                return Err(sql("ending a write transaction")(error));
+            }
+            Ok(())
+        })
+        .await
+    }
+}
+
+impl Deref for SqliteWrite {
+    type Target = Connection;
+
+    fn deref(&self) -> &Connection {
+        // Only `end` takes the connection, and it consumes the transaction.
+        self.connection
+            .as_deref()
+            .unwrap_or_else(|| unreachable!("a write transaction is used after it ended"))
+    }
+}
+
+impl Drop for SqliteWrite {
+    fn drop(&mut self) {
+        if let Some(connection) = &self.connection {
+            // Cut off unfinished (a cancelled future): undo, without
+            // anyone to report to.
+            let _ = connection.execute_batch("ROLLBACK");
+        }
+    }
+}
+
+enum ReadConnection {
+    Pooled(Option<Connection>),
+    Shared(OwnedMutexGuard<Connection>),
+}
+
+/// A read transaction of a [`SqliteStore`]: a snapshot of the committed
+/// projection (`Deref` to `rusqlite::Connection`), ended when dropped.
+pub struct SqliteRead {
+    connection: ReadConnection,
+    shared: Arc<Shared>,
+}
+
+impl SqliteRead {
+    /// The projection version this read sees.
+    pub fn version(&self) -> Result<Position, StoreError> {
+        read_version(self, &self.shared.name)
+    }
+}
+
+impl Deref for SqliteRead {
+    type Target = Connection;
+
+    fn deref(&self) -> &Connection {
+        match &self.connection {
+            ReadConnection::Pooled(connection) => connection
+                .as_ref()
+                .unwrap_or_else(|| unreachable!("a read transaction is used after it ended")),
+            ReadConnection::Shared(guard) => guard,
+        }
+    }
+}
+
+impl Drop for SqliteRead {
+    fn drop(&mut self) {
+        match &mut self.connection {
+            ReadConnection::Shared(guard) => {
+                let _ = guard.execute_batch("ROLLBACK");
+            }
+            ReadConnection::Pooled(connection) => {
+                let Some(connection) = connection.take() else {
+                    return;
+                };
+                if connection.execute_batch("ROLLBACK").is_err() {
+                    return; // not reused
+                }
+                if let Some(readers) = &self.shared.readers {
+                    let mut idle = readers.idle.lock().unwrap_or_else(PoisonError::into_inner);
+                    if idle.len() < MAX_IDLE_READERS {
+                        idle.push(connection);
+                    }
+                }
+            }
+        }
+    }
+}
