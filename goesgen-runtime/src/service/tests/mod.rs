@@ -903,3 +903,4 @@ async fn follow_retries_an_unavailable_log() {
 }
 
 mod failsafe;
+mod observe;
