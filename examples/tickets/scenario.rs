@@ -12,6 +12,7 @@ use std::io::Write;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use goesgen::service::ProgressReceiver;
 use goesgen::{ServiceError, ServiceOptions, SharedLog};
 
 use crate::auth::Caller;
@@ -94,6 +95,18 @@ pub async fn run(
     users_store: UsersStore,
     out: &mut dyn Write,
 ) -> Result<Outcome, Error> {
+    run_watched(log, users_store, out, |_| {}).await
+}
+
+/// [`run`], handing `watch` the progress channel of the Tickets service
+/// just before its first sync, the one that catches up with whatever the
+/// log held (`main` draws a progress bar from it on a long log).
+pub async fn run_watched(
+    log: SharedLog,
+    users_store: UsersStore,
+    out: &mut dyn Write,
+    watch: impl FnOnce(ProgressReceiver),
+) -> Result<Outcome, Error> {
     let users = UsersService::new(Users, users_store, log.clone(), ServiceOptions::default());
     // This instance leaves its projection behind the log until it syncs
     // (the default, `sync_after_push(true)`, applies a service's own events
@@ -119,6 +132,7 @@ pub async fn run(
     let user_b = user(&users, "User B", out).await?;
     let as_a = Caller::User(user_a.0);
 
+    watch(tickets.progress());
     let synced = tickets.sync().await?;
     let known = tickets.store().read().await;
     writeln!(

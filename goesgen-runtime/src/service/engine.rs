@@ -212,7 +212,8 @@ impl<S: ServiceStore> Engine<S> {
         if appended.replayed {
             return Err(ServiceError::Duplicate { appended });
         }
-        record_appended(&appended, 1);
+        record_appended(&appended);
+        record_attempts(1, 0);
         self.counters.commit();
         if self.options.sync_after_push {
             self.sync_own(&appended, encoded.own)
@@ -366,15 +367,23 @@ impl<S: ServiceStore> Engine<S> {
     }
 }
 
-/// Records a call's appended positions and attempts on the current span
-/// (the call's).
-pub(crate) fn record_appended(appended: &Appended, attempts: u32) {
+/// Records a call's appended positions on the current span (the call's).
+pub(crate) fn record_appended(appended: &Appended) {
     let span = tracing::Span::current();
-    span.record("attempts", attempts);
     if !appended.is_empty() {
         span.record("first", appended.first);
         span.record("last", appended.last);
     }
+}
+
+/// Records how many times a call was attempted and met a conflict on the
+/// current span (the call's; a span without `conflicts` ignores it). Done
+/// once, as the call ends: a subscriber that prints spans keeps every
+/// value recorded.
+pub(crate) fn record_attempts(attempts: u32, conflicts: u32) {
+    let span = tracing::Span::current();
+    span.record("attempts", attempts);
+    span.record("conflicts", conflicts);
 }
 
 /// An empty batch after `position`.

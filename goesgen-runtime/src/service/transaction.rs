@@ -30,7 +30,9 @@ use crate::record::Position;
 use crate::service::backoff;
 use crate::service::call::CallOptions;
 use crate::service::committed::{Committed, Recorded};
-use crate::service::engine::{Encoded, Engine, empty_after, record_appended, unsynced};
+use crate::service::engine::{
+    Encoded, Engine, empty_after, record_appended, record_attempts, unsynced,
+};
 use crate::service::error::ServiceError;
 use crate::service::store::{MethodCall, ServiceStore};
 use crate::stored;
@@ -122,7 +124,6 @@ impl<S: ServiceStore> Engine<S> {
                 None
             };
             attempts += 1;
-            tracing::Span::current().record("attempts", attempts);
             self.counters.attempt();
             let attempt = self
                 .attempt(&mut txn, call, options, known_head, lock, attempts)
@@ -131,14 +132,16 @@ impl<S: ServiceStore> Engine<S> {
                 Ok(Decided::Nothing(committed)) => {
                     self.store.commit(txn).await?;
                     self.committed_version(committed.appended.last);
-                    record_appended(&committed.appended, attempts);
+                    record_appended(&committed.appended);
+                    record_attempts(attempts, conflicts);
                     return Ok(committed);
                 }
                 Ok(Decided::Appended {
                     committed,
                     in_place,
                 }) => {
-                    record_appended(&committed.appended, attempts);
+                    record_appended(&committed.appended);
+                    record_attempts(attempts, conflicts);
                     self.counters.commit();
                     return self.keep_own(txn, committed, in_place).await;
                 }
@@ -146,7 +149,6 @@ impl<S: ServiceStore> Engine<S> {
                     self.rollback(txn).await;
                     self.counters.conflict();
                     conflicts += 1;
-                    tracing::Span::current().record("conflicts", conflicts);
                     tracing::debug!(
                         service = S::SERVICE,
                         attempts,
@@ -154,6 +156,7 @@ impl<S: ServiceStore> Engine<S> {
                         "transaction conflict; catching up and calling the method again"
                     );
                     if attempts >= self.options.max_attempts {
+                        record_attempts(attempts, conflicts);
                         return Err(ServiceError::Conflict {
                             attempts,
                             last: conflict,
@@ -171,6 +174,7 @@ impl<S: ServiceStore> Engine<S> {
                         attempts -= 1;
                         continue;
                     }
+                    record_attempts(attempts, conflicts);
                     return Err(error);
                 }
             }
