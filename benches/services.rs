@@ -16,7 +16,8 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use goesgen::{
-    ConflictRule, MemoryLog, Position, Recorded, ServiceOptions, SharedLog, SqliteLog, StoreError,
+    ConflictRule, MemoryLog, MethodError, Position, Recorded, ServiceOptions, SharedLog, SqliteLog,
+    StoreError,
 };
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
@@ -51,6 +52,9 @@ impl AuditStore for Notes {
         // rollback ever follows a change. A real store would undo.
         Ok(())
     }
+    async fn read_version(&self, txn: &mut Self::Read) -> Result<Position, StoreError> {
+        Ok(**txn)
+    }
     async fn version(&self, txn: &mut Self::Write) -> Result<Position, StoreError> {
         Ok(**txn)
     }
@@ -79,10 +83,14 @@ impl AuditMethods for Auditor {
         _: &(),
         _: &mut OwnedMutexGuard<Position>,
         input: String,
-    ) -> Result<((), Vec<NoteEvent>), Infallible> {
+    ) -> Result<((), Vec<NoteEvent>), MethodError<Infallible>> {
         Ok(((), vec![AuditNoted { note: input }.into()]))
     }
-    async fn notes(&self, _: &(), txn: &mut OwnedMutexGuard<Position>) -> Result<u64, Infallible> {
+    async fn notes(
+        &self,
+        _: &(),
+        txn: &mut OwnedMutexGuard<Position>,
+    ) -> Result<u64, MethodError<Infallible>> {
         Ok(**txn)
     }
 }

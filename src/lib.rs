@@ -12,79 +12,33 @@
 //!
 //! The schema `tests/fixtures/counter.yml` declares one event (`Counted`),
 //! one projection and a service `Counters` with a readonly method `Total`
-//! and a transaction `Count`. You implement the generated store trait
-//! (where the projection lives: here a map behind a lock, rolled back by an
-//! undo copy) and the methods trait (the business logic); the generated
-//! service runs them against an event log with optimistic concurrency
-//! control.
+//! and a transaction `Count`. The projection (a map of totals) lives in
+//! goesgen's in-memory store kit, so the store is the projection type and
+//! one apply function per event; transactions, rollback and the version come
+//! from the kit. You write the methods trait (the business logic); the
+//! generated service runs them against an event log with optimistic
+//! concurrency control.
 //!
 //! ```
-//! use std::collections::HashMap;
 //! use std::sync::Arc;
 //!
-//! use goesgen::{MemoryLog, Position, Recorded, ServiceOptions, StoreError};
-//! use tokio::sync::{Mutex, OwnedMutexGuard};
+//! use goesgen::kits::{MemoryRead, MemoryWrite};
+//! use goesgen::{MemoryLog, MemoryStore, MethodError, Recorded, ServiceOptions, StoreError};
 //!
 //! pub mod schema {
 //!     goesgen::include_schema!("tests/fixtures/counter.yml");
 //! }
-//! use schema::counters::{CountEvent, CountersMethods, CountersService, CountersStore};
+//! use schema::counters::{CountEvent, CountersInMemory, CountersMethods, CountersService};
 //! use schema::events::Counted;
 //!
-//! /// The projection: the version and each counter's total.
+//! /// The projection: each counter's total, in a persistent map (a write
+//! /// transaction's copy of it costs a few pointer copies).
 //! #[derive(Clone, Default)]
-//! struct Totals {
-//!     version: Position,
-//!     totals: HashMap<String, u64>,
-//! }
+//! struct Totals(imbl::HashMap<String, u64>);
 //!
-//! /// A write transaction: the lock and a copy to roll back to.
-//! struct Write {
-//!     guard: OwnedMutexGuard<Totals>,
-//!     saved: Option<Totals>,
-//! }
-//!
-//! impl Drop for Write {
-//!     fn drop(&mut self) {
-//!         if let Some(saved) = self.saved.take() {
-//!             *self.guard = saved; // not committed: roll back
-//!         }
-//!     }
-//! }
-//!
-//! #[derive(Default)]
-//! struct Store(Arc<Mutex<Totals>>);
-//!
-//! impl CountersStore for Store {
-//!     type Write = Write;
-//!     type Read = OwnedMutexGuard<Totals>;
-//!
-//!     async fn begin_write(&self) -> Result<Write, StoreError> {
-//!         let guard = self.0.clone().lock_owned().await;
-//!         let saved = Some(guard.clone());
-//!         Ok(Write { guard, saved })
-//!     }
-//!     async fn begin_read(&self) -> Result<Self::Read, StoreError> {
-//!         Ok(self.0.clone().lock_owned().await)
-//!     }
-//!     async fn commit(&self, mut txn: Write) -> Result<(), StoreError> {
-//!         txn.saved = None;
-//!         Ok(())
-//!     }
-//!     async fn rollback(&self, txn: Write) -> Result<(), StoreError> {
-//!         drop(txn);
-//!         Ok(())
-//!     }
-//!     async fn version(&self, txn: &mut Write) -> Result<Position, StoreError> {
-//!         Ok(txn.guard.version)
-//!     }
-//!     async fn set_version(&self, txn: &mut Write, version: Position) -> Result<(), StoreError> {
-//!         txn.guard.version = version;
-//!         Ok(())
-//!     }
-//!     async fn apply_counted(&self, txn: &mut Write, _at: &Recorded, event: &Counted)
-//!         -> Result<(), StoreError> {
-//!         txn.guard.totals.insert(event.counter.clone(), event.total);
+//! impl CountersInMemory for Totals {
+//!     fn apply_counted(&mut self, _at: &Recorded, event: &Counted) -> Result<(), StoreError> {
+//!         self.0.insert(event.counter.clone(), event.total);
 //!         Ok(())
 //!     }
 //! }
@@ -92,17 +46,17 @@
 //! struct Logic;
 //!
 //! impl CountersMethods for Logic {
-//!     type Store = Store;
+//!     type Store = MemoryStore<Totals>;
 //!     type Context = (); // who calls: e.g. the authenticated user
 //!     type Error = std::convert::Infallible;
 //!
-//!     async fn total(&self, _ctx: &(), txn: &mut OwnedMutexGuard<Totals>, counter: String)
-//!         -> Result<u64, Self::Error> {
-//!         Ok(txn.totals.get(&counter).copied().unwrap_or(0))
+//!     async fn total(&self, _ctx: &(), txn: &mut MemoryRead<Totals>, counter: String)
+//!         -> Result<u64, MethodError<Self::Error>> {
+//!         Ok(txn.0.get(&counter).copied().unwrap_or(0))
 //!     }
-//!     async fn count(&self, _ctx: &(), txn: &mut Write, counter: String)
-//!         -> Result<(u64, Vec<CountEvent>), Self::Error> {
-//!         let total = txn.guard.totals.get(&counter).copied().unwrap_or(0) + 1;
+//!     async fn count(&self, _ctx: &(), txn: &mut MemoryWrite<Totals>, counter: String)
+//!         -> Result<(u64, Vec<CountEvent>), MethodError<Self::Error>> {
+//!         let total = txn.0.get(&counter).copied().unwrap_or(0) + 1;
 //!         Ok((total, vec![Counted { counter, total }.into()]))
 //!     }
 //! }
@@ -113,7 +67,7 @@
 //!     let log = MemoryLog::shared();
 //!     let service = Arc::new(CountersService::new(
 //!         Logic,
-//!         Store::default(),
+//!         MemoryStore::default(),
 //!         log.clone(),
 //!         ServiceOptions::default(),
 //!     ));

@@ -117,3 +117,75 @@ fn a_renamed_goesgen_alone_compiles_and_schema_edits_rebuild() {
         "the failure is the assertion on the new schema: {stderr}"
     );
 }
+
+const STORE_LIB: &str = r#"//! A user crate with a store on SQLite, through goesgen alone.
+use goesgen::rusqlite::{Connection, params};
+use goesgen::{MethodError, Recorded, StoreError};
+
+pub mod schema {
+    goesgen::include_schema!("schema.yml");
+}
+use schema::doors::{DoorsInSqlite, DoorsMethods, InstallEvent};
+use schema::events::DoorInstalled;
+
+/// The doors table.
+pub struct Doors;
+
+impl DoorsInSqlite for Doors {
+    fn apply_door_installed(
+        &self,
+        db: &Connection,
+        at: &Recorded,
+        event: &DoorInstalled,
+    ) -> Result<(), StoreError> {
+        db.execute(
+            "INSERT INTO doors (position, width) VALUES (?1, ?2)",
+            params![at.position as i64, event.width],
+        )?;
+        Ok(())
+    }
+}
+
+/// The store.
+pub fn store() -> Result<goesgen::SqliteStore<Doors>, StoreError> {
+    goesgen::SqliteStore::in_memory("doors", Doors)?
+        .with_schema("CREATE TABLE doors (position INTEGER PRIMARY KEY, width INTEGER NOT NULL)")
+}
+
+/// The logic.
+pub struct Logic;
+
+impl DoorsMethods for Logic {
+    type Store = goesgen::SqliteStore<Doors>;
+    type Context = ();
+    type Error = std::convert::Infallible;
+
+    async fn install(
+        &self,
+        _ctx: &(),
+        txn: &mut goesgen::kits::SqliteWrite,
+    ) -> Result<((), Vec<InstallEvent>), MethodError<Self::Error>> {
+        let count: i64 = txn.query_row("SELECT count(*) FROM doors", [], |row| row.get(0))?;
+        Ok(((), vec![DoorInstalled { width: 80 + count as u32 }.into()]))
+    }
+}
+"#;
+
+#[test]
+fn a_crate_on_goesgen_alone_writes_a_store_with_goesgen_rusqlite() {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("store-on-goesgen-rusqlite");
+    let manifest = format!(
+        "[package]\nname = \"scratch-store\"\nversion = \"0.0.0\"\nedition = \"2024\"\npublish = false\n\n\
+         [dependencies]\ngoesgen = {{ path = {:?} }}\n\n[workspace]\n",
+        repository().display().to_string()
+    );
+    write(&dir.join("Cargo.toml"), &manifest);
+    std::fs::copy(repository().join("Cargo.lock"), dir.join("Cargo.lock")).unwrap();
+    write(&dir.join("src/lib.rs"), STORE_LIB);
+    write(&dir.join("src/schema.yml"), SCHEMA_BEFORE);
+    let (ok, stderr) = check(&dir);
+    assert!(
+        ok,
+        "a store written with goesgen::rusqlite compiles: {stderr}"
+    );
+}

@@ -2,8 +2,9 @@
 //! service API: goesgen's own two service tests ported (`ported`), every
 //! `Tickets` method with its successes and refusals and the `Ticket` state
 //! machine (`tickets_methods`), the `Users` service and its SQL store
-//! (`users`), the whole scenario on every log backend (`scenario`), and the
-//! two services as separate processes on one SQLite log (`processes`).
+//! (`users`), the whole scenario on every log backend (`scenario`), the
+//! scenario after `--seed` filled the log (`seeded`), and the two services
+//! as separate processes on one SQLite log (`processes`).
 //!
 //! The example's modules are compiled into this crate at its root, where
 //! the schema's type references (`crate::id::User`, `crate::TicketTitle`,
@@ -26,6 +27,9 @@ mod scenario;
 #[path = "../examples/tickets/schema.rs"]
 #[allow(dead_code)]
 mod schema;
+#[path = "../examples/tickets/seed.rs"]
+#[allow(dead_code)]
+mod seed;
 #[path = "../examples/tickets/service/mod.rs"]
 #[allow(dead_code)]
 mod service;
@@ -36,6 +40,8 @@ mod ported;
 mod processes;
 #[path = "tickets/scenario_runs.rs"]
 mod scenario_runs;
+#[path = "tickets/seeded.rs"]
+mod seeded;
 #[path = "tickets/tickets_methods.rs"]
 mod tickets_methods;
 #[path = "tickets/users.rs"]
@@ -51,7 +57,7 @@ use goesgen::{KindFilter, MemoryLog, ServiceOptions, SharedLog};
 use auth::Caller;
 use schema::events::{Event, UserCreated};
 use service::tickets::{Tickets, TicketsService, TicketsStore};
-use service::users::{Users, UsersService, UsersStore};
+use service::users::{Users, UsersService};
 
 /// A Tickets and a Users service on one new in-memory log.
 pub struct Setup {
@@ -73,13 +79,13 @@ impl Setup {
     pub fn on(log: SharedLog) -> Self {
         let users = UsersService::new(
             Users,
-            UsersStore::in_memory().unwrap(),
+            crate::service::users::store::in_memory().unwrap(),
             log.clone(),
             ServiceOptions::default(),
         );
         let tickets = TicketsService::new(
             Tickets,
-            TicketsStore::new(),
+            TicketsStore::default(),
             log.clone(),
             ServiceOptions::default(),
         );

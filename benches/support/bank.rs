@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use goesgen::{Position, Recorded, StoreError};
+use goesgen::{DomainError, MethodError, Position, Recorded, StoreError};
 use serde::{Deserialize, Serialize};
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
@@ -97,6 +97,9 @@ impl BankStore for Store {
         drop(txn);
         Ok(())
     }
+    async fn read_version(&self, txn: &mut Self::Read) -> Result<Position, StoreError> {
+        Ok(txn.version)
+    }
     async fn version(&self, txn: &mut Write) -> Result<Position, StoreError> {
         Ok(txn.guard.version)
     }
@@ -140,6 +143,8 @@ impl BankStore for Store {
 #[error("no account {0}")]
 pub struct NoAccount(String);
 
+impl DomainError for NoAccount {}
+
 /// The bank's logic.
 pub struct Bank;
 
@@ -160,14 +165,14 @@ impl BankMethods for Bank {
         _: &(),
         txn: &mut OwnedMutexGuard<Balances>,
         input: String,
-    ) -> Result<u64, NoAccount> {
-        balance_of(&txn.accounts, &input)
+    ) -> Result<u64, MethodError<NoAccount>> {
+        Ok(balance_of(&txn.accounts, &input)?)
     }
     async fn accounts(
         &self,
         _: &(),
         txn: &mut OwnedMutexGuard<Balances>,
-    ) -> Result<u64, NoAccount> {
+    ) -> Result<u64, MethodError<NoAccount>> {
         Ok(txn.accounts.len() as u64)
     }
     async fn open(
@@ -175,7 +180,7 @@ impl BankMethods for Bank {
         _: &(),
         _txn: &mut Write,
         input: String,
-    ) -> Result<((), Vec<OpenEvent>), NoAccount> {
+    ) -> Result<((), Vec<OpenEvent>), MethodError<NoAccount>> {
         Ok(((), vec![AccountOpened { account: input }.into()]))
     }
     async fn deposit(
@@ -183,7 +188,7 @@ impl BankMethods for Bank {
         _: &(),
         txn: &mut Write,
         input: Transfer,
-    ) -> Result<(u64, Vec<DepositEvent>), NoAccount> {
+    ) -> Result<(u64, Vec<DepositEvent>), MethodError<NoAccount>> {
         let balance = balance_of(&txn.guard.accounts, &input.account)? + input.amount;
         let event = MoneyDeposited {
             account: input.account,
@@ -197,7 +202,7 @@ impl BankMethods for Bank {
         _: &(),
         txn: &mut Write,
         input: Transfer,
-    ) -> Result<(u64, Vec<WithdrawEvent>), NoAccount> {
+    ) -> Result<(u64, Vec<WithdrawEvent>), MethodError<NoAccount>> {
         let balance = balance_of(&txn.guard.accounts, &input.account)?.saturating_sub(input.amount);
         let event = MoneyWithdrawn {
             account: input.account,
@@ -211,7 +216,7 @@ impl BankMethods for Bank {
         _: &(),
         txn: &mut OwnedMutexGuard<Balances>,
         input: Transfer,
-    ) -> Result<((), Vec<DepositBlindlyEvent>), NoAccount> {
+    ) -> Result<((), Vec<DepositBlindlyEvent>), MethodError<NoAccount>> {
         let balance = balance_of(&txn.accounts, &input.account)? + input.amount;
         let event = MoneyDeposited {
             account: input.account,

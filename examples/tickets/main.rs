@@ -8,34 +8,54 @@
 //! cargo run --example tickets -- --log sqlite:tickets.db        # SQLite file
 //! cargo run --example tickets --features postgres -- --log postgres:'host=localhost user=me'
 //! cargo run --example tickets -- --users-db users.db            # Users projection in a file
+//! cargo run --example tickets -- --log sqlite:big.db --seed 100000   # a long catch-up
+//! RUST_LOG=goesgen=debug cargo run --example tickets              # the services' spans
 //! ```
 //!
 //! Run it twice on the same SQLite file: the second run finds the first
 //! run's users and tickets after its sync and reuses the users.
+//!
+//! `--seed N` first appends N tickets to the log (in batches: `seed.rs`);
+//! the Tickets service's first sync then has them to catch up with, shown
+//! as a progress bar on stderr when it is a terminal. `RUST_LOG` (default
+//! `warn`) filters what the services log to stderr: `goesgen=debug` shows
+//! a span per call (service, method, kind, attempts, conflicts, appended
+//! positions) and per sync (from, to, applied) as each closes.
 
 pub mod auth;
 pub mod domain;
 pub mod id;
 pub mod scenario;
 pub mod schema;
+pub mod seed;
 pub mod service;
 
 pub use domain::{InvalidValue, TicketCommentMessage, TicketDescription, TicketTitle, UserName};
 
-use service::users::UsersStore;
+use goesgen::service::ProgressReceiver;
+use indicatif::{ProgressBar, ProgressStyle};
+use tracing_subscriber::EnvFilter;
+use tracing_subscriber::fmt::format::FmtSpan;
 
-const USAGE: &str = "usage: tickets [--log memory|sqlite:PATH|postgres:CONNINFO] [--users-db PATH]";
+const USAGE: &str =
+    "usage: tickets [--log memory|sqlite:PATH|postgres:CONNINFO] [--users-db PATH] [--seed N]";
+
+/// A catch-up this long or longer (in log positions) is shown as a
+/// progress bar.
+const BAR_FROM: u64 = 5_000;
 
 /// The command line.
 struct Args {
     log: String,
     users_db: Option<String>,
+    seed: u64,
 }
 
 fn parse_args() -> Result<Args, String> {
     let mut args = Args {
         log: "memory".to_string(),
         users_db: None,
+        seed: 0,
     };
     let mut words = std::env::args().skip(1);
     while let Some(word) = words.next() {
@@ -43,6 +63,12 @@ fn parse_args() -> Result<Args, String> {
         match word.as_str() {
             "--log" => args.log = value("--log")?,
             "--users-db" => args.users_db = Some(value("--users-db")?),
+            "--seed" => {
+                let n = value("--seed")?;
+                args.seed = n
+                    .parse()
+                    .map_err(|_| format!("--seed needs a number of tickets, not `{n}`"))?;
+            }
             "-h" | "--help" => return Err(String::new()),
             other => return Err(format!("unknown argument `{other}`")),
         }
@@ -50,8 +76,21 @@ fn parse_args() -> Result<Args, String> {
     Ok(args)
 }
 
+/// Logs to stderr what `RUST_LOG` asks for (default: warnings), with a
+/// line for each span as it closes (a service call, a sync) carrying the
+/// fields it recorded.
+fn init_tracing() {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_span_events(FmtSpan::CLOSE)
+        .init();
+}
+
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
+    init_tracing();
     let args = match parse_args() {
         Ok(args) => args,
         Err(message) => {
@@ -79,8 +118,8 @@ async fn main() -> std::process::ExitCode {
 async fn run(args: &Args) -> Result<(), scenario::Error> {
     let log = goesgen::open_log(&args.log).await?;
     let users_store = match &args.users_db {
-        Some(path) => UsersStore::open(path)?,
-        None => UsersStore::in_memory()?,
+        Some(path) => crate::service::users::store::open(path)?,
+        None => crate::service::users::store::in_memory()?,
     };
     // A PostgreSQL connection string may hold a password: not echoed.
     let shown = if args.log.starts_with("postgres:") {
@@ -90,6 +129,48 @@ async fn run(args: &Args) -> Result<(), scenario::Error> {
     };
     println!("Event log: {shown}");
     let mut out = std::io::stdout();
-    scenario::run(log, users_store, &mut out).await?;
+    if args.seed > 0 {
+        seed::seed(&log, args.seed, &mut out).await?;
+    }
+    let head = log.head().await?;
+    let mut bar = None;
+    let outcome = scenario::run_watched(log, users_store, &mut out, |progress| {
+        bar = Some(tokio::spawn(progress_bar(progress, head)));
+    })
+    .await;
+    if let Some(bar) = bar {
+        // The bar ends with the catch-up, or when the service is dropped.
+        let _ = bar.await;
+    }
+    outcome?;
     Ok(())
+}
+
+/// Draws the Tickets service's catch-up on stderr from its progress
+/// channel, if it has at least [`BAR_FROM`] positions to go up to `head`
+/// (indicatif draws nothing when stderr is not a terminal).
+async fn progress_bar(mut progress: ProgressReceiver, head: u64) {
+    let start = *progress.borrow_and_update();
+    let target = head.max(start.head);
+    if target.saturating_sub(start.version) < BAR_FROM {
+        return;
+    }
+    let bar = ProgressBar::new(target);
+    if let Ok(style) = ProgressStyle::with_template(
+        "{msg} [{bar:40}] {human_pos}/{human_len} positions ({elapsed})",
+    ) {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar.set_message("Tickets catching up");
+    bar.set_position(start.version);
+    while progress.changed().await.is_ok() {
+        let now = *progress.borrow_and_update();
+        bar.set_length(target.max(now.head));
+        bar.set_position(now.version);
+        if now.version >= target {
+            bar.finish_with_message("Tickets caught up");
+            return;
+        }
+    }
+    bar.abandon();
 }

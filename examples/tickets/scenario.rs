@@ -12,7 +12,8 @@ use std::io::Write;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use goesgen::{ServiceError, ServiceOptions, SharedLog};
+use goesgen::service::ProgressReceiver;
+use goesgen::{MethodError, ServiceError, ServiceOptions, SharedLog};
 
 use crate::auth::Caller;
 use crate::schema::projections::TicketState;
@@ -94,13 +95,25 @@ pub async fn run(
     users_store: UsersStore,
     out: &mut dyn Write,
 ) -> Result<Outcome, Error> {
+    run_watched(log, users_store, out, |_| {}).await
+}
+
+/// [`run`], handing `watch` the progress channel of the Tickets service
+/// just before its first sync, the one that catches up with whatever the
+/// log held (`main` draws a progress bar from it on a long log).
+pub async fn run_watched(
+    log: SharedLog,
+    users_store: UsersStore,
+    out: &mut dyn Write,
+    watch: impl FnOnce(ProgressReceiver),
+) -> Result<Outcome, Error> {
     let users = UsersService::new(Users, users_store, log.clone(), ServiceOptions::default());
     // This instance leaves its projection behind the log until it syncs
     // (the default, `sync_after_push(true)`, applies a service's own events
     // as it appends them), so that the scenario can show a sync catching up.
     let tickets = Arc::new(TicketsService::new(
         Tickets,
-        TicketsStore::new(),
+        TicketsStore::default(),
         log.clone(),
         ServiceOptions::default().sync_after_push(false),
     ));
@@ -119,8 +132,9 @@ pub async fn run(
     let user_b = user(&users, "User B", out).await?;
     let as_a = Caller::User(user_a.0);
 
+    watch(tickets.progress());
     let synced = tickets.sync().await?;
-    let known = tickets.store().read().await;
+    let known = tickets.store().read();
     writeln!(
         out,
         "Tickets service synced to version {synced} (users: {}, tickets: {})",
@@ -224,7 +238,7 @@ pub async fn run(
             message: TicketCommentMessage::new("No, I will")?,
             interrupted: AtomicBool::new(false),
         },
-        TicketsStore::new(),
+        TicketsStore::default(),
         log.clone(),
         ServiceOptions::default(),
     );
@@ -247,7 +261,7 @@ pub async fn run(
     }
 
     tickets.sync().await?;
-    let tickets_known = tickets.store().read().await.ticket_count();
+    let tickets_known = tickets.store().read().ticket_count();
     let head_at_end = log.head().await?;
     writeln!(
         out,
@@ -288,6 +302,8 @@ pub enum InterruptedError {
     Rival(#[source] Box<ServiceError<TicketsError>>),
 }
 
+impl goesgen::DomainError for InterruptedError {}
+
 impl TicketsMethods for Interrupted {
     type Store = TicketsStore;
     type Context = Caller;
@@ -298,11 +314,11 @@ impl TicketsMethods for Interrupted {
         ctx: &Caller,
         txn: &mut Read,
         input: id::Ticket,
-    ) -> Result<GetTicketByIDOut, InterruptedError> {
+    ) -> Result<GetTicketByIDOut, MethodError<InterruptedError>> {
         Tickets
             .get_ticket_by_id(ctx, txn, input)
             .await
-            .map_err(Into::into)
+            .map_err(|e| e.map(InterruptedError::Tickets))
     }
 
     async fn create_ticket(
@@ -310,11 +326,11 @@ impl TicketsMethods for Interrupted {
         ctx: &Caller,
         txn: &mut TicketsWrite,
         input: CreateTicketIn,
-    ) -> Result<(CreateTicketOut, Vec<CreateTicketEvent>), InterruptedError> {
+    ) -> Result<(CreateTicketOut, Vec<CreateTicketEvent>), MethodError<InterruptedError>> {
         Tickets
             .create_ticket(ctx, txn, input)
             .await
-            .map_err(Into::into)
+            .map_err(|e| e.map(InterruptedError::Tickets))
     }
 
     async fn assign_user_to_ticket(
@@ -322,11 +338,11 @@ impl TicketsMethods for Interrupted {
         ctx: &Caller,
         txn: &mut TicketsWrite,
         input: AssignUserToTicketIn,
-    ) -> Result<((), Vec<AssignUserToTicketEvent>), InterruptedError> {
+    ) -> Result<((), Vec<AssignUserToTicketEvent>), MethodError<InterruptedError>> {
         Tickets
             .assign_user_to_ticket(ctx, txn, input)
             .await
-            .map_err(Into::into)
+            .map_err(|e| e.map(InterruptedError::Tickets))
     }
 
     async fn unassign_user_from_ticket(
@@ -334,11 +350,11 @@ impl TicketsMethods for Interrupted {
         ctx: &Caller,
         txn: &mut TicketsWrite,
         input: UnassignUserFromTicketIn,
-    ) -> Result<((), Vec<UnassignUserFromTicketEvent>), InterruptedError> {
+    ) -> Result<((), Vec<UnassignUserFromTicketEvent>), MethodError<InterruptedError>> {
         Tickets
             .unassign_user_from_ticket(ctx, txn, input)
             .await
-            .map_err(Into::into)
+            .map_err(|e| e.map(InterruptedError::Tickets))
     }
 
     async fn close_ticket(
@@ -346,11 +362,11 @@ impl TicketsMethods for Interrupted {
         ctx: &Caller,
         txn: &mut TicketsWrite,
         input: CloseTicketIn,
-    ) -> Result<((), Vec<CloseTicketEvent>), InterruptedError> {
+    ) -> Result<((), Vec<CloseTicketEvent>), MethodError<InterruptedError>> {
         Tickets
             .close_ticket(ctx, txn, input)
             .await
-            .map_err(Into::into)
+            .map_err(|e| e.map(InterruptedError::Tickets))
     }
 
     async fn create_comment(
@@ -358,8 +374,11 @@ impl TicketsMethods for Interrupted {
         ctx: &Caller,
         txn: &mut TicketsWrite,
         input: CreateCommentIn,
-    ) -> Result<(CreateCommentOut, Vec<CreateCommentEvent>), InterruptedError> {
-        let decided = Tickets.create_comment(ctx, txn, input.clone()).await?;
+    ) -> Result<(CreateCommentOut, Vec<CreateCommentEvent>), MethodError<InterruptedError>> {
+        let decided = Tickets
+            .create_comment(ctx, txn, input.clone())
+            .await
+            .map_err(|e| e.map(InterruptedError::Tickets))?;
         if !self.interrupted.swap(true, Ordering::SeqCst) {
             let theirs = CreateCommentIn {
                 ticket: input.ticket,
@@ -368,7 +387,7 @@ impl TicketsMethods for Interrupted {
             self.rival
                 .create_comment(&self.as_user, theirs)
                 .await
-                .map_err(|e| InterruptedError::Rival(Box::new(e)))?;
+                .map_err(|e| MethodError::Refused(InterruptedError::Rival(Box::new(e))))?;
         }
         Ok(decided)
     }
@@ -378,10 +397,10 @@ impl TicketsMethods for Interrupted {
         ctx: &Caller,
         txn: &mut TicketsWrite,
         input: UpdateTicketIn,
-    ) -> Result<((), Vec<UpdateTicketEvent>), InterruptedError> {
+    ) -> Result<((), Vec<UpdateTicketEvent>), MethodError<InterruptedError>> {
         Tickets
             .update_ticket(ctx, txn, input)
             .await
-            .map_err(Into::into)
+            .map_err(|e| e.map(InterruptedError::Tickets))
     }
 }

@@ -447,9 +447,9 @@ fn method_call(
         ),
         None => (TokenStream::new(), TokenStream::new()),
     };
+    let name = parts.method.name.as_str();
     let doc = format!(
-        " One call of `{}`: the method, its context and input (cloned for each attempt).",
-        parts.method.name.as_str()
+        " One call of `{name}`: the method, its context and input (cloned for each attempt)."
     );
     quote! {
         #[doc = #doc]
@@ -462,6 +462,7 @@ fn method_call(
         impl<M: #methods_trait> #krate::service::MethodCall<<M::Store as #store>::#txn> for #call<'_, M> {
             type Output = #result;
             type Error = M::Error;
+            const NAME: &'static str = #name;
 
             fn call(
                 &self,
@@ -609,9 +610,20 @@ fn service_struct_items(
             }
 
             /// Counters of commits, attempts, conflicts and skipped records
-            /// since the service was built.
+            /// since the service was built, and the projection version, the
+            /// log's head and the lag between them as of this instance's last
+            /// commit.
             pub fn stats(&self) -> #krate::ServiceStats {
                 self.engine.stats()
+            }
+
+            /// Where the projection stands against the log, published after
+            /// every commit (each read batch of `sync()` and `follow()`, each
+            /// write): a `tokio::sync::watch::Receiver` of
+            /// `goesgen::service::Progress` (`version`, `head`), to show a long
+            /// catch-up.
+            pub fn progress(&self) -> #krate::service::ProgressReceiver {
+                self.engine.progress()
             }
 
             /// The records this service passed over while catching up (listed
@@ -726,6 +738,11 @@ services:
         ));
         for run in ["run_readonly", "run_transaction", "run_append"] {
             assert!(code.contains(run), "{run}");
+        }
+        // Each call names its method for the engine's spans.
+        for name in ["IsOpen", "Close", "Paint"] {
+            let named = format!("const NAME : & 'static str = \"{name}\"");
+            assert!(code.contains(&named), "{named}");
         }
     }
 

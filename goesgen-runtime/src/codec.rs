@@ -665,7 +665,10 @@ mod tests {
         let error = encode_into(&Events(Broken { value: 1 }), &mut out).unwrap_err();
         assert_eq!(out, b"[");
         assert_eq!(error.kind, "Broken");
-        assert!(error.to_string().contains("refused"), "{error}");
+        // The cause is the source, not repeated in the message.
+        assert!(!error.to_string().contains("refused"), "{error}");
+        let cause = std::error::Error::source(&error).map(ToString::to_string);
+        assert!(cause.is_some_and(|c| c.contains("refused")));
         assert!(encode_batch(&[Events(Broken { value: 1 })]).is_err());
         assert!(to_new_event(&Events(Broken { value: 1 })).is_err());
     }

@@ -103,7 +103,7 @@ async fn child_users() {
     };
     let users = UsersService::new(
         Users,
-        UsersStore::in_memory().unwrap(),
+        crate::service::users::store::in_memory().unwrap(),
         log,
         ServiceOptions::default(),
     );
@@ -129,10 +129,15 @@ async fn child_tickets() {
     };
     let id = |var: &str| std::env::var(var).unwrap().parse::<id::User>().unwrap();
     let (a, b) = (id("GOESGEN_TICKETS_A"), id("GOESGEN_TICKETS_B"));
-    let tickets = TicketsService::new(Tickets, TicketsStore::new(), log, ServiceOptions::default());
+    let tickets = TicketsService::new(
+        Tickets,
+        TicketsStore::default(),
+        log,
+        ServiceOptions::default(),
+    );
     tickets.sync().await.unwrap();
     {
-        let projection = tickets.store().read().await;
+        let projection = tickets.store().read();
         assert!(projection.has_user(&a) && projection.has_user(&b));
     }
     let ticket = tickets

@@ -10,9 +10,13 @@ use crate::service::tickets::TicketsError;
 /// returns the outcome and the narration.
 async fn run(log: SharedLog) -> (scenario::Outcome, String) {
     let mut out = Vec::new();
-    let outcome = scenario::run(log, UsersStore::in_memory().unwrap(), &mut out)
-        .await
-        .unwrap();
+    let outcome = scenario::run(
+        log,
+        crate::service::users::store::in_memory().unwrap(),
+        &mut out,
+    )
+    .await
+    .unwrap();
     let text = String::from_utf8(out).unwrap();
     assert_eq!(outcome.ticket.title.as_str(), "Example Ticket");
     assert_eq!(outcome.ticket.author, outcome.user_a.0);

@@ -151,7 +151,7 @@ async fn a_store_in_a_file_keeps_its_users_and_version() {
     let path = fresh_path("users-store");
     let log = MemoryLog::shared();
     let service = |store| UsersService::new(Users, store, log.clone(), ServiceOptions::default());
-    let users = service(UsersStore::open(&path).unwrap());
+    let users = service(crate::service::users::store::open(&path).unwrap());
     let a = users
         .create_user(&Caller::Anonymous, named("User A"))
         .await
@@ -159,7 +159,7 @@ async fn a_store_in_a_file_keeps_its_users_and_version() {
         .output
         .id;
     drop(users);
-    let reopened = service(UsersStore::open(&path).unwrap());
+    let reopened = service(crate::service::users::store::open(&path).unwrap());
     assert_eq!(reopened.projection_version().await.unwrap(), 1);
     let found = reopened
         .get_user_by_id(&Caller::Anonymous, a)

@@ -68,7 +68,7 @@ impl<T> fmt::Debug for SqliteStore<T> {
     }
 }
 
-fn sql(doing: &str) -> impl FnOnce(rusqlite::Error) -> StoreError + '_ {
+fn sql_error(doing: &str) -> impl FnOnce(rusqlite::Error) -> StoreError + '_ {
     move |error| {
         StoreError::of(sqlite_kind(&error), format!("SQLite store: {doing}")).caused_by(error)
     }
@@ -91,7 +91,7 @@ fn read_version(db: &Connection, name: &str) -> Result<Position, StoreError> {
             |row| row.get(0),
         )
         .optional()
-        .map_err(sql("reading the projection version"))?;
+        .map_err(sql_error("reading the projection version"))?;
     to_version(version.unwrap_or(0))
 }
 
@@ -100,13 +100,13 @@ impl<T> SqliteStore<T> {
     /// missing, switched to WAL), with the apply functions `tables`.
     pub fn open(path: impl AsRef<Path>, name: &str, tables: T) -> Result<Self, StoreError> {
         let path = path.as_ref().to_path_buf();
-        let write = Connection::open(&path).map_err(sql("opening the database"))?;
+        let write = Connection::open(&path).map_err(sql_error("opening the database"))?;
         write
             .execute_batch(
                 "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
                  PRAGMA busy_timeout = 5000;",
             )
-            .map_err(sql("setting up the database"))?;
+            .map_err(sql_error("setting up the database"))?;
         Self::with(
             write,
             name,
@@ -121,7 +121,7 @@ impl<T> SqliteStore<T> {
     /// The store `name` in a new in-memory database, with the apply
     /// functions `tables`.
     pub fn in_memory(name: &str, tables: T) -> Result<Self, StoreError> {
-        let write = Connection::open_in_memory().map_err(sql("opening the database"))?;
+        let write = Connection::open_in_memory().map_err(sql_error("opening the database"))?;
         Self::with(write, name, tables, None)
     }
 
@@ -133,7 +133,7 @@ impl<T> SqliteStore<T> {
     ) -> Result<Self, StoreError> {
         write
             .execute_batch(VERSION_TABLE)
-            .map_err(sql("creating the version table"))?;
+            .map_err(sql_error("creating the version table"))?;
         Ok(Self {
             tables,
             shared: Arc::new(Shared {
@@ -142,6 +142,22 @@ impl<T> SqliteStore<T> {
                 readers,
             }),
         })
+    }
+
+    /// Runs `sql` (the projection's `CREATE TABLE IF NOT EXISTS ...`) on the
+    /// new store's database, while nothing else uses it.
+    pub fn with_schema(self, sql: &str) -> Result<Self, StoreError> {
+        let guard = self.shared.write.try_lock().map_err(|_| {
+            StoreError::of(
+                StoreErrorKind::Unavailable,
+                "SQLite store: the schema is set up while the store is in use",
+            )
+        })?;
+        guard
+            .execute_batch(sql)
+            .map_err(sql_error("creating the projection's tables"))?;
+        drop(guard);
+        Ok(self)
     }
 
     /// The apply functions.
@@ -161,7 +177,7 @@ impl<T> SqliteStore<T> {
         setup: impl FnOnce(&Connection) -> rusqlite::Result<R> + Send + 'static,
     ) -> Result<R, StoreError> {
         let guard = Arc::clone(&self.shared.write).lock_owned().await;
-        blocking(move || setup(&guard).map_err(sql("setting up the projection"))).await
+        blocking(move || setup(&guard).map_err(sql_error("setting up the projection"))).await
     }
 
     /// Opens a write transaction: the write connection inside `BEGIN
@@ -172,7 +188,7 @@ impl<T> SqliteStore<T> {
         let guard = blocking(move || {
             guard
                 .execute_batch("BEGIN IMMEDIATE")
-                .map_err(sql("beginning a write transaction"))?;
+                .map_err(sql_error("beginning a write transaction"))?;
             Ok(guard)
         })
         .await?;
@@ -188,7 +204,7 @@ impl<T> SqliteStore<T> {
             let guard = Arc::clone(&self.shared.write).lock_owned().await;
             guard
                 .execute_batch("BEGIN")
-                .map_err(sql("beginning a read transaction"))?;
+                .map_err(sql_error("beginning a read transaction"))?;
             return Ok(SqliteRead {
                 connection: ReadConnection::Shared(guard),
                 shared: Arc::clone(&self.shared),
@@ -204,10 +220,11 @@ impl<T> SqliteStore<T> {
             None => {
                 let path = readers.path.clone();
                 blocking(move || {
-                    let connection = Connection::open(path).map_err(sql("opening a reader"))?;
+                    let connection =
+                        Connection::open(path).map_err(sql_error("opening a reader"))?;
                     connection
                         .execute_batch("PRAGMA busy_timeout = 5000; PRAGMA query_only = ON;")
-                        .map_err(sql("setting up a reader"))?;
+                        .map_err(sql_error("setting up a reader"))?;
                     Ok(connection)
                 })
                 .await?
@@ -215,7 +232,7 @@ impl<T> SqliteStore<T> {
         };
         connection
             .execute_batch("BEGIN")
-            .map_err(sql("beginning a read transaction"))?;
+            .map_err(sql_error("beginning a read transaction"))?;
         Ok(SqliteRead {
             connection: ReadConnection::Pooled(Some(connection)),
             shared: Arc::clone(&self.shared),
@@ -271,7 +288,7 @@ impl SqliteWrite {
              ON CONFLICT (name) DO UPDATE SET version = excluded.version",
             rusqlite::params![self.name, version],
         )
-        .map_err(sql("setting the projection version"))?;
+        .map_err(sql_error("setting the projection version"))?;
         Ok(())
     }
 
@@ -283,7 +300,7 @@ impl SqliteWrite {
             if let Err(error) = guard.execute_batch(statement) {
                 // A failed COMMIT may leave the transaction open: close it.
                 let _ = guard.execute_batch("ROLLBACK");
-                return Err(sql("ending a write transaction")(error));
+                return Err(sql_error("ending a write transaction")(error));
             }
             Ok(())
         })

@@ -56,7 +56,15 @@ impl<O, E> Committed<O, E> {
     }
 }
 
-/// Counters of a service since it was built.
+/// Counters of a service since it was built, and where its projection
+/// stands against the log.
+///
+/// `version`, `head` and `lag` are as of the last commit this instance of
+/// the service made (or the last projection version it read) and the
+/// newest head of the log it was told of (published by the log, or seen in
+/// a read): another instance writing the same store, or an append not yet
+/// published to this process, shows only later. Until the instance first
+/// commits or reads its version, `version` is 0.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub struct ServiceStats {
@@ -73,6 +81,13 @@ pub struct ServiceStats {
     /// Records passed over while catching up (listed by an operator, or
     /// refused by the store under [`RefusedRecords::Skip`](crate::service::RefusedRecords::Skip)).
     pub skipped: u64,
+    /// The projection version this instance last committed (see above).
+    pub version: Position,
+    /// The newest head of the log this instance knows of (at least
+    /// `version`).
+    pub head: Position,
+    /// `head - version`: how many positions the projection is behind.
+    pub lag: u64,
 }
 
 /// Why a service passed over a record.
@@ -174,6 +189,7 @@ impl Counters {
             conflicts: self.conflicts.load(Ordering::Relaxed),
             escalations: self.escalations.load(Ordering::Relaxed),
             skipped: self.skipped.load(Ordering::Relaxed),
+            ..ServiceStats::default()
         }
     }
 }

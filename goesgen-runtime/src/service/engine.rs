@@ -12,6 +12,7 @@ use crate::record::{NewEvent, Position};
 use crate::service::call::CallOptions;
 use crate::service::committed::{Committed, Counters, Recorded, ServiceStats, Skipped};
 use crate::service::error::ServiceError;
+use crate::service::observe::{ProgressReceiver, Tracker};
 use crate::service::options::{ConflictRule, ServiceOptions};
 use crate::service::store::{MethodCall, ServiceStore};
 
@@ -42,6 +43,9 @@ pub struct Engine<S: ServiceStore> {
     /// anything to catch up with.
     pub(crate) heads: Subscription,
     pub(crate) counters: Counters,
+    /// The version last committed, the newest head seen, and the progress
+    /// channel.
+    pub(crate) tracker: Tracker,
 }
 
 /// An event a method emitted, converted to the schema's event enum for
@@ -63,6 +67,7 @@ impl<S: ServiceStore> Engine<S> {
         kinds.sort_unstable_by_key(|(name, _)| *name);
         let subscribed = KindFilter::kinds(S::SUBSCRIBED.iter().map(|kind| kind.name()));
         let heads = log.subscribe();
+        let tracker = Tracker::new(heads.head());
         Self {
             store,
             log,
@@ -71,6 +76,7 @@ impl<S: ServiceStore> Engine<S> {
             subscribed,
             heads,
             counters: Counters::default(),
+            tracker,
         }
     }
 
@@ -89,9 +95,34 @@ impl<S: ServiceStore> Engine<S> {
         &self.options
     }
 
-    /// The counters since the engine was built.
+    /// The counters since the engine was built, and the projection
+    /// version, head and lag as of this engine's last commit (see
+    /// [`ServiceStats`]).
     pub fn stats(&self) -> ServiceStats {
-        self.counters.snapshot()
+        let mut stats = self.counters.snapshot();
+        self.tracker.saw_head(self.heads.head());
+        let progress = self.tracker.current();
+        stats.version = progress.version;
+        stats.head = progress.head;
+        stats.lag = progress.lag();
+        stats
+    }
+
+    /// A receiver of this engine's progress: the projection version after
+    /// each commit (every read batch of a [`sync`](Self::sync) or
+    /// [`follow`](Self::follow), every transaction, every sync of an
+    /// append's own events) and the newest head of the log known then. A
+    /// long catch-up can be shown with it (a progress bar from `version`
+    /// and `head`).
+    pub fn progress(&self) -> ProgressReceiver {
+        self.tracker.subscribe()
+    }
+
+    /// Notes that the store committed (or holds) `version`, and publishes
+    /// the progress.
+    pub(crate) fn committed_version(&self, version: Position) -> Position {
+        self.tracker.committed(version, self.heads.head());
+        version
     }
 
     /// The records passed over while catching up since the engine was
@@ -108,7 +139,14 @@ impl<S: ServiceStore> Engine<S> {
         }
     }
 
-    /// Runs a readonly method: read transaction, call, output.
+    /// Runs a readonly method: read transaction, call, output. In a
+    /// `debug` span `call` with `service`, `method` and `kind`.
+    #[tracing::instrument(
+        level = "debug",
+        name = "call",
+        skip_all,
+        fields(service = S::SERVICE, method = C::NAME, kind = "readonly")
+    )]
     pub async fn run_readonly<C>(&self, call: &C) -> Result<C::Output, ServiceError<C::Error>>
     where
         C: MethodCall<S::Read>,
@@ -131,6 +169,22 @@ impl<S: ServiceStore> Engine<S> {
     /// is reported as [`ServiceError::Unsynced`] (it is in the log), and
     /// later syncs stop on it as [`ServiceError::Apply`] unless the options
     /// skip it. Use a transaction method where the store must judge.
+    ///
+    /// In a `debug` span `call` with `service`, `method`, `kind`, and once
+    /// appended `attempts` (1) and the positions `first` and `last`.
+    #[tracing::instrument(
+        level = "debug",
+        name = "call",
+        skip_all,
+        fields(
+            service = S::SERVICE,
+            method = C::NAME,
+            kind = "append",
+            attempts = tracing::field::Empty,
+            first = tracing::field::Empty,
+            last = tracing::field::Empty,
+        )
+    )]
     pub async fn run_append<C, O, E>(
         &self,
         call: &C,
@@ -163,6 +217,8 @@ impl<S: ServiceStore> Engine<S> {
         if appended.replayed {
             return Err(ServiceError::Duplicate { appended });
         }
+        record_appended(&appended);
+        record_attempts(1, 0);
         self.counters.commit();
         if self.options.sync_after_push {
             self.sync_own(&appended, encoded.own)
@@ -269,7 +325,9 @@ impl<S: ServiceStore> Engine<S> {
             Ok(version) => self.apply_own(&mut txn, version, appended, own).await,
             Err(error) => Err(error.into()),
         };
-        self.finish(txn, applied).await.map(drop)
+        let version = self.finish(txn, applied).await?;
+        self.committed_version(version);
+        Ok(())
     }
 
     /// Commits `txn` if `result` is a success, else rolls it back.
@@ -312,6 +370,25 @@ impl<S: ServiceStore> Engine<S> {
             attempts,
         }
     }
+}
+
+/// Records a call's appended positions on the current span (the call's).
+pub(crate) fn record_appended(appended: &Appended) {
+    let span = tracing::Span::current();
+    if !appended.is_empty() {
+        span.record("first", appended.first);
+        span.record("last", appended.last);
+    }
+}
+
+/// Records how many times a call was attempted and met a conflict on the
+/// current span (the call's; a span without `conflicts` ignores it). Done
+/// once, as the call ends: a subscriber that prints spans keeps every
+/// value recorded.
+pub(crate) fn record_attempts(attempts: u32, conflicts: u32) {
+    let span = tracing::Span::current();
+    span.record("attempts", attempts);
+    span.record("conflicts", conflicts);
 }
 
 /// An empty batch after `position`.

@@ -23,6 +23,11 @@ impl<S: ServiceStore> Engine<S> {
     /// (logged as warnings); any other error (a record that does not decode,
     /// an unknown kind, a store failure, a closed log) ends the future with
     /// that error.
+    ///
+    /// Runs in a `debug` span `follow` naming the `service`; each sync in
+    /// it has its own span (see [`sync`](Self::sync)) and logs at `info`
+    /// what it caught up with.
+    #[tracing::instrument(level = "debug", name = "follow", skip_all, fields(service = S::SERVICE))]
     pub async fn follow<M>(&self) -> Result<Infallible, ServiceError<M>> {
         let mut heads = self.log.subscribe();
         let mut pause = FIRST_PAUSE;

@@ -35,6 +35,17 @@ pub enum MethodError<E> {
     Store(StoreError),
 }
 
+impl<E> MethodError<E> {
+    /// The same failure with the refusal converted by `f` (for a method
+    /// that wraps another's).
+    pub fn map<F>(self, f: impl FnOnce(E) -> F) -> MethodError<F> {
+        match self {
+            MethodError::Refused(error) => MethodError::Refused(f(error)),
+            MethodError::Store(error) => MethodError::Store(error),
+        }
+    }
+}
+
 impl<E: DomainError> From<E> for MethodError<E> {
     fn from(error: E) -> Self {
         MethodError::Refused(error)

@@ -29,6 +29,11 @@
 //!
 //! [`Engine::sync`] catches a store up, [`Engine::follow`] keeps it current,
 //! [`open_log`] opens the log a program names at run time.
+//!
+//! Every call, sync and follow runs in a [`tracing`] span (target
+//! `goesgen_runtime::service::*`) naming the service and recording what it
+//! did; [`Engine::stats`] counts, and [`Engine::progress`] publishes where
+//! the projection stands against the log ([`Progress`]).
 
 mod backoff;
 mod call;
@@ -37,6 +42,7 @@ mod engine;
 mod error;
 mod follow;
 mod method_error;
+mod observe;
 mod open;
 mod options;
 mod store;
@@ -51,6 +57,7 @@ pub use committed::{Committed, Recorded, ServiceStats, SkipCause, Skipped};
 pub use engine::Engine;
 pub use error::ServiceError;
 pub use method_error::{DomainError, MethodError};
+pub use observe::{Progress, ProgressReceiver};
 pub use open::open_log;
 pub use options::{
     ConflictRule, DEFAULT_ESCALATE_AFTER, DEFAULT_MAX_ATTEMPTS, DEFAULT_MAX_BACKOFF,

@@ -92,6 +92,10 @@ pub trait MethodCall<T: Send>: Sync {
     type Output: Send;
     /// The method's error.
     type Error: Send;
+    /// The method's name, for spans and messages (generated code sets the
+    /// schema's name, `CreateTicket`; hand-written calls may keep the
+    /// default).
+    const NAME: &'static str = "call";
     /// Calls the method on `txn`.
     fn call(
         &self,

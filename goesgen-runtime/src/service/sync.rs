@@ -28,13 +28,33 @@ impl<S: ServiceStore> Engine<S> {
     /// records), so a long log is not applied in one transaction; an error
     /// rolls back the batch it happened in and the version stays before
     /// the record that failed.
+    ///
+    /// Runs in a `debug` span `sync` recording `service`, the version it
+    /// started `from`, the version it reached (`to`) and the events it
+    /// `applied`; a sync that moved the version logs them at `info`. Each
+    /// committed batch is published on [`progress`](Self::progress).
+    #[tracing::instrument(
+        level = "debug",
+        name = "sync",
+        skip_all,
+        fields(service = S::SERVICE, from = tracing::field::Empty, to = tracing::field::Empty, applied = tracing::field::Empty)
+    )]
     pub async fn sync<M>(&self) -> Result<Position, ServiceError<M>> {
+        let mut from = None;
+        let mut applied = 0;
         loop {
             let mut txn = self.store.begin_write().await?;
             let step = self.sync_step(&mut txn).await;
             match self.finish(txn, step).await {
-                Ok((version, false)) => return Ok(version),
-                Ok((_, true)) => {}
+                Ok(step) => {
+                    self.committed_version(step.through);
+                    let from = *from.get_or_insert(step.from);
+                    applied += step.applied;
+                    if !step.more {
+                        caught_up(S::SERVICE, from, step.through, applied);
+                        return Ok(step.through);
+                    }
+                }
                 Err(error) if self.skips_refused(&error) => {}
                 Err(error) => return Err(error),
             }
@@ -93,20 +113,26 @@ impl<S: ServiceStore> Engine<S> {
         self.counters.was_skipped(record.position)
     }
 
-    async fn sync_step<M>(&self, txn: &mut S::Write) -> Result<(Position, bool), ServiceError<M>> {
+    async fn sync_step<M>(&self, txn: &mut S::Write) -> Result<Step, ServiceError<M>> {
         let version = self.store.version(txn).await?;
-        let (through, more) = self.read_batch(txn, version).await?;
+        let (through, more, applied) = self.read_batch(txn, version).await?;
         if through != version {
             self.store.set_version(txn, through).await?;
         }
-        Ok((through, more))
+        Ok(Step {
+            from: version,
+            through,
+            more,
+            applied,
+        })
     }
 
     /// The projection version as the store has it, read in a read
     /// transaction (it does not wait for a write transaction in flight).
     pub async fn projection_version<M>(&self) -> Result<Position, ServiceError<M>> {
         let mut txn = self.store.begin_read().await?;
-        Ok(self.store.read_version(&mut txn).await?)
+        let version = self.store.read_version(&mut txn).await;
+        Ok(self.committed_version(version?))
     }
 
     /// Catches `txn`, whose projection is at `version`, up with the head of
@@ -118,7 +144,7 @@ impl<S: ServiceStore> Engine<S> {
     ) -> Result<Position, ServiceError<M>> {
         let mut through = version;
         loop {
-            let (next, more) = self.read_batch(txn, through).await?;
+            let (next, more, _) = self.read_batch(txn, through).await?;
             through = next;
             if !more {
                 break;
@@ -131,13 +157,13 @@ impl<S: ServiceStore> Engine<S> {
     }
 
     /// Reads one batch after `after` and applies it in `txn` (without
-    /// setting the version). Returns how far the log was covered and
-    /// whether there is more to read.
+    /// setting the version). Returns how far the log was covered, whether
+    /// there is more to read and how many events were applied.
     async fn read_batch<M>(
         &self,
         txn: &mut S::Write,
         after: Position,
-    ) -> Result<(Position, bool), ServiceError<M>> {
+    ) -> Result<(Position, bool, u64), ServiceError<M>> {
         // Unknown kinds can only be detected by reading every kind.
         let filter = match self.options.unknown_events {
             UnknownEvents::Fail => &KindFilter::All,
@@ -148,6 +174,8 @@ impl<S: ServiceStore> Engine<S> {
             .read(after, filter, self.options.read_batch)
             .await
             .map_err(ServiceError::Log)?;
+        self.tracker.saw_head(batch.head);
+        let mut applied = 0;
         for record in &batch.records {
             if self.passes_over(record) {
                 continue;
@@ -172,6 +200,7 @@ impl<S: ServiceStore> Engine<S> {
                             source,
                         }
                     })?;
+                    applied += 1;
                 }
                 KindClass::Known => {}
                 KindClass::Unknown => match self.options.unknown_events {
@@ -193,6 +222,32 @@ impl<S: ServiceStore> Engine<S> {
             }
         }
         let through = after.max(batch.through);
-        Ok((through, through < batch.head))
+        Ok((through, through < batch.head, applied))
+    }
+}
+
+/// One committed batch of a [`sync`](Engine::sync).
+struct Step {
+    /// The version before it.
+    from: Position,
+    /// The version after it.
+    through: Position,
+    /// Whether the log holds more.
+    more: bool,
+    /// The events applied.
+    applied: u64,
+}
+
+/// Records a sync's outcome on its span, and logs a sync that moved the
+/// version at `info`.
+fn caught_up(service: &'static str, from: Position, to: Position, applied: u64) {
+    let span = tracing::Span::current();
+    span.record("from", from);
+    span.record("to", to);
+    span.record("applied", applied);
+    if to > from {
+        tracing::info!(service, from, to, applied, "caught up with the log");
+    } else {
+        tracing::debug!(service, version = to, "already current");
     }
 }

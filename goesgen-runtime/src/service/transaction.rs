@@ -30,11 +30,12 @@ use crate::record::Position;
 use crate::service::backoff;
 use crate::service::call::CallOptions;
 use crate::service::committed::{Committed, Recorded};
-use crate::service::engine::{Encoded, Engine, empty_after, unsynced};
+use crate::service::engine::{
+    Encoded, Engine, empty_after, record_appended, record_attempts, unsynced,
+};
 use crate::service::error::ServiceError;
 use crate::service::store::{MethodCall, ServiceStore};
 use crate::stored;
-
 /// How one attempt ended, short of an error.
 enum Decided<O, E> {
     /// The method emitted nothing: commit the catch-up.
@@ -67,6 +68,24 @@ impl<S: ServiceStore> Engine<S> {
     /// call's idempotency key); on a conflict roll back and try again (up
     /// to `max_attempts` calls, under the log's write lock after
     /// `escalate_after` conflicts). Any error rolls the store back.
+    ///
+    /// In a `debug` span `call` with `service`, `method`, `kind`, and as
+    /// they are known `attempts`, `conflicts` and the appended positions
+    /// `first` and `last`.
+    #[tracing::instrument(
+        level = "debug",
+        name = "call",
+        skip_all,
+        fields(
+            service = S::SERVICE,
+            method = C::NAME,
+            kind = "transaction",
+            attempts = tracing::field::Empty,
+            conflicts = tracing::field::Empty,
+            first = tracing::field::Empty,
+            last = tracing::field::Empty,
+        )
+    )]
     pub async fn run_transaction<C, O, E>(
         &self,
         call: &C,
@@ -83,6 +102,7 @@ impl<S: ServiceStore> Engine<S> {
         // have been published to this process yet).
         let mut known_head: Position = 0;
         let mut attempts: u32 = 0;
+        let mut conflicts: u32 = 0;
         loop {
             let escalate = attempts >= self.options.escalate_after;
             if escalate {
@@ -111,18 +131,24 @@ impl<S: ServiceStore> Engine<S> {
             match attempt {
                 Ok(Decided::Nothing(committed)) => {
                     self.store.commit(txn).await?;
+                    self.committed_version(committed.appended.last);
+                    record_appended(&committed.appended);
+                    record_attempts(attempts, conflicts);
                     return Ok(committed);
                 }
                 Ok(Decided::Appended {
                     committed,
                     in_place,
                 }) => {
+                    record_appended(&committed.appended);
+                    record_attempts(attempts, conflicts);
                     self.counters.commit();
                     return self.keep_own(txn, committed, in_place).await;
                 }
                 Err(Undecided::Conflict(conflict)) => {
                     self.rollback(txn).await;
                     self.counters.conflict();
+                    conflicts += 1;
                     tracing::debug!(
                         service = S::SERVICE,
                         attempts,
@@ -130,6 +156,7 @@ impl<S: ServiceStore> Engine<S> {
                         "transaction conflict; catching up and calling the method again"
                     );
                     if attempts >= self.options.max_attempts {
+                        record_attempts(attempts, conflicts);
                         return Err(ServiceError::Conflict {
                             attempts,
                             last: conflict,
@@ -147,6 +174,7 @@ impl<S: ServiceStore> Engine<S> {
                         attempts -= 1;
                         continue;
                     }
+                    record_attempts(attempts, conflicts);
                     return Err(error);
                 }
             }
@@ -256,7 +284,10 @@ impl<S: ServiceStore> Engine<S> {
         }
         if in_place {
             return match self.store.commit(txn).await {
-                Ok(()) => Ok(committed),
+                Ok(()) => {
+                    self.committed_version(appended.last);
+                    Ok(committed)
+                }
                 Err(error) => Err(unsynced(appended, ServiceError::Store(error))),
             };
         }
@@ -270,9 +301,11 @@ impl<S: ServiceStore> Engine<S> {
             Ok(version) => self.catch_up(&mut txn, version).await,
             Err(error) => Err(error.into()),
         };
-        self.finish(txn, caught_up)
+        let version = self
+            .finish(txn, caught_up)
             .await
             .map_err(|error| unsynced(appended, error))?;
+        self.committed_version(version);
         Ok(committed)
     }
 }

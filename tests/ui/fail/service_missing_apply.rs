@@ -17,6 +17,7 @@ impl CountersStore for Store {
     async fn begin_read(&self) -> Result<u64, StoreError> { Ok(0) }
     async fn commit(&self, _txn: u64) -> Result<(), StoreError> { Ok(()) }
     async fn rollback(&self, _txn: u64) -> Result<(), StoreError> { Ok(()) }
+    async fn read_version(&self, _txn: &mut u64) -> Result<Position, StoreError> { Ok(0) }
     async fn version(&self, _txn: &mut u64) -> Result<Position, StoreError> { Ok(0) }
     async fn set_version(&self, _txn: &mut u64, _v: Position) -> Result<(), StoreError> { Ok(()) }
     async fn apply_counted(&self, txn: &mut u64, _at: &Recorded, e: &Counted) -> Result<(), StoreError> {

@@ -10,15 +10,15 @@ impl CountersMethods for Methods {
     type Context = ();
     type Error = std::convert::Infallible;
 
-    async fn total(&self, _ctx: &(), txn: &mut u64) -> Result<u64, Self::Error> {
+    async fn total(&self, _ctx: &(), txn: &mut u64) -> Result<u64, goesgen::MethodError<Self::Error>> {
         Ok(*txn)
     }
 
-    async fn count(&self, _ctx: &(), txn: &mut u64, input: u64) -> Result<(u64, Vec<CountEvent>), Self::Error> {
+    async fn count(&self, _ctx: &(), txn: &mut u64, input: u64) -> Result<(u64, Vec<CountEvent>), goesgen::MethodError<Self::Error>> {
         Ok((*txn + input, vec![Reset { reason: "no".into() }.into()]))
     }
 
-    async fn clear(&self, _ctx: &(), _txn: &mut u64, input: String) -> Result<((), Vec<ClearEvent>), Self::Error> {
+    async fn clear(&self, _ctx: &(), _txn: &mut u64, input: String) -> Result<((), Vec<ClearEvent>), goesgen::MethodError<Self::Error>> {
         Ok(((), vec![Reset { reason: input }.into()]))
     }
 }

@@ -5,7 +5,7 @@
 //! anything. A refusal is a [`TicketsError`]; the service then appends
 //! nothing.
 
-use goesgen::TransitionError;
+use goesgen::{DomainError, MethodError, TransitionError};
 
 use super::io::{
     AssignUserToTicketIn, CloseTicketIn, Comment, CreateCommentIn, CreateCommentOut,
@@ -65,6 +65,8 @@ pub enum TicketsError {
     },
 }
 
+impl DomainError for TicketsError {}
+
 /// The `Tickets` service's methods.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Tickets;
@@ -82,7 +84,7 @@ impl View for Read {
 
 impl View for Write {
     fn view(&self) -> &Projection {
-        self.projection()
+        self
     }
 }
 
@@ -131,7 +133,7 @@ impl TicketsMethods for Tickets {
         ctx: &Caller,
         txn: &mut Read,
         input: id::Ticket,
-    ) -> Result<GetTicketByIDOut, TicketsError> {
+    ) -> Result<GetTicketByIDOut, MethodError<TicketsError>> {
         let projection = txn.view();
         known_caller(ctx, projection)?;
         let ticket = existing_ticket(projection, &input)?;
@@ -142,7 +144,7 @@ impl TicketsMethods for Tickets {
             description: ticket.description.clone(),
             author: ticket.author,
             assignees: ticket.assignees.clone(),
-            comments: ticket.comments.clone(),
+            comments: ticket.comments.iter().cloned().collect(),
         })
     }
 
@@ -151,7 +153,7 @@ impl TicketsMethods for Tickets {
         ctx: &Caller,
         txn: &mut Write,
         input: CreateTicketIn,
-    ) -> Result<(CreateTicketOut, Vec<CreateTicketEvent>), TicketsError> {
+    ) -> Result<(CreateTicketOut, Vec<CreateTicketEvent>), MethodError<TicketsError>> {
         let author = known_caller(ctx, txn.view())?;
         let out = CreateTicketOut {
             id: id::Ticket::new(),
@@ -173,7 +175,7 @@ impl TicketsMethods for Tickets {
         ctx: &Caller,
         txn: &mut Write,
         input: AssignUserToTicketIn,
-    ) -> Result<((), Vec<AssignUserToTicketEvent>), TicketsError> {
+    ) -> Result<((), Vec<AssignUserToTicketEvent>), MethodError<TicketsError>> {
         let projection = txn.view();
         let by = known_caller(ctx, projection)?;
         let ticket = existing_ticket(projection, &input.ticket)?;
@@ -182,7 +184,8 @@ impl TicketsMethods for Tickets {
             return Err(TicketsError::AlreadyAssigned {
                 user: input.user,
                 ticket: input.ticket,
-            });
+            }
+            .into());
         }
         allowed(ticket, lifecycle::assigned(ticket.state))?;
         let event = UserAssignedToTicket {
@@ -198,7 +201,7 @@ impl TicketsMethods for Tickets {
         ctx: &Caller,
         txn: &mut Write,
         input: UnassignUserFromTicketIn,
-    ) -> Result<((), Vec<UnassignUserFromTicketEvent>), TicketsError> {
+    ) -> Result<((), Vec<UnassignUserFromTicketEvent>), MethodError<TicketsError>> {
         let projection = txn.view();
         let by = known_caller(ctx, projection)?;
         let ticket = existing_ticket(projection, &input.ticket)?;
@@ -207,7 +210,8 @@ impl TicketsMethods for Tickets {
             return Err(TicketsError::NotAssigned {
                 user: input.user,
                 ticket: input.ticket,
-            });
+            }
+            .into());
         }
         let remaining = ticket.assignees.len() - 1;
         allowed(ticket, lifecycle::unassigned(ticket.state, remaining))?;
@@ -224,7 +228,7 @@ impl TicketsMethods for Tickets {
         ctx: &Caller,
         txn: &mut Write,
         input: CloseTicketIn,
-    ) -> Result<((), Vec<CloseTicketEvent>), TicketsError> {
+    ) -> Result<((), Vec<CloseTicketEvent>), MethodError<TicketsError>> {
         let projection = txn.view();
         let by = known_caller(ctx, projection)?;
         let ticket = existing_ticket(projection, &input.ticket)?;
@@ -241,7 +245,7 @@ impl TicketsMethods for Tickets {
         ctx: &Caller,
         txn: &mut Write,
         input: CreateCommentIn,
-    ) -> Result<(CreateCommentOut, Vec<CreateCommentEvent>), TicketsError> {
+    ) -> Result<(CreateCommentOut, Vec<CreateCommentEvent>), MethodError<TicketsError>> {
         let projection = txn.view();
         let author = known_caller(ctx, projection)?;
         let ticket = existing_ticket(projection, &input.ticket)?;
@@ -274,7 +278,7 @@ impl TicketsMethods for Tickets {
         ctx: &Caller,
         txn: &mut Write,
         input: UpdateTicketIn,
-    ) -> Result<((), Vec<UpdateTicketEvent>), TicketsError> {
+    ) -> Result<((), Vec<UpdateTicketEvent>), MethodError<TicketsError>> {
         let projection = txn.view();
         let by = known_caller(ctx, projection)?;
         let ticket = existing_ticket(projection, &input.ticket)?;

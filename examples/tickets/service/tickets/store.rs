@@ -1,23 +1,22 @@
-//! The `Tickets` service's projections in memory: tickets with their
-//! assignees and comments, and the set of known users. A write transaction
-//! holds the lock and an undo log of what it changed, so rolling back
-//! costs what the transaction did, not a copy of everything; a transaction
-//! dropped unfinished (its future cancelled) rolls back too.
+//! The `Tickets` service's projections in memory, on goesgen's
+//! `MemoryStore` kit: tickets with their assignees and comments, and the
+//! set of known users, in persistent maps (`imbl`), so that a write
+//! transaction's copy of the projection costs a few pointer copies and a
+//! change copies only what it touches. The kit does the rest: transactions,
+//! rollback (also of a transaction cut off), the version. What is left here
+//! is the projection and one apply function per event.
 
-use std::collections::{HashMap, HashSet};
-use std::sync::Arc;
-
-use goesgen::{Position, Recorded, StoreError};
-use tokio::sync::{OwnedRwLockReadGuard, OwnedRwLockWriteGuard, RwLock};
+use goesgen::kits::{MemoryRead, MemoryWrite};
+use goesgen::{Recorded, StoreError};
 
 use super::io::Comment;
 use super::lifecycle;
 use crate::schema::events::{
-    TicketClosed, TicketCommented, TicketCreated, TicketDescriptionChanged, TicketTitleChanged,
-    UserAssignedToTicket, UserCreated, UserUnassignedFromTicket,
+    EventKind, TicketClosed, TicketCommented, TicketCreated, TicketDescriptionChanged,
+    TicketTitleChanged, UserAssignedToTicket, UserCreated, UserUnassignedFromTicket,
 };
 use crate::schema::projections::TicketState;
-use crate::schema::tickets::TicketsStore as Store;
+use crate::schema::tickets::TicketsInMemory;
 use crate::{TicketDescription, TicketTitle, id};
 
 /// A ticket as the projection holds it.
@@ -36,16 +35,22 @@ pub struct Ticket {
     /// Who is assigned, in the order assigned.
     pub assignees: Vec<id::User>,
     /// The comments, oldest first.
-    pub comments: Vec<Comment>,
+    pub comments: imbl::Vector<Comment>,
 }
 
 /// Everything the `Tickets` service knows.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Projection {
-    version: Position,
-    tickets: HashMap<id::Ticket, Ticket>,
-    users: HashSet<id::User>,
+    tickets: imbl::HashMap<id::Ticket, Ticket>,
+    users: imbl::HashSet<id::User>,
 }
+
+/// The store: the projection in goesgen's memory kit.
+pub type TicketsStore = goesgen::MemoryStore<Projection>;
+/// A write transaction: the projection as it changes (`Deref` to it).
+pub type Write = MemoryWrite<Projection>;
+/// A read transaction: the committed projection (`Deref` to it).
+pub type Read = MemoryRead<Projection>;
 
 impl Projection {
     /// The ticket `id`, if it exists.
@@ -67,48 +72,11 @@ impl Projection {
     pub fn user_count(&self) -> usize {
         self.users.len()
     }
-}
-
-/// One change a write transaction made, and how to undo it.
-#[derive(Debug)]
-enum Undo {
-    Version(Position),
-    UserAdded(id::User),
-    TicketAdded(id::Ticket),
-    State(id::Ticket, TicketState),
-    Title(id::Ticket, TicketTitle),
-    Description(id::Ticket, TicketDescription),
-    AssigneePushed(id::Ticket),
-    AssigneeRemoved(id::Ticket, usize, id::User),
-    CommentPushed(id::Ticket),
-}
-
-/// The store: the projection behind a lock.
-#[derive(Debug, Clone, Default)]
-pub struct TicketsStore {
-    projection: Arc<RwLock<Projection>>,
-}
-
-/// A write transaction: the lock and the undo log.
-pub struct Write {
-    guard: OwnedRwLockWriteGuard<Projection>,
-    undo: Vec<Undo>,
-}
-
-/// A read transaction.
-pub type Read = OwnedRwLockReadGuard<Projection>;
-
-impl Write {
-    /// The projection as this transaction sees it.
-    pub fn projection(&self) -> &Projection {
-        &self.guard
-    }
 
     fn ticket_mut(&mut self, id: &id::Ticket) -> Result<&mut Ticket, StoreError> {
-        self.guard
-            .tickets
+        self.tickets
             .get_mut(id)
-            .ok_or_else(|| StoreError::new(format!("an event refers to unknown ticket {id}")))
+            .ok_or_else(|| StoreError::refused(format!("an event refers to unknown ticket {id}")))
     }
 
     /// Moves ticket `id` to the state `next` computes from its current one.
@@ -118,139 +86,28 @@ impl Write {
         next: impl FnOnce(&Ticket) -> Result<TicketState, goesgen::TransitionError>,
     ) -> Result<(), StoreError> {
         let ticket = self.ticket_mut(id)?;
-        let to = next(ticket)?;
-        let from = std::mem::replace(&mut ticket.state, to);
-        self.undo.push(Undo::State(*id, from));
+        ticket.state = next(ticket)?;
         Ok(())
-    }
-
-    fn rollback_in_place(&mut self) {
-        let projection = &mut *self.guard;
-        while let Some(undo) = self.undo.pop() {
-            let tickets = &mut projection.tickets;
-            match undo {
-                Undo::Version(version) => projection.version = version,
-                Undo::UserAdded(user) => {
-                    projection.users.remove(&user);
-                }
-                Undo::TicketAdded(id) => {
-                    tickets.remove(&id);
-                }
-                Undo::State(id, state) => {
-                    if let Some(t) = tickets.get_mut(&id) {
-                        t.state = state;
-                    }
-                }
-                Undo::Title(id, title) => {
-                    if let Some(t) = tickets.get_mut(&id) {
-                        t.title = title;
-                    }
-                }
-                Undo::Description(id, description) => {
-                    if let Some(t) = tickets.get_mut(&id) {
-                        t.description = description;
-                    }
-                }
-                Undo::AssigneePushed(id) => {
-                    if let Some(t) = tickets.get_mut(&id) {
-                        t.assignees.pop();
-                    }
-                }
-                Undo::AssigneeRemoved(id, index, user) => {
-                    if let Some(t) = tickets.get_mut(&id) {
-                        t.assignees.insert(index.min(t.assignees.len()), user);
-                    }
-                }
-                Undo::CommentPushed(id) => {
-                    if let Some(t) = tickets.get_mut(&id) {
-                        t.comments.pop();
-                    }
-                }
-            }
-        }
-    }
-
-    /// How many changes this transaction would undo on rollback.
-    pub fn undo_len(&self) -> usize {
-        self.undo.len()
     }
 }
 
-impl Drop for Write {
-    fn drop(&mut self) {
-        // Committed transactions leave an empty undo log; anything left
-        // here belongs to one rolled back or cut off.
-        self.rollback_in_place();
-    }
-}
-
-impl TicketsStore {
-    /// A new, empty store.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Reads the projection (waits for an open write transaction).
-    pub async fn read(&self) -> Read {
-        self.projection.clone().read_owned().await
-    }
-}
-
-impl Store for TicketsStore {
-    type Write = Write;
-    type Read = Read;
-
-    async fn begin_write(&self) -> Result<Write, StoreError> {
-        Ok(Write {
-            guard: self.projection.clone().write_owned().await,
-            undo: Vec::new(),
-        })
-    }
-
-    async fn begin_read(&self) -> Result<Read, StoreError> {
-        Ok(self.read().await)
-    }
-
-    async fn commit(&self, mut txn: Write) -> Result<(), StoreError> {
-        txn.undo.clear();
-        Ok(())
-    }
-
-    async fn rollback(&self, txn: Write) -> Result<(), StoreError> {
-        drop(txn);
-        Ok(())
-    }
-
-    async fn version(&self, txn: &mut Write) -> Result<Position, StoreError> {
-        Ok(txn.guard.version)
-    }
-
-    async fn set_version(&self, txn: &mut Write, version: Position) -> Result<(), StoreError> {
-        let previous = std::mem::replace(&mut txn.guard.version, version);
-        txn.undo.push(Undo::Version(previous));
-        Ok(())
-    }
-
-    async fn apply_user_created(
-        &self,
-        txn: &mut Write,
+impl TicketsInMemory for Projection {
+    fn apply_user_created(
+        &mut self,
         _at: &Recorded,
         event: &UserCreated,
     ) -> Result<(), StoreError> {
-        if txn.guard.users.insert(event.id) {
-            txn.undo.push(Undo::UserAdded(event.id));
-        }
+        self.users.insert(event.id);
         Ok(())
     }
 
-    async fn apply_ticket_created(
-        &self,
-        txn: &mut Write,
+    fn apply_ticket_created(
+        &mut self,
         _at: &Recorded,
         event: &TicketCreated,
     ) -> Result<(), StoreError> {
-        if txn.guard.tickets.contains_key(&event.id) {
-            return Err(StoreError::new(format!(
+        if self.tickets.contains_key(&event.id) {
+            return Err(StoreError::refused(format!(
                 "ticket {} is created a second time",
                 event.id
             )));
@@ -262,117 +119,95 @@ impl Store for TicketsStore {
             description: event.description.clone(),
             author: event.author,
             assignees: Vec::new(),
-            comments: Vec::new(),
+            comments: imbl::Vector::new(),
         };
-        txn.guard.tickets.insert(event.id, ticket);
-        txn.undo.push(Undo::TicketAdded(event.id));
+        self.tickets.insert(event.id, ticket);
         Ok(())
     }
 
-    async fn apply_ticket_closed(
-        &self,
-        txn: &mut Write,
+    fn apply_ticket_closed(
+        &mut self,
         _at: &Recorded,
         event: &TicketClosed,
     ) -> Result<(), StoreError> {
-        txn.set_state(&event.ticket, |t| lifecycle::closed(t.state))
+        self.set_state(&event.ticket, |t| lifecycle::closed(t.state))
     }
 
-    async fn apply_ticket_commented(
-        &self,
-        txn: &mut Write,
+    fn apply_ticket_commented(
+        &mut self,
         _at: &Recorded,
         event: &TicketCommented,
     ) -> Result<(), StoreError> {
-        txn.set_state(&event.ticket, |t| {
-            lifecycle::unchanged(t.state, crate::schema::events::EventKind::TicketCommented)
+        self.set_state(&event.ticket, |t| {
+            lifecycle::unchanged(t.state, EventKind::TicketCommented)
         })?;
-        let comment = Comment {
+        self.ticket_mut(&event.ticket)?.comments.push_back(Comment {
             id: event.id,
             message: event.message.clone(),
             author: event.by,
-        };
-        txn.ticket_mut(&event.ticket)?.comments.push(comment);
-        txn.undo.push(Undo::CommentPushed(event.ticket));
+        });
         Ok(())
     }
 
-    async fn apply_user_assigned_to_ticket(
-        &self,
-        txn: &mut Write,
+    fn apply_user_assigned_to_ticket(
+        &mut self,
         _at: &Recorded,
         event: &UserAssignedToTicket,
     ) -> Result<(), StoreError> {
-        if txn
+        if self
             .ticket_mut(&event.ticket)?
             .assignees
             .contains(&event.user)
         {
-            return Err(StoreError::new(format!(
+            return Err(StoreError::refused(format!(
                 "user {} is assigned to ticket {} a second time",
                 event.user, event.ticket
             )));
         }
-        txn.set_state(&event.ticket, |t| lifecycle::assigned(t.state))?;
-        txn.ticket_mut(&event.ticket)?.assignees.push(event.user);
-        txn.undo.push(Undo::AssigneePushed(event.ticket));
+        self.set_state(&event.ticket, |t| lifecycle::assigned(t.state))?;
+        self.ticket_mut(&event.ticket)?.assignees.push(event.user);
         Ok(())
     }
 
-    async fn apply_user_unassigned_from_ticket(
-        &self,
-        txn: &mut Write,
+    fn apply_user_unassigned_from_ticket(
+        &mut self,
         _at: &Recorded,
         event: &UserUnassignedFromTicket,
     ) -> Result<(), StoreError> {
-        let ticket = txn.ticket_mut(&event.ticket)?;
+        let ticket = self.ticket_mut(&event.ticket)?;
         let Some(index) = ticket.assignees.iter().position(|u| *u == event.user) else {
-            return Err(StoreError::new(format!(
+            return Err(StoreError::refused(format!(
                 "user {} is unassigned from ticket {} but was not assigned",
                 event.user, event.ticket
             )));
         };
         let remaining = ticket.assignees.len() - 1;
-        txn.set_state(&event.ticket, |t| lifecycle::unassigned(t.state, remaining))?;
-        txn.ticket_mut(&event.ticket)?.assignees.remove(index);
-        txn.undo
-            .push(Undo::AssigneeRemoved(event.ticket, index, event.user));
+        self.set_state(&event.ticket, |t| lifecycle::unassigned(t.state, remaining))?;
+        self.ticket_mut(&event.ticket)?.assignees.remove(index);
         Ok(())
     }
 
-    async fn apply_ticket_description_changed(
-        &self,
-        txn: &mut Write,
+    fn apply_ticket_description_changed(
+        &mut self,
         _at: &Recorded,
         event: &TicketDescriptionChanged,
     ) -> Result<(), StoreError> {
-        txn.set_state(&event.ticket, |t| {
-            lifecycle::unchanged(
-                t.state,
-                crate::schema::events::EventKind::TicketDescriptionChanged,
-            )
+        self.set_state(&event.ticket, |t| {
+            lifecycle::unchanged(t.state, EventKind::TicketDescriptionChanged)
         })?;
-        let ticket = txn.ticket_mut(&event.ticket)?;
-        let previous = std::mem::replace(&mut ticket.description, event.new_description.clone());
-        txn.undo.push(Undo::Description(event.ticket, previous));
+        self.ticket_mut(&event.ticket)?.description = event.new_description.clone();
         Ok(())
     }
 
-    async fn apply_ticket_title_changed(
-        &self,
-        txn: &mut Write,
+    fn apply_ticket_title_changed(
+        &mut self,
         _at: &Recorded,
         event: &TicketTitleChanged,
     ) -> Result<(), StoreError> {
-        txn.set_state(&event.ticket, |t| {
-            lifecycle::unchanged(
-                t.state,
-                crate::schema::events::EventKind::TicketTitleChanged,
-            )
+        self.set_state(&event.ticket, |t| {
+            lifecycle::unchanged(t.state, EventKind::TicketTitleChanged)
         })?;
-        let ticket = txn.ticket_mut(&event.ticket)?;
-        let previous = std::mem::replace(&mut ticket.title, event.new_title.clone());
-        txn.undo.push(Undo::Title(event.ticket, previous));
+        self.ticket_mut(&event.ticket)?.title = event.new_title.clone();
         Ok(())
     }
 }

@@ -1,10 +1,10 @@
 //! The business logic of the `Users` service: `CreateUser` (a name is
 //! unique) and `GetUserByID`.
 
-use goesgen::StoreError;
+use goesgen::{DomainError, MethodError};
 
 use super::io::{CreateUserIn, CreateUserOut, GetUserByIDOut};
-use super::store::{Read, UsersStore, Write};
+use super::store::{self, Read, UsersStore, Write};
 use crate::auth::Caller;
 use crate::id;
 use crate::schema::events::UserCreated;
@@ -24,10 +24,9 @@ pub enum UsersError {
     /// No user has the id.
     #[error("user {0} not found")]
     NotFound(id::User),
-    /// The database failed.
-    #[error("users database: {0}")]
-    Store(#[from] StoreError),
 }
+
+impl DomainError for UsersError {}
 
 /// The `Users` service's methods.
 #[derive(Debug, Clone, Copy, Default)]
@@ -43,8 +42,8 @@ impl UsersMethods for Users {
         _ctx: &Caller,
         txn: &mut Read,
         input: id::User,
-    ) -> Result<GetUserByIDOut, UsersError> {
-        let name = txn.user(&input)?.ok_or(UsersError::NotFound(input))?;
+    ) -> Result<GetUserByIDOut, MethodError<UsersError>> {
+        let name = store::user(txn, &input)?.ok_or(UsersError::NotFound(input))?;
         Ok(GetUserByIDOut { id: input, name })
     }
 
@@ -53,12 +52,13 @@ impl UsersMethods for Users {
         _ctx: &Caller,
         txn: &mut Write,
         input: CreateUserIn,
-    ) -> Result<(CreateUserOut, Vec<CreateUserEvent>), UsersError> {
-        if let Some(by) = txn.user_named(&input.name)? {
+    ) -> Result<(CreateUserOut, Vec<CreateUserEvent>), MethodError<UsersError>> {
+        if let Some(by) = store::user_named(txn, &input.name)? {
             return Err(UsersError::NameTaken {
                 name: input.name.into(),
                 by,
-            });
+            }
+            .into());
         }
         let out = CreateUserOut {
             id: id::User::new(),

@@ -313,7 +313,10 @@ struct Contended<'a> {
 impl MethodCall<Write> for Contended<'_> {
     type Output = (u64, Vec<CountEvent>);
     type Error = Infallible;
-    async fn call(&self, txn: &mut Write) -> Result<(u64, Vec<CountEvent>), Infallible> {
+    async fn call(
+        &self,
+        txn: &mut Write,
+    ) -> Result<(u64, Vec<CountEvent>), crate::service::MethodError<Infallible>> {
         self.calls.fetch_add(1, Ordering::SeqCst);
         let total = txn.guard.totals.get("a").copied().unwrap_or(0);
         let competitor = self.log.append(vec![counted("a", 1_000)], Condition::None);

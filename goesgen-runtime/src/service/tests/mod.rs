@@ -186,6 +186,9 @@ impl ServiceStore for Store {
         drop(txn);
         Ok(())
     }
+    async fn read_version(&self, txn: &mut Self::Read) -> Result<Position, StoreError> {
+        Ok(txn.version)
+    }
     async fn version(&self, txn: &mut Write) -> Result<Position, StoreError> {
         Ok(txn.guard.version)
     }
@@ -252,11 +255,16 @@ impl<'a> Count<'a> {
 impl MethodCall<Write> for Count<'_> {
     type Output = (u64, Vec<CountEvent>);
     type Error = AtLimit;
-    async fn call(&self, txn: &mut Write) -> Result<(u64, Vec<CountEvent>), AtLimit> {
+    async fn call(
+        &self,
+        txn: &mut Write,
+    ) -> Result<(u64, Vec<CountEvent>), crate::service::MethodError<AtLimit>> {
         let call = self.calls.fetch_add(1, Ordering::SeqCst);
         let total = txn.guard.totals.get(&self.counter).copied().unwrap_or(0);
         if total >= self.limit {
-            return Err(AtLimit(self.counter.clone()));
+            return Err(crate::service::MethodError::Refused(AtLimit(
+                self.counter.clone(),
+            )));
         }
         if let Some(event) = &self.interference
             && call < self.interfere
@@ -285,7 +293,7 @@ impl MethodCall<OwnedRwLockReadGuard<State>> for CountBlindly {
     async fn call(
         &self,
         txn: &mut OwnedRwLockReadGuard<State>,
-    ) -> Result<((), Vec<CountEvent>), Infallible> {
+    ) -> Result<((), Vec<CountEvent>), crate::service::MethodError<Infallible>> {
         let total = txn.totals.get(&self.0).copied().unwrap_or(0);
         Ok((
             (),
@@ -303,7 +311,10 @@ struct Nothing;
 impl MethodCall<Write> for Nothing {
     type Output = ((), Vec<CountEvent>);
     type Error = Infallible;
-    async fn call(&self, _txn: &mut Write) -> Result<((), Vec<CountEvent>), Infallible> {
+    async fn call(
+        &self,
+        _txn: &mut Write,
+    ) -> Result<((), Vec<CountEvent>), crate::service::MethodError<Infallible>> {
         Ok(((), Vec::new()))
     }
 }
@@ -314,7 +325,10 @@ struct Total(String);
 impl MethodCall<OwnedRwLockReadGuard<State>> for Total {
     type Output = u64;
     type Error = Infallible;
-    async fn call(&self, txn: &mut OwnedRwLockReadGuard<State>) -> Result<u64, Infallible> {
+    async fn call(
+        &self,
+        txn: &mut OwnedRwLockReadGuard<State>,
+    ) -> Result<u64, crate::service::MethodError<Infallible>> {
         Ok(txn.totals.get(&self.0).copied().unwrap_or(0))
     }
 }
@@ -322,7 +336,10 @@ impl MethodCall<OwnedRwLockReadGuard<State>> for Total {
 impl MethodCall<Write> for Total {
     type Output = (u64, Vec<CountEvent>);
     type Error = Infallible;
-    async fn call(&self, txn: &mut Write) -> Result<(u64, Vec<CountEvent>), Infallible> {
+    async fn call(
+        &self,
+        txn: &mut Write,
+    ) -> Result<(u64, Vec<CountEvent>), crate::service::MethodError<Infallible>> {
         Ok((txn.guard.totals.get(&self.0).copied().unwrap_or(0), vec![]))
     }
 }
@@ -903,3 +920,4 @@ async fn follow_retries_an_unavailable_log() {
 }
 
 mod failsafe;
+mod observe;

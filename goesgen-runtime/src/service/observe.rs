@@ -1,0 +1,112 @@
+//! Seeing what a service does: [`Progress`], where a service's projection
+//! stands against the log, published on a watch channel as the service
+//! commits (each read batch of a catch-up, each transaction, each sync of
+//! its own events), and the tracker behind it and behind the lag in
+//! [`ServiceStats`](crate::service::ServiceStats).
+//!
+//! The spans of calls, syncs and follows are declared on the engine's
+//! methods themselves (see `docs/decisions.md`, "Seeing what a service
+//! does").
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use tokio::sync::watch;
+
+use crate::record::Position;
+
+/// Where a service's projection stands against the log: the version it
+/// last committed and the newest head of the log it knows of.
+///
+/// Sent on [`Engine::progress`](crate::service::Engine::progress) after
+/// every commit of the service's store (each read batch of a catch-up, a
+/// transaction, the sync of an append's own events) and whenever a
+/// catch-up sees a newer head. Both are as this instance of the service
+/// knows them: another instance writing the same store, or an append the
+/// log has not published to this process yet, shows only at the next
+/// commit or read. Until the instance first commits or reads its version,
+/// `version` is 0.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub struct Progress {
+    /// The projection version the service last committed: every
+    /// subscribed event up to it is in its store.
+    pub version: Position,
+    /// The newest head of the log the service knows of (at least
+    /// `version`).
+    pub head: Position,
+}
+
+impl Progress {
+    /// How many positions the projection is behind the head it knows of.
+    pub fn lag(&self) -> u64 {
+        self.head.saturating_sub(self.version)
+    }
+
+    /// Whether the projection has caught up with the head it knows of.
+    pub fn is_current(&self) -> bool {
+        self.version >= self.head
+    }
+}
+
+/// The receiving end of a service's progress channel: a
+/// [`tokio::sync::watch::Receiver`] of [`Progress`] (`borrow()` for the
+/// latest value, `changed().await` to wait for the next one; it ends when
+/// the service is dropped).
+pub type ProgressReceiver = watch::Receiver<Progress>;
+
+/// The projection version an engine last committed and the newest head it
+/// saw, and the channel that publishes them.
+#[derive(Debug)]
+pub(crate) struct Tracker {
+    version: AtomicU64,
+    head: AtomicU64,
+    sender: watch::Sender<Progress>,
+}
+
+impl Tracker {
+    /// A tracker knowing of `head` and no version yet.
+    pub(crate) fn new(head: Position) -> Self {
+        let (sender, _) = watch::channel(Progress { version: 0, head });
+        Self {
+            version: AtomicU64::new(0),
+            head: AtomicU64::new(head),
+            sender,
+        }
+    }
+
+    /// A new receiver of the progress channel.
+    pub(crate) fn subscribe(&self) -> ProgressReceiver {
+        self.sender.subscribe()
+    }
+
+    /// Notes a head of the log seen in a read or published.
+    pub(crate) fn saw_head(&self, head: Position) {
+        self.head.fetch_max(head, Ordering::Relaxed);
+    }
+
+    /// Notes that the store now holds (committed, or read) `version`, with
+    /// the newest head published by the log being `published`; publishes
+    /// the progress if it moved. The version never goes back: an older
+    /// commit finishing late does not undo a newer one.
+    pub(crate) fn committed(&self, version: Position, published: Position) {
+        self.saw_head(published);
+        self.version.fetch_max(version, Ordering::Relaxed);
+        let progress = self.current();
+        self.sender.send_if_modified(|sent| {
+            let newer = progress.version > sent.version || progress.head > sent.head;
+            if newer {
+                sent.version = sent.version.max(progress.version);
+                sent.head = sent.head.max(progress.head);
+            }
+            newer
+        });
+    }
+
+    /// The version last committed and the newest head seen (never behind
+    /// the version).
+    pub(crate) fn current(&self) -> Progress {
+        let version = self.version.load(Ordering::Relaxed);
+        let head = self.head.load(Ordering::Relaxed).max(version);
+        Progress { version, head }
+    }
+}
