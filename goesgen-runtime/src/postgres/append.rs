@@ -438,7 +438,7 @@ async fn resolve(
                     Ok(Some(status)) if status == "committed" => return Ok(()),
                     Ok(Some(status)) if status == "aborted" => {
                         return Err(LogError::Unavailable {
-                            message: "the connection was lost during COMMIT, and the \
+                            message: "the COMMIT went unanswered, and the \
                                       transaction was rolled back"
                                 .to_owned(),
                             source: Some(cause),
@@ -460,7 +460,7 @@ async fn resolve(
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     Err(LogError::Indeterminate {
-        message: "the connection was lost during COMMIT, and whether the append was written \
+        message: "the COMMIT went unanswered, and whether the append was written \
                   could not be learned"
             .to_owned(),
         source: Some(cause),
