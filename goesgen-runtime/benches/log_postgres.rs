@@ -12,6 +12,13 @@
 //!   user=$PGUSER password=$PGPASSWORD dbname=$PGDATABASE" \
 //!   cargo bench -p goesgen-runtime --features postgres --bench log_postgres'
 //! ```
+//!
+//! With `GOESGEN_TEST_POSTGRES_TLS` and `GOESGEN_TEST_POSTGRES_TLS_CA` set
+//! (as `.ci/postgres-tls setup` prints them), it also compares plain TCP
+//! (`GOESGEN_TEST_POSTGRES` with `sslmode=disable`) with `verify-full` TLS
+//! to `localhost`, alternating, and reports medians: appends, reads, and N
+//! readers in parallel on the read pool against the same reads one after
+//! the other. `-- tls` runs only that comparison.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -39,7 +46,147 @@ fn main() {
         .enable_all()
         .build()
         .expect("tokio runtime");
-    runtime.block_on(run(&conninfo, Duration::from_secs_f64(seconds), full));
+    let only_tls = std::env::args().any(|arg| arg == "tls");
+    runtime.block_on(async {
+        if !only_tls {
+            run(&conninfo, Duration::from_secs_f64(seconds), full).await;
+        }
+        let tls = std::env::var("GOESGEN_TEST_POSTGRES_TLS").ok();
+        let ca = std::env::var("GOESGEN_TEST_POSTGRES_TLS_CA").ok();
+        match (tls, ca) {
+            (Some(tls), Some(ca)) => {
+                let plain = format!("{conninfo} sslmode=disable");
+                let tls = format!("host=localhost {tls} sslmode=verify-full sslrootcert={ca}");
+                tls_vs_plain(&plain, &tls, Duration::from_secs_f64(seconds), full).await;
+            }
+            _ => println!("GOESGEN_TEST_POSTGRES_TLS(_CA) not set: no TLS comparison"),
+        }
+    });
+}
+
+/// Plain TCP against verify-full TLS, alternating, medians of the rounds.
+async fn tls_vs_plain(plain: &str, tls: &str, duration: Duration, full: bool) {
+    let rounds = if full { 5 } else { 1 };
+    let read_events: u64 = if full { 100_000 } else { 2_000 };
+    let parallel_events: u64 = if full { 20_000 } else { 1_000 };
+    const READERS: usize = 8;
+    const POOL: usize = 4;
+    println!(
+        "\nplain TCP vs TLS (verify-full), {rounds} rounds alternating, medians, {} s per \
+         append scenario",
+        duration.as_secs_f64()
+    );
+    let mut figures: Vec<(String, [Vec<f64>; 2])> = Vec::new();
+    let mut record = |name: &str, which: usize, value: f64| {
+        if let Some((_, values)) = figures.iter_mut().find(|(n, _)| n == name) {
+            values[which].push(value);
+        } else {
+            let mut values = [Vec::new(), Vec::new()];
+            values[which].push(value);
+            figures.push((name.to_owned(), values));
+        }
+    };
+    // One log per transport for the reads, filled once.
+    let mut read_logs = Vec::new();
+    for conninfo in [plain, tls] {
+        let log = fresh_log_at(conninfo, None, None).await;
+        fill(&log, read_events).await;
+        let parallel = fresh_log_at(conninfo, None, Some(POOL)).await;
+        fill(&parallel, parallel_events).await;
+        read_logs.push((log, parallel));
+    }
+    for _ in 0..rounds {
+        for (which, conninfo) in [plain, tls].into_iter().enumerate() {
+            for (batch, appenders) in [(1, 1), (1, 64), (100, 8)] {
+                let log = fresh_log_at(conninfo, None, None).await;
+                let measured = appends(&log, appenders, batch, duration, Mode::Unconditional).await;
+                let secs = measured.elapsed.as_secs_f64();
+                let mut latencies = measured.latencies.clone();
+                latencies.sort_unstable();
+                let p50 = latencies
+                    .get(latencies.len() / 2)
+                    .map_or(f64::NAN, |d| d.as_secs_f64() * 1e3);
+                let name = format!("append, batch {batch}, {appenders} appenders");
+                record(
+                    &format!("{name}: appends/s"),
+                    which,
+                    measured.appends as f64 / secs,
+                );
+                record(&format!("{name}: p50 ms"), which, p50);
+            }
+            let (log, parallel) = &read_logs[which];
+            let started = Instant::now();
+            let read = read_all(log, 1000).await;
+            record(
+                &format!("read {read_events} events, batches of 1000: events/s"),
+                which,
+                read as f64 / started.elapsed().as_secs_f64(),
+            );
+            let started = Instant::now();
+            for _ in 0..READERS {
+                read_all(parallel, 100).await;
+            }
+            let sequential = started.elapsed().as_secs_f64();
+            let started = Instant::now();
+            let tasks: Vec<_> = (0..READERS)
+                .map(|_| {
+                    let log = Arc::clone(parallel);
+                    tokio::spawn(async move { read_all(&log, 100).await })
+                })
+                .collect();
+            for task in tasks {
+                task.await.expect("reader");
+            }
+            let concurrent = started.elapsed().as_secs_f64();
+            let name = format!("{READERS} readers of {parallel_events} events (batches of 100)");
+            record(&format!("{name}, one after another: s"), which, sequential);
+            record(
+                &format!("{name}, at once on {POOL} connections: s"),
+                which,
+                concurrent,
+            );
+        }
+    }
+    println!("{:<72} {:>12} {:>12}", "scenario", "plain", "TLS");
+    for (name, mut values) in figures {
+        let median = |values: &mut Vec<f64>| {
+            values.sort_by(f64::total_cmp);
+            values.get(values.len() / 2).copied().unwrap_or(f64::NAN)
+        };
+        let (plain, tls) = (median(&mut values[0]), median(&mut values[1]));
+        let digits = if plain < 100.0 { 2 } else { 0 };
+        println!("{name:<72} {plain:>12.digits$} {tls:>12.digits$}");
+    }
+}
+
+/// Appends `events` events in batches of 1,000.
+async fn fill(log: &PostgresLog, events: u64) {
+    let payload =
+        br#"{"id":"0f8e1c1e-6b1d-4a52-9d35-2f9b1e2c3d4a","amount":1250,"note":"benchmark"}"#;
+    let mut appended = 0;
+    while appended < events {
+        let batch: Vec<NewEvent> = (0..1000.min(events - appended))
+            .map(|_| NewEvent::new("Common", payload.to_vec()))
+            .collect();
+        appended += batch.len() as u64;
+        log.append(batch, Condition::None).await.expect("fill");
+    }
+}
+
+/// Reads the whole log, `limit` records a call; returns the records read.
+async fn read_all(log: &PostgresLog, limit: usize) -> u64 {
+    let (mut cursor, mut read) = (0, 0_u64);
+    loop {
+        let batch = log
+            .read(cursor, &KindFilter::All, limit)
+            .await
+            .expect("read");
+        read += batch.records.len() as u64;
+        cursor = batch.through;
+        if cursor == batch.head {
+            return read;
+        }
+    }
 }
 
 async fn run(conninfo: &str, duration: Duration, full: bool) {
@@ -78,6 +225,14 @@ async fn run(conninfo: &str, duration: Duration, full: bool) {
 }
 
 async fn fresh_log(conninfo: &str, max_group: Option<usize>) -> Arc<PostgresLog> {
+    fresh_log_at(conninfo, max_group, None).await
+}
+
+async fn fresh_log_at(
+    conninfo: &str,
+    max_group: Option<usize>,
+    read_connections: Option<usize>,
+) -> Arc<PostgresLog> {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let nanos = SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -91,6 +246,9 @@ async fn fresh_log(conninfo: &str, max_group: Option<usize>) -> Arc<PostgresLog>
     let mut options = PostgresOptions::new(conninfo).table(table);
     if let Some(max_group) = max_group {
         options = options.max_group(max_group);
+    }
+    if let Some(connections) = read_connections {
+        options = options.read_connections(connections);
     }
     Arc::new(options.connect().await.expect("open the log"))
 }

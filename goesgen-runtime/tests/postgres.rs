@@ -20,7 +20,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use goesgen_runtime::postgres::{MAX_TABLE_NAME_LEN, PostgresOptions};
+use goesgen_runtime::postgres::{MAX_TABLE_NAME_LEN, PostgresOptions, SslMode};
 use goesgen_runtime::{
     Append, Appended, Condition, EventLog, IdempotencyKey, KindFilter, LogError, LogLimits,
     NewEvent, Position, PostgresLog, SharedLog,
@@ -1272,6 +1272,466 @@ async fn refused_logins_and_permissions_are_denied_with_their_cause() {
         Err(error @ LogError::Denied { .. }) => {
             assert!(error.to_string().contains("42501"), "{error}");
             assert_each_cause_once(&error);
+        }
+        other => panic!("expected Denied, got {other:?}"),
+    }
+}
+
+/// The TLS-only login of the test cluster (`.ci/postgres-tls`): a
+/// connection string without host and sslmode, and the CA file that signed
+/// the server's certificate (which names `localhost` only). `None` skips,
+/// unless `GOESGEN_REQUIRE_POSTGRES=1`.
+fn tls_database() -> Option<(String, String)> {
+    let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+    match (
+        var("GOESGEN_TEST_POSTGRES_TLS"),
+        var("GOESGEN_TEST_POSTGRES_TLS_CA"),
+    ) {
+        (Some(conninfo), Some(ca)) => Some((conninfo, ca)),
+        _ => {
+            assert!(
+                std::env::var("GOESGEN_REQUIRE_POSTGRES").as_deref() != Ok("1"),
+                "GOESGEN_REQUIRE_POSTGRES=1 but GOESGEN_TEST_POSTGRES_TLS and \
+                 GOESGEN_TEST_POSTGRES_TLS_CA are not set (see .ci/postgres-tls)"
+            );
+            eprintln!("skipping: GOESGEN_TEST_POSTGRES_TLS(_CA) not set");
+            None
+        }
+    }
+}
+
+/// The error chain of `error` as text, each level and the Debug form.
+fn error_texts(error: &LogError) -> Vec<String> {
+    let mut texts = vec![format!("{error:?}")];
+    let mut current: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(level) = current {
+        texts.push(level.to_string());
+        texts.push(format!("{level:?}"));
+        current = level.source();
+    }
+    texts
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn tls_verify_full_with_the_ca_passes_the_conformance_suite() {
+    let Some((tls, ca)) = tls_database() else {
+        return;
+    };
+    // The role is refused over plain TCP, so every connection of these logs
+    // (reads, writer, listener, write locks) is verified TLS.
+    let conninfo = format!("host=localhost {tls} sslmode=verify-full sslrootcert={ca}");
+    conformance::run_all(|| {
+        let conninfo = conninfo.clone();
+        async move { Arc::new(fresh_log(&conninfo, "tls").await) as SharedLog }
+    })
+    .await;
+    // The same through a URL and through a driver Config.
+    let (user, password) = (tls_param(&tls, "user"), tls_param(&tls, "password"));
+    let url = format!(
+        "postgresql://{user}:{password}@localhost:{}/{}?sslmode=verify-full&sslrootcert={ca}",
+        tls_param(&tls, "port"),
+        tls_param(&tls, "dbname"),
+    );
+    let log = PostgresOptions::new(url)
+        .table(unique_table("tls_url"))
+        .connect()
+        .await
+        .expect("verify-full through a URL");
+    log.append(vec![event("A", json!({}))], Condition::HeadIs(0))
+        .await
+        .expect("append over TLS");
+    let config: tokio_postgres::Config = format!("host=localhost {tls}").parse().expect("config");
+    let log = PostgresLog::connect_with_config(
+        config,
+        PostgresOptions::new("")
+            .ssl_mode(SslMode::VerifyFull)
+            .ssl_root_cert(&ca)
+            .table(unique_table("tls_config")),
+    )
+    .await
+    .expect("verify-full through a driver Config");
+    assert_eq!(log.head().await.expect("head"), 0);
+}
+
+/// A `key=value` of a connection string without quoting.
+fn tls_param(conninfo: &str, key: &str) -> String {
+    conninfo
+        .split_whitespace()
+        .find_map(|pair| pair.strip_prefix(&format!("{key}=")))
+        .unwrap_or_else(|| panic!("{key} in the TLS connection string"))
+        .to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tls_without_the_ca_is_refused_naming_the_certificate_check() {
+    let Some((tls, _)) = tls_database() else {
+        return;
+    };
+    for mode in ["verify-full", "verify-ca"] {
+        // Without sslrootcert: the compiled-in public roots, which did not
+        // sign the throwaway CA.
+        let opened = PostgresLog::connect(&format!("host=localhost {tls} sslmode={mode}")).await;
+        match opened {
+            Err(error @ LogError::Denied { .. }) => {
+                assert!(!error.is_retryable());
+                let text = error.to_string();
+                assert!(text.contains("unknown issuer"), "{text}");
+                assert!(text.contains(mode), "{text}");
+                assert_each_cause_once(&error);
+                let cause = std::error::Error::source(&error).expect("the rustls error");
+                assert!(cause.to_string().contains("UnknownIssuer"), "{cause}");
+            }
+            other => panic!("{mode}: expected Denied, got {other:?}"),
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tls_host_names_are_checked_by_verify_full_only() {
+    let Some((tls, ca)) = tls_database() else {
+        return;
+    };
+    // The certificate names localhost, not 127.0.0.1.
+    let at_ip = |mode: &str| format!("host=127.0.0.1 {tls} sslmode={mode} sslrootcert={ca}");
+    match PostgresLog::connect(&at_ip("verify-full")).await {
+        Err(error @ LogError::Denied { .. }) => {
+            let text = error.to_string();
+            assert!(text.contains("bad host name"), "{text}");
+            assert_each_cause_once(&error);
+            let cause = std::error::Error::source(&error).expect("the rustls error");
+            assert!(cause.to_string().contains("not valid for name"), "{cause}");
+        }
+        other => panic!("expected Denied, got {other:?}"),
+    }
+    let log = PostgresOptions::new(at_ip("verify-ca"))
+        .table(unique_table("tls_ca"))
+        .connect()
+        .await
+        .expect("verify-ca accepts another host name");
+    log.append(vec![event("A", json!({}))], Condition::None)
+        .await
+        .expect("append over TLS");
+    // require encrypts without checking the certificate at all (no
+    // sslrootcert, so not even the chain).
+    let log = PostgresOptions::new(format!("host=127.0.0.1 {tls} sslmode=require"))
+        .table(unique_table("tls_req"))
+        .connect()
+        .await
+        .expect("require accepts an unknown issuer");
+    assert_eq!(log.head().await.expect("head"), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tls_only_login_in_plain_text_is_refused_with_the_servers_reason() {
+    let Some((tls, _)) = tls_database() else {
+        return;
+    };
+    let password = tls_param(&tls, "password");
+    match PostgresLog::connect(&format!("host=localhost {tls} sslmode=disable")).await {
+        Err(error @ LogError::Denied { .. }) => {
+            assert!(!error.is_retryable());
+            assert!(error.to_string().contains("28000"), "{error}");
+            assert_each_cause_once(&error);
+            let texts = error_texts(&error);
+            assert!(
+                texts
+                    .iter()
+                    .any(|text| text.contains("pg_hba.conf rejects")),
+                "the server's reason is in the chain: {texts:?}"
+            );
+            for text in texts {
+                assert!(!text.contains(&password), "the password leaked: {text}");
+            }
+        }
+        other => panic!("expected Denied, got {other:?}"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_append_waits_for_a_held_advisory_lock_only_up_to_lock_timeout() {
+    let Some(conninfo) = test_database() else {
+        return;
+    };
+    let log = PostgresOptions::new(&conninfo)
+        .table(unique_table("lockwait"))
+        .lock_timeout(Some(Duration::from_millis(200)))
+        .connect()
+        .await
+        .expect("open");
+    let other = raw_client(&conninfo).await;
+    other
+        .batch_execute(&format!(
+            "BEGIN; SELECT pg_advisory_xact_lock({})",
+            log.lock_key()
+        ))
+        .await
+        .expect("hold the log's lock");
+    match log
+        .append(vec![event("A", json!({}))], Condition::None)
+        .await
+    {
+        Err(error @ LogError::Unavailable { .. }) => {
+            assert!(error.is_retryable());
+            let text = error.to_string();
+            assert!(
+                text.contains("lock_timeout") && text.contains("55P03"),
+                "{text}"
+            );
+            assert_each_cause_once(&error);
+        }
+        other => panic!("expected Unavailable, got {other:?}"),
+    }
+    // A write lock waits no longer either.
+    match log.lock_writes().await {
+        Err(error @ LogError::Unavailable { .. }) => {
+            assert!(error.to_string().contains("55P03"), "{error}");
+        }
+        Err(other) => panic!("expected Unavailable, got {other:?}"),
+        Ok(_) => panic!("the write lock was granted while another session holds it"),
+    }
+    other.batch_execute("ROLLBACK").await.expect("release");
+    let count: i64 = other
+        .query_one(
+            &format!("SELECT count(*) FROM public.\"{}\"", log.table()),
+            &[],
+        )
+        .await
+        .expect("count")
+        .get(0);
+    assert_eq!(count, 0, "nothing was written");
+    let appended = log
+        .append(vec![event("A", json!({}))], Condition::None)
+        .await
+        .expect("the retry succeeds");
+    assert_eq!(appended.first, 1);
+}
+
+/// The writer's group is stuck after its write was sent (its upsert waits
+/// on a row lock, and no server timeout applies): past the group deadline
+/// its backend is terminated and the transaction looked up, found rolled
+/// back, so the append is `Unavailable` with nothing written.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_group_past_its_deadline_after_its_write_is_settled_by_its_transaction() {
+    let Some(conninfo) = test_database() else {
+        return;
+    };
+    let table = unique_table("deadline");
+    let app = format!("goesgen_test_{table}");
+    let log = Arc::new(
+        PostgresOptions::new(&conninfo)
+            .table(&table)
+            .application_name(&app)
+            .lock_timeout(None)
+            .statement_timeout(None)
+            .group_timeout(Duration::from_secs(3))
+            .connect()
+            .await
+            .expect("open"),
+    );
+    log.append(vec![event("K", json!({"n": 1}))], Condition::None)
+        .await
+        .expect("first append");
+    let blocker = raw_client(&conninfo).await;
+    blocker
+        .batch_execute(&format!(
+            "BEGIN; SELECT * FROM public.\"{table}_kinds\" WHERE kind = 'K' FOR UPDATE"
+        ))
+        .await
+        .expect("lock the kind's row");
+    let stuck = {
+        let log = Arc::clone(&log);
+        tokio::spawn(async move {
+            log.append(vec![event("K", json!({"n": 2}))], Condition::None)
+                .await
+        })
+    };
+    // Waiting on the row lock: the write was sent.
+    let admin = raw_client(&conninfo).await;
+    wait_until_blocked(&admin, &app).await;
+    let outcome = tokio::time::timeout(conformance::PATIENCE, stuck)
+        .await
+        .expect("the append was answered")
+        .expect("append task");
+    match outcome {
+        Err(error @ LogError::Unavailable { .. }) => {
+            assert!(error.to_string().contains("rolled back"), "{error}");
+            let cause = std::error::Error::source(&error).expect("the deadline");
+            assert!(cause.to_string().contains("deadline"), "{cause}");
+        }
+        other => panic!("expected Unavailable, got {other:?}"),
+    }
+    blocker.batch_execute("ROLLBACK").await.expect("unlock");
+    assert_eq!(log.head().await.expect("head"), 1, "nothing was written");
+    let appended = log
+        .append(vec![event("K", json!({"n": 3}))], Condition::None)
+        .await
+        .expect("the writer reconnected");
+    assert_eq!(appended.first, 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_forged_notification_neither_moves_the_head_nor_spins_a_follower() {
+    let Some(conninfo) = test_database() else {
+        return;
+    };
+    let table = unique_table("forged");
+    let log = Arc::new(open_log(&conninfo, &table, None).await);
+    let other = open_log(&conninfo, &table, None).await;
+    // A follower as a projection would run one: wait for a new head, read
+    // up to it.
+    let follower = {
+        let log = Arc::clone(&log);
+        let mut heads = log.subscribe();
+        tokio::spawn(async move {
+            let mut cursor = 0;
+            while let Ok(head) = heads.changed().await {
+                while cursor < head {
+                    let batch = log.read(cursor, &KindFilter::All, 100).await.expect("read");
+                    cursor = batch.through;
+                }
+            }
+        })
+    };
+    let before = log.stats();
+    let admin = raw_client(&conninfo).await;
+    admin
+        .batch_execute(&format!("NOTIFY {}, '18446744073709551615'", log.channel()))
+        .await
+        .expect("forged notification");
+    other
+        .append(vec![event("A", json!({}))], Condition::None)
+        .await
+        .expect("a real append");
+    let mut heads = log.subscribe();
+    tokio::time::timeout(conformance::PATIENCE, heads.wait_for(1))
+        .await
+        .expect("the real append woke the log")
+        .expect("subscription");
+    // Both notifications were taken in (the forged one first).
+    let deadline = Instant::now() + conformance::PATIENCE;
+    while log.stats().notifications < before.notifications + 2 {
+        assert!(
+            Instant::now() < deadline,
+            "notifications: {:?}",
+            log.stats()
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    // Give a spinning follower room to show itself.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(log.subscribe().head(), 1, "the head is the table's");
+    let reads = log.stats().reads - before.reads;
+    assert!(
+        (1..=3).contains(&reads),
+        "an idle follower read {reads} pages"
+    );
+    follower.abort();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn reads_run_in_parallel_on_up_to_read_connections() {
+    let Some(conninfo) = test_database() else {
+        return;
+    };
+    let table = unique_table("pool");
+    let app = format!("goesgen_test_{table}");
+    let log = Arc::new(
+        PostgresOptions::new(&conninfo)
+            .table(&table)
+            .application_name(&app)
+            .read_connections(3)
+            .connect()
+            .await
+            .expect("open"),
+    );
+    log.append(vec![event("A", json!({}))], Condition::None)
+        .await
+        .expect("append");
+    // Block reads of the table: they pile up on the pool's connections.
+    let blocker = raw_client(&conninfo).await;
+    blocker
+        .batch_execute(&format!(
+            "BEGIN; LOCK TABLE public.\"{table}\" IN ACCESS EXCLUSIVE MODE"
+        ))
+        .await
+        .expect("lock the table");
+    let readers: Vec<_> = (0..8)
+        .map(|_| {
+            let log = Arc::clone(&log);
+            tokio::spawn(async move { log.read(0, &KindFilter::All, 10).await })
+        })
+        .collect();
+    let admin = raw_client(&conninfo).await;
+    let deadline = Instant::now() + conformance::PATIENCE;
+    let waiting = async || -> i64 {
+        admin
+            .query_one(
+                "SELECT count(*) FROM pg_stat_activity \
+                 WHERE application_name = $1 AND wait_event_type = 'Lock'",
+                &[&app],
+            )
+            .await
+            .expect("activity")
+            .get(0)
+    };
+    while waiting().await < 3 {
+        assert!(Instant::now() < deadline, "reads did not run in parallel");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // Settled at the pool's size: the other five wait for a connection.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(waiting().await, 3);
+    blocker.batch_execute("ROLLBACK").await.expect("unlock");
+    for reader in readers {
+        let batch = reader.await.expect("reader").expect("read");
+        assert_eq!(batch.records.len(), 1);
+    }
+    let read_conns: i64 = admin
+        .query_one(
+            "SELECT count(*) FROM pg_stat_activity WHERE application_name = $1",
+            &[&app],
+        )
+        .await
+        .expect("activity")
+        .get(0);
+    assert_eq!(read_conns, 5, "3 readers, the writer and the listener");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wrong_password_and_a_missing_permission_never_echo_the_password() {
+    let Some(conninfo) = test_database() else {
+        return;
+    };
+    let secret = "Goesgen-Secret-Pw-81723";
+    let wrong = format!("{conninfo} password={secret}");
+    match PostgresLog::connect(&wrong).await {
+        Err(error @ LogError::Denied { .. }) => {
+            assert!(!error.is_retryable());
+            for text in error_texts(&error) {
+                assert!(!text.contains(secret), "the password leaked: {text}");
+            }
+        }
+        other => panic!("expected Denied, got {other:?}"),
+    }
+    let role = format!("r_{}", unique_table("secret"));
+    let admin = raw_client(&conninfo).await;
+    admin
+        .batch_execute(&format!(
+            "CREATE ROLE {role} LOGIN PASSWORD '{secret}'; CREATE SCHEMA {role}"
+        ))
+        .await
+        .expect("role without rights on the schema");
+    let opened = PostgresOptions::new(format!("{conninfo} user={role} password={secret}"))
+        .schema(&role)
+        .connect()
+        .await;
+    match opened {
+        Err(error @ LogError::Denied { .. }) => {
+            assert!(!error.is_retryable());
+            assert!(error.to_string().contains("42501"), "{error}");
+            for text in error_texts(&error) {
+                assert!(!text.contains(secret), "the password leaked: {text}");
+            }
         }
         other => panic!("expected Denied, got {other:?}"),
     }

@@ -19,11 +19,14 @@
 //! same statement as their events. Each member records its own time (the
 //! one it asked for, or the server's clock read under the lock).
 //!
-//! If the connection is lost while `COMMIT` is in flight, the outcome is
-//! looked up by transaction id on a new connection (`txid_status`): an
-//! append that did commit is reported as such, one that was rolled back is
-//! [`LogError::Unavailable`], and one whose fate cannot be learned is
-//! [`LogError::Indeterminate`].
+//! If the connection is lost while `COMMIT` is in flight, or the group
+//! misses its deadline (`group_timeout`) after the write was sent, the
+//! outcome is looked up by transaction id on a new connection
+//! (`txid_status`), after terminating the old backend if it may still run
+//! the transaction: an append that did commit is reported as such, one that
+//! was rolled back is [`LogError::Unavailable`], and one whose fate cannot
+//! be learned is [`LogError::Indeterminate`]. A group that misses its
+//! deadline before its write was sent wrote nothing: `Unavailable`.
 //!
 //! [`EventLog::lock_writes`](crate::EventLog::lock_writes) runs the same
 //! code ([`run_group`]) on a connection of its own that already holds the
@@ -192,6 +195,9 @@ fn from_sql_position(position: i64) -> Result<Position, LogError> {
 /// prepared statements.
 pub(crate) struct WriteConn {
     pub(crate) client: Client,
+    /// The backend's process id, to terminate it when a group misses its
+    /// deadline.
+    pid: i32,
     group_state: Statement,
     find_keys: Statement,
     write_group: Statement,
@@ -206,13 +212,18 @@ impl WriteConn {
                 client.prepare(&sql.group_state).await?,
                 client.prepare(&sql.find_keys).await?,
                 client.prepare(&sql.write_group).await?,
+                client
+                    .query_one("SELECT pg_backend_pid()", &[])
+                    .await?
+                    .try_get(0)?,
             ))
         };
-        let (group_state, find_keys, write_group) = prepared
+        let (group_state, find_keys, write_group, pid) = prepared
             .await
             .map_err(|e| db_error("cannot prepare the append statements", e))?;
         Ok(Self {
             client,
+            pid,
             group_state,
             find_keys,
             write_group,
@@ -270,18 +281,56 @@ impl GroupOutcome {
     }
 }
 
+/// A group commit that missed its deadline (`group_timeout`).
+#[derive(Debug, thiserror::Error)]
+#[error("no answer within the group commit deadline of {0:?}")]
+struct GroupDeadline(Duration);
+
 /// Commits `group` on `conn` (which already holds the lock in a
-/// transaction when `locked`, as a write lock's does) and settles a
-/// `COMMIT` whose answer was lost by asking the server on a new connection.
-/// The one place where appends are written.
+/// transaction when `locked`, as a write lock's does) within `deadline`,
+/// and settles a `COMMIT` whose answer was lost, or that missed the
+/// deadline, by asking the server on a new connection. The one place where
+/// appends are written.
 pub(crate) async fn run_group(
     conn: &WriteConn,
     connector: &Connector,
     sql: &Sql,
     group: &[&Append],
     locked: bool,
+    deadline: Duration,
 ) -> GroupOutcome {
-    match transaction(conn, sql, group, locked).await {
+    let mut sent = None;
+    let finished =
+        tokio::time::timeout(deadline, transaction(conn, sql, group, locked, &mut sent)).await;
+    let result = match finished {
+        Ok(result) => result,
+        Err(_) => {
+            let cause: Cause = Arc::new(GroupDeadline(deadline));
+            match sent {
+                // The write (and COMMIT) may have reached the server.
+                Some((xid, plan)) => {
+                    tracing::warn!(error = %cause, xid, pid = conn.pid, "PostgreSQL group commit missed its deadline after its write was sent");
+                    let outcome = settle(connector, sql, xid, cause, plan, Some(conn.pid)).await;
+                    return GroupOutcome {
+                        reusable: false,
+                        ..outcome
+                    };
+                }
+                None => {
+                    let error = LogError::Unavailable {
+                        message: "the group commit missed its deadline before its write was \
+                                  sent"
+                            .to_owned(),
+                        source: Some(cause),
+                    };
+                    tracing::warn!(%error, appends = group.len(), "PostgreSQL append failed");
+                    // Mid-transaction, maybe mid-statement: never reused.
+                    return GroupOutcome::failed(group.len(), &error, false);
+                }
+            }
+        }
+    };
+    match result {
         Ok(plan) => GroupOutcome::planned(plan),
         Err(TxError::Failed(error)) => {
             tracing::warn!(%error, appends = group.len(), "PostgreSQL append failed");
@@ -292,33 +341,47 @@ pub(crate) async fn run_group(
         }
         Err(TxError::CommitUnknown { xid, cause, plan }) => {
             tracing::warn!(error = %cause, xid, "PostgreSQL COMMIT unanswered, looking up its outcome");
-            match resolve(connector, sql, xid, cause).await {
-                Ok(()) => GroupOutcome {
-                    reusable: false,
-                    ..GroupOutcome::planned(plan)
-                },
-                Err(error) => {
-                    tracing::warn!(%error, xid, "PostgreSQL append outcome");
-                    // Conflicts and replays were decided under the lock and
-                    // wrote nothing either way; only the writers share the
-                    // commit's fate.
-                    let results = plan
-                        .outcomes
-                        .into_iter()
-                        .map(|outcome| {
-                            if writes(&outcome) {
-                                Err(error.clone())
-                            } else {
-                                outcome.map_err(LogError::Conflict)
-                            }
-                        })
-                        .collect();
-                    GroupOutcome {
-                        results,
-                        head: None,
-                        reusable: false,
+            settle(connector, sql, xid, cause, plan, None).await
+        }
+    }
+}
+
+/// The answers of a group whose transaction `xid` may have committed
+/// `plan`, once the server says (terminating `stale_backend` first, if
+/// given, so the transaction ends).
+async fn settle(
+    connector: &Connector,
+    sql: &Sql,
+    xid: i64,
+    cause: Cause,
+    plan: GroupPlan,
+    stale_backend: Option<i32>,
+) -> GroupOutcome {
+    match resolve(connector, sql, xid, cause, stale_backend).await {
+        Ok(()) => GroupOutcome {
+            reusable: false,
+            ..GroupOutcome::planned(plan)
+        },
+        Err(error) => {
+            tracing::warn!(%error, xid, "PostgreSQL append outcome");
+            // Conflicts and replays were decided under the lock and
+            // wrote nothing either way; only the writers share the
+            // commit's fate.
+            let results = plan
+                .outcomes
+                .into_iter()
+                .map(|outcome| {
+                    if writes(&outcome) {
+                        Err(error.clone())
+                    } else {
+                        outcome.map_err(LogError::Conflict)
                     }
-                }
+                })
+                .collect();
+            GroupOutcome {
+                results,
+                head: None,
+                reusable: false,
             }
         }
     }
@@ -329,7 +392,16 @@ pub(crate) async fn run_group(
 /// if it did; [`LogError::Unavailable`] if it was rolled back;
 /// [`LogError::Indeterminate`] if that cannot be learned (the server is out
 /// of reach for [`RESOLVE_TIMEOUT`], or no longer knows the transaction).
-async fn resolve(connector: &Connector, sql: &Sql, xid: i64, cause: Cause) -> Result<(), LogError> {
+/// With `stale_backend`, the backend that may still run the transaction
+/// is terminated first (if it still runs that transaction), so the
+/// transaction ends one way or the other.
+async fn resolve(
+    connector: &Connector,
+    sql: &Sql,
+    xid: i64,
+    cause: Cause,
+    mut stale_backend: Option<i32>,
+) -> Result<(), LogError> {
     let deadline = tokio::time::Instant::now() + RESOLVE_TIMEOUT;
     let mut client: Option<Client> = None;
     while tokio::time::Instant::now() < deadline {
@@ -343,6 +415,21 @@ async fn resolve(connector: &Connector, sql: &Sql, xid: i64, cause: Cause) -> Re
                 Err(_) => break,
             };
         }
+        if let (Some(conn), Some(pid)) = (&client, stale_backend) {
+            let params: [&(dyn ToSql + Sync); 2] = [&pid, &xid];
+            match tokio::time::timeout_at(
+                deadline,
+                conn.query(sql.terminate_xact.as_str(), &params),
+            )
+            .await
+            {
+                Ok(Ok(_)) => stale_backend = None,
+                Ok(Err(error)) => {
+                    tracing::debug!(%error, pid, "cannot terminate the stale writer yet")
+                }
+                Err(_) => break,
+            }
+        }
         if let Some(conn) = &client {
             let params: [&(dyn ToSql + Sync); 1] = [&xid];
             let lookup = conn.query_one(sql.xact_status.as_str(), &params);
@@ -351,7 +438,7 @@ async fn resolve(connector: &Connector, sql: &Sql, xid: i64, cause: Cause) -> Re
                     Ok(Some(status)) if status == "committed" => return Ok(()),
                     Ok(Some(status)) if status == "aborted" => {
                         return Err(LogError::Unavailable {
-                            message: "the connection was lost during COMMIT, and the \
+                            message: "the COMMIT went unanswered, and the \
                                       transaction was rolled back"
                                 .to_owned(),
                             source: Some(cause),
@@ -373,7 +460,7 @@ async fn resolve(connector: &Connector, sql: &Sql, xid: i64, cause: Cause) -> Re
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     Err(LogError::Indeterminate {
-        message: "the connection was lost during COMMIT, and whether the append was written \
+        message: "the COMMIT went unanswered, and whether the append was written \
                   could not be learned"
             .to_owned(),
         source: Some(cause),
@@ -389,16 +476,19 @@ pub(crate) struct Writer {
     backoff: Backoff,
     heads: watch::Sender<Position>,
     max_group: usize,
+    group_timeout: Duration,
 }
 
 impl Writer {
-    /// A writer that publishes the heads it commits to `heads` and puts at
-    /// most `max_group` appends in one transaction.
+    /// A writer that publishes the heads it commits to `heads`, puts at
+    /// most `max_group` appends in one transaction, and gives each
+    /// transaction `group_timeout`.
     pub fn new(
         connector: Arc<Connector>,
         sql: Arc<Sql>,
         heads: watch::Sender<Position>,
         max_group: usize,
+        group_timeout: Duration,
     ) -> Self {
         Self {
             connector,
@@ -407,6 +497,7 @@ impl Writer {
             backoff: Backoff::default(),
             heads,
             max_group: max_group.max(1),
+            group_timeout,
         }
     }
 
@@ -450,7 +541,15 @@ impl Writer {
             Ok(()) => match &self.conn {
                 Some(conn) => {
                     let members: Vec<&Append> = group.iter().map(|p| &p.append).collect();
-                    run_group(conn, &self.connector, &self.sql, &members, false).await
+                    run_group(
+                        conn,
+                        &self.connector,
+                        &self.sql,
+                        &members,
+                        false,
+                        self.group_timeout,
+                    )
+                    .await
                 }
                 None => GroupOutcome::failed(group.len(), &LogError::Closed, false),
             },
@@ -597,12 +696,14 @@ pub(crate) fn key_of(row: &tokio_postgres::Row) -> Result<(String, Appended), Lo
     ))
 }
 
-/// Runs one group's transaction on `conn`.
+/// Runs one group's transaction on `conn`. Sets `sent` to the transaction
+/// id and the plan just before the write may reach the server.
 async fn transaction(
     conn: &WriteConn,
     sql: &Sql,
     group: &[&Append],
     locked: bool,
+    sent: &mut Option<(i64, GroupPlan)>,
 ) -> Result<GroupPlan, TxError> {
     let client = &conn.client;
     let (state, xid) = read_locked_state(conn, sql, group, locked)
@@ -666,6 +767,7 @@ async fn transaction(
         &key_lasts,
         &key_times,
     ];
+    *sent = Some((xid, plan.clone()));
     let (written, committed) = tokio::join!(
         client.execute(&conn.write_group, &params),
         client.batch_execute("COMMIT"),
@@ -918,7 +1020,8 @@ mod tests {
         let Some(conninfo) = test_database() else {
             return;
         };
-        let connector = Connector::new(&conninfo, None).unwrap();
+        let connector =
+            Connector::new(&super::super::config::PostgresOptions::new(&conninfo)).unwrap();
         let sql = Sql::new("public", "unused").unwrap();
         let cause = || -> Cause { Arc::new(std::io::Error::other("connection lost")) };
         let client = connector.connect().await.unwrap();
@@ -933,11 +1036,11 @@ mod tests {
 
         let xid = begin().await;
         client.batch_execute("COMMIT").await.unwrap();
-        assert!(resolve(&connector, &sql, xid, cause()).await.is_ok());
+        assert!(resolve(&connector, &sql, xid, cause(), None).await.is_ok());
 
         let xid = begin().await;
         client.batch_execute("ROLLBACK").await.unwrap();
-        match resolve(&connector, &sql, xid, cause()).await {
+        match resolve(&connector, &sql, xid, cause(), None).await {
             Err(error @ LogError::Unavailable { .. }) => {
                 assert!(!error.to_string().contains("connection lost"), "{error}");
                 assert_eq!(
@@ -949,7 +1052,7 @@ mod tests {
         }
 
         let xid = begin().await;
-        let open = resolve(&connector, &sql, xid, cause()).await;
+        let open = resolve(&connector, &sql, xid, cause(), None).await;
         client.batch_execute("ROLLBACK").await.unwrap();
         match open {
             Err(error @ LogError::Indeterminate { .. }) => {

@@ -1,7 +1,15 @@
 //! The follower side: a background task per [`PostgresLog`] that holds a
-//! dedicated connection in `LISTEN` on the log's channel and publishes every
-//! head an append announces (appends `pg_notify` the new head from their
-//! transaction, so it is sent at commit).
+//! dedicated connection in `LISTEN` on the log's channel and publishes the
+//! head after every append another process announces (appends `pg_notify`
+//! from their transaction, so it is sent at commit).
+//!
+//! A notification is only a wake-up: any login to the database can
+//! `NOTIFY` the channel with any payload, and heads only move forward, so
+//! publishing a payload would let anyone stall every follower (a head of
+//! `u64::MAX` that the log never reaches sends followers reading in a
+//! loop). On a notification the listener reads the head from the table
+//! and publishes that; the notifications that arrived meanwhile are
+//! covered by the same read, so a burst costs one or two reads.
 //!
 //! Notifications sent while the listener is disconnected are lost, so after
 //! every (re)connection it first `LISTEN`s and then reads the head and
@@ -12,10 +20,12 @@
 
 use std::future::poll_fn;
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 
 use tokio::sync::{mpsc, watch};
 use tokio_postgres::AsyncMessage;
 
+use super::Stats;
 use super::connect::{Backoff, Connector, db_error};
 use super::schema::Sql;
 use crate::error::LogError;
@@ -39,13 +49,14 @@ pub(crate) async fn run(
     sql: Arc<Sql>,
     heads: watch::Sender<Position>,
     mut shutdown: watch::Receiver<bool>,
+    stats: Arc<Stats>,
 ) {
     let mut backoff = Backoff::default();
     loop {
         let ended = tokio::select! {
             biased;
             _ = shutdown.changed() => break,
-            ended = listen(&connector, &sql, &heads, &mut backoff) => ended,
+            ended = listen(&connector, &sql, &heads, &mut backoff, &stats) => ended,
         };
         let delay = backoff.failed();
         tracing::warn!(error = %ended, ?delay, table = %sql.table, "PostgreSQL log listener disconnected; reconnecting");
@@ -58,13 +69,15 @@ pub(crate) async fn run(
     tracing::debug!(table = %sql.table, "PostgreSQL log listener stopped");
 }
 
-/// One connection's life: `LISTEN`, read and publish the head, then publish
-/// every notified head until the connection ends. Returns why it ended.
+/// One connection's life: `LISTEN`, read and publish the head, then read
+/// and publish it again after every notification (a burst read once) until
+/// the connection ends. Returns why it ended.
 async fn listen(
     connector: &Connector,
     sql: &Sql,
     heads: &watch::Sender<Position>,
     backoff: &mut Backoff,
+    stats: &Stats,
 ) -> LogError {
     let (client, mut connection) = match connector.connect_raw().await {
         Ok(pair) => pair,
@@ -74,8 +87,9 @@ async fn listen(
     let driver = tokio::spawn(async move {
         loop {
             match poll_fn(|cx| connection.poll_message(cx)).await {
-                Some(Ok(AsyncMessage::Notification(notification))) => {
-                    if notified.send(notification.payload().to_owned()).is_err() {
+                Some(Ok(AsyncMessage::Notification(_))) => {
+                    // The payload is not trusted: only the wake-up counts.
+                    if notified.send(()).is_err() {
                         return;
                     }
                 }
@@ -94,20 +108,37 @@ async fn listen(
     if let Err(error) = client.batch_execute(&sql.listen).await {
         return db_error("cannot LISTEN for new events", error);
     }
-    match client.query_one(sql.head.as_str(), &[]).await {
-        Ok(row) => match row.try_get::<_, i64>(0) {
-            Ok(head) => publish(heads, Position::try_from(head).unwrap_or(0)),
-            Err(error) => return db_error("unexpected head row", error),
-        },
-        Err(error) => return db_error("cannot read the head", error),
+    let head = match client.prepare(&sql.head).await {
+        Ok(statement) => statement,
+        Err(error) => return db_error("cannot prepare the head query", error),
+    };
+    let read_head = async || -> Result<(), LogError> {
+        stats.listener_head_reads.fetch_add(1, Ordering::Relaxed);
+        let row = client
+            .query_one(&head, &[])
+            .await
+            .map_err(|e| db_error("cannot read the head", e))?;
+        let head = row
+            .try_get::<_, i64>(0)
+            .map_err(|e| db_error("unexpected head row", e))?;
+        publish(heads, Position::try_from(head).unwrap_or(0));
+        Ok(())
+    };
+    if let Err(error) = read_head().await {
+        return error;
     }
     backoff.succeeded();
     tracing::debug!(table = %sql.table, "PostgreSQL log listener connected");
 
-    while let Some(payload) = notifications.recv().await {
-        match payload.parse::<Position>() {
-            Ok(head) => publish(heads, head),
-            Err(_) => tracing::warn!(%payload, "ignoring a malformed head notification"),
+    while notifications.recv().await.is_some() {
+        // Everything notified so far is committed: one read covers it all.
+        let mut burst = 1_u64;
+        while notifications.try_recv().is_ok() {
+            burst += 1;
+        }
+        stats.notifications.fetch_add(burst, Ordering::Relaxed);
+        if let Err(error) = read_head().await {
+            return error;
         }
     }
     LogError::Unavailable {

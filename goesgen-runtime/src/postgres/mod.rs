@@ -6,6 +6,8 @@
 //! - `append`: the single writer task with group commit;
 //! - `listen`: the `LISTEN/NOTIFY` follower that publishes heads;
 //! - `connect`: connections, reconnection backoff and error mapping;
+//! - `tls`: TLS on rustls with libpq's `sslmode` meanings ([`SslMode`]);
+//! - `pool`: the small pool of read connections;
 //! - `config`: [`PostgresOptions`], the configuration.
 //!
 //! Storage: one events table (`position bigint` primary key, `recorded_at
@@ -22,21 +24,30 @@ mod append;
 mod config;
 mod connect;
 mod listen;
+mod pool;
 mod schema;
+mod tls;
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, PoisonError};
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
-use tokio::sync::{Mutex, mpsc, oneshot, watch};
+use tokio::sync::{mpsc, oneshot, watch};
 use tokio_postgres::{Client, Row, Statement};
 
-pub use config::{DEFAULT_MAX_GROUP, DEFAULT_SCHEMA, DEFAULT_TABLE, PostgresOptions};
+pub use config::{
+    DEFAULT_GROUP_TIMEOUT, DEFAULT_IDLE_IN_TRANSACTION_TIMEOUT, DEFAULT_KEEPALIVES_IDLE,
+    DEFAULT_KEEPALIVES_INTERVAL, DEFAULT_KEEPALIVES_RETRIES, DEFAULT_LOCK_TIMEOUT,
+    DEFAULT_MAX_GROUP, DEFAULT_READ_CONNECTIONS, DEFAULT_SCHEMA, DEFAULT_STATEMENT_TIMEOUT,
+    DEFAULT_TABLE, DEFAULT_TCP_USER_TIMEOUT, PostgresOptions,
+};
 pub use schema::MAX_TABLE_NAME_LEN;
+pub use tls::SslMode;
 
 use self::append::{PendingAppend, WriteConn, Writer, key_of, run_group};
-use self::connect::{Backoff, Connector, db_error};
+use self::connect::{Connector, db_error};
 use self::listen::publish;
+use self::pool::ReadPool;
 use self::schema::Sql;
 use crate::error::LogError;
 use crate::limits::LogLimits;
@@ -53,17 +64,24 @@ const QUEUE_CAPACITY: usize = 4096;
 /// The event log in a PostgreSQL database: for several processes and hosts
 /// sharing one log.
 ///
-/// Open it with [`PostgresLog::connect`] or [`PostgresOptions`]. It keeps
-/// three connections: one for reads, one owned by its writer task (which
-/// commits the appends waiting in this process together, one transaction
-/// and one fsync for all), and one in `LISTEN` for heads appended by other
-/// processes. A lost connection fails the call that was using it with
-/// [`LogError::Unavailable`]; the next call connects again (waiting a
-/// growing backoff after failed attempts), and the listener reconnects by
-/// itself.
+/// Open it with [`PostgresLog::connect`], [`PostgresLog::connect_with_config`]
+/// or [`PostgresOptions`]. It keeps a small pool of read connections (up to
+/// [`PostgresOptions::read_connections`], opened as needed), one connection
+/// owned by its writer task (which commits the appends waiting in this
+/// process together, one transaction and one fsync for all), and one in
+/// `LISTEN` for heads appended by other processes. All use the same TLS
+/// settings ([`SslMode`]) and timeouts. A lost connection fails the call
+/// that was using it with [`LogError::Unavailable`]; the next call connects
+/// again (waiting a growing, jittered backoff after failed attempts), and
+/// the listener reconnects by itself. A failed login, a missing permission
+/// or a refused certificate is [`LogError::Denied`].
+///
+/// A notification on the log's channel only wakes the listener, which then
+/// reads the head from the table: a forged `NOTIFY` cannot move the head
+/// subscribers see.
 ///
 /// Payloads are stored as `bytea` and come back byte-identical; times with
-/// microsecond precision (`timestamptz`). TLS is not supported yet.
+/// microsecond precision (`timestamptz`).
 ///
 /// If the connection is lost after an append's events were sent, the writer
 /// asks the server (by transaction id, on a new connection) whether it
@@ -83,7 +101,9 @@ pub struct PostgresLog {
     sql: Arc<Sql>,
     connector: Arc<Connector>,
     limits: LogLimits,
-    reader: Mutex<ReaderSlot>,
+    readers: ReadPool,
+    stats: Arc<Stats>,
+    group_timeout: Duration,
     writer: mpsc::Sender<PendingAppend>,
     heads: watch::Receiver<Position>,
     /// Where write locks publish the heads they commit; taken by
@@ -93,16 +113,38 @@ pub struct PostgresLog {
     closed: AtomicBool,
 }
 
-/// The read connection, if there is one, and the backoff for opening it.
+/// What a log has done, counted for tests and diagnostics.
 #[derive(Debug, Default)]
-struct ReaderSlot {
-    conn: Option<Arc<ReadConn>>,
-    backoff: Backoff,
+pub(crate) struct Stats {
+    /// Pages read (`read`).
+    reads: AtomicU64,
+    /// Heads read for callers (`head`, an empty append).
+    head_reads: AtomicU64,
+    /// Notifications the listener received.
+    pub(crate) notifications: AtomicU64,
+    /// Heads the listener read from the table.
+    pub(crate) listener_head_reads: AtomicU64,
 }
 
-/// The read connection with its prepared statements.
+/// A snapshot of a [`PostgresLog`]'s counters (not a stable interface:
+/// for tests and diagnostics).
+#[doc(hidden)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct PostgresStats {
+    /// Pages read by `read`.
+    pub reads: u64,
+    /// Heads read by `head` (and empty appends).
+    pub head_reads: u64,
+    /// Notifications received on the log's channel.
+    pub notifications: u64,
+    /// Heads the listener read from the table after notifications or
+    /// reconnects.
+    pub listener_head_reads: u64,
+}
+
+/// A read connection with its prepared statements.
 #[derive(Debug)]
-struct ReadConn {
+pub(crate) struct ReadConn {
     client: Client,
     head: Statement,
     read_all: Statement,
@@ -111,7 +153,7 @@ struct ReadConn {
 }
 
 impl ReadConn {
-    async fn prepare(client: Client, sql: &Sql) -> Result<Self, LogError> {
+    pub(crate) async fn prepare(client: Client, sql: &Sql) -> Result<Self, LogError> {
         let prepared = async {
             Ok::<_, tokio_postgres::Error>((
                 client.prepare(&sql.head).await?,
@@ -142,13 +184,25 @@ impl PostgresLog {
         PostgresOptions::new(conninfo).connect().await
     }
 
+    /// Opens the log in the database `config` describes (a driver
+    /// configuration built elsewhere), with the other settings of
+    /// `options` (whose own connection settings are ignored).
+    pub async fn connect_with_config(
+        config: tokio_postgres::Config,
+        options: PostgresOptions,
+    ) -> Result<Self, LogError> {
+        PostgresOptions {
+            source: config::Source::Config(Box::new(config)),
+            ..options
+        }
+        .connect()
+        .await
+    }
+
     /// Opens the log with `options`.
     async fn open(options: PostgresOptions) -> Result<Self, LogError> {
         let sql = Arc::new(Sql::new(&options.schema, &options.table)?);
-        let connector = Arc::new(Connector::new(
-            &options.conninfo,
-            options.application_name.as_deref(),
-        )?);
+        let connector = Arc::new(Connector::new(&options)?);
         let client = connector.connect().await?;
         client
             .batch_execute(&sql.create)
@@ -156,6 +210,7 @@ impl PostgresLog {
             .map_err(|e| db_error("cannot create the event log's tables", e))?;
         let reader = ReadConn::prepare(client, &sql).await?;
         let head = query_head(&reader).await?;
+        let stats = Arc::new(Stats::default());
         tracing::debug!(schema = %sql.schema, table = %sql.table, head, "PostgreSQL event log opened");
 
         let (heads_tx, heads) = watch::channel(head);
@@ -166,6 +221,7 @@ impl PostgresLog {
             Arc::clone(&sql),
             heads_tx.clone(),
             shutdown_rx.clone(),
+            Arc::clone(&stats),
         ));
         tokio::spawn(
             Writer::new(
@@ -173,17 +229,19 @@ impl PostgresLog {
                 Arc::clone(&sql),
                 heads_tx.clone(),
                 options.max_group,
+                options.timeouts.group,
             )
             .run(queue, shutdown_rx),
         );
+        let readers = ReadPool::new(options.read_connections);
+        readers.put_back(Arc::new(reader));
         Ok(Self {
             sql,
             connector,
             limits: options.limits,
-            reader: Mutex::new(ReaderSlot {
-                conn: Some(Arc::new(reader)),
-                backoff: Backoff::default(),
-            }),
+            readers,
+            stats,
+            group_timeout: options.timeouts.group,
             writer,
             heads,
             heads_tx: std::sync::Mutex::new(Some(heads_tx)),
@@ -260,6 +318,18 @@ impl PostgresLog {
         Ok(lines.join("\n"))
     }
 
+    /// The log's counters (not a stable interface: for tests and
+    /// diagnostics).
+    #[doc(hidden)]
+    pub fn stats(&self) -> PostgresStats {
+        PostgresStats {
+            reads: self.stats.reads.load(Ordering::Relaxed),
+            head_reads: self.stats.head_reads.load(Ordering::Relaxed),
+            notifications: self.stats.notifications.load(Ordering::Relaxed),
+            listener_head_reads: self.stats.listener_head_reads.load(Ordering::Relaxed),
+        }
+    }
+
     /// Closes the log: calls from now on fail with [`LogError::Closed`],
     /// appends still queued fail with it, the background tasks stop and
     /// subscriptions end. Dropping the log does the same.
@@ -270,9 +340,7 @@ impl PostgresLog {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .take();
-        if let Ok(mut slot) = self.reader.try_lock() {
-            slot.conn = None;
-        }
+        self.readers.close();
     }
 
     fn check_open(&self) -> Result<(), LogError> {
@@ -283,34 +351,17 @@ impl PostgresLog {
         }
     }
 
-    /// The read connection, opened (again) if there is none or it was lost.
-    async fn read_conn(&self) -> Result<Arc<ReadConn>, LogError> {
+    /// A read connection from the pool, opened (again) if none is idle.
+    async fn read_conn(&self) -> Result<pool::PooledRead<'_>, LogError> {
         self.check_open()?;
-        let mut slot = self.reader.lock().await;
-        if let Some(conn) = &slot.conn
-            && !conn.client.is_closed()
-        {
-            return Ok(Arc::clone(conn));
-        }
-        slot.conn = None;
-        slot.backoff.check()?;
-        let opened = match self.connector.connect().await {
-            Ok(client) => ReadConn::prepare(client, &self.sql).await,
-            Err(error) => Err(error),
-        };
-        match opened {
-            Ok(conn) => {
-                slot.backoff.succeeded();
-                let conn = Arc::new(conn);
-                slot.conn = Some(Arc::clone(&conn));
-                Ok(conn)
-            }
-            Err(error) => {
-                let delay = slot.backoff.failed();
-                tracing::warn!(%error, ?delay, "PostgreSQL log reader cannot connect");
-                Err(error)
-            }
-        }
+        self.readers.get(&self.connector, &self.sql).await
+    }
+
+    /// The head, read on a pooled connection.
+    async fn read_head(&self) -> Result<Position, LogError> {
+        self.stats.head_reads.fetch_add(1, Ordering::Relaxed);
+        let conn = self.read_conn().await?;
+        query_head(&conn).await
     }
 
     async fn read_batch(
@@ -319,6 +370,7 @@ impl PostgresLog {
         filter: &KindFilter,
         limit: usize,
     ) -> Result<ReadBatch, LogError> {
+        self.stats.reads.fetch_add(1, Ordering::Relaxed);
         let conn = self.read_conn().await?;
         let sql_after = i64::try_from(after).unwrap_or(i64::MAX);
         let sql_limit = i64::try_from(limit).unwrap_or(i64::MAX);
@@ -392,7 +444,7 @@ impl PostgresLog {
             {
                 return Ok(first);
             }
-            let head = query_head(&*self.read_conn().await?).await?;
+            let head = self.read_head().await?;
             return Ok(Appended {
                 first: head + 1,
                 last: head,
@@ -463,10 +515,11 @@ impl WriteLock for PostgresWriteLock<'_> {
             .unwrap_or_else(PoisonError::into_inner)
             .clone();
         let conn = self.conn;
+        let group_timeout = self.log.group_timeout;
         Box::pin(async move {
             // Dropping `conn` on any return releases the lock.
             let append = prepared?;
-            let outcome = run_group(&conn, &connector, &sql, &[&append], true).await;
+            let outcome = run_group(&conn, &connector, &sql, &[&append], true, group_timeout).await;
             drop(conn);
             if let (Some(heads), Some(head)) = (heads, outcome.head) {
                 publish(&heads, head);
@@ -540,7 +593,7 @@ fn record_of(row: &Row) -> Result<Option<Record>, LogError> {
 
 impl EventLog for PostgresLog {
     fn head(&self) -> BoxFuture<'_, Result<Position, LogError>> {
-        Box::pin(async move { query_head(&*self.read_conn().await?).await })
+        Box::pin(self.read_head())
     }
 
     fn read<'a>(

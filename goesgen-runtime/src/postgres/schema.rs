@@ -106,6 +106,9 @@ pub(crate) struct Sql {
     pub read_kinds: String,
     /// Whether a transaction committed: `($1 int8 xid) -> text`.
     pub xact_status: String,
+    /// Terminates a backend if it still runs a transaction:
+    /// `($1 int4 pid, $2 int8 xid) -> bool`, no row if it does not.
+    pub terminate_xact: String,
     /// `LISTEN` on the channel.
     pub listen: String,
 }
@@ -255,6 +258,11 @@ impl Sql {
             read_all,
             read_kinds,
             xact_status: "SELECT txid_status($1::int8)".to_owned(),
+            // backend_xid is the 32-bit xid; txid_current() adds the epoch.
+            terminate_xact: "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+                             WHERE pid = $1::int4
+                               AND backend_xid::text = ($2::int8 % 4294967296)::text"
+                .to_owned(),
         })
     }
 }

@@ -1,0 +1,647 @@
+//! TLS for every connection of the log, with libpq's `sslmode` meanings, on
+//! rustls (`tokio-postgres-rustls`, the `ring` provider handed over
+//! explicitly: no OpenSSL, no process-wide default provider).
+//!
+//! - `disable`: plain TCP.
+//! - `prefer` (the default, as in libpq): TLS if the server offers it,
+//!   without checking its certificate; plain if it does not, which is
+//!   logged at `warn` once per log. A failed handshake is an error (libpq
+//!   would retry in plain text; we do not downgrade silently).
+//! - `require`: TLS or no connection; the certificate is not checked,
+//!   unless `sslrootcert` is given, which makes it `verify-ca` (as libpq).
+//! - `verify-ca`: TLS, and the server's chain must lead to a trusted root;
+//!   the host name is not checked.
+//! - `verify-full`: as `verify-ca`, and the certificate must name the host
+//!   connected to (a DNS name, or an IP address for a numeric host).
+//!
+//! Roots: the PEM file `sslrootcert` names, else the Mozilla roots compiled
+//! in (`webpki-roots`; `sslrootcert=system` also means those). Unix-domain
+//! sockets never use TLS (libpq ignores `sslmode` there too).
+//!
+//! `tokio-postgres` parses only `disable|prefer|require` and knows no
+//! `sslrootcert`, so [`split_conninfo`] takes both out of the connection
+//! string (key/value or URL form) before the driver parses the rest.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use rustls::client::WebPkiServerVerifier;
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::crypto::CryptoProvider;
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::{
+    CertificateError, ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme,
+};
+use tokio_postgres::tls::{MakeTlsConnect, TlsConnect};
+use tokio_postgres_rustls::MakeRustlsConnect;
+
+use crate::error::LogError;
+
+/// How a [`PostgresLog`](super::PostgresLog) uses TLS: libpq's `sslmode`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum SslMode {
+    /// Plain TCP only.
+    Disable,
+    /// TLS if the server offers it (the certificate is not checked), else
+    /// plain TCP, logged at `warn`. libpq's default, and ours.
+    #[default]
+    Prefer,
+    /// TLS or no connection, the certificate not checked (unless a root
+    /// certificate is configured: then as [`SslMode::VerifyCa`]).
+    Require,
+    /// TLS with a certificate chain leading to a trusted root; any host
+    /// name.
+    VerifyCa,
+    /// TLS with a certificate chain leading to a trusted root that names
+    /// the host connected to. What a managed database should use.
+    VerifyFull,
+}
+
+impl SslMode {
+    /// The libpq spelling (`verify-full`, ...).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SslMode::Disable => "disable",
+            SslMode::Prefer => "prefer",
+            SslMode::Require => "require",
+            SslMode::VerifyCa => "verify-ca",
+            SslMode::VerifyFull => "verify-full",
+        }
+    }
+
+    fn parse(value: &str) -> Result<Self, LogError> {
+        match value {
+            "disable" => Ok(SslMode::Disable),
+            "prefer" => Ok(SslMode::Prefer),
+            "require" => Ok(SslMode::Require),
+            "verify-ca" => Ok(SslMode::VerifyCa),
+            "verify-full" => Ok(SslMode::VerifyFull),
+            other => Err(LogError::Config(format!(
+                "sslmode={other:?} is not supported; use disable, prefer, require, verify-ca \
+                 or verify-full"
+            ))),
+        }
+    }
+
+    /// The driver's mode: it negotiates, our verifier checks.
+    pub(crate) fn driver_mode(self) -> tokio_postgres::config::SslMode {
+        match self {
+            SslMode::Disable => tokio_postgres::config::SslMode::Disable,
+            SslMode::Prefer => tokio_postgres::config::SslMode::Prefer,
+            SslMode::Require | SslMode::VerifyCa | SslMode::VerifyFull => {
+                tokio_postgres::config::SslMode::Require
+            }
+        }
+    }
+
+    /// The mode a driver `Config` asks for.
+    pub(crate) fn from_driver(mode: tokio_postgres::config::SslMode) -> Self {
+        match mode {
+            tokio_postgres::config::SslMode::Disable => SslMode::Disable,
+            tokio_postgres::config::SslMode::Require => SslMode::Require,
+            _ => SslMode::Prefer,
+        }
+    }
+}
+
+impl fmt::Display for SslMode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A connection string without its TLS settings, and those settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct SplitConninfo {
+    /// What the driver parses.
+    pub rest: String,
+    /// `sslmode`, if given.
+    pub ssl_mode: Option<SslMode>,
+    /// `sslrootcert`, if given.
+    pub root_cert: Option<PathBuf>,
+}
+
+/// Takes `sslmode` and `sslrootcert` out of a libpq connection string, in
+/// key/value form (`host=db sslmode=verify-full`) or as a URL
+/// (`postgresql://db/app?sslmode=verify-full`).
+pub(crate) fn split_conninfo(conninfo: &str) -> Result<SplitConninfo, LogError> {
+    let trimmed = conninfo.trim_start();
+    if trimmed.starts_with("postgres://") || trimmed.starts_with("postgresql://") {
+        split_url(trimmed)
+    } else {
+        split_key_values(conninfo)
+    }
+}
+
+fn split_url(url: &str) -> Result<SplitConninfo, LogError> {
+    let mut split = SplitConninfo {
+        rest: url.to_owned(),
+        ssl_mode: None,
+        root_cert: None,
+    };
+    let Some((base, query)) = url.split_once('?') else {
+        return Ok(split);
+    };
+    let mut kept = Vec::new();
+    for pair in query.split('&') {
+        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+        match key {
+            "sslmode" => split.ssl_mode = Some(SslMode::parse(&percent_decode(value)?)?),
+            "sslrootcert" => split.root_cert = Some(PathBuf::from(percent_decode(value)?)),
+            _ => kept.push(pair),
+        }
+    }
+    split.rest = if kept.is_empty() {
+        base.to_owned()
+    } else {
+        format!("{base}?{}", kept.join("&"))
+    };
+    Ok(split)
+}
+
+fn percent_decode(value: &str) -> Result<String, LogError> {
+    let bytes = value.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'%' => {
+                let hex = value
+                    .get(i + 1..i + 3)
+                    .and_then(|h| u8::from_str_radix(h, 16).ok())
+                    .ok_or_else(|| {
+                        LogError::Config("invalid percent-encoding in the connection URL".into())
+                    })?;
+                out.push(hex);
+                i += 3;
+            }
+            byte => {
+                out.push(byte);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8(out)
+        .map_err(|_| LogError::Config("the connection URL decodes to invalid UTF-8".into()))
+}
+
+/// libpq's key/value syntax: `key = value` pairs separated by white
+/// space, a value either single-quoted (`\'` and `\\` escaped) or bare.
+fn split_key_values(conninfo: &str) -> Result<SplitConninfo, LogError> {
+    let mut split = SplitConninfo {
+        rest: String::with_capacity(conninfo.len()),
+        ssl_mode: None,
+        root_cert: None,
+    };
+    let mut chars = conninfo.char_indices().peekable();
+    let mut copied_to = 0;
+    loop {
+        while chars.next_if(|(_, c)| c.is_whitespace()).is_some() {}
+        let Some(&(start, _)) = chars.peek() else {
+            break;
+        };
+        let mut key = String::new();
+        while let Some((_, c)) = chars.next_if(|(_, c)| *c != '=' && !c.is_whitespace()) {
+            key.push(c);
+        }
+        while chars.next_if(|(_, c)| c.is_whitespace()).is_some() {}
+        if chars.next_if(|(_, c)| *c == '=').is_none() {
+            // Malformed: leave it to the driver's parser to explain.
+            split.rest.push_str(&conninfo[copied_to..]);
+            return Ok(split);
+        }
+        while chars.next_if(|(_, c)| c.is_whitespace()).is_some() {}
+        let mut value = String::new();
+        if chars.next_if(|(_, c)| *c == '\'').is_some() {
+            loop {
+                match chars.next() {
+                    Some((_, '\'')) => break,
+                    Some((_, '\\')) => {
+                        if let Some((_, c)) = chars.next() {
+                            value.push(c);
+                        }
+                    }
+                    Some((_, c)) => value.push(c),
+                    None => {
+                        split.rest.push_str(&conninfo[copied_to..]);
+                        return Ok(split);
+                    }
+                }
+            }
+        } else {
+            while let Some((_, c)) = chars.next_if(|(_, c)| !c.is_whitespace()) {
+                if c == '\\' {
+                    if let Some((_, next)) = chars.next() {
+                        value.push(next);
+                    }
+                } else {
+                    value.push(c);
+                }
+            }
+        }
+        let end = chars.peek().map_or(conninfo.len(), |(i, _)| *i);
+        match key.as_str() {
+            "sslmode" => split.ssl_mode = Some(SslMode::parse(&value)?),
+            "sslrootcert" => split.root_cert = Some(PathBuf::from(value)),
+            _ => continue,
+        }
+        split.rest.push_str(&conninfo[copied_to..start]);
+        copied_to = end;
+    }
+    split.rest.push_str(&conninfo[copied_to..]);
+    Ok(split)
+}
+
+/// The TLS side of the log's connections: the rustls configuration for
+/// the mode, built once.
+#[derive(Clone)]
+pub(crate) struct Tls {
+    mode: SslMode,
+    root_cert: Option<PathBuf>,
+    connector: MakeRustlsConnect,
+}
+
+impl fmt::Debug for Tls {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Tls")
+            .field("mode", &self.mode)
+            .field("root_cert", &self.root_cert)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Tls {
+    /// The configuration for `mode`, trusting the certificates in
+    /// `root_cert` (PEM) or, without it, the compiled-in Mozilla roots.
+    pub fn new(mode: SslMode, root_cert: Option<&Path>) -> Result<Self, LogError> {
+        let root_cert = root_cert.filter(|path| path.as_os_str() != "system");
+        // libpq: a root certificate makes `require` check the chain.
+        let mode = match (mode, root_cert) {
+            (SslMode::Require, Some(_)) => SslMode::VerifyCa,
+            (mode, _) => mode,
+        };
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let roots = Arc::new(load_roots(root_cert)?);
+        let webpki = WebPkiServerVerifier::builder_with_provider(roots, Arc::clone(&provider))
+            .build()
+            .map_err(|e| LogError::Config(format!("cannot use the root certificates: {e}")))?;
+        let verifier: Arc<dyn ServerCertVerifier> = match mode {
+            SslMode::VerifyFull => webpki,
+            SslMode::VerifyCa => Arc::new(ChainOnly(webpki)),
+            SslMode::Disable | SslMode::Prefer | SslMode::Require => {
+                Arc::new(AnyCertificate(Arc::clone(&provider)))
+            }
+        };
+        let config = ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .map_err(|e| LogError::Config(format!("cannot configure TLS: {e}")))?
+            .dangerous()
+            .with_custom_certificate_verifier(verifier)
+            .with_no_client_auth();
+        Ok(Self {
+            mode,
+            root_cert: root_cert.map(Path::to_path_buf),
+            connector: MakeRustlsConnect::new(config),
+        })
+    }
+
+    /// The mode in force (`require` with a root certificate is `verify-ca`).
+    pub fn mode(&self) -> SslMode {
+        self.mode
+    }
+
+    /// A connector for one connection attempt, with a flag telling
+    /// whether the TLS handshake was started.
+    pub fn attempt(&self) -> (Attempt, Arc<AtomicBool>) {
+        let handshaken = Arc::new(AtomicBool::new(false));
+        (
+            Attempt {
+                inner: self.connector.clone(),
+                handshaken: Arc::clone(&handshaken),
+            },
+            handshaken,
+        )
+    }
+
+    /// The error for a failed connection attempt: if it failed in TLS,
+    /// which check failed, with the rustls error (or the driver's) as the
+    /// source, as [`LogError::Denied`] (retrying does not fix a
+    /// certificate or a server without TLS); else as
+    /// [`db_error`](super::connect::db_error) classifies it.
+    pub fn connect_error(&self, error: tokio_postgres::Error, handshaken: bool) -> LogError {
+        if let Some(rustls_error) = rustls_error_of(&error) {
+            let check = match &rustls_error {
+                rustls::Error::InvalidCertificate(
+                    CertificateError::UnknownIssuer | CertificateError::BadSignature,
+                ) => "the server's certificate is not signed by a trusted CA (unknown issuer)",
+                rustls::Error::InvalidCertificate(
+                    CertificateError::NotValidForName
+                    | CertificateError::NotValidForNameContext { .. },
+                ) => "the server's certificate does not name the host connected to (bad host name)",
+                rustls::Error::InvalidCertificate(
+                    CertificateError::Expired
+                    | CertificateError::ExpiredContext { .. }
+                    | CertificateError::NotValidYet
+                    | CertificateError::NotValidYetContext { .. },
+                ) => "the server's certificate is expired or not yet valid",
+                rustls::Error::InvalidCertificate(_) => "the server's certificate was refused",
+                _ => "the TLS handshake failed",
+            };
+            let roots = match &self.root_cert {
+                Some(path) => format!("roots from sslrootcert={}", path.display()),
+                None => "the compiled-in Mozilla roots".to_owned(),
+            };
+            tracing::warn!(error = %rustls_error, mode = %self.mode, "PostgreSQL TLS check failed");
+            return LogError::Denied {
+                message: format!("TLS: {check}; sslmode={}, {roots}", self.mode),
+                source: Some(Arc::new(rustls_error)),
+            };
+        }
+        // The driver says so only in text: it has no error kind for it.
+        let no_tls = !handshaken
+            && std::error::Error::source(&error)
+                .is_some_and(|source| source.to_string() == "server does not support TLS");
+        if no_tls {
+            return LogError::denied(
+                format!(
+                    "TLS: the server does not offer TLS (no TLS on the server), and sslmode={}",
+                    self.mode
+                ),
+                error,
+            );
+        }
+        super::connect::db_error("cannot connect to PostgreSQL", error)
+    }
+}
+
+/// The rustls error behind a failed connection, if any (the driver wraps
+/// it in an `io::Error`).
+fn rustls_error_of(error: &tokio_postgres::Error) -> Option<rustls::Error> {
+    let mut current: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(error);
+    while let Some(error) = current {
+        if let Some(found) = error.downcast_ref::<rustls::Error>() {
+            return Some(found.clone());
+        }
+        if let Some(io) = error.downcast_ref::<std::io::Error>()
+            && let Some(found) = io.get_ref().and_then(|e| e.downcast_ref::<rustls::Error>())
+        {
+            return Some(found.clone());
+        }
+        current = error.source();
+    }
+    None
+}
+
+/// The trusted roots: the PEM certificates in `path`, or the Mozilla set.
+fn load_roots(path: Option<&Path>) -> Result<RootCertStore, LogError> {
+    let Some(path) = path else {
+        return Ok(RootCertStore {
+            roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+        });
+    };
+    let unreadable = |reason: String| {
+        LogError::Config(format!(
+            "cannot read the root certificates in sslrootcert={}: {reason}",
+            path.display()
+        ))
+    };
+    let mut roots = RootCertStore::empty();
+    for cert in CertificateDer::pem_file_iter(path).map_err(|e| unreadable(e.to_string()))? {
+        let cert = cert.map_err(|e| unreadable(e.to_string()))?;
+        roots
+            .add(cert)
+            .map_err(|e| unreadable(format!("a certificate is unusable: {e}")))?;
+    }
+    if roots.is_empty() {
+        return Err(unreadable("no certificate found".to_owned()));
+    }
+    Ok(roots)
+}
+
+/// `verify-ca`: the chain must lead to a trusted root; the name is not
+/// checked (webpki checks the chain first, then the name, so a name
+/// mismatch means the chain passed).
+#[derive(Debug)]
+struct ChainOnly(Arc<WebPkiServerVerifier>);
+
+impl ServerCertVerifier for ChainOnly {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        server_name: &ServerName<'_>,
+        ocsp_response: &[u8],
+        now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        match self
+            .0
+            .verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)
+        {
+            Err(rustls::Error::InvalidCertificate(
+                CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. },
+            )) => Ok(ServerCertVerified::assertion()),
+            other => other,
+        }
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        self.0.verify_tls12_signature(message, cert, dss)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        self.0.verify_tls13_signature(message, cert, dss)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.0.supported_verify_schemes()
+    }
+}
+
+/// `prefer` and `require`: any certificate (encryption against passive
+/// eavesdroppers only), but the handshake's signatures are still checked
+/// against the certificate presented.
+#[derive(Debug)]
+struct AnyCertificate(Arc<CryptoProvider>);
+
+impl ServerCertVerifier for AnyCertificate {
+    fn verify_server_cert(
+        &self,
+        _end_entity: &CertificateDer<'_>,
+        _intermediates: &[CertificateDer<'_>],
+        _server_name: &ServerName<'_>,
+        _ocsp_response: &[u8],
+        _now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        Ok(ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.0.signature_verification_algorithms.supported_schemes()
+    }
+}
+
+/// The connector of one connection attempt: rustls, noting whether the
+/// handshake started (the server accepted TLS).
+pub(crate) struct Attempt {
+    inner: MakeRustlsConnect,
+    handshaken: Arc<AtomicBool>,
+}
+
+/// The stream type of a TLS connection.
+pub(crate) type TlsStream<S> = <MakeRustlsConnect as MakeTlsConnect<S>>::Stream;
+
+impl<S> MakeTlsConnect<S> for Attempt
+where
+    MakeRustlsConnect: MakeTlsConnect<S>,
+{
+    type Stream = <MakeRustlsConnect as MakeTlsConnect<S>>::Stream;
+    type TlsConnect = Handshake<<MakeRustlsConnect as MakeTlsConnect<S>>::TlsConnect>;
+    type Error = <MakeRustlsConnect as MakeTlsConnect<S>>::Error;
+
+    fn make_tls_connect(&mut self, domain: &str) -> Result<Self::TlsConnect, Self::Error> {
+        Ok(Handshake {
+            inner: self.inner.make_tls_connect(domain)?,
+            handshaken: Arc::clone(&self.handshaken),
+        })
+    }
+}
+
+/// One handshake, marking the attempt's flag when it starts.
+pub(crate) struct Handshake<T> {
+    inner: T,
+    handshaken: Arc<AtomicBool>,
+}
+
+impl<S, T: TlsConnect<S>> TlsConnect<S> for Handshake<T> {
+    type Stream = T::Stream;
+    type Error = T::Error;
+    type Future = T::Future;
+
+    fn connect(self, stream: S) -> Self::Future {
+        self.handshaken.store(true, Ordering::SeqCst);
+        self.inner.connect(stream)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn split(conninfo: &str) -> SplitConninfo {
+        split_conninfo(conninfo).unwrap()
+    }
+
+    #[test]
+    fn tls_settings_are_taken_out_of_key_value_strings() {
+        let s = split("host=db sslmode=verify-full user=app sslrootcert='/etc/my ca.pem' dbname=x");
+        assert_eq!(s.ssl_mode, Some(SslMode::VerifyFull));
+        assert_eq!(s.root_cert, Some(PathBuf::from("/etc/my ca.pem")));
+        assert_eq!(
+            s.rest.split_whitespace().collect::<Vec<_>>(),
+            ["host=db", "user=app", "dbname=x"]
+        );
+        let s = split(r"host=db password='it\'s' sslmode = verify-ca");
+        assert_eq!(s.ssl_mode, Some(SslMode::VerifyCa));
+        assert!(s.rest.contains(r"password='it\'s'"), "{}", s.rest);
+        assert!(!s.rest.contains("sslmode"), "{}", s.rest);
+        let s = split("host=db");
+        assert_eq!(
+            (s.rest.as_str(), s.ssl_mode, s.root_cert),
+            ("host=db", None, None)
+        );
+    }
+
+    #[test]
+    fn tls_settings_are_taken_out_of_urls() {
+        let s = split(
+            "postgresql://app@db/app?sslmode=verify-full&connect_timeout=3&sslrootcert=%2Fca.pem",
+        );
+        assert_eq!(s.ssl_mode, Some(SslMode::VerifyFull));
+        assert_eq!(s.root_cert, Some(PathBuf::from("/ca.pem")));
+        assert_eq!(s.rest, "postgresql://app@db/app?connect_timeout=3");
+        let s = split("postgres://db?sslmode=require");
+        assert_eq!(
+            (s.rest.as_str(), s.ssl_mode),
+            ("postgres://db", Some(SslMode::Require))
+        );
+    }
+
+    #[test]
+    fn unknown_ssl_modes_are_config_errors_naming_the_value() {
+        for conninfo in [
+            "host=db sslmode=verify_full",
+            "postgresql://db?sslmode=allow",
+        ] {
+            match split_conninfo(conninfo) {
+                Err(LogError::Config(message)) => {
+                    assert!(
+                        message.contains("verify_full") || message.contains("allow"),
+                        "{message}"
+                    );
+                    assert!(message.contains("verify-full"), "{message}");
+                }
+                other => panic!("expected Config, got {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn a_root_certificate_makes_require_check_the_chain() {
+        assert_eq!(
+            Tls::new(SslMode::Require, None).unwrap().mode(),
+            SslMode::Require
+        );
+        match Tls::new(SslMode::Require, Some(Path::new("/nonexistent/ca.pem"))) {
+            Err(LogError::Config(message)) => assert!(message.contains("sslrootcert"), "{message}"),
+            other => panic!("expected Config, got {other:?}"),
+        }
+        assert_eq!(
+            Tls::new(SslMode::VerifyFull, Some(Path::new("system")))
+                .unwrap()
+                .mode(),
+            SslMode::VerifyFull
+        );
+    }
+}
