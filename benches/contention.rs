@@ -19,6 +19,10 @@ use goesgen::{ServiceOptions, SharedLog, SqliteLog};
 
 #[path = "support/bank.rs"]
 mod bank;
+#[path = "support/stats.rs"]
+mod stats;
+
+use stats::{median, percentile};
 
 use bank::schema::bank::BankService;
 use bank::{Bank, Store, Transfer};
@@ -137,16 +141,6 @@ async fn round(spec: &str, escalate: u32) -> Round {
         per_second: latencies.len() as f64 / elapsed.as_secs_f64(),
         latencies,
     }
-}
-
-fn percentile(latencies: &mut [Duration], p: f64) -> Duration {
-    latencies.sort_unstable();
-    latencies[((latencies.len() - 1) as f64 * p) as usize]
-}
-
-fn median(values: &mut [f64]) -> f64 {
-    values.sort_by(f64::total_cmp);
-    values[values.len() / 2]
 }
 
 async fn scenario(backend: &str, fresh: impl Fn(usize) -> String, escalate: u32, label: &str) {

@@ -23,6 +23,10 @@ use tokio::sync::{Mutex, OwnedMutexGuard};
 
 #[path = "support/bank.rs"]
 mod bank;
+#[path = "support/stats.rs"]
+mod stats;
+
+use stats::{median, percentile};
 
 use bank::schema::audit::{AuditMethods, AuditService, AuditStore, NoteEvent};
 use bank::schema::bank::BankService;
@@ -163,16 +167,6 @@ async fn round(log: SharedLog, callers: usize, commands: usize) -> (f64, Vec<Dur
         "lost updates"
     );
     (latencies.len() as f64 / elapsed.as_secs_f64(), latencies)
-}
-
-fn median(values: &mut [f64]) -> f64 {
-    values.sort_by(f64::total_cmp);
-    values[values.len() / 2]
-}
-
-fn percentile(latencies: &mut [Duration], p: f64) -> Duration {
-    latencies.sort_unstable();
-    latencies[((latencies.len() - 1) as f64 * p) as usize]
 }
 
 async fn throughput(backend: &str, callers: usize, commands: usize, rounds: usize) {

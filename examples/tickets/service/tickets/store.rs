@@ -6,6 +6,8 @@
 //! rollback (also of a transaction cut off), the version. What is left here
 //! is the projection and one apply function per event.
 
+use std::sync::Arc;
+
 use goesgen::kits::{MemoryRead, MemoryWrite};
 use goesgen::{Recorded, StoreError};
 
@@ -38,10 +40,12 @@ pub struct Ticket {
     pub comments: imbl::Vector<Comment>,
 }
 
-/// Everything the `Tickets` service knows.
+/// Everything the `Tickets` service knows. Tickets are kept behind `Arc`s,
+/// so the nodes a change copies hold pointers, not tickets: a change clones
+/// the one ticket it touches (`Arc::make_mut`).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Projection {
-    tickets: imbl::HashMap<id::Ticket, Ticket>,
+    tickets: imbl::HashMap<id::Ticket, Arc<Ticket>>,
     users: imbl::HashSet<id::User>,
 }
 
@@ -55,7 +59,7 @@ pub type Read = MemoryRead<Projection>;
 impl Projection {
     /// The ticket `id`, if it exists.
     pub fn ticket(&self, id: &id::Ticket) -> Option<&Ticket> {
-        self.tickets.get(id)
+        self.tickets.get(id).map(|ticket| &**ticket)
     }
 
     /// Whether the user `id` exists.
@@ -76,6 +80,7 @@ impl Projection {
     fn ticket_mut(&mut self, id: &id::Ticket) -> Result<&mut Ticket, StoreError> {
         self.tickets
             .get_mut(id)
+            .map(Arc::make_mut)
             .ok_or_else(|| StoreError::refused(format!("an event refers to unknown ticket {id}")))
     }
 
@@ -121,7 +126,7 @@ impl TicketsInMemory for Projection {
             assignees: Vec::new(),
             comments: imbl::Vector::new(),
         };
-        self.tickets.insert(event.id, ticket);
+        self.tickets.insert(event.id, Arc::new(ticket));
         Ok(())
     }
 
