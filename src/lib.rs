@@ -223,9 +223,28 @@ macro_rules! include_schema {
     };
 }
 
+/// Expands its tokens when the feature `http` is on, else nothing: the
+/// generated HTTP server and client of each service go through it.
+#[cfg(feature = "http")]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __goesgen_if_http {
+    ($($tokens:tt)*) => { $($tokens)* };
+}
+
+/// Expands its tokens when the feature `http` is on, else nothing: the
+/// generated HTTP server and client of each service go through it.
+#[cfg(not(feature = "http"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __goesgen_if_http {
+    ($($tokens:tt)*) => {};
+}
+
 /// What generated code reaches through `$crate`; not a public API.
 #[doc(hidden)]
 pub mod __private {
+    pub use crate::__goesgen_if_http as if_http;
     pub use goesgen_macros::include_schema;
     pub use serde;
     pub use serde_json;

@@ -13,6 +13,7 @@ mod diagnostics;
 mod docs;
 mod events;
 mod expand;
+mod http;
 mod input;
 mod locate;
 mod projections;

@@ -92,6 +92,7 @@ fn service_items(schema: &Schema, service: &Service, krate: &TokenStream) -> Tok
         &service_struct,
         krate,
     );
+    let http = crate::http::service_http(service, krate);
     quote! {
         #store_trait
         #methods
@@ -99,6 +100,7 @@ fn service_items(schema: &Schema, service: &Service, krate: &TokenStream) -> Tok
         #service_def
         #adapter
         #(#calls)*
+        #http
     }
 }
 

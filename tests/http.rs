@@ -1,0 +1,2 @@
+//! Services over HTTP (feature `http`): the tickets services behind their
+//! generated routers, called through the generated clients.
