@@ -344,27 +344,29 @@ fn unsupported_media_type() -> Problem {
 }
 
 /// Whether the request says its body is JSON; 415 if it says something
-/// else. No content type is accepted for an empty body only.
+/// else (in any of its `Content-Type` headers). No content type is
+/// accepted for an empty body only.
 fn content_type_is_json(headers: &HeaderMap) -> Result<bool, Problem> {
-    let Some(value) = headers.get(header::CONTENT_TYPE) else {
-        return Ok(false);
-    };
-    let text = value.to_str().map_err(|_| unsupported_media_type())?;
-    let essence = text
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase();
-    let json = essence == "application/json"
-        || (essence.starts_with("application/") && essence.ends_with("+json"));
-    if json {
-        Ok(true)
-    } else {
-        Err(unsupported_media_type().detail(format!(
-            "`{text}` is not JSON; send the input with `Content-Type: application/json`"
-        )))
+    let mut json = false;
+    for value in headers.get_all(header::CONTENT_TYPE) {
+        let text = value.to_str().map_err(|_| unsupported_media_type())?;
+        let essence = text
+            .split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase();
+        if essence == "application/json"
+            || (essence.starts_with("application/") && essence.ends_with("+json"))
+        {
+            json = true;
+        } else {
+            return Err(unsupported_media_type().detail(format!(
+                "`{text}` is not JSON; send the input with `Content-Type: application/json`"
+            )));
+        }
     }
+    Ok(json)
 }
 
 fn header_text<'h>(headers: &'h HeaderMap, name: &str) -> Result<Option<&'h str>, Problem> {
@@ -517,4 +519,24 @@ where
     axum::serve(listener, router)
         .with_graceful_shutdown(shutdown)
         .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decoding_names_the_field_and_refuses_trailing_text() {
+        assert_eq!(decode::<String>(br#""a""#).unwrap(), "a");
+        assert_eq!(decode::<()>(b"").unwrap(), ());
+        let trailing = decode::<String>(br#""a" 7"#).unwrap_err();
+        assert_eq!(trailing.code, codes::INVALID_JSON, "{trailing}");
+        #[derive(Debug, Deserialize)]
+        struct Named {
+            #[allow(dead_code)]
+            name: String,
+        }
+        let wrong = decode::<Named>(br#"{"name": 7}"#).unwrap_err();
+        assert_eq!(wrong.members.field.as_deref(), Some("name"), "{wrong}");
+    }
 }
