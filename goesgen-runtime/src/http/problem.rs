@@ -412,6 +412,33 @@ mod tests {
                 codes::STORE_UNAVAILABLE,
             ),
             (
+                ServiceError::Refused {
+                    index: 0,
+                    kind: "Counted".into(),
+                    source: crate::StoreError::new("no"),
+                },
+                422,
+                codes::REFUSED,
+            ),
+            (
+                ServiceError::Apply {
+                    position: 9,
+                    kind: "Counted".into(),
+                    source: crate::StoreError::new("no"),
+                },
+                500,
+                codes::PROJECTION_STUCK,
+            ),
+            (
+                ServiceError::UnknownKind {
+                    position: 9,
+                    kind: "Later".into(),
+                },
+                500,
+                codes::PROJECTION_STUCK,
+            ),
+            (ServiceError::Log(LogError::Closed), 500, codes::INTERNAL),
+            (
                 ServiceError::Unsynced {
                     appended: appended(),
                     source: Box::new(ServiceError::Store(crate::StoreError::new("down"))),
