@@ -208,7 +208,9 @@ fn main() {
             kit.push(
                 one_transaction(service::tickets::TicketsStore::default(), size, 20_000).await,
             );
-            undo.push(one_transaction(undo_log_tickets::TicketsStore::new(), size, 20_000).await);
+            undo.push(
+                one_transaction(undo_log_tickets::TicketsStore::default(), size, 20_000).await,
+            );
         }
         for (label, row) in [
             ("MemoryStore kit (imbl)", kit),

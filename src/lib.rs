@@ -8,6 +8,10 @@
 //! This crate is the one to depend on: it re-exports the runtime
 //! ([`goesgen_runtime`]) and the [`include_schema!`] macro.
 //!
+//! Features: `sqlite` (default) for the SQLite log, `postgres` for the
+//! PostgreSQL log, `http` for services over HTTP (a generated axum router
+//! and reqwest client per service; see `goesgen::http`).
+//!
 //! # A service, end to end
 //!
 //! The schema `tests/fixtures/counter.yml` declares one event (`Counted`),
@@ -149,6 +153,13 @@ pub use goesgen_runtime::*;
 ///   `transition(kind, to)` (an undeclared move is a [`TransitionError`]),
 ///   and `struct <Name>Properties` of its properties.
 ///
+/// Per service, a module (`users` for `Users`) with the `<Service>Store`
+/// and `<Service>Methods` traits to implement, per write method the enum
+/// of the events it may emit, and `<Service>Service`, which runs them.
+/// With the feature `http`, also `<Service>Service::router` (an axum
+/// router with one `POST /<Service>/<Method>` route per method) and
+/// `<Service>Client` (a typed HTTP client); see `goesgen::http`.
+///
 /// Property types are paths from the crate root (`id.User` is
 /// `crate::id::User`, `Title` is `crate::Title`) or Rust types as written;
 /// they must implement `Debug`, `Clone`, `PartialEq`, `serde::Serialize` and
@@ -177,9 +188,28 @@ macro_rules! include_schema {
     };
 }
 
+/// Expands its tokens when the feature `http` is on, else nothing: the
+/// generated HTTP server and client of each service go through it.
+#[cfg(feature = "http")]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __goesgen_if_http {
+    ($($tokens:tt)*) => { $($tokens)* };
+}
+
+/// Expands its tokens when the feature `http` is on, else nothing: the
+/// generated HTTP server and client of each service go through it.
+#[cfg(not(feature = "http"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __goesgen_if_http {
+    ($($tokens:tt)*) => {};
+}
+
 /// What generated code reaches through `$crate`; not a public API.
 #[doc(hidden)]
 pub mod __private {
+    pub use crate::__goesgen_if_http as if_http;
     pub use goesgen_macros::include_schema;
     pub use serde;
     pub use serde_json;

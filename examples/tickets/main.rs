@@ -10,6 +10,8 @@
 //! cargo run --example tickets -- --users-db users.db            # Users projection in a file
 //! cargo run --example tickets -- --log sqlite:big.db --seed 100000   # a long catch-up
 //! RUST_LOG=goesgen=debug cargo run --example tickets              # the services' spans
+//! cargo run --example tickets --features http -- serve --log sqlite:tickets.db [--addr 127.0.0.1:8080]
+//! cargo run --example tickets --features http -- --remote http://127.0.0.1:8080
 //! ```
 //!
 //! Run it twice on the same SQLite file: the second run finds the first
@@ -25,9 +27,13 @@
 pub mod auth;
 pub mod domain;
 pub mod id;
+#[cfg(feature = "http")]
+pub mod remote;
 pub mod scenario;
 pub mod schema;
 pub mod seed;
+#[cfg(feature = "http")]
+pub mod serve;
 pub mod service;
 
 pub use domain::{InvalidValue, TicketCommentMessage, TicketDescription, TicketTitle, UserName};
@@ -37,18 +43,30 @@ use indicatif::{ProgressBar, ProgressStyle};
 use tracing_subscriber::EnvFilter;
 use tracing_subscriber::fmt::format::FmtSpan;
 
-const USAGE: &str =
-    "usage: tickets [--log memory|sqlite:PATH|postgres:CONNINFO] [--users-db PATH] [--seed N]";
-
 /// A catch-up this long or longer (in log positions) is shown as a
 /// progress bar.
 const BAR_FROM: u64 = 5_000;
+
+const USAGE: &str = "usage: tickets [serve [--addr HOST:PORT] [--services users,tickets]] \
+                     [--log memory|sqlite:PATH|postgres:CONNINFO] [--users-db PATH] [--seed N] \
+                     [--remote URL]";
 
 /// The command line.
 struct Args {
     log: String,
     users_db: Option<String>,
     seed: u64,
+    /// Over HTTP (feature `http`): serve, or run the scenario remotely.
+    http: HttpArgs,
+}
+
+/// The command line's HTTP part (`serve.rs`, `remote.rs`).
+#[derive(Default)]
+struct HttpArgs {
+    serve: bool,
+    addr: Option<String>,
+    services: Option<String>,
+    remote: Option<String>,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -56,6 +74,7 @@ fn parse_args() -> Result<Args, String> {
         log: "memory".to_string(),
         users_db: None,
         seed: 0,
+        http: HttpArgs::default(),
     };
     let mut words = std::env::args().skip(1);
     while let Some(word) = words.next() {
@@ -69,6 +88,10 @@ fn parse_args() -> Result<Args, String> {
                     .parse()
                     .map_err(|_| format!("--seed needs a number of tickets, not `{n}`"))?;
             }
+            "serve" => args.http.serve = true,
+            "--addr" => args.http.addr = Some(value("--addr")?),
+            "--services" => args.http.services = Some(value("--services")?),
+            "--remote" => args.http.remote = Some(value("--remote")?),
             "-h" | "--help" => return Err(String::new()),
             other => return Err(format!("unknown argument `{other}`")),
         }
@@ -116,6 +139,9 @@ async fn main() -> std::process::ExitCode {
 }
 
 async fn run(args: &Args) -> Result<(), scenario::Error> {
+    if args.http.serve || args.http.remote.is_some() {
+        return over_http(args).await;
+    }
     let log = goesgen::open_log(&args.log).await?;
     let users_store = match &args.users_db {
         Some(path) => crate::service::users::store::open(path)?,
@@ -173,4 +199,33 @@ async fn progress_bar(mut progress: ProgressReceiver, head: u64) {
         }
     }
     bar.abandon();
+}
+
+/// `serve` and `--remote` (`serve.rs`, `remote.rs`).
+#[cfg(feature = "http")]
+async fn over_http(args: &Args) -> Result<(), scenario::Error> {
+    if let Some(url) = &args.http.remote {
+        remote::run(url, url, &mut std::io::stdout()).await?;
+        return Ok(());
+    }
+    let which = serve::Which::parse(args.http.services.as_deref().unwrap_or("users,tickets"))?;
+    let addr = args.http.addr.as_deref().unwrap_or("127.0.0.1:8080");
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    let log = goesgen::open_log(&args.log).await?;
+    let users_store = match &args.users_db {
+        Some(path) => crate::service::users::store::open(path)?,
+        None => crate::service::users::store::in_memory()?,
+    };
+    let ctrl_c = async {
+        if let Err(error) = tokio::signal::ctrl_c().await {
+            eprintln!("cannot listen for Ctrl-C: {error}");
+        }
+    };
+    serve::serve(listener, log, users_store, which, ctrl_c).await
+}
+
+/// Without the feature `http`: a hint.
+#[cfg(not(feature = "http"))]
+async fn over_http(_args: &Args) -> Result<(), scenario::Error> {
+    Err("serve and --remote need the feature `http`: cargo run --example tickets --features http -- ...".into())
 }

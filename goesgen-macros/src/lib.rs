@@ -14,6 +14,7 @@ mod diagnostics;
 mod docs;
 mod events;
 mod expand;
+mod http;
 mod input;
 mod kits;
 mod locate;

@@ -93,6 +93,7 @@ fn service_items(schema: &Schema, service: &Service, krate: &TokenStream) -> Tok
         &service_struct,
         krate,
     );
+    let http = crate::http::service_http(service, krate);
     quote! {
         #store_trait
         #methods
@@ -101,6 +102,7 @@ fn service_items(schema: &Schema, service: &Service, krate: &TokenStream) -> Tok
         #adapter
         #(#calls)*
         #kits
+        #http
     }
 }
 

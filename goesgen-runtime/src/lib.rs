@@ -22,6 +22,8 @@
 //! - [`memory`]: [`MemoryLog`], the log in memory.
 //! - `sqlite` (feature `sqlite`, on by default): [`SqliteLog`], the durable
 //!   log in one SQLite file.
+//! - `http` (feature `http`): services over HTTP, a generated axum server
+//!   and reqwest client per service.
 //! - `postgres` (feature `postgres`): `PostgresLog`, the log in PostgreSQL
 //!   for many processes and hosts.
 #![cfg_attr(docsrs, feature(doc_cfg))]
@@ -29,6 +31,9 @@
 
 pub mod codec;
 pub mod error;
+#[cfg(feature = "http")]
+#[cfg_attr(docsrs, doc(cfg(feature = "http")))]
+pub mod http;
 pub mod kits;
 pub mod limits;
 pub mod log;

@@ -1,0 +1,101 @@
+//! Services over HTTP (feature `http`): the generated routers served on
+//! 127.0.0.1 (ephemeral ports) and called through the generated clients.
+//!
+//! - `processes`: the tickets scenario with Users and Tickets in two
+//!   processes on one SQLite log (the test binary re-executed), against
+//!   the same scenario in process; a third process, Tickets again, reads a
+//!   ticket the other wrote once it is told the position.
+//! - `errors`: every error of the server as a request: status, problem
+//!   code, and what was appended.
+//! - `retries`: a call whose response was lost, repeated with the same
+//!   `Idempotency-Key`, appends once; a bounded load run of 64 concurrent
+//!   callers loses and duplicates nothing.
+//!
+//! The example's modules are compiled into this crate at its root, where
+//! the schema's type references expect them.
+
+#[path = "../examples/tickets/auth.rs"]
+#[allow(dead_code)]
+mod auth;
+#[path = "../examples/tickets/domain.rs"]
+#[allow(dead_code)]
+mod domain;
+#[path = "../examples/tickets/id.rs"]
+#[allow(dead_code)]
+mod id;
+#[path = "../examples/tickets/remote.rs"]
+#[allow(dead_code)]
+mod remote;
+#[path = "../examples/tickets/scenario.rs"]
+#[allow(dead_code)]
+mod scenario;
+#[path = "../examples/tickets/schema.rs"]
+#[allow(dead_code)]
+mod schema;
+#[path = "../examples/tickets/serve.rs"]
+#[allow(dead_code)]
+mod serve;
+#[path = "../examples/tickets/service/mod.rs"]
+#[allow(dead_code)]
+mod service;
+
+#[path = "http/counter.rs"]
+mod counter;
+#[path = "http/errors.rs"]
+mod errors;
+#[path = "http/processes.rs"]
+mod processes;
+#[path = "http/retries.rs"]
+mod retries;
+
+pub use domain::{InvalidValue, TicketCommentMessage, TicketDescription, TicketTitle, UserName};
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use goesgen::http::Router;
+use tokio::sync::oneshot;
+
+/// A router served on 127.0.0.1 (an ephemeral port) until dropped.
+pub struct Server {
+    /// `http://127.0.0.1:PORT`.
+    pub url: String,
+    stop: Option<oneshot::Sender<()>>,
+}
+
+impl Server {
+    /// Serves `router`.
+    pub async fn start(router: Router) -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let (stop, stopped) = oneshot::channel::<()>();
+        tokio::spawn(goesgen::http::serve(listener, router, async move {
+            let _ = stopped.await;
+        }));
+        Self {
+            url,
+            stop: Some(stop),
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+/// A path for a new database file under cargo's scratch directory.
+pub fn fresh_path(name: &str) -> PathBuf {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("goesgen-http");
+    std::fs::create_dir_all(&dir).unwrap();
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let path = dir.join(format!("{name}-{}-{n}.db", std::process::id()));
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+    }
+    path
+}
