@@ -33,7 +33,7 @@ const MAX_IDLE_READERS: usize = 4;
 
 /// A projection in SQLite tables, with the apply functions `T` (the user's
 /// value implementing the generated `<Service>InSqlite` trait). See the
-/// [module docs](self) and [the kits](crate::kits).
+/// [kits](crate::kits).
 pub struct SqliteStore<T> {
     tables: T,
     shared: Arc<Shared>,
