@@ -7,7 +7,8 @@
 //!
 //! `cargo bench --bench batching [--all-features] [-- --quick]`
 //! (harness-less: prints a table). `-- --batch 1` runs with
-//! `ServiceOptions::max_batch_calls(1)` (no batching) for comparison.
+//! `ServiceOptions::max_batch_calls(1)` (no batching) for comparison;
+//! `-- --backend memory|sqlite|postgres` runs one backend.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -159,6 +160,12 @@ fn main() {
         .position(|a| a == "--batch")
         .and_then(|i| args.get(i + 1))
         .map(|n| n.parse::<usize>().expect("--batch N"));
+    let only = args
+        .iter()
+        .position(|a| a == "--backend")
+        .and_then(|i| args.get(i + 1))
+        .cloned();
+    let runs = |name: &str| only.as_deref().is_none_or(|only| only == name);
     let mut options = ServiceOptions::default();
     if let Some(calls) = batch {
         options = options.max_batch_calls(calls);
@@ -173,9 +180,13 @@ fn main() {
         println!();
         println!("| log | callers | commands × rounds | commands/s (median) | latency p50 | latency p99 |");
         println!("| --- | --- | --- | --- | --- | --- |");
-        backend("memory", &options, 128_000 / scale, 5).await;
-        backend("sqlite", &options, 3_200 / scale, 3).await;
-        if std::env::var("GOESGEN_TEST_POSTGRES").is_ok() {
+        if runs("memory") {
+            backend("memory", &options, 128_000 / scale, 5).await;
+        }
+        if runs("sqlite") {
+            backend("sqlite", &options, 3_200 / scale, 3).await;
+        }
+        if runs("postgres") && std::env::var("GOESGEN_TEST_POSTGRES").is_ok() {
             backend("postgres", &options, 3_200 / scale, 3).await;
         }
     });

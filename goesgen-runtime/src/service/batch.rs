@@ -437,7 +437,8 @@ impl<S: ServiceStore> Engine<S> {
             }
             let append = Append::new(events)
                 .condition(self.condition(version))
-                .recorded_at(recorded_at);
+                .recorded_at(recorded_at)
+                .encoded();
             appending.store(true, Ordering::Release);
             let appended = match lock {
                 Some(lock) => lock.append(append).await,

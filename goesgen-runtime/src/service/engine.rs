@@ -212,7 +212,7 @@ impl<S: ServiceStore> Engine<S> {
             return Ok(self.committed(output, events, empty_after(head), 1));
         }
         let encoded = self.encode(&events)?;
-        let mut append = Append::new(encoded.batch);
+        let mut append = Append::new(encoded.batch).encoded();
         append.key = options.key.clone();
         let appended = self
             .log

@@ -224,7 +224,8 @@ impl<S: ServiceStore> Engine<S> {
             .await?;
         let mut append = Append::new(encoded.batch)
             .condition(self.condition(version))
-            .recorded_at(recorded_at);
+            .recorded_at(recorded_at)
+            .encoded();
         append.key = options.key.clone();
         let appended = match lock {
             Some(lock) => lock.append(append).await,
