@@ -309,3 +309,63 @@ async fn a_call_with_an_idempotency_key_runs_alone() {
         "the two plain calls together, the keyed one alone"
     );
 }
+
+/// A transaction method that never returns (its caller gives up first).
+struct Stall;
+
+impl MethodCall<Write> for Stall {
+    type Output = (u64, Vec<CountEvent>);
+    type Error = Infallible;
+    async fn call(
+        &self,
+        _txn: &mut Write,
+    ) -> Result<(u64, Vec<CountEvent>), crate::service::MethodError<Infallible>> {
+        std::future::pending().await
+    }
+}
+
+/// A caller that gives up during its turn takes the batch's transaction
+/// with it (dropped, so rolled back): the batch is decided again without
+/// it.
+#[tokio::test]
+async fn a_call_cancelled_during_its_turn_leaves_the_batch_to_be_decided_again() {
+    let counting = Counting::shared();
+    let log: crate::SharedLog = counting.clone();
+    let (engine, store) = engine(&log, ServiceOptions::default());
+    let first = Count::new(&*log, "x");
+    let last = Count::new(&*log, "x");
+    let options = CallOptions::new();
+
+    let held = store.state.clone().write_owned().await;
+    let mut first_call = Box::pin(engine.run_transaction(&first, &options));
+    let mut stalled_call = Box::pin(engine.run_transaction(&Stall, &options));
+    let mut last_call = Box::pin(engine.run_transaction(&last, &options));
+    assert!(futures_poll_once(first_call.as_mut()).await.is_none());
+    assert!(futures_poll_once(stalled_call.as_mut()).await.is_none());
+    assert!(futures_poll_once(last_call.as_mut()).await.is_none());
+    drop(held);
+    // The leader decides and hands the transaction to the stalling call,
+    // which takes it into its method and never returns.
+    assert!(futures_poll_once(first_call.as_mut()).await.is_none());
+    assert!(futures_poll_once(stalled_call.as_mut()).await.is_none());
+    assert_eq!(first.calls.load(Ordering::SeqCst), 1);
+    drop(stalled_call);
+
+    let (first_result, last_result) = tokio::join!(first_call, last_call);
+    let (first_result, last_result) = (first_result.unwrap(), last_result.unwrap());
+    assert_eq!((first_result.output, last_result.output), (1, 2));
+    assert_eq!(
+        first_result.attempts, 2,
+        "decided again without the stalled call"
+    );
+    assert_eq!(last_result.attempts, 1);
+    assert_eq!(first_result.appended.positions(), 1..=1);
+    assert_eq!(last_result.appended.positions(), 2..=2);
+    assert_eq!(counting.appends(), 1);
+    let read = log.read(0, &KindFilter::All, 10).await.unwrap();
+    assert_eq!(
+        counter_events(&read),
+        [(1, "x".into(), 1), (2, "x".into(), 2)]
+    );
+    assert_eq!(store.snapshot().await.applied, [1, 2]);
+}
