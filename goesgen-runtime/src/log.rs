@@ -204,6 +204,11 @@ pub struct Append {
     /// the commit. A service sets it to the time its store saw when it
     /// applied the events before appending them.
     pub recorded_at: Option<SystemTime>,
+    /// Whether the service engine encoded the payloads itself (serde's
+    /// JSON of the schema's event structs): backends then skip parsing
+    /// them again. Only the engine can set it; appends from elsewhere are
+    /// checked in full.
+    pub(crate) encoded: bool,
 }
 
 impl Append {
@@ -230,6 +235,12 @@ impl Append {
     /// The time to record.
     pub fn recorded_at(mut self, time: SystemTime) -> Self {
         self.recorded_at = Some(time);
+        self
+    }
+
+    /// Marks the payloads as encoded by the service engine.
+    pub(crate) fn encoded(mut self) -> Self {
+        self.encoded = true;
         self
     }
 }

@@ -137,7 +137,7 @@ fn append_now(
     limits: &LogLimits,
     append: Append,
 ) -> Result<Appended, LogError> {
-    stored::check_batch(&append.events, limits)?;
+    stored::check_append(&append, limits)?;
     let (recorded_at, _) = stored::stamp(append.recorded_at);
     let mut state = lock(state);
     if let Some(first) = append.key.as_ref().and_then(|key| state.keys.get(key)) {

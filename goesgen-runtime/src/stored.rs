@@ -8,7 +8,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crate::error::{Conflict, LogError};
 use crate::limits::LogLimits;
-use crate::log::Condition;
+use crate::log::{Append, Condition};
 use crate::record::{NewEvent, Position, Record};
 
 /// Judges `condition` against a log whose head is `head`; `last_of_kind`
@@ -51,11 +51,30 @@ pub(crate) fn judge<E>(
 /// empty, has no whitespace or control characters and is within the
 /// limits, and a payload within the limits that is one JSON object in
 /// UTF-8. The first bad event is [`LogError::InvalidEvent`].
+#[cfg(test)]
 pub(crate) fn check_batch(events: &[NewEvent], limits: &LogLimits) -> Result<(), LogError> {
+    check_events(events, limits, false)
+}
+
+/// [`check_batch`] on an append's events, except that payloads the
+/// service engine encoded itself ([`Append::encoded`]: serde's JSON of an
+/// event struct, an object by construction) are not parsed again; their
+/// sizes and kinds are still checked.
+pub(crate) fn check_append(append: &Append, limits: &LogLimits) -> Result<(), LogError> {
+    check_events(&append.events, limits, append.encoded)
+}
+
+fn check_events(events: &[NewEvent], limits: &LogLimits, encoded: bool) -> Result<(), LogError> {
     for (index, event) in events.iter().enumerate() {
         let problem = size_problem(event, limits)
             .or_else(|| kind_problem(&event.kind))
-            .or_else(|| payload_problem(&event.payload));
+            .or_else(|| {
+                if encoded {
+                    None
+                } else {
+                    payload_problem(&event.payload)
+                }
+            });
         if let Some(reason) = problem {
             return Err(LogError::InvalidEvent { index, reason });
         }
@@ -258,6 +277,19 @@ mod tests {
             NewEvent::new("a.b", " {} "),
         ];
         assert!(check_batch(&events, &LogLimits::default()).is_ok());
+    }
+
+    #[test]
+    fn engine_payloads_skip_the_json_parse_but_not_the_other_checks() {
+        let limits = LogLimits::default();
+        let unparsed = vec![NewEvent::new("K", "not json, but never parsed")];
+        assert!(check_append(&Append::new(unparsed.clone()).encoded(), &limits).is_ok());
+        assert!(
+            check_append(&Append::new(unparsed), &limits).is_err(),
+            "appends from outside the engine are parsed"
+        );
+        let bad_kind = vec![NewEvent::new("Two words", "{}")];
+        assert!(check_append(&Append::new(bad_kind).encoded(), &limits).is_err());
     }
 
     #[test]

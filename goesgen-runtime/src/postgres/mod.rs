@@ -422,7 +422,7 @@ impl PostgresLog {
     /// store; and cuts that time to microseconds.
     fn prepare_append(&self, mut append: Append) -> Result<Append, LogError> {
         self.check_open()?;
-        stored::check_batch(&append.events, &self.limits)?;
+        stored::check_append(&append, &self.limits)?;
         if let Some(asked) = append.recorded_at {
             let (time, micros) = stored::stamp(Some(asked));
             if micros < MIN_TIMESTAMPTZ_MICROS {

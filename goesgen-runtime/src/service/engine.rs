@@ -4,11 +4,13 @@
 //! [`service`](crate::service)) over any [`ServiceStore`] and any event log.
 
 use std::fmt;
+use std::sync::Arc;
 use std::time::SystemTime;
 
 use crate::codec::{self, EventKindSet, EventSet};
 use crate::log::{Append, Appended, Condition, KindFilter, SharedLog, Subscription};
 use crate::record::{NewEvent, Position};
+use crate::service::batch::Batcher;
 use crate::service::call::CallOptions;
 use crate::service::committed::{Committed, Counters, Recorded, ServiceStats, Skipped};
 use crate::service::error::ServiceError;
@@ -46,6 +48,8 @@ pub struct Engine<S: ServiceStore> {
     /// The version last committed, the newest head seen, and the progress
     /// channel.
     pub(crate) tracker: Tracker,
+    /// The calls of transaction methods waiting to join a batch.
+    pub(crate) batcher: Arc<Batcher<S::Write>>,
 }
 
 /// An event a method emitted, converted to the schema's event enum for
@@ -77,6 +81,7 @@ impl<S: ServiceStore> Engine<S> {
             heads,
             counters: Counters::default(),
             tracker,
+            batcher: Arc::default(),
         }
     }
 
@@ -207,7 +212,7 @@ impl<S: ServiceStore> Engine<S> {
             return Ok(self.committed(output, events, empty_after(head), 1));
         }
         let encoded = self.encode(&events)?;
-        let mut append = Append::new(encoded.batch);
+        let mut append = Append::new(encoded.batch).encoded();
         append.key = options.key.clone();
         let appended = self
             .log

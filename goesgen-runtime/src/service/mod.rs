@@ -36,6 +36,7 @@
 //! the projection stands against the log ([`Progress`]).
 
 mod backoff;
+mod batch;
 mod call;
 mod committed;
 mod engine;
@@ -61,7 +62,8 @@ pub use observe::{Progress, ProgressReceiver};
 pub use open::open_log;
 pub use options::{
     ConflictRule, DEFAULT_ESCALATE_AFTER, DEFAULT_MAX_ATTEMPTS, DEFAULT_MAX_BACKOFF,
-    RefusedRecords, ServiceOptions, UnknownEvents,
+    DEFAULT_MAX_BATCH_BYTES, DEFAULT_MAX_BATCH_CALLS, RefusedRecords, ServiceOptions,
+    UnknownEvents,
 };
 pub use store::{MethodCall, ServiceStore};
 pub use store_error::{StoreError, StoreErrorKind};

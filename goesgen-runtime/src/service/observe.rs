@@ -74,9 +74,12 @@ impl Tracker {
         }
     }
 
-    /// A new receiver of the progress channel.
+    /// A new receiver of the progress channel, with the progress as of now
+    /// (commits made while nobody watched were not published).
     pub(crate) fn subscribe(&self) -> ProgressReceiver {
-        self.sender.subscribe()
+        let receiver = self.sender.subscribe();
+        self.publish();
+        receiver
     }
 
     /// Notes a head of the log seen in a read or published.
@@ -91,6 +94,15 @@ impl Tracker {
     pub(crate) fn committed(&self, version: Position, published: Position) {
         self.saw_head(published);
         self.version.fetch_max(version, Ordering::Relaxed);
+        // Nobody watches: publishing would only wake no one, at a cost on
+        // every commit. `subscribe` brings the channel up to date.
+        if self.sender.receiver_count() > 0 {
+            self.publish();
+        }
+    }
+
+    /// Publishes the progress if it moved.
+    fn publish(&self) {
         let progress = self.current();
         self.sender.send_if_modified(|sent| {
             let newer = progress.version > sent.version || progress.head > sent.head;

@@ -90,6 +90,8 @@ pub struct ServiceOptions {
     pub(crate) refused_records: RefusedRecords,
     pub(crate) skip_positions: BTreeSet<Position>,
     pub(crate) read_batch: usize,
+    pub(crate) max_batch_calls: usize,
+    pub(crate) max_batch_bytes: usize,
 }
 
 /// The default number of attempts of a conflicting transaction.
@@ -98,6 +100,14 @@ pub const DEFAULT_MAX_ATTEMPTS: u32 = 1_000;
 /// The default number of conflicts after which a transaction takes the
 /// log's write lock for its next attempt.
 pub const DEFAULT_ESCALATE_AFTER: u32 = 3;
+
+/// The default most calls of transaction methods that share one store
+/// transaction and one append.
+pub const DEFAULT_MAX_BATCH_CALLS: usize = 64;
+
+/// The default byte budget of a batch of transaction calls: no call joins
+/// a batch whose events (kinds and payloads) already reach it.
+pub const DEFAULT_MAX_BATCH_BYTES: usize = 1 << 20;
 
 /// The default cap of the random pause between attempts of a conflicting
 /// transaction.
@@ -115,6 +125,8 @@ impl Default for ServiceOptions {
             refused_records: RefusedRecords::Stop,
             skip_positions: BTreeSet::new(),
             read_batch: crate::reader::DEFAULT_BATCH,
+            max_batch_calls: DEFAULT_MAX_BATCH_CALLS,
+            max_batch_bytes: DEFAULT_MAX_BATCH_BYTES,
         }
     }
 }
@@ -196,6 +208,34 @@ impl ServiceOptions {
     pub fn read_batch(mut self, records: usize) -> Self {
         self.read_batch = records.max(1);
         self
+    }
+
+    /// How many concurrent calls of transaction methods may share one
+    /// store write transaction and one append (default: 64; at least 1;
+    /// 1 runs every call alone, as before batching). The calls waiting when
+    /// the store becomes free form the batch: a lone caller never waits
+    /// for company. Calls with an idempotency key always run alone.
+    pub fn max_batch_calls(mut self, calls: usize) -> Self {
+        self.max_batch_calls = calls.max(1);
+        self
+    }
+
+    /// The byte budget of a batch (default: 1 MiB): once the events decided
+    /// in a batch (kinds and payloads) reach it, the calls still waiting go
+    /// to the next batch. A call whose events alone exceed it still runs.
+    pub fn max_batch_bytes(mut self, bytes: usize) -> Self {
+        self.max_batch_bytes = bytes.max(1);
+        self
+    }
+
+    /// The most calls in a batch.
+    pub fn batch_calls(&self) -> usize {
+        self.max_batch_calls
+    }
+
+    /// The byte budget of a batch.
+    pub fn batch_bytes(&self) -> usize {
+        self.max_batch_bytes
     }
 
     /// Whether the service keeps its own events in its store as it appends

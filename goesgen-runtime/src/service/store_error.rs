@@ -4,6 +4,7 @@
 //! matching text.
 
 use std::error::Error as StdError;
+use std::sync::Arc;
 
 use crate::projection::TransitionError;
 
@@ -92,6 +93,43 @@ impl StoreError {
             self.kind,
             StoreErrorKind::Conflict | StoreErrorKind::Unavailable
         )
+    }
+}
+
+impl StoreError {
+    /// A copy of this error for another caller (every call of a failed
+    /// batch gets one): the same kind and message, and the same cause,
+    /// which both now share.
+    pub(crate) fn share(&mut self) -> StoreError {
+        let source = self
+            .source
+            .take()
+            .map(|source| SharedSource(Arc::from(source)));
+        self.source = source
+            .clone()
+            .map(|source| Box::new(source) as Box<dyn StdError + Send + Sync>);
+        StoreError {
+            kind: self.kind,
+            message: self.message.clone(),
+            source: source.map(|source| Box::new(source) as Box<dyn StdError + Send + Sync>),
+        }
+    }
+}
+
+/// A cause shared by the copies of a [`StoreError`]: shows and passes on
+/// what it wraps.
+#[derive(Debug, Clone)]
+struct SharedSource(Arc<dyn StdError + Send + Sync + 'static>);
+
+impl std::fmt::Display for SharedSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl StdError for SharedSource {
+    fn source(&self) -> Option<&(dyn StdError + 'static)> {
+        self.0.source()
     }
 }
 

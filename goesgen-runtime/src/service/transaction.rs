@@ -96,6 +96,9 @@ impl<S: ServiceStore> Engine<S> {
         E: Clone + Into<S::Event> + Send,
         O: Send,
     {
+        if options.key.is_none() && self.options.max_batch_calls > 1 {
+            return self.run_batched(call).await;
+        }
         self.refuse_duplicate(options).await?;
         // The newest head known to exist, beyond what the subscription
         // shows (a conflict reports one; another process's append may not
@@ -221,7 +224,8 @@ impl<S: ServiceStore> Engine<S> {
             .await?;
         let mut append = Append::new(encoded.batch)
             .condition(self.condition(version))
-            .recorded_at(recorded_at);
+            .recorded_at(recorded_at)
+            .encoded();
         append.key = options.key.clone();
         let appended = match lock {
             Some(lock) => lock.append(append).await,
@@ -243,7 +247,7 @@ impl<S: ServiceStore> Engine<S> {
     /// Applies a method's events in `txn` (at `version`) at the positions
     /// they get if appended right after it, recorded at `recorded_at`, and
     /// moves the version past them. A refusal is [`ServiceError::Refused`].
-    async fn apply_ahead<M>(
+    pub(crate) async fn apply_ahead<M>(
         &self,
         txn: &mut S::Write,
         version: Position,

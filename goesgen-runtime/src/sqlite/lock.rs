@@ -67,7 +67,7 @@ impl SqliteWriteLock {
     /// (rolls back on a conflict or an error); publishes the new head.
     fn append_blocking(mut self, append: Append) -> Result<Appended, LogError> {
         let connection = self.connection.take().ok_or(LogError::Closed)?;
-        stored::check_batch(&append.events, &self.options.limits)
+        stored::check_append(&append, &self.options.limits)
             .and_then(|()| writer::Member::new(append))
             .and_then(|member| {
                 let mut head = writer::begin_writing(&connection, None)?;

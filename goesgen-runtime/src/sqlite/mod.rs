@@ -291,7 +291,7 @@ impl SqliteLog {
     }
 
     async fn append_now(&self, append: Append) -> Result<Appended, LogError> {
-        stored::check_batch(&append.events, &self.options.limits)?;
+        stored::check_append(&append, &self.options.limits)?;
         if append.events.is_empty() {
             // Nothing to write: the key's first append, or the head.
             let readers = Arc::clone(&self.readers);

@@ -28,7 +28,7 @@ pub(super) struct TextEvent {
     payload: String,
 }
 
-/// One append, checked (see [`stored::check_batch`]) and ready for storage.
+/// One append, checked (see [`stored::check_append`]) and ready for storage.
 pub(super) struct Member {
     events: Vec<TextEvent>,
     condition: Condition,
@@ -38,7 +38,7 @@ pub(super) struct Member {
 
 impl Member {
     /// The append's events as text (their payloads were checked to be
-    /// UTF-8 JSON by [`stored::check_batch`]).
+    /// UTF-8 JSON by [`stored::check_append`]).
     pub(super) fn new(append: Append) -> Result<Self, LogError> {
         let events = append
             .events

@@ -140,6 +140,8 @@ struct Store {
     state: Arc<RwLock<State>>,
     /// Applying an event at this position fails.
     fail_at: Arc<std::sync::Mutex<Option<Position>>>,
+    /// Applying a count of this counter fails (wherever it lands).
+    refuse: Arc<std::sync::Mutex<Option<String>>>,
 }
 
 /// A write transaction: the lock, and the state to restore unless
@@ -205,6 +207,9 @@ impl ServiceStore for Store {
             )));
         }
         match event {
+            Event::Counted(e) if self.refuse.lock().unwrap().as_ref() == Some(&e.counter) => {
+                return Err(StoreError::refused(format!("refusing {}", e.counter)));
+            }
             Event::Counted(e) => {
                 txn.guard.totals.insert(e.counter.clone(), e.total);
             }
@@ -919,5 +924,6 @@ async fn follow_retries_an_unavailable_log() {
     follower.abort();
 }
 
+mod batching;
 mod failsafe;
 mod observe;

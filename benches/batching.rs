@@ -1,0 +1,193 @@
+//! Concurrent callers of one service instance: `Bank::Deposit` into one
+//! account (every deposit decides on the balance), 1, 8 and 64 callers, on
+//! MemoryLog, on a durable SqliteLog (`synchronous=FULL`, the default) and
+//! on PostgreSQL (from `GOESGEN_TEST_POSTGRES`; skipped when unset).
+//! Reports commands per second (median of rounds) and each call's latency
+//! as its caller saw it (p50 and p99 over all rounds).
+//!
+//! `cargo bench --bench batching [--all-features] [-- --quick]`
+//! (harness-less: prints a table). `-- --batch 1` runs with
+//! `ServiceOptions::max_batch_calls(1)` (no batching) for comparison;
+//! `-- --backend memory|sqlite|postgres` runs one backend.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use goesgen::{MemoryLog, ServiceOptions, SharedLog, SqliteLog};
+
+#[path = "support/bank.rs"]
+mod bank;
+#[path = "support/stats.rs"]
+mod stats;
+
+use bank::schema::bank::BankService;
+use bank::{Bank, Store, Transfer};
+use stats::{median, percentile};
+
+fn sqlite_path(name: &str) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("goesgen-batching-bench");
+    std::fs::create_dir_all(&dir).expect("scratch directory");
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let path = dir.join(format!("{name}-{}-{n}.db", std::process::id()));
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+    }
+    path
+}
+
+async fn open_log(backend: &str, name: &str) -> SharedLog {
+    match backend {
+        "memory" => MemoryLog::shared(),
+        "sqlite" => SqliteLog::open(sqlite_path(name))
+            .await
+            .expect("open the SQLite log")
+            .shared(),
+        _ => open_postgres(name).await,
+    }
+}
+
+#[cfg(feature = "postgres")]
+async fn open_postgres(name: &str) -> SharedLog {
+    let conninfo = std::env::var("GOESGEN_TEST_POSTGRES").expect("GOESGEN_TEST_POSTGRES");
+    let stamp = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_micros();
+    let table = format!("batching_{}_{stamp}", name.replace('-', "_"));
+    Arc::new(
+        goesgen::PostgresOptions::new(conninfo)
+            .table(table)
+            .connect()
+            .await
+            .expect("connect"),
+    )
+}
+
+#[cfg(not(feature = "postgres"))]
+async fn open_postgres(_: &str) -> SharedLog {
+    panic!("PostgreSQL needs --features postgres")
+}
+
+fn deposit() -> Transfer {
+    Transfer {
+        account: "bench".into(),
+        amount: 1,
+    }
+}
+
+/// One round: `callers` tasks share `commands` deposits through one
+/// service. Returns commands per second and each command's latency.
+async fn round(
+    log: SharedLog,
+    options: ServiceOptions,
+    callers: usize,
+    commands: usize,
+) -> (f64, Vec<Duration>) {
+    let bank = Arc::new(BankService::new(Bank, Store::default(), log, options));
+    bank.open(&(), "bench".into()).await.expect("open");
+    let each = commands / callers;
+    let started = Instant::now();
+    let tasks: Vec<_> = (0..callers)
+        .map(|_| {
+            let bank = bank.clone();
+            tokio::spawn(async move {
+                let mut latencies = Vec::with_capacity(each);
+                for _ in 0..each {
+                    let at = Instant::now();
+                    bank.deposit(&(), deposit()).await.expect("deposit");
+                    latencies.push(at.elapsed());
+                }
+                latencies
+            })
+        })
+        .collect();
+    let mut latencies = Vec::with_capacity(commands);
+    for task in tasks {
+        latencies.extend(task.await.expect("caller"));
+    }
+    let elapsed = started.elapsed();
+    let balance = bank.balance(&(), "bench".into()).await.expect("balance");
+    assert_eq!(balance as usize, each * callers, "lost updates");
+    (latencies.len() as f64 / elapsed.as_secs_f64(), latencies)
+}
+
+async fn throughput(
+    backend: &str,
+    options: &ServiceOptions,
+    callers: usize,
+    commands: usize,
+    rounds: usize,
+) -> f64 {
+    let mut rates = Vec::new();
+    let mut latencies = Vec::new();
+    for r in 0..rounds {
+        let log = open_log(backend, &format!("c{callers}-r{r}")).await;
+        let (rate, mut lat) = round(log, options.clone(), callers, commands).await;
+        rates.push(rate);
+        latencies.append(&mut lat);
+    }
+    let rate = median(&mut rates);
+    println!(
+        "| {backend} | {callers} | {commands} × {rounds} | {rate:.0} | {:.1} µs | {:.1} µs |",
+        percentile(&mut latencies, 0.5).as_secs_f64() * 1e6,
+        percentile(&mut latencies, 0.99).as_secs_f64() * 1e6,
+    );
+    rate
+}
+
+async fn backend(backend: &str, options: &ServiceOptions, commands: usize, rounds: usize) {
+    let one = throughput(backend, options, 1, commands, rounds).await;
+    let mut ratios = Vec::new();
+    for callers in [8, 64] {
+        let rate = throughput(backend, options, callers, commands, rounds).await;
+        ratios.push(format!("{callers} callers {:.2}×", rate / one));
+    }
+    println!(
+        "|  | ratio to 1 caller (same run): {} |  |  |  |  |",
+        ratios.join(", ")
+    );
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let quick = args.iter().any(|a| a == "--quick");
+    let scale = if quick { 10 } else { 1 };
+    let batch = args
+        .iter()
+        .position(|a| a == "--batch")
+        .and_then(|i| args.get(i + 1))
+        .map(|n| n.parse::<usize>().expect("--batch N"));
+    let only = args
+        .iter()
+        .position(|a| a == "--backend")
+        .and_then(|i| args.get(i + 1))
+        .cloned();
+    let runs = |name: &str| only.as_deref().is_none_or(|only| only == name);
+    let mut options = ServiceOptions::default();
+    if let Some(calls) = batch {
+        options = options.max_batch_calls(calls);
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    runtime.block_on(async {
+        println!("## Concurrent callers of one instance (Bank::Deposit, one account)");
+        println!();
+        println!("| log | callers | commands × rounds | commands/s (median) | latency p50 | latency p99 |");
+        println!("| --- | --- | --- | --- | --- | --- |");
+        if runs("memory") {
+            backend("memory", &options, 128_000 / scale, 5).await;
+        }
+        if runs("sqlite") {
+            backend("sqlite", &options, 3_200 / scale, 3).await;
+        }
+        if runs("postgres") && std::env::var("GOESGEN_TEST_POSTGRES").is_ok() {
+            backend("postgres", &options, 3_200 / scale, 3).await;
+        }
+    });
+}

@@ -1,0 +1,371 @@
+//! Batched transactions: calls waiting for the store share its write
+//! transaction and one append; each decides on the state that includes
+//! the calls before it; a failing, refused or cancelled call contributes
+//! nothing and fails no other; a conflict decides the whole batch again.
+//!
+//! A batch forms deterministically here: the test holds the store's lock,
+//! polls every call once (the first leads and waits for the store, the
+//! others queue), then lets the store go.
+
+use std::future::Future;
+
+use super::*;
+use crate::log::{Append, Appended, BoxFuture, KindFilter, ReadBatch, Subscription, WriteLock};
+use crate::service::CallOptions;
+use crate::{IdempotencyKey, LogError};
+
+/// A MemoryLog that counts the appends asked of it.
+struct Counting {
+    inner: MemoryLog,
+    appends: AtomicU32,
+}
+
+impl Counting {
+    fn shared() -> Arc<Self> {
+        Arc::new(Self {
+            inner: MemoryLog::new(),
+            appends: AtomicU32::new(0),
+        })
+    }
+
+    fn appends(&self) -> u32 {
+        self.appends.load(Ordering::SeqCst)
+    }
+}
+
+impl EventLog for Counting {
+    fn head(&self) -> BoxFuture<'_, Result<Position, LogError>> {
+        self.inner.head()
+    }
+    fn read<'a>(
+        &'a self,
+        after: Position,
+        filter: &'a KindFilter,
+        limit: usize,
+    ) -> BoxFuture<'a, Result<ReadBatch, LogError>> {
+        self.inner.read(after, filter, limit)
+    }
+    fn append_with(&self, append: Append) -> BoxFuture<'_, Result<Appended, LogError>> {
+        self.appends.fetch_add(1, Ordering::SeqCst);
+        self.inner.append_with(append)
+    }
+    fn find_key<'a>(
+        &'a self,
+        key: &'a IdempotencyKey,
+    ) -> BoxFuture<'a, Result<Option<Appended>, LogError>> {
+        self.inner.find_key(key)
+    }
+    fn lock_writes(&self) -> BoxFuture<'_, Result<Box<dyn WriteLock + '_>, LogError>> {
+        self.inner.lock_writes()
+    }
+    fn subscribe(&self) -> Subscription {
+        self.inner.subscribe()
+    }
+}
+
+/// Holds the store while `calls` are polled once each (the first leads
+/// and waits for the store, the rest queue behind it), then lets it go and
+/// runs them all to the end.
+async fn in_one_batch<F: Future>(store: &Store, calls: Vec<F>) -> Vec<F::Output> {
+    let held = store.state.clone().write_owned().await;
+    let mut calls: Vec<_> = calls.into_iter().map(Box::pin).collect();
+    for call in &mut calls {
+        assert!(
+            futures_poll_once(call.as_mut()).await.is_none(),
+            "a call finished while the store was held"
+        );
+    }
+    drop(held);
+    // Run them together: the leader waits for each call to take its turn.
+    let mut outputs: Vec<Option<F::Output>> = calls.iter().map(|_| None).collect();
+    std::future::poll_fn(|cx| {
+        let mut pending = false;
+        for (call, output) in calls.iter_mut().zip(outputs.iter_mut()) {
+            if output.is_none() {
+                match call.as_mut().poll(cx) {
+                    std::task::Poll::Ready(done) => *output = Some(done),
+                    std::task::Poll::Pending => pending = true,
+                }
+            }
+        }
+        if pending {
+            std::task::Poll::Pending
+        } else {
+            std::task::Poll::Ready(())
+        }
+    })
+    .await;
+    outputs.into_iter().flatten().collect()
+}
+
+/// Polls `future` once.
+async fn futures_poll_once<F: Future>(mut future: std::pin::Pin<&mut F>) -> Option<F::Output> {
+    std::future::poll_fn(|cx| match future.as_mut().poll(cx) {
+        std::task::Poll::Ready(output) => std::task::Poll::Ready(Some(output)),
+        std::task::Poll::Pending => std::task::Poll::Ready(None),
+    })
+    .await
+}
+
+fn counter_events(batch: &ReadBatch) -> Vec<(Position, String, u64)> {
+    batch
+        .records
+        .iter()
+        .map(
+            |record| match Event::decode_payload(&record.kind, &record.payload).unwrap() {
+                Event::Counted(c) => (record.position, c.counter, c.total),
+                Event::Noted(n) => (record.position, n.text, 0),
+            },
+        )
+        .collect()
+}
+
+#[tokio::test]
+async fn a_later_call_in_a_batch_sees_the_effect_of_an_earlier_one() {
+    let counting = Counting::shared();
+    let log: crate::SharedLog = counting.clone();
+    let (engine, store) = engine(&log, ServiceOptions::default());
+    let calls: Vec<_> = (0..3).map(|_| Count::new(&*log, "x")).collect();
+    let options = CallOptions::new();
+    let results = in_one_batch(
+        &store,
+        calls
+            .iter()
+            .map(|call| engine.run_transaction(call, &options))
+            .collect(),
+    )
+    .await;
+    let committed: Vec<_> = results.into_iter().map(Result::unwrap).collect();
+    // Each decided on the state holding the ones before it.
+    let outputs: Vec<u64> = committed.iter().map(|c| c.output).collect();
+    assert_eq!(outputs, [1, 2, 3]);
+    let positions: Vec<_> = committed.iter().map(|c| c.appended.positions()).collect();
+    assert_eq!(positions, [1..=1, 2..=2, 3..=3]);
+    assert!(committed.iter().all(|c| c.attempts == 1));
+    assert_eq!(counting.appends(), 1, "one append for the batch");
+    let read = log.read(0, &KindFilter::All, 10).await.unwrap();
+    assert_eq!(
+        counter_events(&read),
+        [(1, "x".into(), 1), (2, "x".into(), 2), (3, "x".into(), 3)]
+    );
+    let state = store.snapshot().await;
+    assert_eq!(state.version, 3);
+    assert_eq!(state.applied, [1, 2, 3]);
+    let stats = engine.stats();
+    assert_eq!((stats.commits, stats.attempts, stats.conflicts), (3, 3, 0));
+}
+
+/// A call that fails, one whose event the store refuses and one whose
+/// caller gives up before its turn, between calls that commit.
+#[tokio::test]
+async fn failed_refused_and_cancelled_calls_leave_the_rest_of_the_batch_to_commit() {
+    let counting = Counting::shared();
+    let log: crate::SharedLog = counting.clone();
+    let (engine, store) = engine(&log, ServiceOptions::default());
+    *store.refuse.lock().unwrap() = Some("refused".into());
+    let first = Count::new(&*log, "a");
+    let mut failing = Count::new(&*log, "b");
+    failing.limit = 0;
+    let refused = Count::new(&*log, "refused");
+    let cancelled = Count::new(&*log, "gone");
+    let last = Count::new(&*log, "e");
+    let options = CallOptions::new();
+
+    let held = store.state.clone().write_owned().await;
+    let mut first_call = Box::pin(engine.run_transaction(&first, &options));
+    let mut failing_call = Box::pin(engine.run_transaction(&failing, &options));
+    let mut refused_call = Box::pin(engine.run_transaction(&refused, &options));
+    let mut cancelled_call = Box::pin(engine.run_transaction(&cancelled, &options));
+    let mut last_call = Box::pin(engine.run_transaction(&last, &options));
+    assert!(futures_poll_once(first_call.as_mut()).await.is_none());
+    assert!(futures_poll_once(failing_call.as_mut()).await.is_none());
+    assert!(futures_poll_once(refused_call.as_mut()).await.is_none());
+    assert!(futures_poll_once(cancelled_call.as_mut()).await.is_none());
+    assert!(futures_poll_once(last_call.as_mut()).await.is_none());
+    // The caller of `cancelled` gives up while it waits for its turn.
+    drop(cancelled_call);
+    drop(held);
+
+    let (first_result, failing_result, refused_result, last_result) =
+        tokio::join!(first_call, failing_call, refused_call, last_call);
+    let first_result = first_result.unwrap();
+    let last_result = last_result.unwrap();
+    assert_eq!(first_result.output, 1);
+    assert_eq!(first_result.appended.positions(), 1..=1);
+    assert_eq!(last_result.output, 1);
+    assert_eq!(last_result.appended.positions(), 2..=2);
+    assert_eq!(
+        first_result.appended.recorded_at,
+        last_result.appended.recorded_at
+    );
+    assert!(
+        matches!(&failing_result, Err(ServiceError::Method(AtLimit(c))) if c == "b"),
+        "{failing_result:?}"
+    );
+    assert!(
+        matches!(&refused_result, Err(ServiceError::Refused { index: 0, kind, .. }) if kind == "Counted"),
+        "{refused_result:?}"
+    );
+    assert_eq!(cancelled.calls.load(Ordering::SeqCst), 0, "never called");
+    assert_eq!(counting.appends(), 1, "one append for the batch");
+    let read = log.read(0, &KindFilter::All, 10).await.unwrap();
+    assert_eq!(
+        counter_events(&read),
+        [(1, "a".into(), 1), (2, "e".into(), 1)],
+        "exactly the committed calls' events, in call order"
+    );
+    let state = store.snapshot().await;
+    assert_eq!(state.applied, [1, 2]);
+    assert_eq!(state.totals.len(), 2);
+    assert_eq!(engine.stats().commits, 2);
+}
+
+/// The second call of a batch appends someone else's count first, so the
+/// batch's append conflicts: both calls decide again on the caught-up
+/// state and are appended once.
+#[tokio::test]
+async fn a_conflict_decides_the_whole_batch_again_and_appends_it_once() {
+    let counting = Counting::shared();
+    let log: crate::SharedLog = counting.clone();
+    let (engine, store) = engine(&log, ServiceOptions::default());
+    let first = Count::new(&*log, "x");
+    let second = Count::new(&*log, "x").interfering(counted("x", 7), 1);
+    let options = CallOptions::new();
+    let results = in_one_batch(
+        &store,
+        vec![
+            engine.run_transaction(&first, &options),
+            engine.run_transaction(&second, &options),
+        ],
+    )
+    .await;
+    let committed: Vec<_> = results.into_iter().map(Result::unwrap).collect();
+    assert_eq!(committed[0].output, 8, "decided again after the other's 7");
+    assert_eq!(committed[1].output, 9);
+    assert_eq!(committed[0].appended.positions(), 2..=2);
+    assert_eq!(committed[1].appended.positions(), 3..=3);
+    assert_eq!((committed[0].attempts, committed[1].attempts), (2, 2));
+    assert_eq!(first.calls.load(Ordering::SeqCst), 2);
+    assert_eq!(second.calls.load(Ordering::SeqCst), 2);
+    // The interference, the batch that conflicted, the batch again.
+    assert_eq!(counting.appends(), 3);
+    let read = log.read(0, &KindFilter::All, 10).await.unwrap();
+    assert_eq!(
+        counter_events(&read),
+        [(1, "x".into(), 7), (2, "x".into(), 8), (3, "x".into(), 9)],
+        "nothing appended twice"
+    );
+    assert_eq!(store.snapshot().await.applied, [1, 2, 3]);
+    let stats = engine.stats();
+    assert_eq!((stats.commits, stats.attempts, stats.conflicts), (2, 4, 2));
+}
+
+#[tokio::test]
+async fn a_batch_takes_at_most_max_batch_calls() {
+    let counting = Counting::shared();
+    let log: crate::SharedLog = counting.clone();
+    let (engine, store) = engine(&log, ServiceOptions::default().max_batch_calls(2));
+    let calls: Vec<_> = (0..5).map(|_| Count::new(&*log, "x")).collect();
+    let options = CallOptions::new();
+    let results = in_one_batch(
+        &store,
+        calls
+            .iter()
+            .map(|call| engine.run_transaction(call, &options))
+            .collect(),
+    )
+    .await;
+    let outputs: Vec<u64> = results.into_iter().map(|r| r.unwrap().output).collect();
+    assert_eq!(outputs, [1, 2, 3, 4, 5]);
+    assert_eq!(counting.appends(), 3, "batches of 2, 2 and 1");
+}
+
+#[tokio::test]
+async fn a_call_with_an_idempotency_key_runs_alone() {
+    let counting = Counting::shared();
+    let log: crate::SharedLog = counting.clone();
+    let (engine, store) = engine(&log, ServiceOptions::default());
+    let calls: Vec<_> = (0..3).map(|_| Count::new(&*log, "x")).collect();
+    let plain = CallOptions::new();
+    let keyed = CallOptions::new().key(IdempotencyKey::new("k").unwrap());
+    let results = in_one_batch(
+        &store,
+        vec![
+            engine.run_transaction(&calls[0], &plain),
+            engine.run_transaction(&calls[1], &keyed),
+            engine.run_transaction(&calls[2], &plain),
+        ],
+    )
+    .await;
+    let mut positions: Vec<_> = results
+        .into_iter()
+        .map(|r| r.unwrap().appended.first)
+        .collect();
+    positions.sort_unstable();
+    assert_eq!(positions, [1, 2, 3]);
+    assert_eq!(
+        counting.appends(),
+        2,
+        "the two plain calls together, the keyed one alone"
+    );
+}
+
+/// A transaction method that never returns (its caller gives up first).
+struct Stall;
+
+impl MethodCall<Write> for Stall {
+    type Output = (u64, Vec<CountEvent>);
+    type Error = Infallible;
+    async fn call(
+        &self,
+        _txn: &mut Write,
+    ) -> Result<(u64, Vec<CountEvent>), crate::service::MethodError<Infallible>> {
+        std::future::pending().await
+    }
+}
+
+/// A caller that gives up during its turn takes the batch's transaction
+/// with it (dropped, so rolled back): the batch is decided again without
+/// it.
+#[tokio::test]
+async fn a_call_cancelled_during_its_turn_leaves_the_batch_to_be_decided_again() {
+    let counting = Counting::shared();
+    let log: crate::SharedLog = counting.clone();
+    let (engine, store) = engine(&log, ServiceOptions::default());
+    let first = Count::new(&*log, "x");
+    let last = Count::new(&*log, "x");
+    let options = CallOptions::new();
+
+    let held = store.state.clone().write_owned().await;
+    let mut first_call = Box::pin(engine.run_transaction(&first, &options));
+    let mut stalled_call = Box::pin(engine.run_transaction(&Stall, &options));
+    let mut last_call = Box::pin(engine.run_transaction(&last, &options));
+    assert!(futures_poll_once(first_call.as_mut()).await.is_none());
+    assert!(futures_poll_once(stalled_call.as_mut()).await.is_none());
+    assert!(futures_poll_once(last_call.as_mut()).await.is_none());
+    drop(held);
+    // The leader decides and hands the transaction to the stalling call,
+    // which takes it into its method and never returns.
+    assert!(futures_poll_once(first_call.as_mut()).await.is_none());
+    assert!(futures_poll_once(stalled_call.as_mut()).await.is_none());
+    assert_eq!(first.calls.load(Ordering::SeqCst), 1);
+    drop(stalled_call);
+
+    let (first_result, last_result) = tokio::join!(first_call, last_call);
+    let (first_result, last_result) = (first_result.unwrap(), last_result.unwrap());
+    assert_eq!((first_result.output, last_result.output), (1, 2));
+    assert_eq!(
+        first_result.attempts, 2,
+        "decided again without the stalled call"
+    );
+    assert_eq!(last_result.attempts, 1);
+    assert_eq!(first_result.appended.positions(), 1..=1);
+    assert_eq!(last_result.appended.positions(), 2..=2);
+    assert_eq!(counting.appends(), 1);
+    let read = log.read(0, &KindFilter::All, 10).await.unwrap();
+    assert_eq!(
+        counter_events(&read),
+        [(1, "x".into(), 1), (2, "x".into(), 2)]
+    );
+    assert_eq!(store.snapshot().await.applied, [1, 2]);
+}
