@@ -837,8 +837,11 @@ async fn wait_until_blocked(admin: &tokio_postgres::Client, application_name: &s
     loop {
         let waiting: i64 = admin
             .query_one(
+                // Reads only: the listener's head query (after the append's
+                // notification) may wait on the lock too.
                 "SELECT count(*) FROM pg_stat_activity \
-                 WHERE application_name = $1 AND wait_event_type = 'Lock'",
+                 WHERE application_name = $1 AND wait_event_type = 'Lock' \
+                 AND query LIKE 'WITH h AS%'",
                 &[&application_name],
             )
             .await
@@ -1666,8 +1669,11 @@ async fn reads_run_in_parallel_on_up_to_read_connections() {
     let waiting = async || -> i64 {
         admin
             .query_one(
+                // Reads only: the listener's head query (after the append's
+                // notification) may wait on the lock too.
                 "SELECT count(*) FROM pg_stat_activity \
-                 WHERE application_name = $1 AND wait_event_type = 'Lock'",
+                 WHERE application_name = $1 AND wait_event_type = 'Lock' \
+                 AND query LIKE 'WITH h AS%'",
                 &[&app],
             )
             .await
