@@ -837,11 +837,8 @@ async fn wait_until_blocked(admin: &tokio_postgres::Client, application_name: &s
     loop {
         let waiting: i64 = admin
             .query_one(
-                // Reads only: the listener's head query (after the append's
-                // notification) may wait on the lock too.
                 "SELECT count(*) FROM pg_stat_activity \
-                 WHERE application_name = $1 AND wait_event_type = 'Lock' \
-                 AND query LIKE 'WITH h AS%'",
+                 WHERE application_name = $1 AND wait_event_type = 'Lock'",
                 &[&application_name],
             )
             .await
@@ -1669,11 +1666,8 @@ async fn reads_run_in_parallel_on_up_to_read_connections() {
     let waiting = async || -> i64 {
         admin
             .query_one(
-                // Reads only: the listener's head query (after the append's
-                // notification) may wait on the lock too.
                 "SELECT count(*) FROM pg_stat_activity \
-                 WHERE application_name = $1 AND wait_event_type = 'Lock' \
-                 AND query LIKE 'WITH h AS%'",
+                 WHERE application_name = $1 AND wait_event_type = 'Lock'",
                 &[&app],
             )
             .await
@@ -1685,8 +1679,15 @@ async fn reads_run_in_parallel_on_up_to_read_connections() {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     // Settled at the pool's size: the other five wait for a connection.
+    // The listener may wait on the lock too, reading the head after the
+    // append's notification if that arrived after the lock was taken (the
+    // count of connections below pins the pool's size).
     tokio::time::sleep(Duration::from_millis(200)).await;
-    assert_eq!(waiting().await, 3);
+    let settled = waiting().await;
+    assert!(
+        (3..=4).contains(&settled),
+        "{settled} sessions wait on the lock"
+    );
     blocker.batch_execute("ROLLBACK").await.expect("unlock");
     for reader in readers {
         let batch = reader.await.expect("reader").expect("read");
