@@ -171,14 +171,14 @@ async fn append_run(
                         Mode::SharedKind => {
                             let head = log.head().await.expect("head");
                             let condition = Condition::NoneOfKindsAfter {
-                                kinds: vec!["Counter".into()],
+                                kinds: vec!["Counter".into()].into(),
                                 after: head,
                             };
                             ("Counter", condition)
                         }
                         Mode::OwnKind => {
                             let condition = Condition::NoneOfKindsAfter {
-                                kinds: vec![own_kind.clone()],
+                                kinds: vec![own_kind.clone()].into(),
                                 after: mine,
                             };
                             (own_kind.as_str(), condition)

@@ -338,11 +338,11 @@ async fn appends(
                         // As a service would: its projection is at its
                         // own last append, no read needed.
                         Mode::OwnKind => Condition::NoneOfKindsAfter {
-                            kinds: vec![kind.to_owned()],
+                            kinds: vec![kind.to_owned()].into(),
                             after: own_last,
                         },
                         Mode::SharedKind => Condition::NoneOfKindsAfter {
-                            kinds: vec![kind.to_owned()],
+                            kinds: vec![kind.to_owned()].into(),
                             after: log.head().await.expect("head"),
                         },
                     };

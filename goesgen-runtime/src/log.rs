@@ -60,6 +60,28 @@ impl std::ops::Deref for SortedKinds {
     }
 }
 
+impl SortedKinds {
+    fn sorted(mut kinds: Vec<String>) -> Self {
+        kinds.sort_unstable();
+        kinds.dedup();
+        SortedKinds(kinds.into())
+    }
+}
+
+impl From<Vec<String>> for SortedKinds {
+    /// The kinds, sorted and without duplicates.
+    fn from(kinds: Vec<String>) -> Self {
+        Self::sorted(kinds)
+    }
+}
+
+impl<S: Into<String>> FromIterator<S> for SortedKinds {
+    /// The kinds, sorted and without duplicates.
+    fn from_iter<I: IntoIterator<Item = S>>(kinds: I) -> Self {
+        Self::sorted(kinds.into_iter().map(Into::into).collect())
+    }
+}
+
 impl<'a> IntoIterator for &'a SortedKinds {
     type Item = &'a String;
     type IntoIter = std::slice::Iter<'a, String>;
@@ -76,10 +98,7 @@ impl KindFilter {
         I: IntoIterator<Item = S>,
         S: Into<String>,
     {
-        let mut kinds: Vec<String> = kinds.into_iter().map(Into::into).collect();
-        kinds.sort_unstable();
-        kinds.dedup();
-        KindFilter::Kinds(SortedKinds(kinds.into()))
+        KindFilter::Kinds(kinds.into_iter().collect())
     }
 
     /// Whether an event of `kind` passes the filter.
@@ -105,8 +124,10 @@ pub enum Condition {
     /// No event of any of these kinds was appended after this position (the
     /// default for transactions: only what the decision depended on counts).
     NoneOfKindsAfter {
-        /// The kinds that must not have been appended.
-        kinds: Vec<String>,
+        /// The kinds that must not have been appended (shared: a service
+        /// appends on the same kinds every time; make them with
+        /// `.into()` from a `Vec<String>` or `collect()`).
+        kinds: SortedKinds,
         /// The position the decision was taken at.
         after: Position,
     },

@@ -780,7 +780,7 @@ async fn the_condition_check_and_filtered_reads_use_indexes_on_a_large_log() {
         .append(
             vec![event("New", json!({}))],
             Condition::NoneOfKindsAfter {
-                kinds: vec![last_kind.clone(), "Never".into()],
+                kinds: vec![last_kind.clone(), "Never".into()].into(),
                 after: EVENTS as Position - 1,
             },
         )
@@ -797,7 +797,7 @@ async fn the_condition_check_and_filtered_reads_use_indexes_on_a_large_log() {
             vec![event("New", json!({}))],
             Condition::NoneOfKindsAfter {
                 // Kind7's last event is at 199,957.
-                kinds: vec!["Kind7".into()],
+                kinds: vec!["Kind7".into()].into(),
                 after: EVENTS as Position - 40,
             },
         )

@@ -100,7 +100,7 @@ async fn reopened_file_holds_everything_acknowledged() {
         log.append(
             vec![conformance::event("X", json!({}))],
             Condition::NoneOfKindsAfter {
-                kinds: vec!["K2".into()],
+                kinds: vec!["K2".into()].into(),
                 after: 0,
             },
         )

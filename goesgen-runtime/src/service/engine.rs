@@ -256,7 +256,7 @@ impl<S: ServiceStore> Engine<S> {
                 Condition::HeadIs(version)
             }
             (ConflictRule::Subscribed, KindFilter::Kinds(kinds)) => Condition::NoneOfKindsAfter {
-                kinds: kinds.to_vec(),
+                kinds: kinds.clone(),
                 after: version,
             },
         }

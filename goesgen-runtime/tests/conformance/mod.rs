@@ -288,7 +288,7 @@ pub async fn empty_batch_is_a_no_op(log: SharedLog) {
         Condition::None,
         Condition::HeadIs(99),
         Condition::NoneOfKindsAfter {
-            kinds: vec!["A".into()],
+            kinds: vec!["A".into()].into(),
             after: 0,
         },
     ];
@@ -411,7 +411,7 @@ pub async fn conflicting_batch_writes_nothing(log: SharedLog) {
         log.append(
             batch.clone(),
             Condition::NoneOfKindsAfter {
-                kinds: vec!["A".into()],
+                kinds: vec!["A".into()].into(),
                 after: 0,
             },
         )
@@ -686,7 +686,7 @@ pub async fn kind_conditions_on_distinct_kinds_never_conflict(log: SharedLog) {
                 let mut seen = 0;
                 for n in 0..EACH {
                     let condition = Condition::NoneOfKindsAfter {
-                        kinds: vec![kind.clone()],
+                        kinds: vec![kind.clone()].into(),
                         after: seen,
                     };
                     let appended = log
@@ -720,7 +720,7 @@ pub async fn group_members_are_judged_alone(log: SharedLog) {
             tasks.push(tokio::spawn(async move {
                 let (kind, condition) = if competing {
                     let condition = Condition::NoneOfKindsAfter {
-                        kinds: vec!["Claim".into()],
+                        kinds: vec!["Claim".into()].into(),
                         after: 0,
                     };
                     ("Claim", condition)

@@ -596,7 +596,7 @@ async fn use_log(path: &Path) -> Result<(), LogError> {
     while reader.next_batch().await?.is_some() {}
     log.find_key(&key("k")).await?;
     let condition = Condition::NoneOfKindsAfter {
-        kinds: vec!["A".into()],
+        kinds: vec!["A".into()].into(),
         after: Position::MAX,
     };
     log.append_with(Append::new(vec![event("A")]).condition(condition))
