@@ -95,12 +95,8 @@ pub(super) fn open(path: &Path, options: &SqliteOptions) -> Result<Connection, L
     let connection = Connection::open_with_flags(path, access | OpenFlags::SQLITE_OPEN_NO_MUTEX)
         .map_err(|e| classify("cannot open the log file", e))?;
     configure(&connection, options).map_err(|e| classify("cannot configure a connection", e))?;
-    let mode: String = if options.read_only {
-        connection.pragma_query_value(None, "journal_mode", |row| row.get(0))
-    } else {
-        connection.pragma_update_and_check(None, "journal_mode", "wal", |row| row.get(0))
-    }
-    .map_err(|e| classify("cannot switch to WAL mode", e))?;
+    let mode =
+        journal_mode(&connection, options).map_err(|e| classify("cannot switch to WAL mode", e))?;
     if !mode.eq_ignore_ascii_case("wal") {
         return Err(LogError::Config(format!(
             "{} cannot use WAL mode (journal mode is {mode})",
@@ -108,6 +104,32 @@ pub(super) fn open(path: &Path, options: &SqliteOptions) -> Result<Connection, L
         )));
     }
     Ok(connection)
+}
+
+/// Switches the file to WAL mode (or, read-only, reads its mode). Two
+/// processes opening a new file at once can make the switch fail with
+/// SQLITE_BUSY at once, without SQLite's busy handler: retried for up to
+/// the busy timeout.
+fn journal_mode(connection: &Connection, options: &SqliteOptions) -> rusqlite::Result<String> {
+    let deadline = std::time::Instant::now() + options.busy_timeout;
+    loop {
+        let mode = if options.read_only {
+            connection.pragma_query_value(None, "journal_mode", |row| row.get(0))
+        } else {
+            connection.pragma_update_and_check(None, "journal_mode", "wal", |row| row.get(0))
+        };
+        match mode {
+            Err(error)
+                if matches!(
+                    error.sqlite_error_code(),
+                    Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+                ) && std::time::Instant::now() < deadline =>
+            {
+                std::thread::sleep(std::time::Duration::from_millis(5));
+            }
+            other => return other,
+        }
+    }
 }
 
 fn configure(connection: &Connection, options: &SqliteOptions) -> rusqlite::Result<()> {
