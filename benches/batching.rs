@@ -10,13 +10,14 @@
 //! `ServiceOptions::max_batch_calls(1)` (no batching) for comparison;
 //! `-- --backend memory|sqlite|postgres` runs one backend.
 
-use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use goesgen::{MemoryLog, ServiceOptions, SharedLog, SqliteLog};
 
+#[path = "support/scratch.rs"]
+mod scratch;
+use scratch::sqlite_path;
 #[path = "support/bank.rs"]
 mod bank;
 #[path = "support/stats.rs"]
@@ -26,22 +27,10 @@ use bank::schema::bank::BankService;
 use bank::{Bank, Store, Transfer};
 use stats::{median, percentile};
 
-fn sqlite_path(name: &str) -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("goesgen-batching-bench");
-    std::fs::create_dir_all(&dir).expect("scratch directory");
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    let path = dir.join(format!("{name}-{}-{n}.db", std::process::id()));
-    for suffix in ["", "-wal", "-shm"] {
-        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
-    }
-    path
-}
-
 async fn open_log(backend: &str, name: &str) -> SharedLog {
     match backend {
         "memory" => MemoryLog::shared(),
-        "sqlite" => SqliteLog::open(sqlite_path(name))
+        "sqlite" => SqliteLog::open(sqlite_path("batching", name))
             .await
             .expect("open the SQLite log")
             .shared(),

@@ -17,6 +17,9 @@ use std::time::{Duration, Instant};
 
 use goesgen::{ServiceOptions, SharedLog, SqliteLog};
 
+#[path = "support/scratch.rs"]
+mod scratch;
+use scratch::sqlite_path;
 #[path = "support/bank.rs"]
 mod bank;
 #[path = "support/stats.rs"]
@@ -160,16 +163,6 @@ async fn scenario(backend: &str, fresh: impl Fn(usize) -> String, escalate: u32,
     );
 }
 
-fn sqlite_spec(name: String) -> String {
-    let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("goesgen-contention");
-    std::fs::create_dir_all(&dir).expect("scratch directory");
-    let path = dir.join(format!("{name}-{}.db", std::process::id()));
-    for suffix in ["", "-wal", "-shm"] {
-        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
-    }
-    format!("sqlite:{}", path.display())
-}
-
 fn main() {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -194,7 +187,12 @@ fn main() {
         for (escalate, label) in [(u32::MAX, "off (before)"), (3, "after 3 conflicts")] {
             scenario(
                 "sqlite",
-                |r| sqlite_spec(format!("e{escalate}-{r}")),
+                |r| {
+                    format!(
+                        "sqlite:{}",
+                        sqlite_path("contention", &format!("e{escalate}-{r}")).display()
+                    )
+                },
                 escalate,
                 label,
             )

@@ -8,35 +8,24 @@
 //! table). Latency is per call as its caller saw it; requests per second
 //! are calls over the wall time of the round.
 
-use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use goesgen::http::{HttpClient, HttpOptions};
 use goesgen::{MemoryLog, ServiceOptions, SharedLog, SqliteLog};
 
+#[path = "support/scratch.rs"]
+mod scratch;
+use scratch::sqlite_path;
 #[path = "../tests/http/counter.rs"]
 mod counter;
 
 use counter::schema::counters::{CountersClient, CountersService};
 
-fn sqlite_path() -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("goesgen-http-bench");
-    std::fs::create_dir_all(&dir).expect("scratch directory");
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    let path = dir.join(format!("http-{}-{n}.db", std::process::id()));
-    for suffix in ["", "-wal", "-shm"] {
-        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
-    }
-    path
-}
-
 async fn open_log(backend: &str) -> SharedLog {
     match backend {
         "memory" => MemoryLog::shared(),
-        _ => SqliteLog::open(sqlite_path())
+        _ => SqliteLog::open(sqlite_path("http", "http"))
             .await
             .expect("open the SQLite log")
             .shared(),

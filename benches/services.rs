@@ -10,9 +10,8 @@
 //! caller saw it (median and 99th percentile over all rounds).
 
 use std::convert::Infallible;
-use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use goesgen::{
@@ -21,6 +20,9 @@ use goesgen::{
 };
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
+#[path = "support/scratch.rs"]
+mod scratch;
+use scratch::sqlite_path;
 #[path = "support/bank.rs"]
 mod bank;
 #[path = "support/stats.rs"]
@@ -101,22 +103,10 @@ impl AuditMethods for Auditor {
 
 // ---- measuring -----------------------------------------------------------------
 
-fn sqlite_path(name: &str) -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("goesgen-services-bench");
-    std::fs::create_dir_all(&dir).expect("scratch directory");
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    let path = dir.join(format!("{name}-{}-{n}.db", std::process::id()));
-    for suffix in ["", "-wal", "-shm"] {
-        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
-    }
-    path
-}
-
 async fn open_log(backend: &str, name: &str) -> SharedLog {
     match backend {
         "memory" => MemoryLog::shared(),
-        _ => SqliteLog::open(sqlite_path(name))
+        _ => SqliteLog::open(sqlite_path("services", name))
             .await
             .expect("open the SQLite log")
             .shared(),
