@@ -57,8 +57,8 @@ pub use kits::MemoryStore;
 pub use kits::SqliteStore;
 pub use limits::LogLimits;
 pub use log::{
-    Append, Appended, Condition, EventLog, IdempotencyKey, KindFilter, MAX_KEY_BYTES, ReadBatch,
-    SharedLog, SortedKinds, Subscription, WriteLock,
+    Append, AppendCost, Appended, Condition, EventLog, IdempotencyKey, KindFilter, MAX_KEY_BYTES,
+    ReadBatch, SharedLog, SortedKinds, Subscription, WriteLock,
 };
 pub use memory::MemoryLog;
 #[cfg(feature = "postgres")]

@@ -365,6 +365,23 @@ impl Subscription {
     }
 }
 
+/// What one append costs beyond its events: a hint for writers that can
+/// let several callers share one append. The service engine batches
+/// concurrent transactions only where an append costs more than handing a
+/// transaction from one task to another (see
+/// [`ServiceOptions::max_batch_calls`](crate::ServiceOptions::max_batch_calls)).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum AppendCost {
+    /// About what a task switch costs, or less: the memory log. Sharing an
+    /// append saves nothing there, and the hand-offs a shared append needs
+    /// cost more than they save.
+    Negligible,
+    /// A commit: an fsync, a round trip to a server (the SQLite and
+    /// PostgreSQL logs, and the default for any other log).
+    Commit,
+}
+
 /// The one shared, totally ordered event log.
 ///
 /// Promises every backend keeps (and the conformance suite checks):
@@ -421,6 +438,13 @@ pub trait EventLog: Send + Sync + 'static {
     /// dropped. A service takes it for a transaction that keeps losing to
     /// others, so that it cannot lose again. Hold it briefly.
     fn lock_writes(&self) -> BoxFuture<'_, Result<Box<dyn WriteLock + '_>, LogError>>;
+
+    /// What an append costs beyond its events (default:
+    /// [`AppendCost::Commit`]). A log held in memory answers
+    /// [`AppendCost::Negligible`].
+    fn append_cost(&self) -> AppendCost {
+        AppendCost::Commit
+    }
 
     /// A subscription that wakes when the head moves (including appends by
     /// other processes, where the backend can see them).

@@ -12,8 +12,8 @@ use tokio::sync::{OwnedRwLockWriteGuard, RwLock, watch};
 use crate::error::LogError;
 use crate::limits::LogLimits;
 use crate::log::{
-    Append, Appended, BoxFuture, EventLog, IdempotencyKey, KindFilter, ReadBatch, Subscription,
-    WriteLock,
+    Append, AppendCost, Appended, BoxFuture, EventLog, IdempotencyKey, KindFilter, ReadBatch,
+    Subscription, WriteLock,
 };
 use crate::record::{Position, Record};
 use crate::stored::{self, ReadBudget};
@@ -270,5 +270,9 @@ impl EventLog for MemoryLog {
 
     fn subscribe(&self) -> Subscription {
         Subscription::new(self.heads.subscribe())
+    }
+
+    fn append_cost(&self) -> AppendCost {
+        AppendCost::Negligible
     }
 }

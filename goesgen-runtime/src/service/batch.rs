@@ -2,6 +2,10 @@
 //! engine share one store write transaction and one log append (one
 //! durable commit).
 //!
+//! Only where an append costs a commit ([`AppendCost::Commit`]: SQLite,
+//! PostgreSQL): on the memory log every call runs alone, since handing the
+//! transaction between tasks costs more there than an append.
+//!
 //! The calls queue in a [`Batcher`]. A call that finds nobody leading leads:
 //! it opens the store's write transaction, takes the calls waiting by then
 //! (up to [`ServiceOptions::max_batch_calls`]), catches up, decides its own
@@ -27,6 +31,7 @@
 //!   ([`LogError::Indeterminate`]).
 //!
 //! [`ServiceOptions::max_batch_calls`]: crate::service::ServiceOptions::max_batch_calls
+//! [`AppendCost::Commit`]: crate::AppendCost::Commit
 
 use std::collections::VecDeque;
 use std::convert::Infallible;

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::SystemTime;
 
 use crate::codec::{self, EventKindSet, EventSet};
-use crate::log::{Append, Appended, Condition, KindFilter, SharedLog, Subscription};
+use crate::log::{Append, AppendCost, Appended, Condition, KindFilter, SharedLog, Subscription};
 use crate::record::{NewEvent, Position};
 use crate::service::batch::Batcher;
 use crate::service::call::CallOptions;
@@ -50,6 +50,9 @@ pub struct Engine<S: ServiceStore> {
     pub(crate) tracker: Tracker,
     /// The calls of transaction methods waiting to join a batch.
     pub(crate) batcher: Arc<Batcher<S::Write>>,
+    /// Whether transactions without a key run in batches: more than one
+    /// call allowed per batch, and a log whose appends cost a commit.
+    pub(crate) batching: bool,
 }
 
 /// An event a method emitted, converted to the schema's event enum for
@@ -72,6 +75,7 @@ impl<S: ServiceStore> Engine<S> {
         let subscribed = KindFilter::kinds(S::SUBSCRIBED.iter().map(|kind| kind.name()));
         let heads = log.subscribe();
         let tracker = Tracker::new(heads.head());
+        let batching = options.max_batch_calls > 1 && log.append_cost() == AppendCost::Commit;
         Self {
             store,
             log,
@@ -82,6 +86,7 @@ impl<S: ServiceStore> Engine<S> {
             counters: Counters::default(),
             tracker,
             batcher: Arc::default(),
+            batching,
         }
     }
 

@@ -214,7 +214,11 @@ impl ServiceOptions {
     /// store write transaction and one append (default: 64; at least 1;
     /// 1 runs every call alone, as before batching). The calls waiting when
     /// the store becomes free form the batch: a lone caller never waits
-    /// for company. Calls with an idempotency key always run alone.
+    /// for company. Calls with an idempotency key always run alone, and so
+    /// do all calls on a log whose appends cost next to nothing
+    /// ([`AppendCost::Negligible`](crate::AppendCost::Negligible): the
+    /// memory log), where handing the transaction from call to call would
+    /// cost more than the shared append saves.
     pub fn max_batch_calls(mut self, calls: usize) -> Self {
         self.max_batch_calls = calls.max(1);
         self

@@ -96,7 +96,7 @@ impl<S: ServiceStore> Engine<S> {
         E: Clone + Into<S::Event> + Send,
         O: Send,
     {
-        if options.key.is_none() && self.options.max_batch_calls > 1 {
+        if options.key.is_none() && self.batching {
             return self.run_batched(call).await;
         }
         self.refuse_duplicate(options).await?;

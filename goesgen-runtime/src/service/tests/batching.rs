@@ -10,21 +10,30 @@
 use std::future::Future;
 
 use super::*;
-use crate::log::{Append, Appended, BoxFuture, KindFilter, ReadBatch, Subscription, WriteLock};
+use crate::log::{
+    Append, AppendCost, Appended, BoxFuture, KindFilter, ReadBatch, Subscription, WriteLock,
+};
 use crate::service::CallOptions;
 use crate::{IdempotencyKey, LogError};
 
-/// A MemoryLog that counts the appends asked of it.
+/// A MemoryLog that counts the appends asked of it and says its appends
+/// cost a commit (as a durable log's do), unless told otherwise.
 struct Counting {
     inner: MemoryLog,
     appends: AtomicU32,
+    cost: AppendCost,
 }
 
 impl Counting {
     fn shared() -> Arc<Self> {
+        Self::costing(AppendCost::Commit)
+    }
+
+    fn costing(cost: AppendCost) -> Arc<Self> {
         Arc::new(Self {
             inner: MemoryLog::new(),
             appends: AtomicU32::new(0),
+            cost,
         })
     }
 
@@ -60,6 +69,9 @@ impl EventLog for Counting {
     }
     fn subscribe(&self) -> Subscription {
         self.inner.subscribe()
+    }
+    fn append_cost(&self) -> AppendCost {
+        self.cost
     }
 }
 
@@ -308,6 +320,30 @@ async fn a_call_with_an_idempotency_key_runs_alone() {
         2,
         "the two plain calls together, the keyed one alone"
     );
+}
+
+/// On a log whose appends cost next to nothing (the memory log), calls
+/// that wait together still run one by one, each with its own append.
+#[tokio::test]
+async fn calls_on_a_log_of_negligible_append_cost_run_alone() {
+    let counting = Counting::costing(AppendCost::Negligible);
+    let log: crate::SharedLog = counting.clone();
+    let (engine, store) = engine(&log, ServiceOptions::default());
+    let calls: Vec<_> = (0..3).map(|_| Count::new(&*log, "x")).collect();
+    let options = CallOptions::new();
+    let results = in_one_batch(
+        &store,
+        calls
+            .iter()
+            .map(|call| engine.run_transaction(call, &options))
+            .collect(),
+    )
+    .await;
+    let mut outputs: Vec<u64> = results.into_iter().map(|r| r.unwrap().output).collect();
+    outputs.sort_unstable();
+    assert_eq!(outputs, [1, 2, 3]);
+    assert_eq!(counting.appends(), 3, "one append per call");
+    assert_eq!(MemoryLog::new().append_cost(), AppendCost::Negligible);
 }
 
 /// A transaction method that never returns (its caller gives up first).
