@@ -8,7 +8,8 @@
 //! `cargo bench --bench batching [--all-features] [-- --quick]`
 //! (harness-less: prints a table). `-- --batch 1` runs with
 //! `ServiceOptions::max_batch_calls(1)` (no batching) for comparison;
-//! `-- --backend memory|sqlite|postgres` runs one backend.
+//! `-- --backend memory|sqlite|postgres` runs one backend; `-- --workers N`
+//! sets the runtime's worker threads (default 2).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -154,13 +155,18 @@ fn main() {
         .position(|a| a == "--backend")
         .and_then(|i| args.get(i + 1))
         .cloned();
+    let workers = args
+        .iter()
+        .position(|a| a == "--workers")
+        .and_then(|i| args.get(i + 1))
+        .map_or(2, |n| n.parse::<usize>().expect("--workers N"));
     let runs = |name: &str| only.as_deref().is_none_or(|only| only == name);
     let mut options = ServiceOptions::default();
     if let Some(calls) = batch {
         options = options.max_batch_calls(calls);
     }
     let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
+        .worker_threads(workers)
         .enable_all()
         .build()
         .expect("runtime");

@@ -347,9 +347,31 @@ pub fn write_payload<P: EventPayload>(out: &mut Vec<u8>, payload: &P) -> Result<
 }
 
 /// The event as the event log stores it: kind and payload apart.
+///
+/// The payload is written into a buffer kept per thread and copied out at
+/// its exact size: one allocation, no regrowth, and no spare capacity kept
+/// with every record a log holds in memory.
 pub fn to_new_event<E: EventSet>(event: &E) -> Result<NewEvent, EncodeError> {
-    let mut payload = Vec::with_capacity(128);
-    event.write_payload(&mut payload)?;
+    thread_local! {
+        static SCRATCH: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
+    /// A scratch buffer grown past this is given back rather than kept.
+    const KEEP: usize = 64 * 1024;
+    let payload = SCRATCH.with(|scratch| match scratch.try_borrow_mut() {
+        Ok(mut scratch) => {
+            scratch.clear();
+            let written = event.write_payload(&mut scratch).map(|()| scratch.to_vec());
+            if scratch.capacity() > KEEP {
+                *scratch = Vec::new();
+            }
+            written
+        }
+        // Only reachable if a payload's `Serialize` encodes an event itself.
+        Err(_) => {
+            let mut payload = Vec::new();
+            event.write_payload(&mut payload).map(|()| payload)
+        }
+    })?;
     Ok(NewEvent {
         kind: event.kind().name().to_string(),
         payload,

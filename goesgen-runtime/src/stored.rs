@@ -66,6 +66,7 @@ pub(crate) fn check_append(append: &Append, limits: &LogLimits) -> Result<(), Lo
 
 fn check_events(events: &[NewEvent], limits: &LogLimits, encoded: bool) -> Result<(), LogError> {
     for (index, event) in events.iter().enumerate() {
+        // The engine's payloads are serde's JSON objects: not parsed again.
         let problem = size_problem(event, limits)
             .or_else(|| kind_problem(&event.kind))
             .or_else(|| {
@@ -122,7 +123,15 @@ fn kind_problem(kind: &str) -> Option<String> {
     if kind.is_empty() {
         return Some("the event kind is empty".to_owned());
     }
-    if kind.chars().any(|c| c.is_whitespace() || c.is_control()) {
+    let bad = if kind.is_ascii() {
+        // The usual case, byte by byte: an ASCII character is whitespace
+        // or control exactly when one of these says so.
+        kind.bytes()
+            .any(|b| b.is_ascii_whitespace() || b.is_ascii_control())
+    } else {
+        kind.chars().any(|c| c.is_whitespace() || c.is_control())
+    };
+    if bad {
         return Some(format!(
             "the event kind {kind:?} has whitespace or control characters"
         ));
@@ -294,9 +303,12 @@ mod tests {
 
     #[test]
     fn rejects_bad_events_with_their_index() {
-        let cases: [(NewEvent, &str); 6] = [
+        let cases: [(NewEvent, &str); 9] = [
             (NewEvent::new("", "{}"), "empty"),
             (NewEvent::new("Two words", "{}"), "whitespace"),
+            (NewEvent::new("Tab\tbed", "{}"), "whitespace"),
+            (NewEvent::new("Bell\u{7}", "{}"), "control"),
+            (NewEvent::new("Grüße\u{a0}Welt", "{}"), "whitespace"),
             (NewEvent::new("K", "[1]"), "not a JSON object"),
             (NewEvent::new("K", "{"), "not valid JSON"),
             (NewEvent::new("K", "{} {}"), "not valid JSON"),

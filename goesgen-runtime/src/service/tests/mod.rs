@@ -366,6 +366,18 @@ async fn total(engine: &Engine<Store>, counter: &str) -> u64 {
 
 // ---- the tests -------------------------------------------------------------
 
+/// Payloads are encoded through a buffer kept per thread: each comes out
+/// whole, at its exact size, whatever was encoded before it.
+#[test]
+fn encoded_payloads_come_out_exact_after_longer_ones() {
+    let long = noted(&"x".repeat(100_000));
+    assert_eq!(long.payload.len(), 100_000 + r#"{"text":""}"#.len());
+    let short = noted("y");
+    assert_eq!(short.payload, br#"{"text":"y"}"#);
+    assert_eq!(short.payload.capacity(), short.payload.len());
+    assert_eq!(short.kind, "Noted");
+}
+
 #[tokio::test]
 async fn readonly_methods_never_write() {
     let log = MemoryLog::shared();
