@@ -5,7 +5,8 @@
 //! Use it through the `goesgen` crate, which re-exports everything here.
 //!
 //! - [`log`]: the [`EventLog`] contract: positions, reads, conditional appends
-//!   and subscriptions.
+//!   and subscriptions ([`Subscription`], fed by a backend's
+//!   [`HeadPublisher`]).
 //! - [`record`]: what the log stores and returns.
 //! - [`error`]: the one error type of the log, [`LogError`].
 //! - [`limits`]: [`LogLimits`], the sizes a log accepts and returns.
@@ -31,6 +32,7 @@
 
 pub mod codec;
 pub mod error;
+mod heads;
 #[cfg(feature = "http")]
 #[cfg_attr(docsrs, doc(cfg(feature = "http")))]
 pub mod http;
@@ -57,8 +59,8 @@ pub use kits::MemoryStore;
 pub use kits::SqliteStore;
 pub use limits::LogLimits;
 pub use log::{
-    Append, AppendCost, Appended, Condition, EventLog, IdempotencyKey, KindFilter, MAX_KEY_BYTES,
-    ReadBatch, SharedLog, SortedKinds, Subscription, WriteLock,
+    Append, AppendCost, Appended, Condition, EventLog, HeadPublisher, IdempotencyKey, KindFilter,
+    MAX_KEY_BYTES, ReadBatch, SharedLog, SortedKinds, Subscription, WriteLock,
 };
 pub use memory::MemoryLog;
 #[cfg(feature = "postgres")]

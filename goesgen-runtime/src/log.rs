@@ -1,6 +1,7 @@
 //! The [`EventLog`] contract that every backend implements and every service
 //! runs against, with its vocabulary: [`KindFilter`], [`Condition`],
-//! [`ReadBatch`], [`Appended`] and [`Subscription`].
+//! [`ReadBatch`], [`Appended`] and [`Subscription`] (with [`HeadPublisher`],
+//! where a backend publishes its head for subscriptions).
 //!
 //! The trait is dyn-compatible (its futures are boxed), so one program can
 //! pick its backend at run time and hand a [`SharedLog`] to its services
@@ -14,9 +15,8 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::SystemTime;
 
-use tokio::sync::watch;
-
 use crate::error::LogError;
+pub use crate::heads::{HeadPublisher, Subscription};
 use crate::record::{NewEvent, Position, Record};
 
 /// A boxed future that can be sent across threads, as the log's methods
@@ -323,46 +323,6 @@ impl fmt::Display for IdempotencyKey {
 pub trait WriteLock: Send {
     /// Appends under the lock and releases it.
     fn append(self: Box<Self>, append: Append) -> BoxFuture<'static, Result<Appended, LogError>>;
-}
-
-/// Wakes a follower when the head of the log moves.
-///
-/// Backends publish the newest head they know of into a watch channel;
-/// a subscription sees only the latest value, never a queue of them, so a
-/// slow follower cannot fall behind on notifications (it reads the log).
-#[derive(Debug, Clone)]
-pub struct Subscription {
-    heads: watch::Receiver<Position>,
-}
-
-impl Subscription {
-    /// A subscription on a backend's channel of heads.
-    pub fn new(heads: watch::Receiver<Position>) -> Self {
-        Self { heads }
-    }
-
-    /// The newest head published (without waiting).
-    pub fn head(&self) -> Position {
-        *self.heads.borrow()
-    }
-
-    /// Waits until a head newer than the last one this subscription returned
-    /// is published, and returns it. [`LogError::Closed`] once the log is
-    /// closed.
-    pub async fn changed(&mut self) -> Result<Position, LogError> {
-        self.heads.changed().await.map_err(|_| LogError::Closed)?;
-        Ok(*self.heads.borrow_and_update())
-    }
-
-    /// Waits until the head is at least `position` and returns it.
-    pub async fn wait_for(&mut self, position: Position) -> Result<Position, LogError> {
-        let head = self
-            .heads
-            .wait_for(|head| *head >= position)
-            .await
-            .map_err(|_| LogError::Closed)?;
-        Ok(*head)
-    }
 }
 
 /// What one append costs beyond its events: a hint for writers that can

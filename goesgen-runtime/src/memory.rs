@@ -1,20 +1,21 @@
 //! [`MemoryLog`]: the event log in memory, for tests and for programs that
 //! need no durability. A lock around a vector of records, an index of
 //! positions per kind (so filtered reads and kind conditions do not scan the
-//! log), a map of idempotency keys, a watch channel that publishes the
-//! head, and a gate that [`EventLog::lock_writes`] closes to other writers.
+//! log), a map of idempotency keys, a [`HeadPublisher`] for the head (two
+//! atomic operations per append while no subscription waits), and a gate
+//! that [`EventLog::lock_writes`] closes to other writers.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
-use tokio::sync::{OwnedRwLockWriteGuard, RwLock, watch};
+use tokio::sync::{OwnedRwLockWriteGuard, RwLock};
 
 use crate::error::LogError;
 use crate::limits::LogLimits;
 use crate::log::{
-    Append, AppendCost, Appended, BoxFuture, Condition, EventLog, IdempotencyKey, KindFilter,
-    ReadBatch, Subscription, WriteLock,
+    Append, AppendCost, Appended, BoxFuture, Condition, EventLog, HeadPublisher, IdempotencyKey,
+    KindFilter, ReadBatch, Subscription, WriteLock,
 };
 use crate::record::{Position, Record};
 use crate::stored::{self, ReadBudget};
@@ -28,7 +29,7 @@ use crate::stored::{self, ReadBudget};
 #[derive(Debug)]
 pub struct MemoryLog {
     state: Arc<Mutex<State>>,
-    heads: Arc<watch::Sender<Position>>,
+    heads: HeadPublisher,
     /// Appends pass it shared; [`EventLog::lock_writes`] holds it
     /// exclusively.
     gate: Arc<RwLock<()>>,
@@ -61,7 +62,7 @@ impl MemoryLog {
     pub fn with_limits(limits: LogLimits) -> Self {
         Self {
             state: Arc::new(Mutex::new(State::default())),
-            heads: Arc::new(watch::Sender::new(0)),
+            heads: HeadPublisher::new(0),
             gate: Arc::new(RwLock::new(())),
             limits,
         }
@@ -159,7 +160,7 @@ fn lock(state: &Mutex<State>) -> MutexGuard<'_, State> {
 /// Appends to `state` (the caller holds the gate) and publishes the head.
 fn append_now(
     state: &Mutex<State>,
-    heads: &watch::Sender<Position>,
+    heads: &HeadPublisher,
     limits: &LogLimits,
     append: Append,
 ) -> Result<Appended, LogError> {
@@ -231,14 +232,14 @@ fn append_now(
         state.keys.insert(key, appended);
     }
     // Published under the lock, so heads are published in order.
-    heads.send_replace(position);
+    heads.publish(position);
     Ok(appended)
 }
 
 /// [`MemoryLog`]'s write lock: the gate held exclusively.
 struct MemoryWriteLock {
     state: Arc<Mutex<State>>,
-    heads: Arc<watch::Sender<Position>>,
+    heads: HeadPublisher,
     limits: LogLimits,
     _gate: OwnedRwLockWriteGuard<()>,
 }
@@ -295,7 +296,7 @@ impl EventLog for MemoryLog {
             let gate = Arc::clone(&self.gate).write_owned().await;
             let lock: Box<dyn WriteLock> = Box::new(MemoryWriteLock {
                 state: Arc::clone(&self.state),
-                heads: Arc::clone(&self.heads),
+                heads: self.heads.clone(),
                 limits: self.limits,
                 _gate: gate,
             });
@@ -304,7 +305,7 @@ impl EventLog for MemoryLog {
     }
 
     fn subscribe(&self) -> Subscription {
-        Subscription::new(self.heads.subscribe())
+        self.heads.subscribe()
     }
 
     fn append_cost(&self) -> AppendCost {

@@ -45,10 +45,9 @@ use tokio_postgres::types::ToSql;
 use tokio_postgres::{Client, Statement};
 
 use super::connect::{Backoff, Connector, db_error};
-use super::listen::publish;
 use super::schema::Sql;
 use crate::error::{Cause, Conflict, LogError};
-use crate::log::{Append, Appended, Condition};
+use crate::log::{Append, Appended, Condition, HeadPublisher};
 use crate::record::Position;
 use crate::stored;
 
@@ -474,7 +473,7 @@ pub(crate) struct Writer {
     sql: Arc<Sql>,
     conn: Option<WriteConn>,
     backoff: Backoff,
-    heads: watch::Sender<Position>,
+    heads: HeadPublisher,
     max_group: usize,
     group_timeout: Duration,
 }
@@ -486,7 +485,7 @@ impl Writer {
     pub fn new(
         connector: Arc<Connector>,
         sql: Arc<Sql>,
-        heads: watch::Sender<Position>,
+        heads: HeadPublisher,
         max_group: usize,
         group_timeout: Duration,
     ) -> Self {
@@ -561,7 +560,7 @@ impl Writer {
         // Publish before answering: a caller that subscribes after its
         // append returned must not be woken by that append.
         if let Some(head) = outcome.head {
-            publish(&self.heads, head);
+            self.heads.publish(head);
         }
         for (pending, result) in group.drain(..).zip(outcome.results) {
             // The caller may have gone; the append stands anyway.

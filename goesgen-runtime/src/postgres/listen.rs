@@ -29,25 +29,15 @@ use super::Stats;
 use super::connect::{Backoff, Connector, db_error};
 use super::schema::Sql;
 use crate::error::LogError;
+use crate::log::HeadPublisher;
 use crate::record::Position;
-
-/// Publishes `head` if it is newer than the published one.
-pub(crate) fn publish(heads: &watch::Sender<Position>, head: Position) {
-    heads.send_if_modified(|published| {
-        let newer = head > *published;
-        if newer {
-            *published = head;
-        }
-        newer
-    });
-}
 
 /// Listens for new heads until `shutdown` fires (or its sender is dropped),
 /// reconnecting with backoff whenever the connection is lost.
 pub(crate) async fn run(
     connector: Arc<Connector>,
     sql: Arc<Sql>,
-    heads: watch::Sender<Position>,
+    heads: HeadPublisher,
     mut shutdown: watch::Receiver<bool>,
     stats: Arc<Stats>,
 ) {
@@ -75,7 +65,7 @@ pub(crate) async fn run(
 async fn listen(
     connector: &Connector,
     sql: &Sql,
-    heads: &watch::Sender<Position>,
+    heads: &HeadPublisher,
     backoff: &mut Backoff,
     stats: &Stats,
 ) -> LogError {
@@ -121,7 +111,7 @@ async fn listen(
         let head = row
             .try_get::<_, i64>(0)
             .map_err(|e| db_error("unexpected head row", e))?;
-        publish(heads, Position::try_from(head).unwrap_or(0));
+        heads.publish(Position::try_from(head).unwrap_or(0));
         Ok(())
     };
     if let Err(error) = read_head().await {

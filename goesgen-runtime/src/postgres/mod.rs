@@ -46,14 +46,13 @@ pub use tls::SslMode;
 
 use self::append::{PendingAppend, WriteConn, Writer, key_of, run_group};
 use self::connect::{Connector, db_error};
-use self::listen::publish;
 use self::pool::ReadPool;
 use self::schema::Sql;
 use crate::error::LogError;
 use crate::limits::LogLimits;
 use crate::log::{
-    Append, Appended, BoxFuture, EventLog, IdempotencyKey, KindFilter, ReadBatch, Subscription,
-    WriteLock,
+    Append, Appended, BoxFuture, EventLog, HeadPublisher, IdempotencyKey, KindFilter, ReadBatch,
+    Subscription, WriteLock,
 };
 use crate::record::{Position, Record};
 use crate::stored;
@@ -105,10 +104,13 @@ pub struct PostgresLog {
     stats: Arc<Stats>,
     group_timeout: Duration,
     writer: mpsc::Sender<PendingAppend>,
-    heads: watch::Receiver<Position>,
+    /// What [`EventLog::subscribe`] starts from (it holds no publisher, so
+    /// it does not keep subscriptions open).
+    heads: Subscription,
     /// Where write locks publish the heads they commit; taken by
-    /// [`close`](PostgresLog::close), so subscriptions end.
-    heads_tx: std::sync::Mutex<Option<watch::Sender<Position>>>,
+    /// [`close`](PostgresLog::close), so subscriptions end once the
+    /// background tasks (which hold the other publishers) have stopped.
+    heads_tx: std::sync::Mutex<Option<HeadPublisher>>,
     shutdown: watch::Sender<bool>,
     closed: AtomicBool,
 }
@@ -213,7 +215,8 @@ impl PostgresLog {
         let stats = Arc::new(Stats::default());
         tracing::debug!(schema = %sql.schema, table = %sql.table, head, "PostgreSQL event log opened");
 
-        let (heads_tx, heads) = watch::channel(head);
+        let heads_tx = HeadPublisher::new(head);
+        let heads = heads_tx.subscribe();
         let (shutdown, shutdown_rx) = watch::channel(false);
         let (writer, queue) = mpsc::channel(QUEUE_CAPACITY);
         tokio::spawn(listen::run(
@@ -522,7 +525,7 @@ impl WriteLock for PostgresWriteLock<'_> {
             let outcome = run_group(&conn, &connector, &sql, &[&append], true, group_timeout).await;
             drop(conn);
             if let (Some(heads), Some(head)) = (heads, outcome.head) {
-                publish(&heads, head);
+                heads.publish(head);
             }
             outcome
                 .results
@@ -626,8 +629,6 @@ impl EventLog for PostgresLog {
     fn subscribe(&self) -> Subscription {
         // A clone remembers what its original saw; a new subscription starts
         // from the head published now.
-        let mut heads = self.heads.clone();
-        heads.mark_unchanged();
-        Subscription::new(heads)
+        self.heads.resubscribe()
     }
 }

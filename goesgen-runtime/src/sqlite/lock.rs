@@ -5,12 +5,10 @@
 use std::path::PathBuf;
 
 use rusqlite::Connection;
-use tokio::sync::watch;
 
-use super::{SqliteOptions, classify, connection, publish, run_blocking, writer};
+use super::{SqliteOptions, classify, connection, run_blocking, writer};
 use crate::error::LogError;
-use crate::log::{Append, Appended, BoxFuture, WriteLock};
-use crate::record::Position;
+use crate::log::{Append, Appended, BoxFuture, HeadPublisher, WriteLock};
 use crate::stored;
 
 /// The write lock of a [`SqliteLog`](super::SqliteLog): a connection in an
@@ -21,7 +19,7 @@ pub(super) struct SqliteWriteLock {
     /// `None` once it has been committed or rolled back.
     connection: Option<Connection>,
     options: SqliteOptions,
-    heads: watch::Sender<Position>,
+    heads: HeadPublisher,
 }
 
 impl SqliteWriteLock {
@@ -31,7 +29,7 @@ impl SqliteWriteLock {
     pub(super) async fn take(
         path: PathBuf,
         options: SqliteOptions,
-        heads: watch::Sender<Position>,
+        heads: HeadPublisher,
     ) -> Result<Self, LogError> {
         let settings = options.clone();
         let connection = run_blocking(move || {
@@ -79,7 +77,7 @@ impl SqliteWriteLock {
                     connection
                         .execute_batch("COMMIT")
                         .map_err(writer::commit_failed)?;
-                    publish(&self.heads, head);
+                    self.heads.publish(head);
                     Ok(appended)
                 }
                 Err(conflict) => Err(conflict.into()),

@@ -25,13 +25,13 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use rusqlite::ErrorCode;
-use tokio::sync::{oneshot, watch};
+use tokio::sync::oneshot;
 
 use crate::error::LogError;
 use crate::limits::LogLimits;
 use crate::log::{
-    Append, Appended, BoxFuture, EventLog, IdempotencyKey, KindFilter, ReadBatch, SharedLog,
-    Subscription, WriteLock,
+    Append, Appended, BoxFuture, EventLog, HeadPublisher, IdempotencyKey, KindFilter, ReadBatch,
+    SharedLog, Subscription, WriteLock,
 };
 use crate::record::Position;
 use crate::stored;
@@ -227,7 +227,7 @@ pub struct SqliteLog {
     options: SqliteOptions,
     requests: tokio::sync::mpsc::Sender<writer::AppendRequest>,
     readers: Arc<read::ReadPool>,
-    heads: watch::Sender<Position>,
+    heads: HeadPublisher,
     /// Dropping it stops the watcher thread.
     _stop_watcher: mpsc::Sender<()>,
 }
@@ -265,7 +265,7 @@ impl SqliteLog {
         connection::create_tables(&write, options.read_only)?;
         let head = read::head(&write)?;
         let watch_connection = connection::open(&path, &options)?;
-        let (heads, _) = watch::channel(head);
+        let heads = HeadPublisher::new(head);
         let requests = writer::start(write, heads.clone(), &options)?;
         let stop_watcher = watcher::start(watch_connection, heads.clone(), &options)?;
         let readers = Arc::new(read::ReadPool::new(path.clone(), options.clone()));
@@ -406,17 +406,6 @@ fn classify_at(doing: &str, position: Position, error: rusqlite::Error) -> LogEr
     }
 }
 
-/// Publishes `head` to subscriptions if it is newer than the one they have.
-fn publish(heads: &watch::Sender<Position>, head: Position) {
-    heads.send_if_modified(|published| {
-        let newer = head > *published;
-        if newer {
-            *published = head;
-        }
-        newer
-    });
-}
-
 impl EventLog for SqliteLog {
     fn head(&self) -> BoxFuture<'_, Result<Position, LogError>> {
         Box::pin(self.head_now())
@@ -456,6 +445,6 @@ impl EventLog for SqliteLog {
     }
 
     fn subscribe(&self) -> Subscription {
-        Subscription::new(self.heads.subscribe())
+        self.heads.subscribe()
     }
 }

@@ -6,11 +6,10 @@ use std::sync::mpsc::{self, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
 use rusqlite::Connection;
-use tokio::sync::watch;
 
 use super::SqliteOptions;
 use crate::error::LogError;
-use crate::record::Position;
+use crate::log::HeadPublisher;
 
 /// How long a `TRUNCATE` checkpoint may wait for readers and writers.
 const TRUNCATE_PATIENCE: Duration = Duration::from_millis(100);
@@ -19,7 +18,7 @@ const TRUNCATE_PATIENCE: Duration = Duration::from_millis(100);
 /// dropped.
 pub(super) fn start(
     connection: Connection,
-    heads: watch::Sender<Position>,
+    heads: HeadPublisher,
     options: &SqliteOptions,
 ) -> Result<mpsc::Sender<()>, LogError> {
     let (stop, stopped) = mpsc::channel();
@@ -40,7 +39,7 @@ pub(super) fn start(
 
 struct Watcher {
     connection: Connection,
-    heads: watch::Sender<Position>,
+    heads: HeadPublisher,
     poll: Duration,
     checkpoint_interval: Duration,
     truncate_after_idle: Duration,
@@ -98,15 +97,7 @@ impl Watcher {
 
     fn publish_head(&self) {
         match super::read::head(&self.connection) {
-            Ok(head) => {
-                self.heads.send_if_modified(|published| {
-                    let newer = head > *published;
-                    if newer {
-                        *published = head;
-                    }
-                    newer
-                });
-            }
+            Ok(head) => self.heads.publish(head),
             Err(error) => tracing::warn!(%error, "cannot read the head of the SQLite log"),
         }
     }

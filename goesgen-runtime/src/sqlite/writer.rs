@@ -7,11 +7,11 @@ use std::collections::HashMap;
 use std::time::SystemTime;
 
 use rusqlite::{Connection, ErrorCode, OptionalExtension, Transaction, TransactionBehavior};
-use tokio::sync::{mpsc, oneshot, watch};
+use tokio::sync::{mpsc, oneshot};
 
-use super::{SqliteOptions, classify, classify_at, publish};
+use super::{SqliteOptions, classify, classify_at};
 use crate::error::{Conflict, LogError};
-use crate::log::{Append, Appended, Condition, IdempotencyKey};
+use crate::log::{Append, Appended, Condition, HeadPublisher, IdempotencyKey};
 use crate::record::{NewEvent, Position};
 use crate::stored;
 
@@ -77,7 +77,7 @@ pub(super) struct AppendRequest {
 /// dropped.
 pub(super) fn start(
     connection: Connection,
-    heads: watch::Sender<Position>,
+    heads: HeadPublisher,
     options: &SqliteOptions,
 ) -> Result<mpsc::Sender<AppendRequest>, LogError> {
     let (requests, queue) = mpsc::channel(options.queue_capacity.max(1));
@@ -92,7 +92,7 @@ pub(super) fn start(
 fn run(
     mut connection: Connection,
     mut queue: mpsc::Receiver<AppendRequest>,
-    heads: watch::Sender<Position>,
+    heads: HeadPublisher,
     max_group: usize,
 ) {
     // The position through which the writer has checked the log's rows.
@@ -108,7 +108,7 @@ fn run(
         match commit_group(&mut connection, &group, checked) {
             Ok((outcomes, head)) => {
                 checked = Some(head);
-                publish(&heads, head);
+                heads.publish(head);
                 for (request, outcome) in group.into_iter().zip(outcomes) {
                     // The caller may have given up waiting; nothing to do then.
                     let _ = request.reply.send(outcome.map_err(LogError::from));
