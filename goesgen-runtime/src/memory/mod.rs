@@ -1,15 +1,21 @@
 //! [`MemoryLog`]: the event log in memory, for tests and for programs that
-//! need no durability. A lock around a vector of records, an index of
-//! positions per kind (so filtered reads and kind conditions do not scan the
-//! log), a map of idempotency keys, a [`HeadPublisher`] for the head (two
-//! atomic operations per append while no subscription waits), and a gate
-//! that [`EventLog::lock_writes`] closes to other writers.
+//! need no durability. A lock around the records (kept in [`Chunks`], so
+//! an append never copies the ones before it), an index of positions per
+//! kind (so filtered reads and kind conditions do not scan the log), a map
+//! of idempotency keys, a [`HeadPublisher`] for the head (two atomic
+//! operations per append while no subscription waits), and a flag that
+//! [`EventLog::lock_writes`] raises to keep other writers out.
+
+mod chunks;
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::SystemTime;
 
-use tokio::sync::{OwnedRwLockWriteGuard, RwLock};
+use tokio::sync::{Notify, OwnedMutexGuard};
+
+use chunks::Chunks;
 
 use crate::error::LogError;
 use crate::limits::LogLimits;
@@ -30,20 +36,24 @@ use crate::stored::{self, ReadBudget};
 pub struct MemoryLog {
     state: Arc<Mutex<State>>,
     heads: HeadPublisher,
-    /// Appends pass it shared; [`EventLog::lock_writes`] holds it
-    /// exclusively.
-    gate: Arc<RwLock<()>>,
+    /// Held by the one [`EventLog::lock_writes`] holder at a time.
+    writers: Arc<tokio::sync::Mutex<()>>,
+    /// Wakes the appends that found the log locked, when the lock ends.
+    unlocked: Arc<Notify>,
     limits: LogLimits,
 }
 
 #[derive(Debug, Default)]
 struct State {
     /// The record at position `p` is `records[p - 1]`.
-    records: Vec<Record>,
+    records: Chunks<Record>,
     /// For each kind, the positions of its events in ascending order.
-    by_kind: HashMap<String, Vec<Position>, BuildHasherDefault<KindHasher>>,
+    by_kind: HashMap<String, Chunks<Position>, BuildHasherDefault<KindHasher>>,
     /// Where each keyed append was written.
     keys: HashMap<IdempotencyKey, Appended>,
+    /// Whether a write lock is held: then only its holder appends. Read
+    /// and set under the state's lock, so no append slips past it.
+    write_locked: bool,
 }
 
 impl Default for MemoryLog {
@@ -63,7 +73,8 @@ impl MemoryLog {
         Self {
             state: Arc::new(Mutex::new(State::default())),
             heads: HeadPublisher::new(0),
-            gate: Arc::new(RwLock::new(())),
+            writers: Arc::new(tokio::sync::Mutex::new(())),
+            unlocked: Arc::new(Notify::new()),
             limits,
         }
     }
@@ -80,9 +91,7 @@ impl MemoryLog {
     fn read_now(&self, after: Position, filter: &KindFilter, limit: usize) -> ReadBatch {
         let state = lock(&self.state);
         let head = state.records.len() as Position;
-        let start = usize::try_from(after)
-            .unwrap_or(usize::MAX)
-            .min(state.records.len());
+        let start = usize::try_from(after).unwrap_or(usize::MAX);
         let mut budget = ReadBudget::new(limit, &self.limits);
         let mut records: Vec<Record> = Vec::new();
         let mut take = |record: &Record| {
@@ -95,7 +104,7 @@ impl MemoryLog {
         };
         match filter {
             KindFilter::All => {
-                for record in &state.records[start..] {
+                for record in state.records.iter_from(start) {
                     if !take(record) {
                         break;
                     }
@@ -106,12 +115,16 @@ impl MemoryLog {
                 for kind in kinds {
                     if let Some(of_kind) = state.by_kind.get(kind) {
                         let first = of_kind.partition_point(|p| *p <= after);
-                        positions.extend(of_kind[first..].iter().take(limit));
+                        positions.extend(of_kind.iter_from(first).take(limit));
                     }
                 }
                 positions.sort_unstable();
                 for p in positions {
-                    if !take(&state.records[(p - 1) as usize]) {
+                    // The index only holds positions of records.
+                    let Some(record) = state.records.get((p - 1) as usize) else {
+                        break;
+                    };
+                    if !take(record) {
                         break;
                     }
                 }
@@ -157,16 +170,21 @@ fn lock(state: &Mutex<State>) -> MutexGuard<'_, State> {
     state.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-/// Appends to `state` (the caller holds the gate) and publishes the head.
-fn append_now(
-    state: &Mutex<State>,
+/// Checks an append's events against the limits, before any lock, and
+/// gives the time it records.
+fn prepare(append: &Append, limits: &LogLimits) -> Result<SystemTime, LogError> {
+    stored::check_append(append, limits)?;
+    Ok(stored::stamp(append.recorded_at).0)
+}
+
+/// Appends to `state` (whose write lock, if one is held, is the caller's)
+/// and publishes the head.
+fn append_locked(
+    state: &mut State,
     heads: &HeadPublisher,
-    limits: &LogLimits,
     append: Append,
+    recorded_at: SystemTime,
 ) -> Result<Appended, LogError> {
-    stored::check_append(&append, limits)?;
-    let (recorded_at, _) = stored::stamp(append.recorded_at);
-    let mut state = lock(state);
     if let Some(first) = append.key.as_ref().and_then(|key| state.keys.get(key)) {
         return Ok(Appended {
             replayed: true,
@@ -204,15 +222,15 @@ fn append_now(
         Ok(Err(conflict)) => return Err(conflict.into()),
         Err(never) => match never {},
     }
-    let state = &mut *state;
-    state.records.reserve(append.events.len());
     let mut position = head;
     for event in append.events {
         position += 1;
         match state.by_kind.get_mut(&event.kind) {
             Some(positions) => positions.push(position),
             None => {
-                state.by_kind.insert(event.kind.clone(), vec![position]);
+                state
+                    .by_kind
+                    .insert(event.kind.clone(), Chunks::one(position));
             }
         }
         state.records.push(Record {
@@ -236,18 +254,55 @@ fn append_now(
     Ok(appended)
 }
 
-/// [`MemoryLog`]'s write lock: the gate held exclusively.
+/// [`MemoryLog`]'s write lock: the state's flag raised, and the writers'
+/// mutex held so that no other lock raises it meanwhile. Dropped, it lowers
+/// the flag and wakes the appends that waited.
 struct MemoryWriteLock {
     state: Arc<Mutex<State>>,
     heads: HeadPublisher,
     limits: LogLimits,
-    _gate: OwnedRwLockWriteGuard<()>,
+    unlocked: Arc<Notify>,
+    _writer: OwnedMutexGuard<()>,
 }
 
 impl WriteLock for MemoryWriteLock {
     fn append(self: Box<Self>, append: Append) -> BoxFuture<'static, Result<Appended, LogError>> {
-        let appended = append_now(&self.state, &self.heads, &self.limits, append);
+        let appended = prepare(&append, &self.limits).and_then(|recorded_at| {
+            append_locked(&mut lock(&self.state), &self.heads, append, recorded_at)
+        });
         Box::pin(std::future::ready(appended))
+    }
+}
+
+impl Drop for MemoryWriteLock {
+    fn drop(&mut self) {
+        lock(&self.state).write_locked = false;
+        self.unlocked.notify_waiters();
+    }
+}
+
+impl MemoryLog {
+    /// Appends once no write lock is held (one held is another writer's:
+    /// its holder appends through it).
+    async fn append_unlocked(
+        &self,
+        append: Append,
+        recorded_at: SystemTime,
+    ) -> Result<Appended, LogError> {
+        loop {
+            // Registered before the flag is read, so the wake-up of a lock
+            // that ends right after cannot be missed.
+            let unlocked = self.unlocked.notified();
+            tokio::pin!(unlocked);
+            unlocked.as_mut().enable();
+            {
+                let mut state = lock(&self.state);
+                if !state.write_locked {
+                    return append_locked(&mut state, &self.heads, append, recorded_at);
+                }
+            }
+            unlocked.await;
+        }
     }
 }
 
@@ -268,16 +323,18 @@ impl EventLog for MemoryLog {
     }
 
     fn append_with(&self, append: Append) -> BoxFuture<'_, Result<Appended, LogError>> {
-        // The gate is only ever held exclusively by a write lock: when it is
-        // open, append without waiting.
-        if let Ok(_open) = self.gate.try_read() {
-            let appended = append_now(&self.state, &self.heads, &self.limits, append);
-            return Box::pin(std::future::ready(appended));
+        let recorded_at = match prepare(&append, &self.limits) {
+            Ok(recorded_at) => recorded_at,
+            Err(error) => return Box::pin(std::future::ready(Err(error))),
+        };
+        {
+            let mut state = lock(&self.state);
+            if !state.write_locked {
+                let appended = append_locked(&mut state, &self.heads, append, recorded_at);
+                return Box::pin(std::future::ready(appended));
+            }
         }
-        Box::pin(async move {
-            let _open = self.gate.read().await;
-            append_now(&self.state, &self.heads, &self.limits, append)
-        })
+        Box::pin(self.append_unlocked(append, recorded_at))
     }
 
     fn find_key<'a>(
@@ -293,12 +350,16 @@ impl EventLog for MemoryLog {
 
     fn lock_writes(&self) -> BoxFuture<'_, Result<Box<dyn WriteLock + '_>, LogError>> {
         Box::pin(async move {
-            let gate = Arc::clone(&self.gate).write_owned().await;
+            let writer = Arc::clone(&self.writers).lock_owned().await;
+            // Raised and handed over with no await between: a cancelled
+            // call leaves no flag behind.
+            lock(&self.state).write_locked = true;
             let lock: Box<dyn WriteLock> = Box::new(MemoryWriteLock {
                 state: Arc::clone(&self.state),
                 heads: self.heads.clone(),
                 limits: self.limits,
-                _gate: gate,
+                unlocked: Arc::clone(&self.unlocked),
+                _writer: writer,
             });
             Ok(lock)
         })
