@@ -343,6 +343,20 @@ fn method_events(schema: &Schema, service: &Service, parts: &MethodParts<'_>) ->
             }
         }
 
+        impl ::core::convert::TryFrom<super::events::Event> for #events {
+            type Error = super::events::Event;
+            /// Takes back an event of this method out of the schema's enum
+            /// (how the engine returns the events it applied without
+            /// copying them); any other event is given back.
+            #[allow(unreachable_patterns)]
+            fn try_from(event: super::events::Event) -> ::core::result::Result<Self, Self::Error> {
+                match event {
+                    #(super::events::Event::#names(event) => ::core::result::Result::Ok(#events::#names(event)),)*
+                    other => ::core::result::Result::Err(other),
+                }
+            }
+        }
+
         impl #events {
             /// The kind (type) of this event.
             pub fn kind(&self) -> super::events::EventKind {

@@ -138,15 +138,41 @@ pub fn unknown_kind<K: EventKindSet>(name: &str) -> UnknownKind {
 
 /// An event could not be encoded: one of its property types failed to
 /// serialise (a custom `Serialize` that returned an error, a map with
-/// non-string keys).
+/// non-string keys), or a hand-written method event type does not convert
+/// back from the schema's event enum (see
+/// [`Emitted`](crate::service::Emitted)).
 #[derive(Debug, thiserror::Error)]
-#[error("cannot encode a {kind} event as JSON; check the Serialize impls of its property types")]
+#[error("cannot encode a {kind} event; {hint}")]
 pub struct EncodeError {
     /// The event's type name.
     pub kind: &'static str,
     /// serde_json's error.
     #[source]
     pub source: serde_json::Error,
+    /// What to check.
+    hint: &'static str,
+}
+
+impl EncodeError {
+    /// A property type failed to serialise.
+    fn serialize(kind: &'static str, source: serde_json::Error) -> Self {
+        Self {
+            kind,
+            source,
+            hint: "check the Serialize impls of its property types",
+        }
+    }
+
+    /// The schema's event did not convert back to the method's event type.
+    pub(crate) fn not_emitted(kind: &'static str) -> Self {
+        Self {
+            kind,
+            source: serde::ser::Error::custom(
+                "the schema's event does not convert back to the method's event type",
+            ),
+            hint: "the method's event type's TryFrom disagrees with its Into",
+        }
+    }
 }
 
 /// What is wrong with a payload field.
@@ -339,10 +365,7 @@ pub fn write_payload<P: EventPayload>(out: &mut Vec<u8>, payload: &P) -> Result<
     let start = out.len();
     serde_json::to_writer(&mut *out, payload).map_err(|source| {
         out.truncate(start);
-        EncodeError {
-            kind: P::KIND,
-            source,
-        }
+        EncodeError::serialize(P::KIND, source)
     })
 }
 

@@ -48,7 +48,7 @@ use crate::service::backoff;
 use crate::service::committed::Committed;
 use crate::service::engine::{Engine, empty_after, record_appended, record_attempts, unsynced};
 use crate::service::error::ServiceError;
-use crate::service::store::{MethodCall, ServiceStore};
+use crate::service::store::{Emitted, MethodCall, ServiceStore};
 use crate::stored;
 
 /// The queue of calls waiting to join a batch, and whether a call leads.
@@ -247,7 +247,7 @@ impl<S: ServiceStore> Engine<S> {
     ) -> Result<Committed<O, E>, ServiceError<C::Error>>
     where
         C: MethodCall<S::Write, Output = (O, Vec<E>)>,
-        E: Clone + Into<S::Event> + Send,
+        E: Emitted<S::Event>,
         O: Send,
     {
         let mut attempts: u32 = 0;
@@ -335,7 +335,7 @@ impl<S: ServiceStore> Engine<S> {
     ) -> Result<((O, Vec<E>), Vec<NewEvent>), ServiceError<C::Error>>
     where
         C: MethodCall<S::Write, Output = (O, Vec<E>)>,
-        E: Clone + Into<S::Event> + Send,
+        E: Emitted<S::Event>,
         O: Send,
     {
         self.counters.attempt();
@@ -343,9 +343,10 @@ impl<S: ServiceStore> Engine<S> {
         if events.is_empty() {
             return Ok(((output, events), Vec::new()));
         }
-        let encoded = self.encode(&events)?;
+        let encoded = self.encode(events)?;
         self.apply_ahead(txn, next - 1, recorded_at, &encoded)
             .await?;
+        let events = self.emitted(encoded.events)?;
         Ok(((output, events), encoded.batch))
     }
 
@@ -359,7 +360,7 @@ impl<S: ServiceStore> Engine<S> {
     ) -> Result<Committed<O, E>, ServiceError<C::Error>>
     where
         C: MethodCall<S::Write, Output = (O, Vec<E>)>,
-        E: Clone + Into<S::Event> + Send,
+        E: Emitted<S::Event>,
         O: Send,
     {
         let _lead = lead;
@@ -519,7 +520,7 @@ impl<S: ServiceStore> Engine<S> {
     ) -> Round<O, E, S::Write, C::Error>
     where
         C: MethodCall<S::Write, Output = (O, Vec<E>)>,
-        E: Clone + Into<S::Event> + Send,
+        E: Emitted<S::Event>,
         O: Send,
     {
         let mut version = match self.store.version(&mut txn).await {

@@ -7,7 +7,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::SystemTime;
 
-use crate::codec::{self, EventKindSet, EventSet};
+use crate::codec::{self, EncodeError, EventKindSet, EventSet};
 use crate::log::{Append, AppendCost, Appended, Condition, KindFilter, SharedLog, Subscription};
 use crate::record::{NewEvent, Position};
 use crate::service::batch::Batcher;
@@ -16,7 +16,7 @@ use crate::service::committed::{Committed, Counters, Recorded, ServiceStats, Ski
 use crate::service::error::ServiceError;
 use crate::service::observe::{ProgressReceiver, Tracker};
 use crate::service::options::{ConflictRule, ServiceOptions};
-use crate::service::store::{MethodCall, ServiceStore};
+use crate::service::store::{Emitted, MethodCall, ServiceStore};
 
 /// How the engine treats a record of a given kind.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,12 +55,13 @@ pub struct Engine<S: ServiceStore> {
     pub(crate) batching: bool,
 }
 
-/// An event a method emitted, converted to the schema's event enum for
-/// the log and, where the service subscribes to it, for the store.
+/// A method's events, moved into the schema's event enum (to be applied
+/// to the store where the service subscribes to them), and encoded for the
+/// log.
 pub(crate) struct Encoded<E> {
     pub(crate) batch: Vec<NewEvent>,
-    /// The subscribed events with their index in the batch.
-    pub(crate) own: Vec<(usize, E)>,
+    /// Every event, in batch order.
+    pub(crate) events: Vec<E>,
 }
 
 impl<S: ServiceStore> Engine<S> {
@@ -202,7 +203,7 @@ impl<S: ServiceStore> Engine<S> {
     ) -> Result<Committed<O, E>, ServiceError<C::Error>>
     where
         C: MethodCall<S::Read, Output = (O, Vec<E>)>,
-        E: Clone + Into<S::Event> + Send,
+        E: Emitted<S::Event>,
         O: Send,
     {
         self.refuse_duplicate(options).await?;
@@ -216,7 +217,19 @@ impl<S: ServiceStore> Engine<S> {
             let head = self.heads.head();
             return Ok(self.committed(output, events, empty_after(head), 1));
         }
-        let encoded = self.encode(&events)?;
+        let encoded = self.encode(events)?;
+        let own: Vec<(usize, S::Event)> = if self.options.sync_after_push {
+            encoded
+                .events
+                .iter()
+                .enumerate()
+                .filter(|(_, event)| S::SUBSCRIBED.contains(&event.kind()))
+                .map(|(index, event)| (index, event.clone()))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let events = self.emitted(encoded.events)?;
         let mut append = Append::new(encoded.batch).encoded();
         append.key = options.key.clone();
         let appended = self
@@ -231,7 +244,7 @@ impl<S: ServiceStore> Engine<S> {
         record_attempts(1, 0);
         self.counters.commit();
         if self.options.sync_after_push {
-            self.sync_own(&appended, encoded.own)
+            self.sync_own(&appended, own)
                 .await
                 .map_err(|source| unsynced(appended, source))?;
         }
@@ -267,24 +280,37 @@ impl<S: ServiceStore> Engine<S> {
         }
     }
 
-    /// The method's events for the log, and those the service subscribes
-    /// to for the store.
-    pub(crate) fn encode<E, M>(&self, events: &[E]) -> Result<Encoded<S::Event>, ServiceError<M>>
+    /// Moves a method's events into the schema's event enum and encodes
+    /// them for the log.
+    pub(crate) fn encode<E, M>(&self, emitted: Vec<E>) -> Result<Encoded<S::Event>, ServiceError<M>>
     where
-        E: Clone + Into<S::Event>,
+        E: Emitted<S::Event>,
     {
         let mut encoded = Encoded {
-            batch: Vec::with_capacity(events.len()),
-            own: Vec::new(),
+            batch: Vec::with_capacity(emitted.len()),
+            events: Vec::with_capacity(emitted.len()),
         };
-        for (index, event) in events.iter().enumerate() {
-            let event: S::Event = event.clone().into();
+        for event in emitted {
+            let event: S::Event = event.into();
             encoded.batch.push(codec::to_new_event(&event)?);
-            if S::SUBSCRIBED.contains(&event.kind()) {
-                encoded.own.push((index, event));
-            }
+            encoded.events.push(event);
         }
         Ok(encoded)
+    }
+
+    /// Moves the schema's events back into the method's own type, for its
+    /// caller (see [`Emitted`]).
+    pub(crate) fn emitted<E, M>(&self, events: Vec<S::Event>) -> Result<Vec<E>, ServiceError<M>>
+    where
+        E: Emitted<S::Event>,
+    {
+        events
+            .into_iter()
+            .map(|event| {
+                let kind = event.kind().name();
+                E::try_from(event).map_err(|_| ServiceError::Encode(EncodeError::not_emitted(kind)))
+            })
+            .collect()
     }
 
     /// Applies the service's own just-appended events in `txn`, whose

@@ -65,5 +65,5 @@ pub use options::{
     DEFAULT_MAX_BATCH_BYTES, DEFAULT_MAX_BATCH_CALLS, RefusedRecords, ServiceOptions,
     UnknownEvents,
 };
-pub use store::{MethodCall, ServiceStore};
+pub use store::{Emitted, MethodCall, ServiceStore};
 pub use store_error::{StoreError, StoreErrorKind};

@@ -34,7 +34,7 @@ use crate::service::store_error::StoreError;
 ///   `BEGIN`, or a guard over a map plus an undo log).
 pub trait ServiceStore: Send + Sync + 'static {
     /// The schema's event enum (`events::Event`).
-    type Event: EventSet + Send + Sync + 'static;
+    type Event: EventSet + Clone + Send + Sync + 'static;
     /// An exclusive write transaction.
     type Write: Send;
     /// A shared read transaction.
@@ -80,6 +80,20 @@ pub trait ServiceStore: Send + Sync + 'static {
         event: &Self::Event,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 }
+
+/// An event a write method emits: its `<Method>Event` enum, which holds
+/// exactly the schema's events the method may emit (generated per method).
+///
+/// The engine moves each into the schema's event enum to encode it and to
+/// apply it to the store, then moves it back for the caller's
+/// [`Committed`](crate::Committed): no copy of an event is made. The two
+/// conversions must agree (generated code's do); a `TryFrom` that refuses
+/// what `Into` made fails the call with
+/// [`ServiceError::Encode`](crate::ServiceError::Encode) before anything is
+/// written.
+pub trait Emitted<Event>: Into<Event> + TryFrom<Event> + Send {}
+
+impl<Event, T: Into<Event> + TryFrom<Event> + Send> Emitted<Event> for T {}
 
 /// One call of a user's method: the method with its context and input,
 /// ready to be called (again, after a conflict) on a transaction `T`.

@@ -34,7 +34,7 @@ use crate::service::engine::{
     Encoded, Engine, empty_after, record_appended, record_attempts, unsynced,
 };
 use crate::service::error::ServiceError;
-use crate::service::store::{MethodCall, ServiceStore};
+use crate::service::store::{Emitted, MethodCall, ServiceStore};
 use crate::stored;
 /// How one attempt ended, short of an error.
 enum Decided<O, E> {
@@ -93,7 +93,7 @@ impl<S: ServiceStore> Engine<S> {
     ) -> Result<Committed<O, E>, ServiceError<C::Error>>
     where
         C: MethodCall<S::Write, Output = (O, Vec<E>)>,
-        E: Clone + Into<S::Event> + Send,
+        E: Emitted<S::Event>,
         O: Send,
     {
         if options.key.is_none() && self.batching {
@@ -197,7 +197,7 @@ impl<S: ServiceStore> Engine<S> {
     ) -> Result<Decided<O, E>, Undecided<C::Error>>
     where
         C: MethodCall<S::Write, Output = (O, Vec<E>)>,
-        E: Clone + Into<S::Event> + Send,
+        E: Emitted<S::Event>,
         O: Send,
     {
         let mut version = self.store.version(txn).await.map_err(ServiceError::from)?;
@@ -218,10 +218,11 @@ impl<S: ServiceStore> Engine<S> {
             let committed = self.committed(output, events, empty_after(version), attempts);
             return Ok(Decided::Nothing(committed));
         }
-        let encoded = self.encode(&events)?;
+        let encoded = self.encode(events)?;
         let (recorded_at, _) = stored::now();
         self.apply_ahead(txn, version, recorded_at, &encoded)
             .await?;
+        let events = self.emitted(encoded.events)?;
         let mut append = Append::new(encoded.batch)
             .condition(self.condition(version))
             .recorded_at(recorded_at)
@@ -254,14 +255,17 @@ impl<S: ServiceStore> Engine<S> {
         recorded_at: std::time::SystemTime,
         encoded: &Encoded<S::Event>,
     ) -> Result<(), ServiceError<M>> {
-        for (index, event) in &encoded.own {
+        for (index, event) in encoded.events.iter().enumerate() {
+            if !S::SUBSCRIBED.contains(&event.kind()) {
+                continue;
+            }
             let at = Recorded {
-                position: version + 1 + *index as Position,
+                position: version + 1 + index as Position,
                 recorded_at,
             };
             if let Err(source) = self.store.apply(txn, &at, event).await {
                 return Err(ServiceError::Refused {
-                    index: *index,
+                    index,
                     kind: event.kind().name().to_owned(),
                     source,
                 });

@@ -113,6 +113,16 @@ impl From<CountEvent> for Event {
     }
 }
 
+impl TryFrom<Event> for CountEvent {
+    type Error = Event;
+    fn try_from(event: Event) -> Result<Self, Event> {
+        match event {
+            Event::Counted(e) => Ok(CountEvent::Counted(e)),
+            other => Err(other),
+        }
+    }
+}
+
 fn noted(text: &str) -> NewEvent {
     codec::to_new_event(&Event::Noted(Noted { text: text.into() })).unwrap()
 }
@@ -349,6 +359,44 @@ impl MethodCall<Write> for Total {
     }
 }
 
+/// A method event type whose `TryFrom` refuses what its `Into` made (a
+/// hand-written conversion gone wrong).
+#[derive(Debug)]
+struct Disowned(Counted);
+
+impl From<Disowned> for Event {
+    fn from(event: Disowned) -> Self {
+        Event::Counted(event.0)
+    }
+}
+
+impl TryFrom<Event> for Disowned {
+    type Error = Event;
+    fn try_from(event: Event) -> Result<Self, Event> {
+        Err(event)
+    }
+}
+
+/// A transaction emitting one [`Disowned`] event.
+struct Disown;
+
+impl MethodCall<Write> for Disown {
+    type Output = ((), Vec<Disowned>);
+    type Error = Infallible;
+    async fn call(
+        &self,
+        _txn: &mut Write,
+    ) -> Result<((), Vec<Disowned>), crate::service::MethodError<Infallible>> {
+        Ok((
+            (),
+            vec![Disowned(Counted {
+                counter: "d".into(),
+                total: 1,
+            })],
+        ))
+    }
+}
+
 fn engine(log: &crate::SharedLog, options: ServiceOptions) -> (Engine<Store>, Store) {
     let store = Store::default();
     (Engine::new(store.clone(), log.clone(), options), store)
@@ -376,6 +424,28 @@ fn encoded_payloads_come_out_exact_after_longer_ones() {
     assert_eq!(short.payload, br#"{"text":"y"}"#);
     assert_eq!(short.payload.capacity(), short.payload.len());
     assert_eq!(short.kind, "Noted");
+}
+
+/// Events move into the schema's enum and back without a copy; a
+/// conversion back that fails is an encoding error before anything is
+/// written, and the store is rolled back.
+#[tokio::test]
+async fn an_event_that_does_not_convert_back_fails_the_call_before_the_append() {
+    let log = MemoryLog::shared();
+    let (engine, store) = engine(&log, ServiceOptions::default());
+    let error = engine
+        .run_transaction(&Disown, &CallOptions::new())
+        .await
+        .unwrap_err();
+    match &error {
+        ServiceError::Encode(encode) => {
+            assert_eq!(encode.kind, "Counted");
+            assert!(encode.to_string().contains("TryFrom"), "{encode}");
+        }
+        other => panic!("expected Encode, got {other:?}"),
+    }
+    assert_eq!(log.head().await.unwrap(), 0, "nothing appended");
+    assert_eq!(store.snapshot().await, State::default(), "rolled back");
 }
 
 #[tokio::test]
