@@ -343,11 +343,8 @@ impl<S: ServiceStore> Engine<S> {
         if events.is_empty() {
             return Ok(((output, events), Vec::new()));
         }
-        let encoded = self.encode(events)?;
-        self.apply_ahead(txn, next - 1, recorded_at, &encoded)
-            .await?;
-        let events = self.emitted(encoded.events)?;
-        Ok(((output, events), encoded.batch))
+        let (batch, events) = self.apply_ahead(txn, next - 1, recorded_at, events).await?;
+        Ok(((output, events), batch))
     }
 
     /// Leads batches until the own call has its outcome; the lead passes on

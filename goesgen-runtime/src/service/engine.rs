@@ -55,15 +55,6 @@ pub struct Engine<S: ServiceStore> {
     pub(crate) batching: bool,
 }
 
-/// A method's events, moved into the schema's event enum (to be applied
-/// to the store where the service subscribes to them), and encoded for the
-/// log.
-pub(crate) struct Encoded<E> {
-    pub(crate) batch: Vec<NewEvent>,
-    /// Every event, in batch order.
-    pub(crate) events: Vec<E>,
-}
-
 impl<S: ServiceStore> Engine<S> {
     /// An engine for `store` on `log`.
     pub fn new(store: S, log: SharedLog, options: ServiceOptions) -> Self {
@@ -217,20 +208,21 @@ impl<S: ServiceStore> Engine<S> {
             let head = self.heads.head();
             return Ok(self.committed(output, events, empty_after(head), 1));
         }
-        let encoded = self.encode(events)?;
-        let own: Vec<(usize, S::Event)> = if self.options.sync_after_push {
-            encoded
-                .events
-                .iter()
-                .enumerate()
-                .filter(|(_, event)| S::SUBSCRIBED.contains(&event.kind()))
-                .map(|(index, event)| (index, event.clone()))
-                .collect()
-        } else {
-            Vec::new()
-        };
-        let events = self.emitted(encoded.events)?;
-        let mut append = Append::new(encoded.batch).encoded();
+        // The events the service subscribes to are kept (copied) to be
+        // applied once appended; the rest are only encoded.
+        let mut batch = Vec::with_capacity(events.len());
+        let mut own: Vec<(usize, S::Event)> = Vec::new();
+        let mut back = Vec::with_capacity(events.len());
+        for (index, emitted) in events.into_iter().enumerate() {
+            let (event, encoded) = self.encode(emitted)?;
+            batch.push(encoded);
+            if self.options.sync_after_push && S::SUBSCRIBED.contains(&event.kind()) {
+                own.push((index, event.clone()));
+            }
+            back.push(self.take_back(event)?);
+        }
+        let events = back;
+        let mut append = Append::new(batch).encoded();
         append.key = options.key.clone();
         let appended = self
             .log
@@ -280,37 +272,25 @@ impl<S: ServiceStore> Engine<S> {
         }
     }
 
-    /// Moves a method's events into the schema's event enum and encodes
-    /// them for the log.
-    pub(crate) fn encode<E, M>(&self, emitted: Vec<E>) -> Result<Encoded<S::Event>, ServiceError<M>>
+    /// Moves an event a method emitted into the schema's event enum and
+    /// encodes it for the log.
+    pub(crate) fn encode<E, M>(&self, emitted: E) -> Result<(S::Event, NewEvent), ServiceError<M>>
     where
         E: Emitted<S::Event>,
     {
-        let mut encoded = Encoded {
-            batch: Vec::with_capacity(emitted.len()),
-            events: Vec::with_capacity(emitted.len()),
-        };
-        for event in emitted {
-            let event: S::Event = event.into();
-            encoded.batch.push(codec::to_new_event(&event)?);
-            encoded.events.push(event);
-        }
-        Ok(encoded)
+        let event: S::Event = emitted.into();
+        let encoded = codec::to_new_event(&event)?;
+        Ok((event, encoded))
     }
 
-    /// Moves the schema's events back into the method's own type, for its
-    /// caller (see [`Emitted`]).
-    pub(crate) fn emitted<E, M>(&self, events: Vec<S::Event>) -> Result<Vec<E>, ServiceError<M>>
+    /// Moves an event back into the method's own type, for its caller (see
+    /// [`Emitted`]).
+    pub(crate) fn take_back<E, M>(&self, event: S::Event) -> Result<E, ServiceError<M>>
     where
         E: Emitted<S::Event>,
     {
-        events
-            .into_iter()
-            .map(|event| {
-                let kind = event.kind().name();
-                E::try_from(event).map_err(|_| ServiceError::Encode(EncodeError::not_emitted(kind)))
-            })
-            .collect()
+        let kind = event.kind().name();
+        E::try_from(event).map_err(|_| ServiceError::Encode(EncodeError::not_emitted(kind)))
     }
 
     /// Applies the service's own just-appended events in `txn`, whose
@@ -410,6 +390,11 @@ impl<S: ServiceStore> Engine<S> {
 
 /// Records a call's appended positions on the current span (the call's).
 pub(crate) fn record_appended(appended: &Appended) {
+    // The call spans are at debug level: below it there is no span to
+    // record on, and finding the current one costs a lookup per call.
+    if !tracing::level_enabled!(tracing::Level::DEBUG) {
+        return;
+    }
     let span = tracing::Span::current();
     if !appended.is_empty() {
         span.record("first", appended.first);
@@ -422,6 +407,9 @@ pub(crate) fn record_appended(appended: &Appended) {
 /// once, as the call ends: a subscriber that prints spans keeps every
 /// value recorded.
 pub(crate) fn record_attempts(attempts: u32, conflicts: u32) {
+    if !tracing::level_enabled!(tracing::Level::DEBUG) {
+        return;
+    }
     let span = tracing::Span::current();
     span.record("attempts", attempts);
     span.record("conflicts", conflicts);

@@ -26,13 +26,11 @@
 use crate::codec::{EventKindSet, EventSet};
 use crate::error::{Conflict, LogError};
 use crate::log::{Append, Appended, WriteLock};
-use crate::record::Position;
+use crate::record::{NewEvent, Position};
 use crate::service::backoff;
 use crate::service::call::CallOptions;
 use crate::service::committed::{Committed, Recorded};
-use crate::service::engine::{
-    Encoded, Engine, empty_after, record_appended, record_attempts, unsynced,
-};
+use crate::service::engine::{Engine, empty_after, record_appended, record_attempts, unsynced};
 use crate::service::error::ServiceError;
 use crate::service::store::{Emitted, MethodCall, ServiceStore};
 use crate::stored;
@@ -218,12 +216,9 @@ impl<S: ServiceStore> Engine<S> {
             let committed = self.committed(output, events, empty_after(version), attempts);
             return Ok(Decided::Nothing(committed));
         }
-        let encoded = self.encode(events)?;
         let (recorded_at, _) = stored::now();
-        self.apply_ahead(txn, version, recorded_at, &encoded)
-            .await?;
-        let events = self.emitted(encoded.events)?;
-        let mut append = Append::new(encoded.batch)
+        let (batch, events) = self.apply_ahead(txn, version, recorded_at, events).await?;
+        let mut append = Append::new(batch)
             .condition(self.condition(version))
             .recorded_at(recorded_at)
             .encoded();
@@ -247,33 +242,43 @@ impl<S: ServiceStore> Engine<S> {
 
     /// Applies a method's events in `txn` (at `version`) at the positions
     /// they get if appended right after it, recorded at `recorded_at`, and
-    /// moves the version past them. A refusal is [`ServiceError::Refused`].
-    pub(crate) async fn apply_ahead<M>(
+    /// moves the version past them; returns them encoded for the log and
+    /// back in the method's type for the caller. Each event goes into the
+    /// schema's enum, is encoded, applied if subscribed, and comes back,
+    /// without a copy. A refusal is [`ServiceError::Refused`].
+    pub(crate) async fn apply_ahead<E, M>(
         &self,
         txn: &mut S::Write,
         version: Position,
         recorded_at: std::time::SystemTime,
-        encoded: &Encoded<S::Event>,
-    ) -> Result<(), ServiceError<M>> {
-        for (index, event) in encoded.events.iter().enumerate() {
-            if !S::SUBSCRIBED.contains(&event.kind()) {
-                continue;
+        emitted: Vec<E>,
+    ) -> Result<(Vec<NewEvent>, Vec<E>), ServiceError<M>>
+    where
+        E: Emitted<S::Event>,
+    {
+        let mut batch = Vec::with_capacity(emitted.len());
+        let mut back = Vec::with_capacity(emitted.len());
+        for (index, emitted) in emitted.into_iter().enumerate() {
+            let (event, encoded) = self.encode(emitted)?;
+            batch.push(encoded);
+            if S::SUBSCRIBED.contains(&event.kind()) {
+                let at = Recorded {
+                    position: version + 1 + index as Position,
+                    recorded_at,
+                };
+                if let Err(source) = self.store.apply(txn, &at, &event).await {
+                    return Err(ServiceError::Refused {
+                        index,
+                        kind: event.kind().name().to_owned(),
+                        source,
+                    });
+                }
             }
-            let at = Recorded {
-                position: version + 1 + index as Position,
-                recorded_at,
-            };
-            if let Err(source) = self.store.apply(txn, &at, event).await {
-                return Err(ServiceError::Refused {
-                    index,
-                    kind: event.kind().name().to_owned(),
-                    source,
-                });
-            }
+            back.push(self.take_back(event)?);
         }
-        let last = version + encoded.batch.len() as Position;
+        let last = version + batch.len() as Position;
         self.store.set_version(txn, last).await?;
-        Ok(())
+        Ok((batch, back))
     }
 
     /// After a successful append: keeps the events in the store (commit
