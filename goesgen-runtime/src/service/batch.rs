@@ -637,7 +637,7 @@ impl<S: ServiceStore> Engine<S> {
     }
 
     /// After the batch's append: keeps the events in the store (or not,
-    /// as [`keep_events`](Self::keep_events) says) and gives each call its
+    /// as [`keep`](Self::keep) says) and gives each call its
     /// own positions, or its [`ServiceError::Unsynced`].
     #[allow(clippy::too_many_arguments)]
     async fn keep_batch<O, E, M>(
@@ -664,7 +664,7 @@ impl<S: ServiceStore> Engine<S> {
                 ..appended
             }
         };
-        let kept = self.keep_events(txn, appended, in_place).await;
+        let kept = self.keep::<Infallible>(txn, &appended, in_place).await;
         let mine = range(&parts[0]);
         record_appended(&mine);
         record_attempts(attempts, conflicts);
@@ -705,35 +705,6 @@ impl<S: ServiceStore> Engine<S> {
                 Err(unsynced(mine, widen(error, attempts)))
             }
         }
-    }
-
-    /// Commits the batch when its events are where the store applied them,
-    /// else rolls back and catches up from the log; without
-    /// `sync_after_push`, rolls back.
-    async fn keep_events(
-        &self,
-        txn: S::Write,
-        appended: Appended,
-        in_place: bool,
-    ) -> Result<(), ServiceError<Infallible>> {
-        if !self.options.sync_after_push {
-            self.rollback(txn).await;
-            return Ok(());
-        }
-        if in_place {
-            self.store.commit(txn).await?;
-            self.committed_version(appended.last);
-            return Ok(());
-        }
-        self.rollback(txn).await;
-        let mut txn = self.store.begin_write().await?;
-        let caught_up = match self.store.version(&mut txn).await {
-            Ok(version) => self.catch_up(&mut txn, version).await,
-            Err(error) => Err(error.into()),
-        };
-        let version = self.finish(txn, caught_up).await?;
-        self.committed_version(version);
-        Ok(())
     }
 
     /// Ends a batch with `error` for every call in it.

@@ -95,7 +95,10 @@ impl<S: ServiceStore> Engine<S> {
         O: Send,
     {
         if options.key.is_none() && self.batching {
-            return self.run_batched(call).await;
+            // Boxed: the batch's state is large, and every call of a lone
+            // transaction would otherwise carry (and move) room for it. A
+            // batched call waits for a commit, beside which a box is free.
+            return Box::pin(self.run_batched(call)).await;
         }
         self.refuse_duplicate(options).await?;
         // The newest head known to exist, beyond what the subscription
@@ -108,8 +111,9 @@ impl<S: ServiceStore> Engine<S> {
             let escalate = attempts >= self.options.escalate_after;
             if escalate {
                 // Keep the time under the lock short: commit the catch-up
-                // first.
-                self.sync::<C::Error>().await?;
+                // first (boxed: a rare path, kept out of every call's
+                // future).
+                Box::pin(self.sync::<C::Error>()).await?;
             }
             let mut txn = self.store.begin_write().await?;
             let lock = if escalate {
@@ -206,7 +210,9 @@ impl<S: ServiceStore> Engine<S> {
             None => self.heads.head().max(known_head),
         };
         if head > version {
-            version = self.catch_up(txn, version).await?;
+            // Boxed, as the other paths a call rarely takes: the state of a
+            // catch-up would otherwise be carried by every call's future.
+            version = Box::pin(self.catch_up(txn, version)).await?;
         }
         let (output, events) = call
             .call(txn)
@@ -290,35 +296,48 @@ impl<S: ServiceStore> Engine<S> {
         committed: Committed<O, E>,
         in_place: bool,
     ) -> Result<Committed<O, E>, ServiceError<M>> {
-        let appended: Appended = committed.appended;
+        let appended = committed.appended;
+        match self.keep(txn, &appended, in_place).await {
+            Ok(()) => Ok(committed),
+            Err(error) => Err(unsynced(appended, error)),
+        }
+    }
+
+    /// Ends a write transaction whose events were appended at `appended`:
+    /// commits it when they are where the store applied them (`in_place`),
+    /// else rolls it back and catches up from the log in a transaction of
+    /// its own; without `sync_after_push`, rolls back. A lone transaction
+    /// and a batch end alike.
+    pub(crate) async fn keep<M>(
+        &self,
+        txn: S::Write,
+        appended: &Appended,
+        in_place: bool,
+    ) -> Result<(), ServiceError<M>> {
         if !self.options.sync_after_push {
             self.rollback(txn).await;
-            return Ok(committed);
+            return Ok(());
         }
         if in_place {
-            return match self.store.commit(txn).await {
-                Ok(()) => {
-                    self.committed_version(appended.last);
-                    Ok(committed)
-                }
-                Err(error) => Err(unsynced(appended, ServiceError::Store(error))),
-            };
+            self.store.commit(txn).await?;
+            self.committed_version(appended.last);
+            return Ok(());
         }
+        // Boxed: a rare path, kept out of every call's future.
+        Box::pin(self.resync(txn)).await
+    }
+
+    /// Rolls `txn` back and catches the store up from the log in a
+    /// transaction of its own.
+    async fn resync<M>(&self, txn: S::Write) -> Result<(), ServiceError<M>> {
         self.rollback(txn).await;
-        let mut txn = self
-            .store
-            .begin_write()
-            .await
-            .map_err(|error| unsynced(appended, ServiceError::Store(error)))?;
+        let mut txn = self.store.begin_write().await?;
         let caught_up = match self.store.version(&mut txn).await {
             Ok(version) => self.catch_up(&mut txn, version).await,
             Err(error) => Err(error.into()),
         };
-        let version = self
-            .finish(txn, caught_up)
-            .await
-            .map_err(|error| unsynced(appended, error))?;
+        let version = self.finish(txn, caught_up).await?;
         self.committed_version(version);
-        Ok(committed)
+        Ok(())
     }
 }
