@@ -9,7 +9,8 @@
 //! (harness-less: prints a table). `-- --batch 1` runs with
 //! `ServiceOptions::max_batch_calls(1)` (no batching) for comparison;
 //! `-- --backend memory|sqlite|postgres` runs one backend; `-- --workers N`
-//! sets the runtime's worker threads (default 2).
+//! sets the runtime's worker threads (default 2); `-- --callers N` runs
+//! only that many callers.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -129,6 +130,10 @@ async fn throughput(
 }
 
 async fn backend(backend: &str, options: &ServiceOptions, commands: usize, rounds: usize) {
+    if let Some(callers) = options_callers() {
+        throughput(backend, options, callers, commands, rounds).await;
+        return;
+    }
     let one = throughput(backend, options, 1, commands, rounds).await;
     let mut ratios = Vec::new();
     for callers in [8, 64] {
@@ -139,6 +144,14 @@ async fn backend(backend: &str, options: &ServiceOptions, commands: usize, round
         "|  | ratio to 1 caller (same run): {} |  |  |  |  |",
         ratios.join(", ")
     );
+}
+
+/// `-- --callers N`: only that many callers (for profiling one case).
+fn options_callers() -> Option<usize> {
+    std::env::args()
+        .skip_while(|a| a != "--callers")
+        .nth(1)
+        .map(|n| n.parse().expect("--callers N"))
 }
 
 fn main() {
