@@ -135,6 +135,31 @@ impl<S: ServiceStore> Engine<S> {
         Ok(self.committed_version(version?))
     }
 
+    /// Brings a write transaction up to date before a method decides in
+    /// it: reads its version and catches up to the newest head known
+    /// (`known_head`, or a conflict's, beyond the subscription's), or,
+    /// under the log's write lock (`locked`), to the head read from the
+    /// log, so the decision is on the whole log. Returns the version.
+    pub(crate) async fn current<M>(
+        &self,
+        txn: &mut S::Write,
+        known_head: Position,
+        locked: bool,
+    ) -> Result<Position, ServiceError<M>> {
+        let version = self.store.version(txn).await?;
+        let head = if locked {
+            self.log.head().await.map_err(ServiceError::Log)?
+        } else {
+            self.heads.head().max(known_head)
+        };
+        if head <= version {
+            return Ok(version);
+        }
+        // Boxed: a catch-up's state would otherwise be carried by every
+        // call's future, and most calls find nothing to catch up with.
+        Box::pin(self.catch_up(txn, version)).await
+    }
+
     /// Catches `txn`, whose projection is at `version`, up with the head of
     /// the log and sets the new version; returns it.
     pub(crate) async fn catch_up<M>(

@@ -202,18 +202,7 @@ impl<S: ServiceStore> Engine<S> {
         E: Emitted<S::Event>,
         O: Send,
     {
-        let mut version = self.store.version(txn).await.map_err(ServiceError::from)?;
-        let head = match lock {
-            // Under the lock the head cannot move: read it, so the decision
-            // is on the whole log.
-            Some(_) => self.log.head().await.map_err(ServiceError::Log)?,
-            None => self.heads.head().max(known_head),
-        };
-        if head > version {
-            // Boxed, as the other paths a call rarely takes: the state of a
-            // catch-up would otherwise be carried by every call's future.
-            version = Box::pin(self.catch_up(txn, version)).await?;
-        }
+        let version = self.current(txn, known_head, lock.is_some()).await?;
         let (output, events) = call
             .call(txn)
             .await

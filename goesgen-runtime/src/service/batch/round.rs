@@ -37,39 +37,20 @@ impl<S: ServiceStore> Engine<S> {
         E: Emitted<S::Event>,
         O: Send,
     {
-        let mut version = match self.store.version(&mut txn).await {
+        let version = match self
+            .current::<Infallible>(&mut txn, known_head, locked)
+            .await
+        {
             Ok(version) => version,
             Err(error) => {
                 self.rollback(txn).await;
-                return Round::Failed(error.into());
+                if self.skips_refused(&error) {
+                    // The poison record is noted; read again past it.
+                    return Round::Again;
+                }
+                return Round::Failed(error);
             }
         };
-        let head = if locked {
-            // Under the lock the head cannot move: read it, so the
-            // decision is on the whole log.
-            match self.log.head().await {
-                Ok(head) => head,
-                Err(error) => {
-                    self.rollback(txn).await;
-                    return Round::Failed(ServiceError::Log(error));
-                }
-            }
-        } else {
-            self.heads.head().max(known_head)
-        };
-        if head > version {
-            match self.catch_up::<Infallible>(&mut txn, version).await {
-                Ok(caught_up) => version = caught_up,
-                Err(error) => {
-                    self.rollback(txn).await;
-                    if self.skips_refused(&error) {
-                        // The poison record is noted; read again past it.
-                        return Round::Again;
-                    }
-                    return Round::Failed(error);
-                }
-            }
-        }
         let (recorded_at, _) = stored::now();
         *attempts += 1;
         let (own, mut events) = match self.decide(call, &mut txn, version + 1, recorded_at).await {
