@@ -69,6 +69,17 @@ struct HttpArgs {
     remote: Option<String>,
 }
 
+impl Args {
+    /// The Users service's SQLite store: the `--users-db` file, or in
+    /// memory.
+    fn users_store(&self) -> Result<service::users::store::UsersStore, goesgen::StoreError> {
+        match &self.users_db {
+            Some(path) => service::users::store::open(path),
+            None => service::users::store::in_memory(),
+        }
+    }
+}
+
 fn parse_args() -> Result<Args, String> {
     let mut args = Args {
         log: "memory".to_string(),
@@ -143,10 +154,7 @@ async fn run(args: &Args) -> Result<(), scenario::Error> {
         return over_http(args).await;
     }
     let log = goesgen::open_log(&args.log).await?;
-    let users_store = match &args.users_db {
-        Some(path) => crate::service::users::store::open(path)?,
-        None => crate::service::users::store::in_memory()?,
-    };
+    let users_store = args.users_store()?;
     // A PostgreSQL connection string may hold a password: not echoed.
     let shown = if args.log.starts_with("postgres:") {
         "postgres (connection string not shown)"
@@ -212,10 +220,7 @@ async fn over_http(args: &Args) -> Result<(), scenario::Error> {
     let addr = args.http.addr.as_deref().unwrap_or("127.0.0.1:8080");
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let log = goesgen::open_log(&args.log).await?;
-    let users_store = match &args.users_db {
-        Some(path) => crate::service::users::store::open(path)?,
-        None => crate::service::users::store::in_memory()?,
-    };
+    let users_store = args.users_store()?;
     let ctrl_c = async {
         if let Err(error) = tokio::signal::ctrl_c().await {
             eprintln!("cannot listen for Ctrl-C: {error}");

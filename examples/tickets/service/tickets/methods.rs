@@ -71,23 +71,6 @@ impl DomainError for TicketsError {}
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Tickets;
 
-/// What the methods read: the projection, in a read or a write transaction.
-trait View {
-    fn view(&self) -> &Projection;
-}
-
-impl View for Read {
-    fn view(&self) -> &Projection {
-        self
-    }
-}
-
-impl View for Write {
-    fn view(&self) -> &Projection {
-        self
-    }
-}
-
 /// The caller, if signed in as a known user.
 fn known_caller(ctx: &Caller, projection: &Projection) -> Result<id::User, TicketsError> {
     let user = ctx.user()?;
@@ -134,7 +117,7 @@ impl TicketsMethods for Tickets {
         txn: &mut Read,
         input: id::Ticket,
     ) -> Result<GetTicketByIDOut, MethodError<TicketsError>> {
-        let projection = txn.view();
+        let projection: &Projection = txn;
         known_caller(ctx, projection)?;
         let ticket = existing_ticket(projection, &input)?;
         Ok(GetTicketByIDOut {
@@ -154,7 +137,7 @@ impl TicketsMethods for Tickets {
         txn: &mut Write,
         input: CreateTicketIn,
     ) -> Result<(CreateTicketOut, Vec<CreateTicketEvent>), MethodError<TicketsError>> {
-        let author = known_caller(ctx, txn.view())?;
+        let author = known_caller(ctx, txn)?;
         let out = CreateTicketOut {
             id: id::Ticket::new(),
             title: input.title,
@@ -176,7 +159,7 @@ impl TicketsMethods for Tickets {
         txn: &mut Write,
         input: AssignUserToTicketIn,
     ) -> Result<((), Vec<AssignUserToTicketEvent>), MethodError<TicketsError>> {
-        let projection = txn.view();
+        let projection: &Projection = txn;
         let by = known_caller(ctx, projection)?;
         let ticket = existing_ticket(projection, &input.ticket)?;
         existing_user(projection, &input.user)?;
@@ -202,7 +185,7 @@ impl TicketsMethods for Tickets {
         txn: &mut Write,
         input: UnassignUserFromTicketIn,
     ) -> Result<((), Vec<UnassignUserFromTicketEvent>), MethodError<TicketsError>> {
-        let projection = txn.view();
+        let projection: &Projection = txn;
         let by = known_caller(ctx, projection)?;
         let ticket = existing_ticket(projection, &input.ticket)?;
         existing_user(projection, &input.user)?;
@@ -229,7 +212,7 @@ impl TicketsMethods for Tickets {
         txn: &mut Write,
         input: CloseTicketIn,
     ) -> Result<((), Vec<CloseTicketEvent>), MethodError<TicketsError>> {
-        let projection = txn.view();
+        let projection: &Projection = txn;
         let by = known_caller(ctx, projection)?;
         let ticket = existing_ticket(projection, &input.ticket)?;
         allowed(ticket, lifecycle::closed(ticket.state))?;
@@ -246,7 +229,7 @@ impl TicketsMethods for Tickets {
         txn: &mut Write,
         input: CreateCommentIn,
     ) -> Result<(CreateCommentOut, Vec<CreateCommentEvent>), MethodError<TicketsError>> {
-        let projection = txn.view();
+        let projection: &Projection = txn;
         let author = known_caller(ctx, projection)?;
         let ticket = existing_ticket(projection, &input.ticket)?;
         allowed(
@@ -279,7 +262,7 @@ impl TicketsMethods for Tickets {
         txn: &mut Write,
         input: UpdateTicketIn,
     ) -> Result<((), Vec<UpdateTicketEvent>), MethodError<TicketsError>> {
-        let projection = txn.view();
+        let projection: &Projection = txn;
         let by = known_caller(ctx, projection)?;
         let ticket = existing_ticket(projection, &input.ticket)?;
         let mut events = Vec::new();
