@@ -11,7 +11,6 @@
 //! answers `409 duplicate` with the first attempt's positions: the call's
 //! effect is there once, its output is not kept.
 
-use std::hash::{BuildHasher, Hasher};
 use std::time::Duration;
 
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderValue};
@@ -73,16 +72,8 @@ impl RetryPolicy {
             .first_backoff
             .saturating_mul(doubling)
             .min(self.max_backoff);
-        let nanos = u64::try_from(bound.as_nanos()).unwrap_or(u64::MAX).max(1);
-        Duration::from_nanos(random_u64() % nanos)
+        crate::service::backoff::random_below(bound)
     }
-}
-
-/// A random number from the standard library's randomly keyed hasher.
-fn random_u64() -> u64 {
-    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
-    hasher.write_u64(0x9e37_79b9_7f4a_7c15);
-    hasher.finish()
 }
 
 /// Options of one remote call.

@@ -24,6 +24,11 @@ pub(crate) fn pause_after(conflicts: u32, max: Duration) -> Duration {
     }
     let doublings = (conflicts - 2).min(20);
     let bound = FIRST_BOUND.saturating_mul(1 << doublings).min(max);
+    random_below(bound)
+}
+
+/// A random pause below `bound` (zero for a zero bound).
+pub(crate) fn random_below(bound: Duration) -> Duration {
     let bound_nanos = u64::try_from(bound.as_nanos()).unwrap_or(u64::MAX);
     Duration::from_nanos(random_u64() % bound_nanos.max(1))
 }

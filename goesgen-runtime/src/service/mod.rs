@@ -35,7 +35,7 @@
 //! did; [`Engine::stats`] counts, and [`Engine::progress`] publishes where
 //! the projection stands against the log ([`Progress`]).
 
-mod backoff;
+pub(crate) mod backoff;
 mod batch;
 mod call;
 mod committed;
