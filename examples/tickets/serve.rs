@@ -113,7 +113,7 @@ impl Which {
 
 /// Serves the chosen services of `log` on `listener` until `shutdown`,
 /// keeping each one's projection current (`follow`) meanwhile, and prints
-/// the address to `announce`.
+/// the address to stdout.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     log: SharedLog,

@@ -47,16 +47,10 @@ pub(crate) fn judge<E>(
     }))
 }
 
-/// Checks every event of a batch before it is appended: a kind that is not
-/// empty, has no whitespace or control characters and is within the
+/// Checks every event of an append before it is written: a kind that is
+/// not empty, has no whitespace or control characters and is within the
 /// limits, and a payload within the limits that is one JSON object in
-/// UTF-8. The first bad event is [`LogError::InvalidEvent`].
-#[cfg(test)]
-pub(crate) fn check_batch(events: &[NewEvent], limits: &LogLimits) -> Result<(), LogError> {
-    check_events(events, limits, false)
-}
-
-/// [`check_batch`] on an append's events, except that payloads the
+/// UTF-8. The first bad event is [`LogError::InvalidEvent`]. Payloads the
 /// service engine encoded itself ([`Append::encoded`]: serde's JSON of an
 /// event struct, an object by construction) are not parsed again; their
 /// sizes and kinds are still checked.
@@ -64,9 +58,14 @@ pub(crate) fn check_append(append: &Append, limits: &LogLimits) -> Result<(), Lo
     check_events(&append.events, limits, append.encoded)
 }
 
+/// [`check_append`] on events from elsewhere than the engine.
+#[cfg(test)]
+pub(crate) fn check_batch(events: &[NewEvent], limits: &LogLimits) -> Result<(), LogError> {
+    check_events(events, limits, false)
+}
+
 fn check_events(events: &[NewEvent], limits: &LogLimits, encoded: bool) -> Result<(), LogError> {
     for (index, event) in events.iter().enumerate() {
-        // The engine's payloads are serde's JSON objects: not parsed again.
         let problem = size_problem(event, limits)
             .or_else(|| kind_problem(&event.kind))
             .or_else(|| {

@@ -61,7 +61,8 @@ pub enum Rule {
 }
 
 impl Rule {
-    /// The rule's number in SCHEMA.md, `None` for [`Rule::Shape`].
+    /// The rule's number in SCHEMA.md, `None` for [`Rule::Shape`] and
+    /// [`Rule::Evolution`].
     pub fn number(self) -> Option<u8> {
         Some(match self {
             Rule::Yaml => 1,

@@ -266,8 +266,8 @@ impl PostgresOptions {
         self
     }
 
-    /// The events table (created if absent, with its companion
-    /// `<table>_kinds`); default [`DEFAULT_TABLE`]. Named as for
+    /// The events table (created if absent, with its companions
+    /// `<table>_kinds` and `<table>_keys`); default [`DEFAULT_TABLE`]. Named as for
     /// [`schema`](Self::schema), at most
     /// [`MAX_TABLE_NAME_LEN`](super::MAX_TABLE_NAME_LEN) characters.
     #[must_use]

@@ -33,7 +33,8 @@ pub struct Committed<O, E> {
     /// an empty range after the projection's version.
     pub appended: Appended,
     /// How many times the method was called (1 unless a transaction met
-    /// conflicts).
+    /// conflicts, or its batch was decided again without a call that
+    /// failed or went away).
     pub attempts: u32,
 }
 
@@ -68,11 +69,13 @@ impl<O, E> Committed<O, E> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub struct ServiceStats {
-    /// Write methods (append and transaction) that committed.
+    /// Calls of write methods (append and transaction) that appended
+    /// events.
     pub commits: u64,
     /// Calls of transaction methods, counting every retry.
     pub attempts: u64,
-    /// Appends refused because their condition no longer held.
+    /// Calls of transaction methods whose append was refused because its
+    /// condition no longer held (a refused batch counts each of its calls).
     pub conflicts: u64,
     /// Transaction attempts made under the log's write lock, after
     /// [`ServiceOptions::escalate_after`](crate::service::ServiceOptions::escalate_after)

@@ -81,8 +81,8 @@ pub enum ServiceError<E> {
         /// Its kind.
         kind: String,
     },
-    /// A transaction met a conflict on each of its `attempts`; the last
-    /// conflict is the source. Nothing was appended; the call may be
+    /// A transaction kept meeting conflicts until its `attempts` ran out;
+    /// the last conflict is the source. Nothing was appended; the call may be
     /// retried.
     Conflict {
         /// How many times the method was called.

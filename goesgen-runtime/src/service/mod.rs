@@ -20,7 +20,10 @@
 //!   [`ServiceOptions::max_attempts`] calls, then
 //!   [`ServiceError::Conflict`]. With `sync_after_push` the own events are
 //!   applied in the same transaction before it commits. A method that
-//!   emits nothing appends nothing and commits only the catch-up.
+//!   emits nothing appends nothing and commits only the catch-up. On a
+//!   log whose appends cost a commit, concurrent calls without a key share
+//!   one write transaction and one append, each deciding after the ones
+//!   before it (`batch`).
 //!
 //! Any error rolls the store back and appends nothing (except after the
 //! append itself: then [`ServiceError::Unsynced`] says where the events

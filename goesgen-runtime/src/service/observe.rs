@@ -19,8 +19,8 @@ use crate::record::Position;
 ///
 /// Sent on [`Engine::progress`](crate::service::Engine::progress) after
 /// every commit of the service's store (each read batch of a catch-up, a
-/// transaction, the sync of an append's own events) and whenever a
-/// catch-up sees a newer head. Both are as this instance of the service
+/// transaction, the sync of an append's own events), with the newest head
+/// seen by then. Both are as this instance of the service
 /// knows them: another instance writing the same store, or an append the
 /// log has not published to this process yet, shows only at the next
 /// commit or read. Until the instance first commits or reads its version,

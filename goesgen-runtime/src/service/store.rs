@@ -86,7 +86,8 @@ pub trait ServiceStore: Send + Sync + 'static {
 ///
 /// The engine moves each into the schema's event enum to encode it and to
 /// apply it to the store, then moves it back for the caller's
-/// [`Committed`](crate::Committed): no copy of an event is made. The two
+/// [`Committed`](crate::Committed): a transaction method's events are not
+/// copied (an append method copies those it applies after its append). The two
 /// conversions must agree (generated code's do); a `TryFrom` that refuses
 /// what `Into` made fails the call with
 /// [`ServiceError::Encode`](crate::ServiceError::Encode) before anything is

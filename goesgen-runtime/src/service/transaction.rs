@@ -65,7 +65,11 @@ impl<S: ServiceStore> Engine<S> {
     /// its events, append them on the conflict rule's condition (with the
     /// call's idempotency key); on a conflict roll back and try again (up
     /// to `max_attempts` calls, under the log's write lock after
-    /// `escalate_after` conflicts). Any error rolls the store back.
+    /// `escalate_after` conflicts). Any error rolls the store back. On a
+    /// log whose appends cost a commit, a call without a key may share its
+    /// write transaction and its append with concurrent calls, deciding
+    /// after them on the state that includes their events (see the
+    /// `batch` module's documentation).
     ///
     /// In a `debug` span `call` with `service`, `method`, `kind`, and as
     /// they are known `attempts`, `conflicts` and the appended positions

@@ -37,8 +37,9 @@ pub(super) struct Member {
 }
 
 impl Member {
-    /// The append's events as text (their payloads were checked to be
-    /// UTF-8 JSON by [`stored::check_append`]).
+    /// The append's events as text, after [`stored::check_append`]: the
+    /// conversion is the UTF-8 check of payloads that function does not
+    /// parse (the engine's own), and fails with `InvalidEvent` otherwise.
     pub(super) fn new(append: Append) -> Result<Self, LogError> {
         let events = append
             .events

@@ -31,7 +31,7 @@
 //! its own check); every check assumes it gets a working, empty log.
 //!
 //! What a backend must do to pass, beyond the trait's docs:
-//! - validate batches with the runtime's shared checks (`stored::check_batch`:
+//! - validate appends with the runtime's shared checks (`stored::check_append`:
 //!   `LogError::InvalidEvent` for an empty kind or a payload that is not one
 //!   JSON object) and judge conditions with `stored::judge`, so errors and
 //!   `Conflict`s match across backends;
