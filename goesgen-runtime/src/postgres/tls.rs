@@ -274,16 +274,21 @@ impl fmt::Debug for Tls {
     }
 }
 
+/// The mode in force: as libpq, a root certificate (other than the
+/// compiled-in roots) makes `require` check the chain.
+fn effective_mode(mode: SslMode, root_cert: Option<&Path>) -> SslMode {
+    match (mode, root_cert) {
+        (SslMode::Require, Some(_)) => SslMode::VerifyCa,
+        (mode, _) => mode,
+    }
+}
+
 impl Tls {
     /// The configuration for `mode`, trusting the certificates in
     /// `root_cert` (PEM) or, without it, the compiled-in Mozilla roots.
     pub fn new(mode: SslMode, root_cert: Option<&Path>) -> Result<Self, LogError> {
         let root_cert = root_cert.filter(|path| path.as_os_str() != "system");
-        // libpq: a root certificate makes `require` check the chain.
-        let mode = match (mode, root_cert) {
-            (SslMode::Require, Some(_)) => SslMode::VerifyCa,
-            (mode, _) => mode,
-        };
+        let mode = effective_mode(mode, root_cert);
         let provider = Arc::new(rustls::crypto::ring::default_provider());
         let roots = Arc::new(load_roots(root_cert)?);
         let webpki = WebPkiServerVerifier::builder_with_provider(roots, Arc::clone(&provider))
@@ -643,5 +648,10 @@ mod tests {
                 .mode(),
             SslMode::VerifyFull
         );
+        let ca = Some(Path::new("/etc/ssl/db-ca.pem"));
+        assert_eq!(effective_mode(SslMode::Require, ca), SslMode::VerifyCa);
+        assert_eq!(effective_mode(SslMode::Require, None), SslMode::Require);
+        assert_eq!(effective_mode(SslMode::VerifyFull, ca), SslMode::VerifyFull);
+        assert_eq!(effective_mode(SslMode::Prefer, ca), SslMode::Prefer);
     }
 }

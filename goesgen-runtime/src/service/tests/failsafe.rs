@@ -384,5 +384,8 @@ async fn the_recorded_time_the_store_saw_is_the_logs() {
         .unwrap()
         .records[0];
     assert_eq!(record.recorded_at, committed.appended.recorded_at);
-    assert_eq!(store.snapshot().await.applied, vec![1]);
+    let state = store.snapshot().await;
+    assert_eq!(state.applied, vec![1]);
+    // The time the store was given when the event was applied ahead.
+    assert_eq!(state.applied_at, vec![record.recorded_at]);
 }
