@@ -217,6 +217,11 @@ impl<S: ServiceStore> Engine<S> {
         }
         let (recorded_at, _) = stored::now();
         let (batch, events) = self.apply_ahead(txn, version, recorded_at, events).await?;
+        let last = version + batch.len() as Position;
+        self.store
+            .set_version(txn, last)
+            .await
+            .map_err(ServiceError::from)?;
         let mut append = Append::new(batch)
             .condition(self.condition(version))
             .recorded_at(recorded_at)
@@ -240,8 +245,9 @@ impl<S: ServiceStore> Engine<S> {
     }
 
     /// Applies a method's events in `txn` (at `version`) at the positions
-    /// they get if appended right after it, recorded at `recorded_at`, and
-    /// moves the version past them; returns them encoded for the log and
+    /// they get if appended right after it, recorded at `recorded_at`
+    /// (the caller moves the version past them: once for a whole batch);
+    /// returns them encoded for the log and
     /// back in the method's type for the caller. Each event goes into the
     /// schema's enum, is encoded, applied if subscribed, and comes back,
     /// without a copy. A refusal is [`ServiceError::Refused`].
@@ -275,8 +281,6 @@ impl<S: ServiceStore> Engine<S> {
             }
             back.push(self.take_back(event)?);
         }
-        let last = version + batch.len() as Position;
-        self.store.set_version(txn, last).await?;
         Ok((batch, back))
     }
 

@@ -89,6 +89,8 @@ impl<S: ServiceStore> Engine<S> {
                         txn = turn.txn;
                         continue;
                     }
+                    // Not reached (what comes back is the turn just sent);
+                    // a transaction dropped here rolls back by contract.
                     _ => return Round::Again,
                 }
             }
@@ -122,6 +124,14 @@ impl<S: ServiceStore> Engine<S> {
                     seats.remove(index);
                     return Round::Again;
                 }
+            }
+        }
+        if !events.is_empty() {
+            // Once for the batch: each call applied its events ahead.
+            let last = version + events.len() as Position;
+            if let Err(error) = self.store.set_version(&mut txn, last).await {
+                self.rollback(txn).await;
+                return Round::Failed(error.into());
             }
         }
         Round::Decided {
