@@ -120,17 +120,12 @@ impl<S: ServiceStore> Engine<S> {
                 Box::pin(self.sync::<C::Error>()).await?;
             }
             let mut txn = self.store.begin_write().await?;
-            let lock = if escalate {
-                self.counters.escalation();
-                match self.log.lock_writes().await {
-                    Ok(lock) => Some(lock),
-                    Err(error) => {
-                        self.rollback(txn).await;
-                        return Err(ServiceError::Log(error));
-                    }
+            let lock = match self.write_lock(escalate).await {
+                Ok(lock) => lock,
+                Err(error) => {
+                    self.rollback(txn).await;
+                    return Err(ServiceError::Log(error));
                 }
-            } else {
-                None
             };
             attempts += 1;
             self.counters.attempt();
@@ -222,26 +217,59 @@ impl<S: ServiceStore> Engine<S> {
             .set_version(txn, last)
             .await
             .map_err(ServiceError::from)?;
-        let mut append = Append::new(batch)
-            .condition(self.condition(version))
-            .recorded_at(recorded_at)
-            .encoded();
-        append.key = options.key.clone();
-        let appended = match lock {
-            Some(lock) => lock.append(append).await,
-            None => self.log.append_with(append).await,
-        };
+        let key = options.key.clone();
+        let appended = self
+            .append_decided(lock, batch, version, recorded_at, key)
+            .await;
         match appended {
-            Ok(appended) if appended.replayed => {
+            Ok((appended, _)) if appended.replayed => {
                 Err(Undecided::Failed(ServiceError::Duplicate { appended }))
             }
-            Ok(appended) => Ok(Decided::Appended {
-                in_place: appended.first == version + 1 && appended.recorded_at == recorded_at,
+            Ok((appended, in_place)) => Ok(Decided::Appended {
+                in_place,
                 committed: self.committed(output, events, appended, attempts),
             }),
             Err(LogError::Conflict(conflict)) => Err(Undecided::Conflict(conflict)),
             Err(error) => Err(Undecided::Failed(ServiceError::Log(error))),
         }
+    }
+
+    /// The log's write lock if the attempt is escalated (counted), else
+    /// none.
+    pub(crate) async fn write_lock(
+        &self,
+        escalate: bool,
+    ) -> Result<Option<Box<dyn WriteLock + '_>>, LogError> {
+        if !escalate {
+            return Ok(None);
+        }
+        self.counters.escalation();
+        self.log.lock_writes().await.map(Some)
+    }
+
+    /// Appends the events decided at `version` and applied ahead with
+    /// `recorded_at`, through `lock` when held, on the conflict rule's
+    /// condition; returns where they went and whether that is where the
+    /// store applied them (then the store can commit as it is).
+    pub(crate) async fn append_decided(
+        &self,
+        lock: Option<Box<dyn WriteLock + '_>>,
+        events: Vec<NewEvent>,
+        version: Position,
+        recorded_at: std::time::SystemTime,
+        key: Option<crate::IdempotencyKey>,
+    ) -> Result<(Appended, bool), LogError> {
+        let mut append = Append::new(events)
+            .condition(self.condition(version))
+            .recorded_at(recorded_at)
+            .encoded();
+        append.key = key;
+        let appended = match lock {
+            Some(lock) => lock.append(append).await,
+            None => self.log.append_with(append).await,
+        }?;
+        let in_place = appended.first == version + 1 && appended.recorded_at == recorded_at;
+        Ok((appended, in_place))
     }
 
     /// Applies a method's events in `txn` (at `version`) at the positions

@@ -43,7 +43,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::SystemTime;
 
 use crate::error::LogError;
-use crate::log::Append;
 use crate::record::{NewEvent, Position};
 use crate::service::backoff;
 use crate::service::committed::Committed;
@@ -222,17 +221,12 @@ impl<S: ServiceStore> Engine<S> {
             };
             let max = self.options.max_batch_calls.saturating_sub(1);
             self.batcher.take_waiting(&mut seats, max);
-            let lock = if escalate {
-                self.counters.escalation();
-                match self.log.lock_writes().await {
-                    Ok(lock) => Some(lock),
-                    Err(error) => {
-                        self.rollback(txn).await;
-                        return self.fail_all(seats, ServiceError::Log(error), attempts, conflicts);
-                    }
+            let lock = match self.write_lock(escalate).await {
+                Ok(lock) => lock,
+                Err(error) => {
+                    self.rollback(txn).await;
+                    return self.fail_all(seats, ServiceError::Log(error), attempts, conflicts);
                 }
-            } else {
-                None
             };
             let appending = Arc::new(AtomicBool::new(false));
             let round = self
@@ -283,15 +277,10 @@ impl<S: ServiceStore> Engine<S> {
                 let (output, emitted) = own;
                 return Ok(self.committed(output, emitted, appended, attempts));
             }
-            let append = Append::new(events)
-                .condition(self.condition(version))
-                .recorded_at(recorded_at)
-                .encoded();
             appending.store(true, Ordering::Release);
-            let appended = match lock {
-                Some(lock) => lock.append(append).await,
-                None => self.log.append_with(append).await,
-            };
+            let appended = self
+                .append_decided(lock, events, version, recorded_at, None)
+                .await;
             match appended {
                 Err(LogError::Conflict(conflict)) => {
                     appending.store(false, Ordering::Release);
@@ -325,16 +314,14 @@ impl<S: ServiceStore> Engine<S> {
                     self.rollback(txn).await;
                     return self.fail_all(seats, ServiceError::Log(error), attempts, conflicts);
                 }
-                Ok(appended) if appended.replayed => {
+                Ok((appended, _)) if appended.replayed => {
                     // Batched calls carry no key: only a log that replays
                     // without one gets here.
                     self.rollback(txn).await;
                     let error = ServiceError::Duplicate { appended };
                     return self.fail_all(seats, error, attempts, conflicts);
                 }
-                Ok(appended) => {
-                    let in_place =
-                        appended.first == version + 1 && appended.recorded_at == recorded_at;
+                Ok((appended, in_place)) => {
                     return self
                         .keep_batch(
                             txn, own, parts, seats, appended, in_place, attempts, conflicts,
