@@ -13,7 +13,6 @@
 //! only that many callers.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
 use goesgen::{MemoryLog, ServiceOptions, SharedLog, SqliteLog};
 
@@ -22,11 +21,14 @@ mod scratch;
 use scratch::sqlite_path;
 #[path = "support/bank.rs"]
 mod bank;
+#[path = "support/deposits.rs"]
+mod deposits;
 #[path = "support/stats.rs"]
 mod stats;
 
-use bank::schema::bank::BankService;
-use bank::{Bank, Store, Transfer};
+// The schema names the bank's types at the crate root.
+use bank::Transfer;
+use deposits::round;
 use stats::{median, percentile};
 
 async fn open_log(backend: &str, name: &str) -> SharedLog {
@@ -60,49 +62,6 @@ async fn open_postgres(name: &str) -> SharedLog {
 #[cfg(not(feature = "postgres"))]
 async fn open_postgres(_: &str) -> SharedLog {
     panic!("PostgreSQL needs --features postgres")
-}
-
-fn deposit() -> Transfer {
-    Transfer {
-        account: "bench".into(),
-        amount: 1,
-    }
-}
-
-/// One round: `callers` tasks share `commands` deposits through one
-/// service. Returns commands per second and each command's latency.
-async fn round(
-    log: SharedLog,
-    options: ServiceOptions,
-    callers: usize,
-    commands: usize,
-) -> (f64, Vec<Duration>) {
-    let bank = Arc::new(BankService::new(Bank, Store::default(), log, options));
-    bank.open(&(), "bench".into()).await.expect("open");
-    let each = commands / callers;
-    let started = Instant::now();
-    let tasks: Vec<_> = (0..callers)
-        .map(|_| {
-            let bank = bank.clone();
-            tokio::spawn(async move {
-                let mut latencies = Vec::with_capacity(each);
-                for _ in 0..each {
-                    let at = Instant::now();
-                    bank.deposit(&(), deposit()).await.expect("deposit");
-                    latencies.push(at.elapsed());
-                }
-                latencies
-            })
-        })
-        .collect();
-    let mut latencies = Vec::with_capacity(commands);
-    for task in tasks {
-        latencies.extend(task.await.expect("caller"));
-    }
-    let elapsed = started.elapsed();
-    let balance = bank.balance(&(), "bench".into()).await.expect("balance");
-    assert_eq!(balance as usize, each * callers, "lost updates");
-    (latencies.len() as f64 / elapsed.as_secs_f64(), latencies)
 }
 
 async fn throughput(

@@ -12,7 +12,7 @@
 use std::convert::Infallible;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use goesgen::{
     ConflictRule, MemoryLog, MethodError, Position, Recorded, ServiceOptions, SharedLog, SqliteLog,
@@ -25,9 +25,12 @@ mod scratch;
 use scratch::sqlite_path;
 #[path = "support/bank.rs"]
 mod bank;
+#[path = "support/deposits.rs"]
+mod deposits;
 #[path = "support/stats.rs"]
 mod stats;
 
+use deposits::{deposit, round};
 use stats::{median, percentile};
 
 use bank::schema::audit::{AuditMethods, AuditService, AuditStore, NoteEvent};
@@ -113,58 +116,12 @@ async fn open_log(backend: &str, name: &str) -> SharedLog {
     }
 }
 
-fn deposit() -> Transfer {
-    Transfer {
-        account: "bench".into(),
-        amount: 1,
-    }
-}
-
-/// One round: `callers` tasks share `commands` deposits through one
-/// service. Returns commands per second and each command's latency.
-async fn round(log: SharedLog, callers: usize, commands: usize) -> (f64, Vec<Duration>) {
-    let bank = Arc::new(BankService::new(
-        Bank,
-        Store::default(),
-        log,
-        ServiceOptions::default(),
-    ));
-    bank.open(&(), "bench".into()).await.expect("open");
-    let started = Instant::now();
-    let tasks: Vec<_> = (0..callers)
-        .map(|_| {
-            let bank = bank.clone();
-            tokio::spawn(async move {
-                let mut latencies = Vec::with_capacity(commands / callers);
-                for _ in 0..commands / callers {
-                    let at = Instant::now();
-                    bank.deposit(&(), deposit()).await.expect("deposit");
-                    latencies.push(at.elapsed());
-                }
-                latencies
-            })
-        })
-        .collect();
-    let mut latencies = Vec::with_capacity(commands);
-    for task in tasks {
-        latencies.extend(task.await.expect("caller"));
-    }
-    let elapsed = started.elapsed();
-    let balance = bank.balance(&(), "bench".into()).await.expect("balance");
-    assert_eq!(
-        balance as usize,
-        commands / callers * callers,
-        "lost updates"
-    );
-    (latencies.len() as f64 / elapsed.as_secs_f64(), latencies)
-}
-
 async fn throughput(backend: &str, callers: usize, commands: usize, rounds: usize) {
     let mut rates = Vec::new();
     let mut latencies = Vec::new();
     for r in 0..rounds {
         let log = open_log(backend, &format!("tx-{callers}-{r}")).await;
-        let (rate, mut lat) = round(log, callers, commands).await;
+        let (rate, mut lat) = round(log, ServiceOptions::default(), callers, commands).await;
         rates.push(rate);
         latencies.append(&mut lat);
     }

@@ -1,7 +1,7 @@
 //! The bank of `tests/fixtures/bank.yml` as the benchmarks run it: the
 //! generated code, a lean in-memory store (an owned guard and an undo log)
-//! and the bank's logic. Shared by `benches/services.rs` and
-//! `benches/contention.rs`.
+//! and the bank's logic. Shared by `benches/services.rs`,
+//! `benches/batching.rs` and `benches/contention.rs`.
 
 use std::collections::HashMap;
 use std::sync::Arc;
