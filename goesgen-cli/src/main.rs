@@ -53,6 +53,9 @@ fn main() -> ExitCode {
         Command::Diff(args) => diff::run(&args, &mut out),
         Command::Log(args) => log::run(args, &mut out),
     };
+    // What is still buffered goes out now, so that a failed write (a full
+    // disk) is an error and not a silent success.
+    let result = result.and_then(|outcome| out.flush().map(|()| outcome).map_err(CliError::from));
     match result {
         Ok(Outcome::Clean) => ExitCode::SUCCESS,
         Ok(Outcome::Problems) => ExitCode::from(1),

@@ -36,7 +36,7 @@ impl Out {
 
 impl Drop for Out {
     fn drop(&mut self) {
-        // Errors were reported by the explicit flushes; nothing to do here.
+        // `main` flushes and reports; this only covers an early return.
         let _ = self.inner.flush();
     }
 }

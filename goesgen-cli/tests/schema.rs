@@ -332,3 +332,24 @@ fn diff_of_an_invalid_schema_shows_its_errors() {
         run.stderr
     );
 }
+
+/// Output that cannot be written (a full disk) is an error, not a silent
+/// success: the last buffered bytes are flushed before the exit status is
+/// chosen.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_failed_write_of_the_output_is_an_error() {
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .expect("/dev/full");
+    let output = Command::new(env!("CARGO_BIN_EXE_goesgen"))
+        .arg("check")
+        .arg(tickets())
+        .stdout(full)
+        .output()
+        .expect("run goesgen");
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.starts_with("goesgen: "), "{stderr}");
+}
