@@ -10,15 +10,7 @@ use proc_macro2::Span;
 
 /// One combined error for all of `errors`, spanned at `span`.
 pub fn schema_errors(errors: &SchemaErrors, span: Span) -> syn::Error {
-    let mut combined: Option<syn::Error> = None;
-    for error in errors.iter() {
-        let next = syn::Error::new(span, error);
-        match &mut combined {
-            Some(combined) => combined.combine(next),
-            None => combined = Some(next),
-        }
-    }
-    combined.unwrap_or_else(|| {
+    self::errors(errors.iter(), span).unwrap_or_else(|| {
         syn::Error::new(
             span,
             "the schema is invalid, but its parser reported no error",
@@ -26,12 +18,15 @@ pub fn schema_errors(errors: &SchemaErrors, span: Span) -> syn::Error {
     })
 }
 
-/// One combined error for `errors` (breaking changes against a baseline,
-/// rendered as schema errors), spanned at `span`; `None` when there is
-/// none.
-pub fn errors(errors: &[SchemaError], span: Span) -> Option<syn::Error> {
+/// One combined error for `errors` (a schema's, or breaking changes
+/// against a baseline rendered as schema errors), spanned at `span`;
+/// `None` when there is none.
+pub fn errors<'a>(
+    errors: impl IntoIterator<Item = &'a SchemaError>,
+    span: Span,
+) -> Option<syn::Error> {
     errors
-        .iter()
+        .into_iter()
         .map(|error| syn::Error::new(span, error))
         .reduce(|mut combined, next| {
             combined.combine(next);
