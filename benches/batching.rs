@@ -16,7 +16,7 @@ use std::sync::Arc;
 
 use goesgen::{MemoryLog, ServiceOptions, SharedLog, SqliteLog};
 
-#[path = "support/scratch.rs"]
+#[path = "../tests/support/scratch.rs"]
 mod scratch;
 use scratch::sqlite_path;
 #[path = "support/bank.rs"]
@@ -34,7 +34,7 @@ use stats::{median, percentile};
 async fn open_log(backend: &str, name: &str) -> SharedLog {
     match backend {
         "memory" => MemoryLog::shared(),
-        "sqlite" => SqliteLog::open(sqlite_path("batching", name))
+        "sqlite" => SqliteLog::open(sqlite_path("batching-bench", name))
             .await
             .expect("open the SQLite log")
             .shared(),

@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use goesgen::{ServiceOptions, SharedLog, SqliteLog};
 
-#[path = "support/scratch.rs"]
+#[path = "../tests/support/scratch.rs"]
 mod scratch;
 use scratch::sqlite_path;
 #[path = "support/bank.rs"]
@@ -190,7 +190,7 @@ fn main() {
                 |r| {
                     format!(
                         "sqlite:{}",
-                        sqlite_path("contention", &format!("e{escalate}-{r}")).display()
+                        sqlite_path("contention-bench", &format!("e{escalate}-{r}")).display()
                     )
                 },
                 escalate,

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use goesgen::http::{HttpClient, HttpOptions};
 use goesgen::{MemoryLog, ServiceOptions, SharedLog, SqliteLog};
 
-#[path = "support/scratch.rs"]
+#[path = "../tests/support/scratch.rs"]
 mod scratch;
 use scratch::sqlite_path;
 #[path = "../tests/http/counter.rs"]
@@ -25,7 +25,7 @@ use counter::schema::counters::{CountersClient, CountersService};
 async fn open_log(backend: &str) -> SharedLog {
     match backend {
         "memory" => MemoryLog::shared(),
-        _ => SqliteLog::open(sqlite_path("http", "http"))
+        _ => SqliteLog::open(sqlite_path("http-bench", "http"))
             .await
             .expect("open the SQLite log")
             .shared(),

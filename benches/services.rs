@@ -20,7 +20,7 @@ use goesgen::{
 };
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
-#[path = "support/scratch.rs"]
+#[path = "../tests/support/scratch.rs"]
 mod scratch;
 use scratch::sqlite_path;
 #[path = "support/bank.rs"]
@@ -109,7 +109,7 @@ impl AuditMethods for Auditor {
 async fn open_log(backend: &str, name: &str) -> SharedLog {
     match backend {
         "memory" => MemoryLog::shared(),
-        _ => SqliteLog::open(sqlite_path("services", name))
+        _ => SqliteLog::open(sqlite_path("services-bench", name))
             .await
             .expect("open the SQLite log")
             .shared(),

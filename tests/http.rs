@@ -32,6 +32,8 @@ mod scenario;
 #[path = "../examples/tickets/schema.rs"]
 #[allow(dead_code)]
 mod schema;
+#[path = "support/scratch.rs"]
+mod scratch;
 #[path = "../examples/tickets/serve.rs"]
 #[allow(dead_code)]
 mod serve;
@@ -50,8 +52,7 @@ mod retries;
 
 pub use domain::{InvalidValue, TicketCommentMessage, TicketDescription, TicketTitle, UserName};
 
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::path::PathBuf;
 
 use goesgen::http::Router;
 use tokio::sync::oneshot;
@@ -89,13 +90,5 @@ impl Drop for Server {
 
 /// A path for a new database file under cargo's scratch directory.
 pub fn fresh_path(name: &str) -> PathBuf {
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("goesgen-http");
-    std::fs::create_dir_all(&dir).unwrap();
-    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    let path = dir.join(format!("{name}-{}-{n}.db", std::process::id()));
-    for suffix in ["", "-wal", "-shm"] {
-        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
-    }
-    path
+    scratch::sqlite_path("http", name)
 }

@@ -27,6 +27,8 @@ mod scenario;
 #[path = "../examples/tickets/schema.rs"]
 #[allow(dead_code)]
 mod schema;
+#[path = "support/scratch.rs"]
+mod scratch;
 #[path = "../examples/tickets/seed.rs"]
 #[allow(dead_code)]
 mod seed;
@@ -49,8 +51,7 @@ mod users;
 
 pub use domain::{InvalidValue, TicketCommentMessage, TicketDescription, TicketTitle, UserName};
 
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::path::PathBuf;
 
 use goesgen::{KindFilter, MemoryLog, ServiceOptions, SharedLog};
 
@@ -162,13 +163,5 @@ pub fn as_user(user: id::User) -> Caller {
 
 /// A path for a new database file under cargo's scratch directory.
 pub fn fresh_path(name: &str) -> PathBuf {
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("goesgen-tickets");
-    std::fs::create_dir_all(&dir).unwrap();
-    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    let path = dir.join(format!("{name}-{}-{n}.db", std::process::id()));
-    for suffix in ["", "-wal", "-shm"] {
-        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
-    }
-    path
+    scratch::sqlite_path("tickets", name)
 }

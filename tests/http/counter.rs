@@ -13,8 +13,8 @@ use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 
 use goesgen::log::BoxFuture;
 use goesgen::{
-    Append, Appended, EventLog, IdempotencyKey, KindFilter, LogError, MemoryLog, Position,
-    ReadBatch, Recorded, SharedLog, StoreError, Subscription, WriteLock,
+    Append, Appended, EventLog, IdempotencyKey, KindFilter, LogError, Position, ReadBatch,
+    Recorded, SharedLog, StoreError, Subscription, WriteLock,
 };
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
@@ -263,9 +263,4 @@ pub fn service(
     let faults = store.faults.clone();
     let service = CountersService::new(Logic { rival: log.clone() }, store, log, options);
     (Arc::new(service), faults)
-}
-
-/// A memory log.
-pub fn memory() -> SharedLog {
-    MemoryLog::shared()
 }

@@ -23,7 +23,7 @@ struct Env {
 
 impl Env {
     async fn new() -> Self {
-        let faulty = FaultyLog::over(counter::memory());
+        let faulty = FaultyLog::over(goesgen::MemoryLog::shared());
         let log: SharedLog = faulty.clone();
         let (service, faults) =
             counter::service(log.clone(), ServiceOptions::default().max_attempts(2));
@@ -236,7 +236,7 @@ async fn service_errors_answer_their_status_and_code() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tickets_refuse_callers_and_name_the_failing_field() {
-    let log = counter::memory();
+    let log = goesgen::MemoryLog::shared();
     let users = Arc::new(crate::service::users::UsersService::new(
         crate::service::users::Users,
         crate::service::users::store::in_memory().unwrap(),

@@ -105,7 +105,7 @@ async fn a_load_run_of_64_concurrent_callers_loses_and_duplicates_nothing() {
     const CALLERS: usize = 64;
     const CALLS: usize = 32;
     const COUNTERS: usize = 8;
-    let log = counter::memory();
+    let log = goesgen::MemoryLog::shared();
     let (service, _) = counter::service(log.clone(), ServiceOptions::default());
     let router = service.router(|_: &goesgen::http::Parts| Ok(()), HttpOptions::default());
     let server = Server::start(router).await;

@@ -13,6 +13,8 @@ mod kits;
 #[cfg(feature = "postgres")]
 #[path = "../postgres_env/mod.rs"]
 mod postgres_env;
+#[path = "../support/scratch.rs"]
+mod scratch;
 mod semantics;
 mod sqlite_store;
 mod starvation;

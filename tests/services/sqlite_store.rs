@@ -108,15 +108,7 @@ impl Accounts for SqliteRead {
 
 /// A path for a new database file under cargo's scratch directory.
 pub fn fresh_path(name: &str) -> PathBuf {
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("goesgen-services");
-    std::fs::create_dir_all(&dir).expect("scratch directory");
-    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    let path = dir.join(format!("{name}-{}-{n}.db", std::process::id()));
-    for suffix in ["", "-wal", "-shm"] {
-        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
-    }
-    path
+    crate::scratch::sqlite_path("services", name)
 }
 
 fn caller() -> Caller {
