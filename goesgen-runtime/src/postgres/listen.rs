@@ -30,7 +30,6 @@ use super::connect::{Backoff, Connector, db_error};
 use super::schema::Sql;
 use crate::error::LogError;
 use crate::log::HeadPublisher;
-use crate::record::Position;
 
 /// Listens for new heads until `shutdown` fires (or its sender is dropped),
 /// reconnecting with backoff whenever the connection is lost.
@@ -108,10 +107,7 @@ async fn listen(
             .query_one(&head, &[])
             .await
             .map_err(|e| db_error("cannot read the head", e))?;
-        let head = row
-            .try_get::<_, i64>(0)
-            .map_err(|e| db_error("unexpected head row", e))?;
-        heads.publish(Position::try_from(head).unwrap_or(0));
+        heads.publish(super::head_of(&row)?);
         Ok(())
     };
     if let Err(error) = read_head().await {

@@ -336,8 +336,10 @@ impl SqliteLog {
 
     async fn find_key_now(&self, key: IdempotencyKey) -> Result<Option<Appended>, LogError> {
         let readers = Arc::clone(&self.readers);
-        run_blocking(move || readers.with_connection(|connection| read::find_key(connection, &key)))
-            .await
+        run_blocking(move || {
+            readers.with_connection(|connection| read::lookup_key(connection, &key))
+        })
+        .await
     }
 }
 

@@ -77,8 +77,10 @@ pub(super) fn head(connection: &Connection) -> Result<Position, LogError> {
 }
 
 /// Where the append that carried `key` was written, if one did (with
-/// `replayed` set), as `connection` sees it (in the writer's transaction,
-/// including the keys of earlier members of its group).
+/// `replayed` set), as `connection` sees it: in the writer's transaction
+/// (including the keys of earlier members of its group), or on a reader
+/// for [`EventLog::find_key`](crate::EventLog::find_key) (one statement,
+/// so one snapshot).
 pub(super) fn lookup_key(
     connection: &Connection,
     key: &IdempotencyKey,
@@ -121,20 +123,6 @@ pub(super) fn lookup_key(
         recorded_at,
         replayed: true,
     }))
-}
-
-/// [`lookup_key`] in a read snapshot, for [`EventLog::find_key`](crate::EventLog::find_key).
-pub(super) fn find_key(
-    connection: &Connection,
-    key: &IdempotencyKey,
-) -> Result<Option<Appended>, LogError> {
-    let snapshot = Transaction::new_unchecked(connection, TransactionBehavior::Deferred)
-        .map_err(|e| classify("cannot begin a read", e))?;
-    let found = lookup_key(&snapshot, key)?;
-    snapshot
-        .commit()
-        .map_err(|e| classify("cannot end a read", e))?;
-    Ok(found)
 }
 
 /// The answer to an empty append (which writes nothing): the first append
