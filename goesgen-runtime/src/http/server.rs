@@ -159,42 +159,28 @@ where
 
     /// Adds the readonly method `method`: `call` runs it; its output is
     /// the response body.
-    pub fn readonly<I, O, F, Fut>(mut self, method: &'static str, call: F) -> Self
+    pub fn readonly<I, O, F, Fut>(self, method: &'static str, call: F) -> Self
     where
         I: DeserializeOwned + Send + 'static,
         O: Serialize + 'static,
         F: Fn(Arc<S>, C, I) -> Fut + Clone + Send + Sync + 'static,
         Fut: Future<Output = Result<O, ServiceError<S::Error>>> + Send + 'static,
     {
-        let shared = self.shared.clone();
-        let handler = move |request: Request| {
-            let shared = shared.clone();
+        self.route(method, move |service, prepared: Prepared<C, I>| {
             let call = call.clone();
             async move {
-                let started = Instant::now();
-                let response = match prepare::<S, A, C, I>(&shared, request).await {
-                    Ok(prepared) => {
-                        match call(shared.service.clone(), prepared.ctx, prepared.input).await {
-                            Ok(output) => json_response(&output, None),
-                            Err(error) => problem_of(&error).into_response(),
-                        }
-                    }
-                    Err(problem) => problem.into_response(),
-                };
-                log(S::NAME, method, &response, started);
-                response
+                match call(service, prepared.ctx, prepared.input).await {
+                    Ok(output) => json_response(&output, None),
+                    Err(error) => problem_of(&error).into_response(),
+                }
             }
-        };
-        self.router = self
-            .router
-            .route(&path::<S>(method), axum::routing::post(handler));
-        self
+        })
     }
 
     /// Adds the write (append or transaction) method `method`: `call` runs
     /// it with the request's idempotency key; the response body is a
     /// [`Written`].
-    pub fn write<I, O, E, F, Fut>(mut self, method: &'static str, call: F) -> Self
+    pub fn write<I, O, E, F, Fut>(self, method: &'static str, call: F) -> Self
     where
         I: DeserializeOwned + Send + 'static,
         O: Serialize + 'static,
@@ -202,31 +188,45 @@ where
         F: Fn(Arc<S>, C, I, CallOptions) -> Fut + Clone + Send + Sync + 'static,
         Fut: Future<Output = Result<Committed<O, E>, ServiceError<S::Error>>> + Send + 'static,
     {
+        self.route(method, move |service, prepared: Prepared<C, I>| {
+            let call = call.clone();
+            async move {
+                let mut options = CallOptions::new();
+                if let Some(key) = prepared.key {
+                    options = options.key(key);
+                }
+                match call(service, prepared.ctx, prepared.input, options).await {
+                    Ok(committed) => {
+                        let positions = Positions::from(&committed.appended);
+                        let written = Written {
+                            output: committed.output,
+                            positions,
+                        };
+                        json_response(&written, Some(positions.last))
+                    }
+                    Err(error) => problem_of(&error).into_response(),
+                }
+            }
+        })
+    }
+
+    /// Routes `POST /<Service>/<method>`: the request prepared (caller,
+    /// headers, body; a problem otherwise), `respond` called with it, the
+    /// response logged.
+    fn route<I, F, Fut>(mut self, method: &'static str, respond: F) -> Self
+    where
+        I: DeserializeOwned + Send + 'static,
+        F: Fn(Arc<S>, Prepared<C, I>) -> Fut + Clone + Send + Sync + 'static,
+        Fut: Future<Output = Response> + Send + 'static,
+    {
         let shared = self.shared.clone();
         let handler = move |request: Request| {
             let shared = shared.clone();
-            let call = call.clone();
+            let respond = respond.clone();
             async move {
                 let started = Instant::now();
                 let response = match prepare::<S, A, C, I>(&shared, request).await {
-                    Ok(prepared) => {
-                        let mut options = CallOptions::new();
-                        if let Some(key) = prepared.key {
-                            options = options.key(key);
-                        }
-                        let service = shared.service.clone();
-                        match call(service, prepared.ctx, prepared.input, options).await {
-                            Ok(committed) => {
-                                let positions = Positions::from(&committed.appended);
-                                let written = Written {
-                                    output: committed.output,
-                                    positions,
-                                };
-                                json_response(&written, Some(positions.last))
-                            }
-                            Err(error) => problem_of(&error).into_response(),
-                        }
-                    }
+                    Ok(prepared) => respond(shared.service.clone(), prepared).await,
                     Err(problem) => problem.into_response(),
                 };
                 log(S::NAME, method, &response, started);
