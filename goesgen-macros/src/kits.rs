@@ -14,21 +14,45 @@ use quote::quote;
 use crate::services::apply_ident;
 use crate::types::{suffixed_ident, type_ident};
 
-/// The subscribed events of a service: their type names and apply idents.
-fn subscribed(schema: &Schema, service: &Service) -> Vec<(Ident, Ident)> {
-    service
-        .subscriptions
-        .iter()
-        .map(|&index| {
-            let event = &schema.events[index];
-            (type_ident(&event.name), apply_ident(&event.name.snake()))
-        })
-        .collect()
+/// The subscribed events of a service: their type names and their apply
+/// idents.
+struct Subscribed {
+    types: Vec<Ident>,
+    applies: Vec<Ident>,
+}
+
+impl Subscribed {
+    fn of(schema: &Schema, service: &Service) -> Self {
+        let (types, applies) = service
+            .subscriptions
+            .iter()
+            .map(|&index| {
+                let event = &schema.events[index];
+                (type_ident(&event.name), apply_ident(&event.name.snake()))
+            })
+            .unzip();
+        Self { types, applies }
+    }
+
+    /// The doc of each apply function: it applies the event `target`.
+    fn apply_docs(&self, target: &str) -> Vec<TokenStream> {
+        self.types
+            .iter()
+            .map(|ty| {
+                let doc = format!(
+                    " Applies a [`{ty}`](super::events::{ty}) event, recorded at `at`, {target}. \
+                     Called in log order, once per event; an error refuses the event (and rolls \
+                     the transaction back)."
+                );
+                quote!(#[doc = #doc])
+            })
+            .collect()
+    }
 }
 
 /// Both kits' glue for `service`, whose store trait is `store`.
 pub fn kits(schema: &Schema, service: &Service, store: &Ident, krate: &TokenStream) -> TokenStream {
-    let events = subscribed(schema, service);
+    let events = Subscribed::of(schema, service);
     let memory = memory(service, &events, store, krate);
     let sqlite = sqlite(service, &events, store, krate);
     quote! {
@@ -45,21 +69,14 @@ fn future(output: TokenStream, krate: &TokenStream) -> TokenStream {
 
 fn memory(
     service: &Service,
-    events: &[(Ident, Ident)],
+    events: &Subscribed,
     store: &Ident,
     krate: &TokenStream,
 ) -> TokenStream {
     let name = service.name.as_str();
     let in_memory = suffixed_ident(&service.name, "InMemory");
-    let (types, applies): (Vec<&Ident>, Vec<&Ident>) = events.iter().map(|(t, a)| (t, a)).unzip();
-    let apply_docs = types.iter().map(|ty| {
-        let doc = format!(
-            " Applies a [`{ty}`](super::events::{ty}) event, recorded at `at`, to this projection. \
-             Called in log order, once per event; an error refuses the event (and rolls the \
-             transaction back)."
-        );
-        quote!(#[doc = #doc])
-    });
+    let (types, applies) = (&events.types, &events.applies);
+    let apply_docs = events.apply_docs("to this projection");
     let doc = format!(
         " The `{name}` service's projection kept in memory by [`goesgen::MemoryStore`]: implement \
          it for your projection type (one `apply_<event>` per subscribed event) and \
@@ -130,21 +147,14 @@ fn memory(
 
 fn sqlite(
     service: &Service,
-    events: &[(Ident, Ident)],
+    events: &Subscribed,
     store: &Ident,
     krate: &TokenStream,
 ) -> TokenStream {
     let name = service.name.as_str();
     let in_sqlite = suffixed_ident(&service.name, "InSqlite");
-    let (types, applies): (Vec<&Ident>, Vec<&Ident>) = events.iter().map(|(t, a)| (t, a)).unzip();
-    let apply_docs = types.iter().map(|ty| {
-        let doc = format!(
-            " Applies a [`{ty}`](super::events::{ty}) event, recorded at `at`, to the tables, \
-             on `db` inside the write transaction. Called in log order, once per event; an \
-             error refuses the event (and rolls the transaction back)."
-        );
-        quote!(#[doc = #doc])
-    });
+    let (types, applies) = (&events.types, &events.applies);
+    let apply_docs = events.apply_docs("to the tables, on `db` inside the write transaction");
     let doc = format!(
         " The `{name}` service's projection kept in SQLite tables by [`goesgen::SqliteStore`]: \
          implement it (one `apply_<event>` per subscribed event, with `goesgen::rusqlite`) and \
