@@ -251,7 +251,9 @@ impl Subscription {
     }
 
     /// A new subscription on the same heads that starts from the head
-    /// published now (a clone would start from what this one saw).
+    /// published now (a clone would start from what this one saw). Only
+    /// the PostgreSQL log (and this module's tests) need it.
+    #[cfg(any(feature = "postgres", test))]
     pub(crate) fn resubscribe(&self) -> Self {
         Self::starting_now(Arc::clone(&self.shared))
     }

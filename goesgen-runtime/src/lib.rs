@@ -32,6 +32,7 @@
 
 pub mod codec;
 pub mod error;
+mod fnv;
 mod heads;
 #[cfg(feature = "http")]
 #[cfg_attr(docsrs, doc(cfg(feature = "http")))]

@@ -9,7 +9,7 @@
 mod chunks;
 
 use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
+use std::hash::BuildHasherDefault;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::SystemTime;
 
@@ -18,6 +18,7 @@ use tokio::sync::{Notify, OwnedMutexGuard};
 use chunks::Chunks;
 
 use crate::error::LogError;
+use crate::fnv::Fnv1a;
 use crate::limits::LogLimits;
 use crate::log::{
     Append, AppendCost, Appended, BoxFuture, Condition, EventLog, HeadPublisher, IdempotencyKey,
@@ -47,8 +48,11 @@ pub struct MemoryLog {
 struct State {
     /// The record at position `p` is `records[p - 1]`.
     records: Chunks<Record>,
-    /// For each kind, the positions of its events in ascending order.
-    by_kind: HashMap<String, Chunks<Position>, BuildHasherDefault<KindHasher>>,
+    /// For each kind, the positions of its events in ascending order
+    /// (hashed with FNV-1a: a log holds a schema's few short event names,
+    /// looked up on every append, where SipHash's defence against chosen
+    /// keys costs more than it protects).
+    by_kind: HashMap<String, Chunks<Position>, BuildHasherDefault<Fnv1a>>,
     /// Where each keyed append was written.
     keys: HashMap<IdempotencyKey, Appended>,
     /// Whether a write lock is held: then only its holder appends. Read
@@ -136,31 +140,6 @@ impl MemoryLog {
             head,
             through,
         }
-    }
-}
-
-/// FNV-1a over a kind's name, for the index of kinds: a log holds a
-/// schema's few short event names, looked up on every append, where
-/// SipHash's defence against chosen keys (many colliding names appended on
-/// purpose) costs more than it protects.
-#[derive(Debug, Clone, Copy)]
-struct KindHasher(u64);
-
-impl Default for KindHasher {
-    fn default() -> Self {
-        Self(0xcbf2_9ce4_8422_2325)
-    }
-}
-
-impl Hasher for KindHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        for byte in bytes {
-            self.0 = (self.0 ^ u64::from(*byte)).wrapping_mul(0x0100_0000_01b3);
-        }
-    }
-
-    fn finish(&self) -> u64 {
-        self.0
     }
 }
 

@@ -12,7 +12,10 @@
 //! fits PostgreSQL's 63-byte identifiers (PostgreSQL would silently truncate
 //! a longer one).
 
+use std::hash::Hasher;
+
 use crate::error::LogError;
+use crate::fnv::Fnv1a;
 
 /// PostgreSQL's longest identifier, in bytes.
 const MAX_IDENTIFIER_LEN: usize = 63;
@@ -55,12 +58,9 @@ fn quote(name: &str) -> String {
 /// 64-bit FNV-1a: a hash that is the same in every process, host and build
 /// (unlike `std`'s hasher), as the advisory lock key must be.
 fn fnv1a(bytes: &[u8]) -> u64 {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for byte in bytes {
-        hash ^= u64::from(*byte);
-        hash = hash.wrapping_mul(0x0100_0000_01b3);
-    }
-    hash
+    let mut hasher = Fnv1a::default();
+    hasher.write(bytes);
+    hasher.finish()
 }
 
 /// The statements of one log (one schema and table), ready to prepare.
