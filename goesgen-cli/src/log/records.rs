@@ -2,7 +2,7 @@
 //! `bytes`, `payload`: the payload's JSON, or its text as a string where it
 //! is not JSON) or a table row.
 
-use goesgen_runtime::Record;
+use goesgen_runtime::{Position, Record};
 use serde_json::{Value, json};
 
 use super::time::rfc3339;
@@ -37,4 +37,10 @@ pub fn row(record: &Record) -> String {
         record.kind,
         String::from_utf8_lossy(&record.payload)
     )
+}
+
+/// A problem found at `position`, as a JSON line (`log show`, `tail` and
+/// `verify` print the same shape).
+pub fn problem(position: Position, problem: &str, message: &str) -> Value {
+    json!({"position": position, "problem": problem, "message": message})
 }

@@ -3,7 +3,6 @@
 //! printed, as `{"position", "problem": "corrupt", "message"}` in JSON).
 
 use goesgen_runtime::{EventLog, KindFilter, LogError, Position};
-use serde_json::json;
 
 use super::records;
 use crate::Outcome;
@@ -25,37 +24,35 @@ pub async fn run(
         }
     };
     match found {
-        Ok(batch) => {
-            match batch.records.into_iter().next() {
-                Some(record) if record.position == position => {
-                    if table {
-                        out.line(records::header())?;
-                        out.line(records::row(&record))?;
-                    } else {
-                        out.json(&records::json(&record))?;
-                    }
-                    Ok(Outcome::Clean)
+        Ok(batch) => match batch.records.into_iter().next() {
+            Some(record) if record.position == position => {
+                if table {
+                    out.line(records::header())?;
+                    out.line(records::row(&record))?;
+                } else {
+                    out.json(&records::json(&record))?;
                 }
-                _ => {
-                    let message = format!(
-                        "no record at position {position} (the head is {})",
-                        batch.head
-                    );
-                    if table {
-                        out.line(message)?;
-                    } else {
-                        out.json(&json!({"position": position, "problem": "missing", "message": message}))?;
-                    }
-                    Ok(Outcome::Problems)
-                }
+                Ok(Outcome::Clean)
             }
-        }
+            _ => {
+                let message = format!(
+                    "no record at position {position} (the head is {})",
+                    batch.head
+                );
+                if table {
+                    out.line(message)?;
+                } else {
+                    out.json(&records::problem(position, "missing", &message))?;
+                }
+                Ok(Outcome::Problems)
+            }
+        },
         Err(LogError::Corrupt { position, reason }) => {
             let message = format!("corrupt record at position {position}: {reason}");
             if table {
                 out.line(message)?;
             } else {
-                out.json(&json!({"position": position, "problem": "corrupt", "message": message}))?;
+                out.json(&records::problem(position, "corrupt", &message))?;
             }
             Ok(Outcome::Problems)
         }

@@ -5,7 +5,6 @@
 //! table) and the tail goes on after it.
 
 use goesgen_runtime::{EventLog, LogError, Position};
-use serde_json::json;
 
 use super::records;
 use super::scan::{Item, scan};
@@ -67,9 +66,7 @@ async fn print_after(
                 if table {
                     out.line(format!("{position:>10}  {message}"))?;
                 } else {
-                    out.json(
-                        &json!({"position": position, "problem": "corrupt", "message": message}),
-                    )?;
+                    out.json(&records::problem(position, "corrupt", &message))?;
                 }
             }
         }

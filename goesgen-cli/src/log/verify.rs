@@ -19,6 +19,7 @@ use goesgen_runtime::{EventLog, Position, Record};
 use serde_json::json;
 
 use super::payload::EventShapes;
+use super::records;
 use super::scan::{Item, scan};
 use crate::Outcome;
 use crate::error::CliError;
@@ -53,11 +54,11 @@ pub async fn run(
                 problem.position, problem.problem, problem.message
             ))?;
         } else {
-            out.json(&json!({
-                "position": problem.position,
-                "problem": problem.problem,
-                "message": problem.message,
-            }))?;
+            out.json(&records::problem(
+                problem.position,
+                problem.problem,
+                &problem.message,
+            ))?;
         }
         Ok(())
     };
