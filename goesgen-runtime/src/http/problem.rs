@@ -5,7 +5,6 @@
 //! [`ServiceError`] to its status and code (the table is in
 //! `docs/decisions.md`, "Services over HTTP").
 
-use std::borrow::Cow;
 use std::convert::Infallible;
 use std::time::Duration;
 
@@ -290,9 +289,14 @@ pub trait MethodProblem: std::error::Error {
 
 impl MethodProblem for Infallible {}
 
+/// The problem of a stable `code` with `status` and the code's title.
+fn coded(status: u16, code: &'static str) -> Problem {
+    Problem::new(status, code, title(code))
+}
+
 /// The title of the problem of a stable `code`.
-fn title(code: &str) -> Cow<'static, str> {
-    Cow::Borrowed(match code {
+fn title(code: &str) -> &'static str {
+    match code {
         codes::CONFLICT => "the transaction kept conflicting",
         codes::DUPLICATE => "a call with this idempotency key was already written",
         codes::REFUSED => "the store refused an event of the method",
@@ -302,7 +306,7 @@ fn title(code: &str) -> Cow<'static, str> {
         codes::LOG_UNAVAILABLE => "the event log is unavailable",
         codes::STORE_UNAVAILABLE => "the store is unavailable",
         _ => "internal error",
-    })
+    }
 }
 
 /// The pause a `503` asks for.
@@ -311,46 +315,46 @@ pub(crate) const RETRY_AFTER: Duration = Duration::from_secs(1);
 /// The problem a service call failed with: the method's own errors through
 /// [`MethodProblem`], the others by the table of `docs/decisions.md`.
 pub fn problem_of<E: MethodProblem>(error: &ServiceError<E>) -> Problem {
-    let with = |status: u16, code: &'static str| Problem::new(status, code, title(code));
     match error {
         ServiceError::Method(error) => error.problem(),
-        ServiceError::Conflict { .. } => with(409, codes::CONFLICT).detail(error.to_string()),
-        ServiceError::Duplicate { appended } => with(409, codes::DUPLICATE)
+        ServiceError::Conflict { .. } => coded(409, codes::CONFLICT).detail(error.to_string()),
+        ServiceError::Duplicate { appended } => coded(409, codes::DUPLICATE)
             .detail(error.to_string())
             .positions(appended.into()),
-        ServiceError::Refused { .. } => with(422, codes::REFUSED).detail(error.to_string()),
-        ServiceError::Unsynced { appended, .. } => with(500, codes::UNSYNCED)
+        ServiceError::Refused { .. } => coded(422, codes::REFUSED).detail(error.to_string()),
+        ServiceError::Unsynced { appended, .. } => coded(500, codes::UNSYNCED)
             .detail(format!(
                 "{error}; retry only with the same Idempotency-Key (the answer is then \
                  `duplicate`), or read after the positions"
             ))
             .positions(appended.into()),
         ServiceError::Log(log) => log_problem(log),
-        ServiceError::Store(store) if store.is_retryable() => with(503, codes::STORE_UNAVAILABLE)
+        ServiceError::Store(store) if store.is_retryable() => coded(503, codes::STORE_UNAVAILABLE)
             .detail(store.to_string())
             .retry_after(RETRY_AFTER),
         ServiceError::Store(store) if store.kind() == crate::StoreErrorKind::Refused => {
-            with(422, codes::REFUSED).detail(store.to_string())
+            coded(422, codes::REFUSED).detail(store.to_string())
         }
         ServiceError::Apply { .. }
         | ServiceError::Decode { .. }
         | ServiceError::UnknownKind { .. } => {
-            with(500, codes::PROJECTION_STUCK).detail(error.to_string())
+            coded(500, codes::PROJECTION_STUCK).detail(error.to_string())
         }
-        _ => with(500, codes::INTERNAL).detail(error.to_string()),
+        _ => coded(500, codes::INTERNAL).detail(error.to_string()),
     }
 }
 
 /// The problem of a log error.
 fn log_problem(error: &LogError) -> Problem {
-    let with = |status: u16, code: &'static str| Problem::new(status, code, title(code));
     match error {
-        LogError::Unavailable { .. } => with(503, codes::LOG_UNAVAILABLE)
+        LogError::Unavailable { .. } => coded(503, codes::LOG_UNAVAILABLE)
             .detail(error.to_string())
             .retry_after(RETRY_AFTER),
-        LogError::Indeterminate { .. } => with(500, codes::INDETERMINATE).detail(error.to_string()),
-        LogError::Conflict(_) => with(409, codes::CONFLICT).detail(error.to_string()),
-        _ => with(500, codes::INTERNAL).detail(error.to_string()),
+        LogError::Indeterminate { .. } => {
+            coded(500, codes::INDETERMINATE).detail(error.to_string())
+        }
+        LogError::Conflict(_) => coded(409, codes::CONFLICT).detail(error.to_string()),
+        _ => coded(500, codes::INTERNAL).detail(error.to_string()),
     }
 }
 

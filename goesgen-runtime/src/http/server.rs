@@ -422,15 +422,10 @@ fn decode<I: DeserializeOwned>(bytes: &[u8]) -> Result<I, Problem> {
         |detail: String| Problem::new(400, codes::INVALID_JSON, "invalid input").detail(detail);
     let input: I = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
         let field = error.path().to_string();
-        let problem = invalid(if field == "." {
-            error.inner().to_string()
-        } else {
-            format!("at `{field}`: {}", error.inner())
-        });
         if field == "." {
-            problem
+            invalid(error.inner().to_string())
         } else {
-            problem.field(field)
+            invalid(format!("at `{field}`: {}", error.inner())).field(field)
         }
     })?;
     deserializer
