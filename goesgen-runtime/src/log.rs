@@ -227,8 +227,9 @@ pub struct Append {
     pub recorded_at: Option<SystemTime>,
     /// Whether the service engine encoded the payloads itself (serde's
     /// JSON of the schema's event structs): backends then skip parsing
-    /// them again. Only the engine can set it; appends from elsewhere are
-    /// checked in full.
+    /// them again, and its `recorded_at` is already cut to microseconds.
+    /// Only the engine can set it; appends from elsewhere are checked in
+    /// full.
     pub(crate) encoded: bool,
 }
 
@@ -259,7 +260,8 @@ impl Append {
         self
     }
 
-    /// Marks the payloads as encoded by the service engine.
+    /// Marks the payloads as encoded by the service engine, whose
+    /// `recorded_at` is already cut to microseconds.
     pub(crate) fn encoded(mut self) -> Self {
         self.encoded = true;
         self
@@ -376,6 +378,18 @@ pub trait EventLog: Send + Sync + 'static {
     /// nothing and returns the first append's positions (see
     /// [`Append::key`]).
     fn append_with(&self, append: Append) -> BoxFuture<'_, Result<Appended, LogError>>;
+
+    /// Appends as [`append_with`](Self::append_with) does if the log can
+    /// without waiting, else gives `append` back untouched, for
+    /// `append_with`. The default gives it back; [`MemoryLog`] appends
+    /// unless a write lock is held. A caller on the hot path (the service
+    /// engine) thus skips `append_with`'s boxed future where there is
+    /// nothing to wait for.
+    ///
+    /// [`MemoryLog`]: crate::MemoryLog
+    fn try_append_now(&self, append: Append) -> Result<Result<Appended, LogError>, Append> {
+        Err(append)
+    }
 
     /// Appends `events` on `condition`, without key:
     /// [`append_with`](Self::append_with) for the common case.

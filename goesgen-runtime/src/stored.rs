@@ -122,14 +122,11 @@ fn kind_problem(kind: &str) -> Option<String> {
     if kind.is_empty() {
         return Some("the event kind is empty".to_owned());
     }
-    let bad = if kind.is_ascii() {
-        // The usual case, byte by byte: an ASCII character is whitespace
-        // or control exactly when one of these says so.
-        kind.bytes()
-            .any(|b| b.is_ascii_whitespace() || b.is_ascii_control())
-    } else {
-        kind.chars().any(|c| c.is_whitespace() || c.is_control())
-    };
+    // The usual case in one pass over the bytes: printable ASCII other
+    // than the space (every ASCII whitespace or control byte is below it,
+    // or DEL). Anything else is judged character by character.
+    let printable = kind.bytes().all(|b| (b'!'..=b'~').contains(&b));
+    let bad = !printable && kind.chars().any(|c| c.is_whitespace() || c.is_control());
     if bad {
         return Some(format!(
             "the event kind {kind:?} has whitespace or control characters"
@@ -269,6 +266,14 @@ pub(crate) fn now() -> (SystemTime, i64) {
 /// microseconds, both as a time and as stored microseconds.
 pub(crate) fn stamp(asked: Option<SystemTime>) -> (SystemTime, i64) {
     let time = asked.unwrap_or_else(SystemTime::now);
+    // After the epoch (every clock this runs on): drop the nanoseconds
+    // below the microsecond, without a round trip through a division.
+    if let Ok(after) = time.duration_since(UNIX_EPOCH)
+        && let Ok(micros) = i64::try_from(after.as_micros())
+    {
+        let below = Duration::from_nanos(u64::from(after.subsec_nanos() % 1_000));
+        return (time - below, micros);
+    }
     let micros = time_to_micros(time);
     let time = micros_to_time(micros).unwrap_or(time);
     (time, micros)
@@ -283,6 +288,8 @@ mod tests {
         let events = [
             NewEvent::new("TicketCreated", r#"{"id":"t-1","title":"Grüße \"x\""}"#),
             NewEvent::new("a.b", " {} "),
+            NewEvent::new("GrüßeGesendet", "{}"),
+            NewEvent::new("~!x", "{}"),
         ];
         assert!(check_batch(&events, &LogLimits::default()).is_ok());
     }
@@ -302,11 +309,12 @@ mod tests {
 
     #[test]
     fn rejects_bad_events_with_their_index() {
-        let cases: [(NewEvent, &str); 9] = [
+        let cases: [(NewEvent, &str); 10] = [
             (NewEvent::new("", "{}"), "empty"),
             (NewEvent::new("Two words", "{}"), "whitespace"),
             (NewEvent::new("Tab\tbed", "{}"), "whitespace"),
             (NewEvent::new("Bell\u{7}", "{}"), "control"),
+            (NewEvent::new("Delete\u{7f}", "{}"), "control"),
             (NewEvent::new("Grüße\u{a0}Welt", "{}"), "whitespace"),
             (NewEvent::new("K", "[1]"), "not a JSON object"),
             (NewEvent::new("K", "{"), "not valid JSON"),
@@ -374,5 +382,30 @@ mod tests {
         }
         let (time, micros) = now();
         assert_eq!(time_to_micros(time), micros);
+    }
+
+    #[test]
+    fn stamps_cut_to_the_microsecond_stored() {
+        let nanos = |n: u64| UNIX_EPOCH + Duration::from_nanos(n);
+        let before = |n: u64| UNIX_EPOCH - Duration::from_nanos(n);
+        let cases = [
+            (nanos(0), 0),
+            (nanos(999), 0),
+            (nanos(1_000), 1),
+            (nanos(1_700_000_000_123_456_789), 1_700_000_000_123_456),
+            (before(1_000), -1),
+            (before(86_400_000_000_000), -86_400_000_000),
+        ];
+        for (asked, micros) in cases {
+            let (time, stored) = stamp(Some(asked));
+            assert_eq!(stored, micros, "{asked:?}");
+            assert_eq!(Some(time), micros_to_time(micros), "{asked:?}");
+        }
+        let (time, micros) = stamp(None);
+        assert_eq!(
+            (time, micros),
+            stamp(Some(time)),
+            "a stamp is kept as it is"
+        );
     }
 }

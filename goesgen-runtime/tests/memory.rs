@@ -2,7 +2,7 @@
 
 mod conformance;
 
-use goesgen_runtime::{EventLog, KindFilter, MemoryLog};
+use goesgen_runtime::{Append, EventLog, KindFilter, MemoryLog};
 
 conformance::conformance_tests!(|| async { MemoryLog::shared() });
 
@@ -25,4 +25,20 @@ async fn memory_logs_are_independent() {
     assert_eq!(other.head().await.expect("head"), 0);
     let batch = other.read(0, &KindFilter::All, 10).await.expect("read");
     assert!(batch.records.is_empty());
+}
+
+#[tokio::test]
+async fn memory_appends_now_unless_a_write_lock_is_held() {
+    let log = MemoryLog::new();
+    let event = || vec![conformance::event("A", serde_json::json!({}))];
+    let appended = log
+        .try_append_now(Append::new(event()))
+        .expect("appended at once")
+        .expect("append");
+    assert_eq!((appended.first, appended.last), (1, 1));
+    let lock = log.lock_writes().await.expect("lock");
+    assert!(log.try_append_now(Append::new(event())).is_err());
+    drop(lock);
+    assert!(log.try_append_now(Append::new(event())).is_ok());
+    assert_eq!(log.head().await.expect("head"), 2);
 }

@@ -150,10 +150,16 @@ fn lock(state: &Mutex<State>) -> MutexGuard<'_, State> {
 }
 
 /// Checks an append's events against the limits, before any lock, and
-/// gives the time it records.
+/// gives the time it records (the engine's as it is: already cut).
 fn prepare(append: &Append, limits: &LogLimits) -> Result<SystemTime, LogError> {
     stored::check_append(append, limits)?;
-    Ok(stored::stamp(append.recorded_at).0)
+    match append.recorded_at {
+        Some(engine) if append.encoded => {
+            debug_assert_eq!(stored::stamp(Some(engine)).0, engine, "cut");
+            Ok(engine)
+        }
+        asked => Ok(stored::stamp(asked).0),
+    }
 }
 
 /// Appends to `state` (whose write lock, if one is held, is the caller's)
@@ -302,18 +308,25 @@ impl EventLog for MemoryLog {
     }
 
     fn append_with(&self, append: Append) -> BoxFuture<'_, Result<Appended, LogError>> {
+        match self.try_append_now(append) {
+            Ok(appended) => Box::pin(std::future::ready(appended)),
+            Err(append) => Box::pin(async move {
+                let recorded_at = prepare(&append, &self.limits)?;
+                self.append_unlocked(append, recorded_at).await
+            }),
+        }
+    }
+
+    fn try_append_now(&self, append: Append) -> Result<Result<Appended, LogError>, Append> {
         let recorded_at = match prepare(&append, &self.limits) {
             Ok(recorded_at) => recorded_at,
-            Err(error) => return Box::pin(std::future::ready(Err(error))),
+            Err(error) => return Ok(Err(error)),
         };
-        {
-            let mut state = lock(&self.state);
-            if !state.write_locked {
-                let appended = append_locked(&mut state, &self.heads, append, recorded_at);
-                return Box::pin(std::future::ready(appended));
-            }
+        let mut state = lock(&self.state);
+        if state.write_locked {
+            return Err(append);
         }
-        Box::pin(self.append_unlocked(append, recorded_at))
+        Ok(append_locked(&mut state, &self.heads, append, recorded_at))
     }
 
     fn find_key<'a>(

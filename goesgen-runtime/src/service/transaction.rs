@@ -23,6 +23,8 @@
 //!
 //! [`ServiceOptions::escalate_after`]: crate::service::ServiceOptions::escalate_after
 
+use std::collections::VecDeque;
+
 use crate::codec::{EventKindSet, EventSet};
 use crate::error::{Conflict, LogError};
 use crate::log::{Append, Appended, WriteLock};
@@ -266,7 +268,10 @@ impl<S: ServiceStore> Engine<S> {
         append.key = key;
         let appended = match lock {
             Some(lock) => lock.append(append).await,
-            None => self.log.append_with(append).await,
+            None => match self.log.try_append_now(append) {
+                Ok(appended) => appended,
+                Err(append) => self.log.append_with(append).await,
+            },
         }?;
         let in_place = appended.first == version + 1 && appended.recorded_at == recorded_at;
         Ok((appended, in_place))
@@ -290,8 +295,13 @@ impl<S: ServiceStore> Engine<S> {
         E: Emitted<S::Event>,
     {
         let mut batch = Vec::with_capacity(emitted.len());
-        let mut back = Vec::with_capacity(emitted.len());
-        for (index, emitted) in emitted.into_iter().enumerate() {
+        // Each event leaves the front and comes back at the end of the
+        // method's own buffer: the caller's `Vec` needs no second one.
+        let mut queue = VecDeque::from(emitted);
+        for index in 0..queue.len() {
+            let Some(emitted) = queue.pop_front() else {
+                break;
+            };
             let (event, encoded) = self.encode(emitted)?;
             batch.push(encoded);
             if S::SUBSCRIBED.contains(&event.kind()) {
@@ -307,9 +317,9 @@ impl<S: ServiceStore> Engine<S> {
                     });
                 }
             }
-            back.push(self.take_back(event)?);
+            queue.push_back(self.take_back(event)?);
         }
-        Ok((batch, back))
+        Ok((batch, Vec::from(queue)))
     }
 
     /// After a successful append: keeps the events in the store (commit

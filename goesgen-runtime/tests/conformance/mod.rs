@@ -90,6 +90,7 @@ macro_rules! conformance_tests {
             recorded_at_is_as_asked,
             write_lock_excludes_other_appends,
             dropping_a_write_lock_releases_it,
+            an_append_now_lands_once_or_is_handed_back,
             oversized_events_are_refused_alone,
             reads_stop_at_the_byte_budget,
         );
@@ -153,6 +154,7 @@ where
     recorded_at_is_as_asked(make().await).await;
     write_lock_excludes_other_appends(make().await).await;
     dropping_a_write_lock_releases_it(make().await).await;
+    an_append_now_lands_once_or_is_handed_back(make().await).await;
     oversized_events_are_refused_alone(make().await).await;
     reads_stop_at_the_byte_budget(make().await).await;
 }
@@ -988,6 +990,48 @@ pub async fn dropping_a_write_lock_releases_it(log: SharedLog) {
         .expect("the lock can be taken again")
         .expect("lock");
     drop(again);
+}
+
+/// `try_append_now` either appends as `append_with` would (its condition
+/// judged, its events checked) or hands the append back untouched, for
+/// `append_with`; while another holds the write lock it never appends.
+pub async fn an_append_now_lands_once_or_is_handed_back(log: SharedLog) {
+    let now_or_later = |append: Append| {
+        let log = Arc::clone(&log);
+        async move {
+            match log.try_append_now(append) {
+                Ok(appended) => appended,
+                Err(back) => log.append_with(back).await,
+            }
+        }
+    };
+    let first = Append::new(vec![event("Now", json!({"n": 1}))]).condition(Condition::HeadIs(0));
+    let appended = now_or_later(first).await.expect("append");
+    assert_eq!((appended.first, appended.last), (1, 1));
+    let stale = Append::new(vec![event("Now", json!({"n": 2}))]).condition(Condition::HeadIs(0));
+    assert!(
+        matches!(now_or_later(stale).await, Err(LogError::Conflict(_))),
+        "a failed condition is a conflict, now or later"
+    );
+    let bad = Append::new(vec![NewEvent::new("Two words", "{}")]);
+    assert!(matches!(
+        now_or_later(bad).await,
+        Err(LogError::InvalidEvent { index: 0, .. })
+    ));
+    let lock = log.lock_writes().await.expect("lock");
+    let key = IdempotencyKey::new("held").expect("key");
+    let held = Append::new(vec![event("Held", json!({}))]).key(key.clone());
+    match log.try_append_now(held) {
+        Ok(appended) => panic!("appended past another's write lock: {appended:?}"),
+        Err(back) => {
+            assert_eq!(back.events.len(), 1, "handed back untouched");
+            assert_eq!(back.events[0].kind, "Held");
+            assert_eq!(back.key, Some(key));
+        }
+    }
+    drop(lock);
+    let kinds: Vec<String> = read_all(&log).await.into_iter().map(|r| r.kind).collect();
+    assert_eq!(kinds, ["Now"]);
 }
 
 /// An event over the default limits (a kind over 256 bytes, a payload over
