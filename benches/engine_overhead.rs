@@ -26,7 +26,8 @@
 //! the log's head and the projection's version.
 //!
 //! `cargo bench --all-features --bench engine_overhead` (`-- --quick`
-//! scales every count down 10×; `-- --rounds N`, default 7). A round runs
+//! scales every count down 10×; `-- --rounds N`, default 7; `-- --profile`
+//! runs one driver once, see [`profile`]). A round runs
 //! the engine then the bare loop; rates are medians over rounds, and the
 //! ratio and the overhead (`1/engine − 1/bare` per command) are medians of
 //! each round's, which a shared machine's drifting load disturbs less.
@@ -366,17 +367,40 @@ fn row(label: &str, engine: &mut [f64], bare: &mut [f64]) {
     println!("| {label} | {engine:.0} | {bare:.0} | {ratio:.2} | {overhead:.2} µs |");
 }
 
+/// The value after `flag` on the command line, if given.
+fn arg(flag: &str) -> Option<String> {
+    std::env::args().skip_while(|a| a != flag).nth(1)
+}
+
+/// `--profile <engine|bare>-<tickets|hot> [--count N]`: one run of one
+/// driver, for a profiler or an instruction counter (run it at two counts
+/// and divide the difference by theirs, so that setup and history cancel
+/// out): N tickets created then assigned, or N hot-ticket commands after
+/// 5,000 of history (default 50,000).
+async fn profile(which: &str) {
+    let count: u64 = arg("--count").map_or(50_000, |n| n.parse().expect("--count N"));
+    let rate = match which {
+        "engine-tickets" => tickets_rate(engine().await, count as usize).await,
+        "bare-tickets" => tickets_rate(bare().await, count as usize).await,
+        "engine-hot" => hot_rate(engine().await, 5_000, count).await,
+        "bare-hot" => hot_rate(bare().await, 5_000, count).await,
+        other => panic!("--profile {other}: engine-tickets, bare-tickets, engine-hot or bare-hot"),
+    };
+    println!("{which}, {count}: {rate:.0} commands/s");
+}
+
 fn main() {
     let quick = std::env::args().any(|a| a == "--quick");
     let scale = if quick { 10 } else { 1 };
-    let rounds = std::env::args()
-        .skip_while(|a| a != "--rounds")
-        .nth(1)
-        .map_or(7, |n| n.parse().expect("--rounds N"));
+    let rounds = arg("--rounds").map_or(7, |n| n.parse().expect("--rounds N"));
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .expect("runtime");
+    if let Some(which) = arg("--profile") {
+        runtime.block_on(profile(&which));
+        return;
+    }
     runtime.block_on(async {
         println!("## Engine overhead: one caller, MemoryLog, Tickets with String ids");
         println!();

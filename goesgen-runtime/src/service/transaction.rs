@@ -106,7 +106,9 @@ impl<S: ServiceStore> Engine<S> {
             // batched call waits for a commit, beside which a box is free.
             return Box::pin(self.run_batched(call)).await;
         }
-        self.refuse_duplicate(options).await?;
+        if options.key.is_some() {
+            self.refuse_duplicate(options).await?;
+        }
         // The newest head known to exist, beyond what the subscription
         // shows (a conflict reports one; another process's append may not
         // have been published to this process yet).
@@ -122,12 +124,16 @@ impl<S: ServiceStore> Engine<S> {
                 Box::pin(self.sync::<C::Error>()).await?;
             }
             let mut txn = self.store.begin_write().await?;
-            let lock = match self.write_lock(escalate).await {
-                Ok(lock) => lock,
-                Err(error) => {
-                    self.rollback(txn).await;
-                    return Err(ServiceError::Log(error));
+            let lock = if escalate {
+                match self.write_lock(escalate).await {
+                    Ok(lock) => lock,
+                    Err(error) => {
+                        self.rollback(txn).await;
+                        return Err(ServiceError::Log(error));
+                    }
                 }
+            } else {
+                None
             };
             attempts += 1;
             self.counters.attempt();
