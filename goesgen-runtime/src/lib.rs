@@ -30,6 +30,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![warn(missing_docs)]
 
+mod bytes;
 pub mod codec;
 pub mod error;
 mod fnv;

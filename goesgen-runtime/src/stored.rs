@@ -6,6 +6,7 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use crate::bytes::any_byte;
 use crate::error::{Conflict, LogError};
 use crate::limits::LogLimits;
 use crate::log::{Append, Condition};
@@ -125,7 +126,7 @@ fn kind_problem(kind: &str) -> Option<String> {
     // The usual case in one pass over the bytes: printable ASCII other
     // than the space (every ASCII whitespace or control byte is below it,
     // or DEL). Anything else is judged character by character.
-    let printable = kind.bytes().all(|b| (b'!'..=b'~').contains(&b));
+    let printable = !any_byte(kind.as_bytes(), |b| !(b'!'..=b'~').contains(&b));
     let bad = !printable && kind.chars().any(|c| c.is_whitespace() || c.is_control());
     if bad {
         return Some(format!(

@@ -17,6 +17,8 @@ use serde::Serialize;
 use serde::ser::{self, Error as _};
 use serde_json::Error;
 
+use crate::bytes::any_byte;
+
 /// The name serde_json gives the struct that carries a `RawValue` (and, with
 /// its `arbitrary_precision` feature, a `Number`): its one field is written
 /// as it is, unquoted.
@@ -43,17 +45,9 @@ pub(crate) fn write_str(out: &mut Vec<u8>, text: &str) {
 
 /// Whether serde_json escapes any of `bytes`: a quote, a backslash or a
 /// control character below the space (it leaves DEL and non-ASCII as they
-/// are). Sixteen bytes at a time, without an early exit inside a chunk, so
-/// that the compiler can compare them together.
+/// are).
 fn needs_escape(bytes: &[u8]) -> bool {
-    let escaped = |b: u8| b < b' ' || b == b'"' || b == b'\\';
-    let mut chunks = bytes.chunks_exact(16);
-    for chunk in &mut chunks {
-        if chunk.iter().fold(false, |found, &b| found | escaped(b)) {
-            return true;
-        }
-    }
-    chunks.remainder().iter().any(|&b| escaped(b))
+    any_byte(bytes, |b| b < b' ' || b == b'"' || b == b'\\')
 }
 
 /// Writes `value` through serde_json itself, on the same buffer.
