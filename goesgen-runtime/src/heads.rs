@@ -481,6 +481,15 @@ mod tests {
         assert_eq!(subscription.head(), 1);
     }
 
+    /// A runtime of four worker threads, for the wake-up drills.
+    fn four_workers() -> tokio::runtime::Runtime {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(4)
+            .enable_time()
+            .build()
+            .expect("a runtime")
+    }
+
     /// One task publishes every head up to `LAST` as fast as it can while
     /// subscriptions on other threads wait for the last one, with
     /// `wait_for` or `changed` over and over: a lost wake-up for the last
@@ -491,12 +500,7 @@ mod tests {
     fn no_wake_up_is_lost_under_contention() {
         const LAST: Position = 100_000;
         const SUBSCRIBERS: usize = 6;
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(4)
-            .enable_time()
-            .build()
-            .expect("a runtime");
-        runtime.block_on(async {
+        four_workers().block_on(async {
             for round in 0..3 {
                 let heads = HeadPublisher::new(0);
                 let mut waiters = Vec::new();
@@ -545,12 +549,7 @@ mod tests {
     fn no_wake_up_is_lost_in_lockstep() {
         const ROUNDS: Position = 50_000;
         const SUBSCRIBERS: usize = 3;
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(4)
-            .enable_time()
-            .build()
-            .expect("a runtime");
-        runtime.block_on(async {
+        four_workers().block_on(async {
             let heads = HeadPublisher::new(0);
             let barrier = Arc::new(tokio::sync::Barrier::new(SUBSCRIBERS + 1));
             let mut waiters = Vec::new();

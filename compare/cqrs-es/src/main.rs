@@ -13,6 +13,11 @@
 //! table is written to the original stdout. `cargo run --release`;
 //! `--quick` runs a tenth of every size.
 
+// The id generator of goesgen's bench, so that both sides pay the same
+// for an id (random-looking v4-UUID-shaped text, from a seed here).
+#[allow(dead_code)]
+#[path = "../../../benches/support/string_ids.rs"]
+mod string_ids;
 mod ticket;
 
 use std::collections::{HashMap, HashSet};
@@ -26,6 +31,7 @@ use cqrs_es::event_sink::EventSink;
 use cqrs_es::mem_store::MemStore;
 use cqrs_es::{Aggregate, AggregateError, CqrsFramework, EventEnvelope, EventStore};
 
+use string_ids::Ids;
 use ticket::{Ticket, TicketCommand, TicketError, TicketEvent, TicketServices};
 
 type Store = MemStore<Ticket>;
@@ -41,32 +47,6 @@ const TICKETS: usize = 50_000;
 /// the measured commands are kept few beside the history, so that it
 /// hardly grows while measuring (the goesgen side measures 50,000).
 const HOT: [(u64, u64, usize); 2] = [(5_000, 1_000, ROUNDS), (500_000, 200, 3)];
-
-/// Random-looking v4-UUID-shaped String ids (36 characters, as goesgen's
-/// ids are on the wire), from a counter through splitmix64.
-struct Ids(u64);
-
-impl Ids {
-    fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-
-    fn next_id(&mut self) -> String {
-        let (a, b) = (self.next_u64(), self.next_u64());
-        format!(
-            "{:08x}-{:04x}-4{:03x}-{:04x}-{:012x}",
-            a >> 32,
-            (a >> 16) & 0xffff,
-            a & 0xfff,
-            ((b >> 48) & 0x3fff) | 0x8000,
-            b & 0xffff_ffff_ffff
-        )
-    }
-}
 
 /// One round's framework, over a new MemStore, with two known users.
 struct Setup {

@@ -195,7 +195,9 @@ impl<'a> ser::Serializer for Writer<'a> {
         Ok(())
     }
     fn serialize_bytes(self, v: &[u8]) -> Result<(), Error> {
-        delegate(self.out, &serde_bytes_of(v))
+        // serde_json writes a byte string as the array of its numbers,
+        // which is what a slice serializes to.
+        delegate(self.out, v)
     }
     fn serialize_none(self) -> Result<(), Error> {
         self.serialize_unit()
@@ -284,17 +286,6 @@ impl<'a> ser::Serializer for Writer<'a> {
     ) -> Result<Compound<'a>, Error> {
         Ok(Compound::variant(self.out, variant, b'{', b'}', len))
     }
-}
-
-/// `bytes` as serde_json writes a byte string: an array of numbers.
-fn serde_bytes_of(bytes: &[u8]) -> impl Serialize + '_ {
-    struct Bytes<'b>(&'b [u8]);
-    impl Serialize for Bytes<'_> {
-        fn serialize<S: ser::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-            serializer.serialize_bytes(self.0)
-        }
-    }
-    Bytes(bytes)
 }
 
 /// The array-like compounds differ only in their trait and its method.

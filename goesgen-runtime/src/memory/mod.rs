@@ -267,11 +267,25 @@ impl Drop for MemoryWriteLock {
 }
 
 impl MemoryLog {
-    /// Appends once no write lock is held (one held is another writer's:
-    /// its holder appends through it).
-    async fn append_unlocked(
+    /// Appends a prepared append now unless a write lock is held (one held
+    /// is another writer's: its holder appends through it); then gives it
+    /// back.
+    fn append_if_unlocked(
         &self,
         append: Append,
+        recorded_at: SystemTime,
+    ) -> Result<Result<Appended, LogError>, Append> {
+        let mut state = lock(&self.state);
+        if state.write_locked {
+            return Err(append);
+        }
+        Ok(append_locked(&mut state, &self.heads, append, recorded_at))
+    }
+
+    /// Appends a prepared append once no write lock is held.
+    async fn append_unlocked(
+        &self,
+        mut append: Append,
         recorded_at: SystemTime,
     ) -> Result<Appended, LogError> {
         loop {
@@ -280,12 +294,10 @@ impl MemoryLog {
             let unlocked = self.unlocked.notified();
             tokio::pin!(unlocked);
             unlocked.as_mut().enable();
-            {
-                let mut state = lock(&self.state);
-                if !state.write_locked {
-                    return append_locked(&mut state, &self.heads, append, recorded_at);
-                }
-            }
+            append = match self.append_if_unlocked(append, recorded_at) {
+                Ok(appended) => return appended,
+                Err(append) => append,
+            };
             unlocked.await;
         }
     }
@@ -308,25 +320,21 @@ impl EventLog for MemoryLog {
     }
 
     fn append_with(&self, append: Append) -> BoxFuture<'_, Result<Appended, LogError>> {
-        match self.try_append_now(append) {
+        let recorded_at = match prepare(&append, &self.limits) {
+            Ok(recorded_at) => recorded_at,
+            Err(error) => return Box::pin(std::future::ready(Err(error))),
+        };
+        match self.append_if_unlocked(append, recorded_at) {
             Ok(appended) => Box::pin(std::future::ready(appended)),
-            Err(append) => Box::pin(async move {
-                let recorded_at = prepare(&append, &self.limits)?;
-                self.append_unlocked(append, recorded_at).await
-            }),
+            Err(append) => Box::pin(self.append_unlocked(append, recorded_at)),
         }
     }
 
     fn try_append_now(&self, append: Append) -> Result<Result<Appended, LogError>, Append> {
-        let recorded_at = match prepare(&append, &self.limits) {
-            Ok(recorded_at) => recorded_at,
-            Err(error) => return Ok(Err(error)),
-        };
-        let mut state = lock(&self.state);
-        if state.write_locked {
-            return Err(append);
+        match prepare(&append, &self.limits) {
+            Ok(recorded_at) => self.append_if_unlocked(append, recorded_at),
+            Err(error) => Ok(Err(error)),
         }
-        Ok(append_locked(&mut state, &self.heads, append, recorded_at))
     }
 
     fn find_key<'a>(

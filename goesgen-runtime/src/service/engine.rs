@@ -8,7 +8,9 @@ use std::sync::Arc;
 use std::time::SystemTime;
 
 use crate::codec::{self, EncodeError, EventKindSet, EventSet};
-use crate::log::{Append, AppendCost, Appended, Condition, KindFilter, SharedLog, Subscription};
+use crate::log::{
+    Append, AppendCost, Appended, Condition, IdempotencyKey, KindFilter, SharedLog, Subscription,
+};
 use crate::record::{NewEvent, Position};
 use crate::service::batch::Batcher;
 use crate::service::call::CallOptions;
@@ -197,7 +199,9 @@ impl<S: ServiceStore> Engine<S> {
         E: Emitted<S::Event>,
         O: Send,
     {
-        self.refuse_duplicate(options).await?;
+        if let Some(key) = &options.key {
+            self.refuse_duplicate(key).await?;
+        }
         let (output, events) = {
             let mut txn = self.store.begin_read().await?;
             call.call(&mut txn)
@@ -243,16 +247,13 @@ impl<S: ServiceStore> Engine<S> {
         Ok(self.committed(output, events, appended, 1))
     }
 
-    /// [`ServiceError::Duplicate`] if the call's idempotency key is already
+    /// [`ServiceError::Duplicate`] if a call's idempotency `key` is already
     /// in the log (checked before the method is called: on the state that
     /// includes its own first effect it might decide otherwise).
     pub(crate) async fn refuse_duplicate<M>(
         &self,
-        options: &CallOptions,
+        key: &IdempotencyKey,
     ) -> Result<(), ServiceError<M>> {
-        let Some(key) = &options.key else {
-            return Ok(());
-        };
         match self.log.find_key(key).await.map_err(ServiceError::Log)? {
             Some(appended) => Err(ServiceError::Duplicate { appended }),
             None => Ok(()),

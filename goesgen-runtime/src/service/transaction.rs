@@ -106,8 +106,8 @@ impl<S: ServiceStore> Engine<S> {
             // batched call waits for a commit, beside which a box is free.
             return Box::pin(self.run_batched(call)).await;
         }
-        if options.key.is_some() {
-            self.refuse_duplicate(options).await?;
+        if let Some(key) = &options.key {
+            self.refuse_duplicate(key).await?;
         }
         // The newest head known to exist, beyond what the subscription
         // shows (a conflict reports one; another process's append may not
@@ -125,8 +125,8 @@ impl<S: ServiceStore> Engine<S> {
             }
             let mut txn = self.store.begin_write().await?;
             let lock = if escalate {
-                match self.write_lock(escalate).await {
-                    Ok(lock) => lock,
+                match self.write_lock().await {
+                    Ok(lock) => Some(lock),
                     Err(error) => {
                         self.rollback(txn).await;
                         return Err(ServiceError::Log(error));
@@ -242,17 +242,10 @@ impl<S: ServiceStore> Engine<S> {
         }
     }
 
-    /// The log's write lock if the attempt is escalated (counted), else
-    /// none.
-    pub(crate) async fn write_lock(
-        &self,
-        escalate: bool,
-    ) -> Result<Option<Box<dyn WriteLock + '_>>, LogError> {
-        if !escalate {
-            return Ok(None);
-        }
+    /// The log's write lock, for an escalated attempt (counted).
+    pub(crate) async fn write_lock(&self) -> Result<Box<dyn WriteLock + '_>, LogError> {
         self.counters.escalation();
-        self.log.lock_writes().await.map(Some)
+        self.log.lock_writes().await
     }
 
     /// Appends the events decided at `version` and applied ahead with

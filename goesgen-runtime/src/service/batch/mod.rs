@@ -60,20 +60,26 @@ pub(super) struct Part {
     pub(super) len: usize,
 }
 
+/// A batch every call of which decided.
+pub(super) struct Decision<O, E, W> {
+    /// The write transaction the calls decided in.
+    pub(super) txn: W,
+    /// The leader's own output and events.
+    pub(super) own: (O, Vec<E>),
+    /// Each call's part of the events (the leader's first).
+    pub(super) parts: Vec<Part>,
+    /// The events of every call, encoded, in call order.
+    pub(super) events: Vec<NewEvent>,
+    /// The version the batch was decided at.
+    pub(super) version: Position,
+    /// The time its events are applied with and appended at.
+    pub(super) recorded_at: SystemTime,
+}
+
 /// How a round of deciding ended.
 pub(super) enum Round<O, E, W, M> {
-    /// Every call decided: the transaction, the leader's decision, each
-    /// call's part (the leader's first) and the events.
-    Decided {
-        txn: W,
-        own: (O, Vec<E>),
-        parts: Vec<Part>,
-        events: Vec<NewEvent>,
-        /// The version the batch was decided at.
-        version: Position,
-        /// The time its events are applied with and appended at.
-        recorded_at: SystemTime,
-    },
+    /// Every call decided.
+    Decided(Decision<O, E, W>),
     /// A call failed or went away: decide again without it.
     Again,
     /// The leader's own method failed.
@@ -221,12 +227,16 @@ impl<S: ServiceStore> Engine<S> {
             };
             let max = self.options.max_batch_calls.saturating_sub(1);
             self.batcher.take_waiting(&mut seats, max);
-            let lock = match self.write_lock(escalate).await {
-                Ok(lock) => lock,
-                Err(error) => {
-                    self.rollback(txn).await;
-                    return self.fail_all(seats, ServiceError::Log(error), attempts, conflicts);
+            let lock = if escalate {
+                match self.write_lock().await {
+                    Ok(lock) => Some(lock),
+                    Err(error) => {
+                        self.rollback(txn).await;
+                        return self.fail_all(seats, ServiceError::Log(error), attempts, conflicts);
+                    }
                 }
+            } else {
+                None
             };
             let appending = Arc::new(AtomicBool::new(false));
             let round = self
@@ -240,15 +250,15 @@ impl<S: ServiceStore> Engine<S> {
                     &mut attempts,
                 )
                 .await;
-            let (txn, own, parts, events, version, recorded_at) = match round {
-                Round::Decided {
-                    txn,
-                    own,
-                    parts,
-                    events,
-                    version,
-                    recorded_at,
-                } => (txn, own, parts, events, version, recorded_at),
+            let Decision {
+                txn,
+                own,
+                parts,
+                events,
+                version,
+                recorded_at,
+            } = match round {
+                Round::Decided(decision) => decision,
                 Round::Again => continue,
                 Round::OwnFailed(error) => {
                     // The others decide again under the next leader.

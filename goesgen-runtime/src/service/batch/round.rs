@@ -9,7 +9,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::errors::{duplicate, widen};
 use super::queue::{Done, Reply, Seat, ToCall, Turn};
-use super::{Part, Round};
+use super::{Decision, Part, Round};
 use crate::log::Appended;
 use crate::record::{NewEvent, Position};
 use crate::service::committed::Committed;
@@ -134,14 +134,14 @@ impl<S: ServiceStore> Engine<S> {
                 return Round::Failed(error.into());
             }
         }
-        Round::Decided {
+        Round::Decided(Decision {
             txn,
             own,
             parts,
             events,
             version,
             recorded_at,
-        }
+        })
     }
 
     /// After the batch's append: keeps the events in the store (or not,

@@ -75,6 +75,21 @@ impl EventLog for Counting {
     }
 }
 
+/// `calls` run as transactions without options, in one batch (see
+/// [`in_one_batch`]).
+async fn counts_in_one_batch(
+    engine: &Engine<Store>,
+    store: &Store,
+    calls: &[Count<'_>],
+) -> Vec<Result<Committed<u64, CountEvent>, ServiceError<AtLimit>>> {
+    let options = CallOptions::new();
+    let runs = calls
+        .iter()
+        .map(|call| engine.run_transaction(call, &options))
+        .collect();
+    in_one_batch(store, runs).await
+}
+
 /// Holds the store while `calls` are polled once each (the first leads
 /// and waits for the store, the rest queue behind it), then lets it go and
 /// runs them all to the end.
@@ -138,15 +153,7 @@ async fn a_later_call_in_a_batch_sees_the_effect_of_an_earlier_one() {
     let log: crate::SharedLog = counting.clone();
     let (engine, store) = engine(&log, ServiceOptions::default());
     let calls: Vec<_> = (0..3).map(|_| Count::new(&*log, "x")).collect();
-    let options = CallOptions::new();
-    let results = in_one_batch(
-        &store,
-        calls
-            .iter()
-            .map(|call| engine.run_transaction(call, &options))
-            .collect(),
-    )
-    .await;
+    let results = counts_in_one_batch(&engine, &store, &calls).await;
     let committed: Vec<_> = results.into_iter().map(Result::unwrap).collect();
     // Each decided on the state holding the ones before it.
     let outputs: Vec<u64> = committed.iter().map(|c| c.output).collect();
@@ -278,15 +285,7 @@ async fn a_batch_takes_at_most_max_batch_calls() {
     let log: crate::SharedLog = counting.clone();
     let (engine, store) = engine(&log, ServiceOptions::default().max_batch_calls(2));
     let calls: Vec<_> = (0..5).map(|_| Count::new(&*log, "x")).collect();
-    let options = CallOptions::new();
-    let results = in_one_batch(
-        &store,
-        calls
-            .iter()
-            .map(|call| engine.run_transaction(call, &options))
-            .collect(),
-    )
-    .await;
+    let results = counts_in_one_batch(&engine, &store, &calls).await;
     let outputs: Vec<u64> = results.into_iter().map(|r| r.unwrap().output).collect();
     assert_eq!(outputs, [1, 2, 3, 4, 5]);
     assert_eq!(counting.appends(), 3, "batches of 2, 2 and 1");
@@ -330,15 +329,7 @@ async fn calls_on_a_log_of_negligible_append_cost_run_alone() {
     let log: crate::SharedLog = counting.clone();
     let (engine, store) = engine(&log, ServiceOptions::default());
     let calls: Vec<_> = (0..3).map(|_| Count::new(&*log, "x")).collect();
-    let options = CallOptions::new();
-    let results = in_one_batch(
-        &store,
-        calls
-            .iter()
-            .map(|call| engine.run_transaction(call, &options))
-            .collect(),
-    )
-    .await;
+    let results = counts_in_one_batch(&engine, &store, &calls).await;
     let mut outputs: Vec<u64> = results.into_iter().map(|r| r.unwrap().output).collect();
     outputs.sort_unstable();
     assert_eq!(outputs, [1, 2, 3]);
