@@ -150,7 +150,8 @@ fn store_trait(
         "",
         "A `Write` transaction is exclusive: its changes are seen by others only once",
         "committed, and discarded on rollback or when it is dropped unfinished. Methods get",
-        "it as `&mut`, so it need only be `Send`: an owned lock guard is the usual choice",
+        "it as `&mut`, so it need only be `Send` and `'static` (a batch of transactions is",
+        "finished by a task of its own): an owned lock guard is the usual choice",
         "(`tokio::sync::OwnedMutexGuard<rusqlite::Connection>` after `BEGIN`, or a guard over",
         "a map with an undo log). The version is the log position the projections reflect.",
         "",
@@ -166,7 +167,7 @@ fn store_trait(
         #doc
         pub trait #store: ::core::marker::Send + ::core::marker::Sync + 'static {
             /// An exclusive write transaction.
-            type Write: ::core::marker::Send;
+            type Write: ::core::marker::Send + 'static;
             /// A shared read transaction.
             type Read: ::core::marker::Send;
 

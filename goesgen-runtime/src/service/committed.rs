@@ -60,6 +60,12 @@ impl<O, E> Committed<O, E> {
 /// Counters of a service since it was built, and where its projection
 /// stands against the log.
 ///
+/// Every call of a transaction method's body is an attempt, and each
+/// attempt ends in exactly one way, so that (for calls not cancelled by
+/// their callers) `attempts = commits + conflicts + refusals + redecisions
+/// + failures`, where `commits` counts transaction calls (append methods
+/// add to `commits` too, not to `attempts`).
+///
 /// `version`, `head` and `lag` are as of the last commit this instance of
 /// the service made (or the last projection version it read) and the
 /// newest head of the log it was told of (published by the log, or seen in
@@ -69,14 +75,26 @@ impl<O, E> Committed<O, E> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub struct ServiceStats {
-    /// Calls of write methods (append and transaction) that appended
-    /// events.
+    /// Calls of write methods that committed: an append method's calls
+    /// that appended events, and transaction calls whose events were
+    /// appended or that had none to append.
     pub commits: u64,
-    /// Calls of transaction methods, counting every retry.
+    /// Calls of transaction methods' bodies, counting every retry.
     pub attempts: u64,
-    /// Calls of transaction methods whose append was refused because its
-    /// condition no longer held (a refused batch counts each of its calls).
+    /// Attempts whose append was refused because its condition no longer
+    /// held (a refused batch counts each of its calls).
     pub conflicts: u64,
+    /// Attempts that ended in the call's own refusal: the method's error,
+    /// or the store refusing one of its events.
+    pub refusals: u64,
+    /// Attempts decided in a batch and then dropped, because another call
+    /// of the batch failed or went away during its turn (the store cannot
+    /// undo one call alone): the call is decided again.
+    pub redecisions: u64,
+    /// Attempts that ended in any other way: the store, the log or the
+    /// encoding failed, the call's key turned out to be in the log, or its
+    /// caller went away during its turn.
+    pub failures: u64,
     /// Transaction attempts made under the log's write lock, after
     /// [`ServiceOptions::escalate_after`](crate::service::ServiceOptions::escalate_after)
     /// conflicts.
@@ -126,6 +144,9 @@ pub(crate) struct Counters {
     commits: AtomicU64,
     attempts: AtomicU64,
     conflicts: AtomicU64,
+    refusals: AtomicU64,
+    redecisions: AtomicU64,
+    failures: AtomicU64,
     escalations: AtomicU64,
     skipped: AtomicU64,
     skips: Mutex<SkipLog>,
@@ -150,6 +171,29 @@ impl Counters {
 
     pub(crate) fn conflict(&self) {
         self.conflicts.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// `count` attempts decided in a batch were dropped, to be decided
+    /// again.
+    pub(crate) fn redecisions(&self, count: usize) {
+        self.redecisions.fetch_add(count as u64, Ordering::Relaxed);
+    }
+
+    /// `count` attempts failed (see [`ServiceStats::failures`]).
+    pub(crate) fn failures(&self, count: usize) {
+        self.failures.fetch_add(count as u64, Ordering::Relaxed);
+    }
+
+    /// An attempt ended with `error` (not a conflict): a refusal when it is
+    /// the call's own (the method's error, or the store refusing its
+    /// events), else a failure.
+    pub(crate) fn ended_with<M>(&self, error: &crate::service::error::ServiceError<M>) {
+        use crate::service::error::ServiceError;
+        let counter = match error {
+            ServiceError::Method(_) | ServiceError::Refused { .. } => &self.refusals,
+            _ => &self.failures,
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
     }
 
     /// Whether a record at `position` was skipped because the store
@@ -190,6 +234,9 @@ impl Counters {
             commits: self.commits.load(Ordering::Relaxed),
             attempts: self.attempts.load(Ordering::Relaxed),
             conflicts: self.conflicts.load(Ordering::Relaxed),
+            refusals: self.refusals.load(Ordering::Relaxed),
+            redecisions: self.redecisions.load(Ordering::Relaxed),
+            failures: self.failures.load(Ordering::Relaxed),
             escalations: self.escalations.load(Ordering::Relaxed),
             skipped: self.skipped.load(Ordering::Relaxed),
             ..ServiceStats::default()

@@ -34,13 +34,22 @@ pub(crate) enum KindClass {
 /// The engine of one service: its store, the log, the options and the
 /// service's counters. Generated services hold one; its methods are what
 /// their methods call.
+///
+/// A cheap handle on state shared with the task that drives batched
+/// transactions (see the `batch` module): a batch's append and commit
+/// run there to their end even if every caller in it goes away.
 pub struct Engine<S: ServiceStore> {
+    pub(crate) core: Arc<Core<S>>,
+}
+
+/// What an [`Engine`] handle shares.
+pub(crate) struct Core<S: ServiceStore> {
     pub(crate) store: S,
     pub(crate) log: SharedLog,
     pub(crate) options: ServiceOptions,
     /// Every kind of the schema by name (sorted), and whether the service
     /// subscribes to it.
-    kinds: Vec<(&'static str, bool)>,
+    pub(crate) kinds: Vec<(&'static str, bool)>,
     /// The subscribed kinds, as a read filter.
     pub(crate) subscribed: KindFilter,
     /// The heads the log publishes: a cheap look at whether there is
@@ -51,10 +60,19 @@ pub struct Engine<S: ServiceStore> {
     /// channel.
     pub(crate) tracker: Tracker,
     /// The calls of transaction methods waiting to join a batch.
-    pub(crate) batcher: Arc<Batcher<S::Write>>,
-    /// Whether transactions without a key run in batches: more than one
-    /// call allowed per batch, and a log whose appends cost a commit.
+    pub(crate) batcher: Batcher<S::Write>,
+    /// Whether transactions run in batches: more than one call allowed per
+    /// batch, and a log whose appends cost a commit.
     pub(crate) batching: bool,
+}
+
+impl<S: ServiceStore> Engine<S> {
+    /// Another handle on the same engine, for a task of its own.
+    pub(crate) fn handle(&self) -> Self {
+        Self {
+            core: Arc::clone(&self.core),
+        }
+    }
 }
 
 impl<S: ServiceStore> Engine<S> {
@@ -71,41 +89,43 @@ impl<S: ServiceStore> Engine<S> {
         let tracker = Tracker::new(heads.head());
         let batching = options.max_batch_calls > 1 && log.append_cost() == AppendCost::Commit;
         Self {
-            store,
-            log,
-            options,
-            kinds,
-            subscribed,
-            heads,
-            counters: Counters::default(),
-            tracker,
-            batcher: Arc::default(),
-            batching,
+            core: Arc::new(Core {
+                store,
+                log,
+                options,
+                kinds,
+                subscribed,
+                heads,
+                counters: Counters::default(),
+                tracker,
+                batcher: Batcher::default(),
+                batching,
+            }),
         }
     }
 
     /// The store.
     pub fn store(&self) -> &S {
-        &self.store
+        &self.core.store
     }
 
     /// The event log.
     pub fn log(&self) -> &SharedLog {
-        &self.log
+        &self.core.log
     }
 
     /// The options.
     pub fn options(&self) -> &ServiceOptions {
-        &self.options
+        &self.core.options
     }
 
     /// The counters since the engine was built, and the projection
     /// version, head and lag as of this engine's last commit (see
     /// [`ServiceStats`]).
     pub fn stats(&self) -> ServiceStats {
-        let mut stats = self.counters.snapshot();
-        self.tracker.saw_head(self.heads.head());
-        let progress = self.tracker.current();
+        let mut stats = self.core.counters.snapshot();
+        self.core.tracker.saw_head(self.core.heads.head());
+        let progress = self.core.tracker.current();
         stats.version = progress.version;
         stats.head = progress.head;
         stats.lag = progress.lag();
@@ -119,25 +139,29 @@ impl<S: ServiceStore> Engine<S> {
     /// long catch-up can be shown with it (a progress bar from `version`
     /// and `head`).
     pub fn progress(&self) -> ProgressReceiver {
-        self.tracker.subscribe()
+        self.core.tracker.subscribe()
     }
 
     /// Notes that the store committed (or holds) `version`, and publishes
     /// the progress.
     pub(crate) fn committed_version(&self, version: Position) -> Position {
-        self.tracker.committed(version, self.heads.head());
+        self.core.tracker.committed(version, self.core.heads.head());
         version
     }
 
     /// The records passed over while catching up since the engine was
     /// built (the first 1,000; [`ServiceStats::skipped`] counts them all).
     pub fn skipped(&self) -> Vec<Skipped> {
-        self.counters.skipped()
+        self.core.counters.skipped()
     }
 
     pub(crate) fn classify(&self, kind: &str) -> KindClass {
-        match self.kinds.binary_search_by(|(name, _)| (*name).cmp(kind)) {
-            Ok(index) if self.kinds[index].1 => KindClass::Subscribed,
+        match self
+            .core
+            .kinds
+            .binary_search_by(|(name, _)| (*name).cmp(kind))
+        {
+            Ok(index) if self.core.kinds[index].1 => KindClass::Subscribed,
             Ok(_) => KindClass::Known,
             Err(_) => KindClass::Unknown,
         }
@@ -155,7 +179,7 @@ impl<S: ServiceStore> Engine<S> {
     where
         C: MethodCall<S::Read>,
     {
-        let mut txn = self.store.begin_read().await?;
+        let mut txn = self.core.store.begin_read().await?;
         let output = call
             .call(&mut txn)
             .await
@@ -203,13 +227,13 @@ impl<S: ServiceStore> Engine<S> {
             self.refuse_duplicate(key).await?;
         }
         let (output, events) = {
-            let mut txn = self.store.begin_read().await?;
+            let mut txn = self.core.store.begin_read().await?;
             call.call(&mut txn)
                 .await
                 .map_err(ServiceError::from_method)?
         };
         if events.is_empty() {
-            let head = self.heads.head();
+            let head = self.core.heads.head();
             return Ok(self.committed(output, events, empty_after(head), 1));
         }
         // The events the service subscribes to are kept (copied) to be
@@ -220,7 +244,7 @@ impl<S: ServiceStore> Engine<S> {
         for (index, emitted) in events.into_iter().enumerate() {
             let (event, encoded) = self.encode(emitted)?;
             batch.push(encoded);
-            if self.options.sync_after_push && S::SUBSCRIBED.contains(&event.kind()) {
+            if self.core.options.sync_after_push && S::SUBSCRIBED.contains(&event.kind()) {
                 own.push((index, event.clone()));
             }
             back.push(self.take_back(event)?);
@@ -229,6 +253,7 @@ impl<S: ServiceStore> Engine<S> {
         let mut append = Append::new(batch).encoded();
         append.key = options.key.clone();
         let appended = self
+            .core
             .log
             .append_with(append)
             .await
@@ -238,8 +263,8 @@ impl<S: ServiceStore> Engine<S> {
         }
         record_appended(&appended);
         record_attempts(1, 0);
-        self.counters.commit();
-        if self.options.sync_after_push {
+        self.core.counters.commit();
+        if self.core.options.sync_after_push {
             self.sync_own(&appended, own)
                 .await
                 .map_err(|source| unsynced(appended, source))?;
@@ -254,7 +279,13 @@ impl<S: ServiceStore> Engine<S> {
         &self,
         key: &IdempotencyKey,
     ) -> Result<(), ServiceError<M>> {
-        match self.log.find_key(key).await.map_err(ServiceError::Log)? {
+        match self
+            .core
+            .log
+            .find_key(key)
+            .await
+            .map_err(ServiceError::Log)?
+        {
             Some(appended) => Err(ServiceError::Duplicate { appended }),
             None => Ok(()),
         }
@@ -262,7 +293,7 @@ impl<S: ServiceStore> Engine<S> {
 
     /// The condition a transaction decided at `version` appends on.
     pub(crate) fn condition(&self, version: Position) -> Condition {
-        match (self.options.conflict_rule, &self.subscribed) {
+        match (self.core.options.conflict_rule, &self.core.subscribed) {
             (ConflictRule::Strict, _) | (ConflictRule::Subscribed, KindFilter::All) => {
                 Condition::HeadIs(version)
             }
@@ -317,7 +348,8 @@ impl<S: ServiceStore> Engine<S> {
                 position: appended.first + *index as Position,
                 recorded_at: appended.recorded_at,
             };
-            self.store
+            self.core
+                .store
                 .apply(txn, &at, event)
                 .await
                 .map_err(|source| ServiceError::Apply {
@@ -326,7 +358,7 @@ impl<S: ServiceStore> Engine<S> {
                     source,
                 })?;
         }
-        self.store.set_version(txn, appended.last).await?;
+        self.core.store.set_version(txn, appended.last).await?;
         Ok(appended.last)
     }
 
@@ -337,8 +369,8 @@ impl<S: ServiceStore> Engine<S> {
         appended: &Appended,
         own: Vec<(usize, S::Event)>,
     ) -> Result<(), ServiceError<M>> {
-        let mut txn = self.store.begin_write().await?;
-        let applied = match self.store.version(&mut txn).await {
+        let mut txn = self.core.store.begin_write().await?;
+        let applied = match self.core.store.version(&mut txn).await {
             Ok(version) => self.apply_own(&mut txn, version, appended, own).await,
             Err(error) => Err(error.into()),
         };
@@ -355,7 +387,7 @@ impl<S: ServiceStore> Engine<S> {
     ) -> Result<T, ServiceError<M>> {
         match result {
             Ok(value) => {
-                self.store.commit(txn).await?;
+                self.core.store.commit(txn).await?;
                 Ok(value)
             }
             Err(error) => {
@@ -368,7 +400,7 @@ impl<S: ServiceStore> Engine<S> {
     /// Rolls `txn` back; a failure is logged (the error that caused the
     /// rollback is the one to report).
     pub(crate) async fn rollback(&self, txn: S::Write) {
-        if let Err(error) = self.store.rollback(txn).await {
+        if let Err(error) = self.core.store.rollback(txn).await {
             tracing::warn!(service = S::SERVICE, %error, "store rollback failed");
         }
     }
@@ -442,8 +474,8 @@ impl<S: ServiceStore> fmt::Debug for Engine<S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Engine")
             .field("service", &S::SERVICE)
-            .field("options", &self.options)
-            .field("subscribed", &self.subscribed)
+            .field("options", &self.core.options)
+            .field("subscribed", &self.core.subscribed)
             .field("stats", &self.stats())
             .finish_non_exhaustive()
     }

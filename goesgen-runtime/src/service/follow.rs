@@ -29,7 +29,7 @@ impl<S: ServiceStore> Engine<S> {
     /// what it caught up with.
     #[tracing::instrument(level = "debug", name = "follow", skip_all, fields(service = S::SERVICE))]
     pub async fn follow<M>(&self) -> Result<Infallible, ServiceError<M>> {
-        let mut heads = self.log.subscribe();
+        let mut heads = self.core.log.subscribe();
         let mut pause = FIRST_PAUSE;
         loop {
             match self.sync().await {

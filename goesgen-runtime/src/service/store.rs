@@ -35,8 +35,9 @@ use crate::service::store_error::StoreError;
 pub trait ServiceStore: Send + Sync + 'static {
     /// The schema's event enum (`events::Event`).
     type Event: EventSet + Clone + Send + Sync + 'static;
-    /// An exclusive write transaction.
-    type Write: Send;
+    /// An exclusive write transaction (`'static`: a batch of transactions
+    /// is finished by a task of its own).
+    type Write: Send + 'static;
     /// A shared read transaction.
     type Read: Send;
 

@@ -43,7 +43,7 @@ impl<S: ServiceStore> Engine<S> {
         let mut from = None;
         let mut applied = 0;
         loop {
-            let mut txn = self.store.begin_write().await?;
+            let mut txn = self.core.store.begin_write().await?;
             let step = self.sync_step(&mut txn).await;
             match self.finish(txn, step).await {
                 Ok(step) => {
@@ -73,7 +73,7 @@ impl<S: ServiceStore> Engine<S> {
         else {
             return false;
         };
-        if self.options.refused_records != RefusedRecords::Skip {
+        if self.core.options.refused_records != RefusedRecords::Skip {
             return false;
         }
         tracing::error!(
@@ -83,7 +83,7 @@ impl<S: ServiceStore> Engine<S> {
             error = %source,
             "the store refused a record; skipping it as the options say"
         );
-        self.counters.skip(Skipped {
+        self.core.counters.skip(Skipped {
             position: *position,
             kind: kind.clone(),
             cause: SkipCause::Refused,
@@ -95,14 +95,14 @@ impl<S: ServiceStore> Engine<S> {
     /// Whether the record is to be passed over: listed by an operator, or
     /// refused before under [`RefusedRecords::Skip`].
     fn passes_over(&self, record: &Record) -> bool {
-        if self.options.skip_positions.contains(&record.position) {
+        if self.core.options.skip_positions.contains(&record.position) {
             tracing::warn!(
                 service = S::SERVICE,
                 position = record.position,
                 kind = %record.kind,
                 "skipping a record listed in the options"
             );
-            self.counters.skip(Skipped {
+            self.core.counters.skip(Skipped {
                 position: record.position,
                 kind: record.kind.clone(),
                 cause: SkipCause::Listed,
@@ -110,14 +110,14 @@ impl<S: ServiceStore> Engine<S> {
             });
             return true;
         }
-        self.counters.was_skipped(record.position)
+        self.core.counters.was_skipped(record.position)
     }
 
     async fn sync_step<M>(&self, txn: &mut S::Write) -> Result<Step, ServiceError<M>> {
-        let version = self.store.version(txn).await?;
+        let version = self.core.store.version(txn).await?;
         let (through, more, applied) = self.read_batch(txn, version).await?;
         if through != version {
-            self.store.set_version(txn, through).await?;
+            self.core.store.set_version(txn, through).await?;
         }
         Ok(Step {
             from: version,
@@ -130,8 +130,8 @@ impl<S: ServiceStore> Engine<S> {
     /// The projection version as the store has it, read in a read
     /// transaction (it does not wait for a write transaction in flight).
     pub async fn projection_version<M>(&self) -> Result<Position, ServiceError<M>> {
-        let mut txn = self.store.begin_read().await?;
-        let version = self.store.read_version(&mut txn).await;
+        let mut txn = self.core.store.begin_read().await?;
+        let version = self.core.store.read_version(&mut txn).await;
         Ok(self.committed_version(version?))
     }
 
@@ -146,11 +146,11 @@ impl<S: ServiceStore> Engine<S> {
         known_head: Position,
         locked: bool,
     ) -> Result<Position, ServiceError<M>> {
-        let version = self.store.version(txn).await?;
+        let version = self.core.store.version(txn).await?;
         let head = if locked {
-            self.log.head().await.map_err(ServiceError::Log)?
+            self.core.log.head().await.map_err(ServiceError::Log)?
         } else {
-            self.heads.head().max(known_head)
+            self.core.heads.head().max(known_head)
         };
         if head <= version {
             return Ok(version);
@@ -176,7 +176,7 @@ impl<S: ServiceStore> Engine<S> {
             }
         }
         if through != version {
-            self.store.set_version(txn, through).await?;
+            self.core.store.set_version(txn, through).await?;
         }
         Ok(through)
     }
@@ -190,16 +190,17 @@ impl<S: ServiceStore> Engine<S> {
         after: Position,
     ) -> Result<(Position, bool, u64), ServiceError<M>> {
         // Unknown kinds can only be detected by reading every kind.
-        let filter = match self.options.unknown_events {
+        let filter = match self.core.options.unknown_events {
             UnknownEvents::Fail => &KindFilter::All,
-            UnknownEvents::Skip => &self.subscribed,
+            UnknownEvents::Skip => &self.core.subscribed,
         };
         let batch = self
+            .core
             .log
-            .read(after, filter, self.options.read_batch)
+            .read(after, filter, self.core.options.read_batch)
             .await
             .map_err(ServiceError::Log)?;
-        self.tracker.saw_head(batch.head);
+        self.core.tracker.saw_head(batch.head);
         let mut applied = 0;
         for record in &batch.records {
             if self.passes_over(record) {
@@ -218,17 +219,19 @@ impl<S: ServiceStore> Engine<S> {
                         position: record.position,
                         recorded_at: record.recorded_at,
                     };
-                    self.store.apply(txn, &at, &event).await.map_err(|source| {
-                        ServiceError::Apply {
+                    self.core
+                        .store
+                        .apply(txn, &at, &event)
+                        .await
+                        .map_err(|source| ServiceError::Apply {
                             position: record.position,
                             kind: record.kind.clone(),
                             source,
-                        }
-                    })?;
+                        })?;
                     applied += 1;
                 }
                 KindClass::Known => {}
-                KindClass::Unknown => match self.options.unknown_events {
+                KindClass::Unknown => match self.core.options.unknown_events {
                     UnknownEvents::Fail => {
                         return Err(ServiceError::UnknownKind {
                             position: record.position,

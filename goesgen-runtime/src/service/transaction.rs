@@ -100,11 +100,11 @@ impl<S: ServiceStore> Engine<S> {
         E: Emitted<S::Event>,
         O: Send,
     {
-        if options.key.is_none() && self.batching {
+        if options.key.is_none() && self.core.batching {
             // Boxed: the batch's state is large, and every call of a lone
             // transaction would otherwise carry (and move) room for it. A
             // batched call waits for a commit, beside which a box is free.
-            return Box::pin(self.run_batched(call)).await;
+            return Box::pin(self.run_batched(call, None)).await;
         }
         if let Some(key) = &options.key {
             self.refuse_duplicate(key).await?;
@@ -116,14 +116,14 @@ impl<S: ServiceStore> Engine<S> {
         let mut attempts: u32 = 0;
         let mut conflicts: u32 = 0;
         loop {
-            let escalate = attempts >= self.options.escalate_after;
+            let escalate = attempts >= self.core.options.escalate_after;
             if escalate {
                 // Keep the time under the lock short: commit the catch-up
                 // first (boxed: a rare path, kept out of every call's
                 // future).
                 Box::pin(self.sync::<C::Error>()).await?;
             }
-            let mut txn = self.store.begin_write().await?;
+            let mut txn = self.core.store.begin_write().await?;
             let lock = if escalate {
                 match self.write_lock().await {
                     Ok(lock) => Some(lock),
@@ -136,13 +136,13 @@ impl<S: ServiceStore> Engine<S> {
                 None
             };
             attempts += 1;
-            self.counters.attempt();
             let attempt = self
                 .attempt(&mut txn, call, options, known_head, lock, attempts)
                 .await;
             match attempt {
                 Ok(Decided::Nothing(committed)) => {
-                    self.store.commit(txn).await?;
+                    self.core.counters.commit();
+                    self.core.store.commit(txn).await?;
                     self.committed_version(committed.appended.last);
                     record_appended(&committed.appended);
                     record_attempts(attempts, conflicts);
@@ -154,12 +154,12 @@ impl<S: ServiceStore> Engine<S> {
                 }) => {
                     record_appended(&committed.appended);
                     record_attempts(attempts, conflicts);
-                    self.counters.commit();
+                    self.core.counters.commit();
                     return self.keep_own(txn, committed, in_place).await;
                 }
                 Err(Undecided::Conflict(conflict)) => {
                     self.rollback(txn).await;
-                    self.counters.conflict();
+                    self.core.counters.conflict();
                     conflicts += 1;
                     tracing::debug!(
                         service = S::SERVICE,
@@ -167,7 +167,7 @@ impl<S: ServiceStore> Engine<S> {
                         %conflict,
                         "transaction conflict; catching up and calling the method again"
                     );
-                    if attempts >= self.options.max_attempts {
+                    if attempts >= self.core.options.max_attempts {
                         record_attempts(attempts, conflicts);
                         return Err(ServiceError::Conflict {
                             attempts,
@@ -175,8 +175,8 @@ impl<S: ServiceStore> Engine<S> {
                         });
                     }
                     known_head = known_head.max(conflict.head);
-                    if attempts < self.options.escalate_after {
-                        backoff::wait_after(attempts, self.options.max_backoff).await;
+                    if attempts < self.core.options.escalate_after {
+                        backoff::wait_after(attempts, self.core.options.max_backoff).await;
                     }
                 }
                 Err(Undecided::Failed(error)) => {
@@ -210,6 +210,32 @@ impl<S: ServiceStore> Engine<S> {
         O: Send,
     {
         let version = self.current(txn, known_head, lock.is_some()).await?;
+        self.core.counters.attempt();
+        let decided = self
+            .decide_alone(txn, call, options, version, lock, attempts)
+            .await;
+        if let Err(Undecided::Failed(error)) = &decided {
+            self.core.counters.ended_with(error);
+        }
+        decided
+    }
+
+    /// The rest of an attempt, once caught up at `version`: call, apply,
+    /// append.
+    async fn decide_alone<C, O, E>(
+        &self,
+        txn: &mut S::Write,
+        call: &C,
+        options: &CallOptions,
+        version: Position,
+        lock: Option<Box<dyn WriteLock + '_>>,
+        attempts: u32,
+    ) -> Result<Decided<O, E>, Undecided<C::Error>>
+    where
+        C: MethodCall<S::Write, Output = (O, Vec<E>)>,
+        E: Emitted<S::Event>,
+        O: Send,
+    {
         let (output, events) = call
             .call(txn)
             .await
@@ -221,7 +247,8 @@ impl<S: ServiceStore> Engine<S> {
         let (recorded_at, _) = stored::now();
         let (batch, events) = self.apply_ahead(txn, version, recorded_at, events).await?;
         let last = version + batch.len() as Position;
-        self.store
+        self.core
+            .store
             .set_version(txn, last)
             .await
             .map_err(ServiceError::from)?;
@@ -244,8 +271,8 @@ impl<S: ServiceStore> Engine<S> {
 
     /// The log's write lock, for an escalated attempt (counted).
     pub(crate) async fn write_lock(&self) -> Result<Box<dyn WriteLock + '_>, LogError> {
-        self.counters.escalation();
-        self.log.lock_writes().await
+        self.core.counters.escalation();
+        self.core.log.lock_writes().await
     }
 
     /// Appends the events decided at `version` and applied ahead with
@@ -267,9 +294,9 @@ impl<S: ServiceStore> Engine<S> {
         append.key = key;
         let appended = match lock {
             Some(lock) => lock.append(append).await,
-            None => match self.log.try_append_now(append) {
+            None => match self.core.log.try_append_now(append) {
                 Ok(appended) => appended,
-                Err(append) => self.log.append_with(append).await,
+                Err(append) => self.core.log.append_with(append).await,
             },
         }?;
         let in_place = appended.first == version + 1 && appended.recorded_at == recorded_at;
@@ -308,7 +335,7 @@ impl<S: ServiceStore> Engine<S> {
                     position: version + 1 + index as Position,
                     recorded_at,
                 };
-                if let Err(source) = self.store.apply(txn, &at, &event).await {
+                if let Err(source) = self.core.store.apply(txn, &at, &event).await {
                     return Err(ServiceError::Refused {
                         index,
                         kind: event.kind().name().to_owned(),
@@ -348,12 +375,12 @@ impl<S: ServiceStore> Engine<S> {
         appended: &Appended,
         in_place: bool,
     ) -> Result<(), ServiceError<M>> {
-        if !self.options.sync_after_push {
+        if !self.core.options.sync_after_push {
             self.rollback(txn).await;
             return Ok(());
         }
         if in_place {
-            self.store.commit(txn).await?;
+            self.core.store.commit(txn).await?;
             self.committed_version(appended.last);
             return Ok(());
         }
@@ -365,8 +392,8 @@ impl<S: ServiceStore> Engine<S> {
     /// transaction of its own.
     async fn resync<M>(&self, txn: S::Write) -> Result<(), ServiceError<M>> {
         self.rollback(txn).await;
-        let mut txn = self.store.begin_write().await?;
-        let caught_up = match self.store.version(&mut txn).await {
+        let mut txn = self.core.store.begin_write().await?;
+        let caught_up = match self.core.store.version(&mut txn).await {
             Ok(version) => self.catch_up(&mut txn, version).await,
             Err(error) => Err(error.into()),
         };

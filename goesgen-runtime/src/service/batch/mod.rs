@@ -6,53 +6,60 @@
 //! PostgreSQL): on the memory log every call runs alone, since handing the
 //! transaction between tasks costs more there than an append.
 //!
-//! The calls queue in a [`Batcher`] (`queue.rs`). A call that finds nobody
-//! leading leads: it opens the store's write transaction, takes the calls
-//! waiting by then (up to [`ServiceOptions::max_batch_calls`]), catches up,
-//! decides its own call and hands the transaction to each waiting call in
-//! turn (`round.rs`): each call runs its own method in its own task (the call
-//! borrows from its caller), on the state that includes the events of the
-//! calls before it, applies its events at the positions that follow theirs
-//! and hands the transaction back. The leader appends all the events at
-//! once on one condition (the version before the batch), commits, and tells
-//! each call its own positions; then it passes the lead to the first call
-//! that waits.
+//! The calls queue in a [`Batcher`] (`queue.rs`); the first to find nobody
+//! driving starts a driver task (`driver.rs`), which runs batches until
+//! the queue is empty. For each batch it opens the store's write
+//! transaction, takes the calls waiting by then (up to
+//! [`ServiceOptions::max_batch_calls`]), catches up and hands the
+//! transaction to each call in turn (`round.rs`): each call runs its own
+//! method in its own task (the call borrows from its caller), on the state
+//! that includes the events of the calls before it, applies its events at
+//! the positions that follow theirs and hands the transaction back. The
+//! driver appends all the events at once on one condition (the version
+//! before the batch), commits, and tells each call its own positions.
+//!
+//! The append and the commit run in the driver's task, not in any caller's
+//! future: a caller that goes away cannot cut them short, so no call's
+//! cancellation changes another call's outcome. Only the cancelled call's
+//! own outcome is unknown to it (its events may be in the log: a repeat
+//! with its idempotency key answers `Duplicate`).
 //!
 //! - A call whose method fails, or whose events the store refuses, gets its
 //!   error; the store has no savepoints, so the transaction is rolled back
-//!   and the batch decided again without it.
+//!   and the batch decided again without it (the calls decided before it
+//!   count a re-decision).
 //! - A call cancelled before its turn is passed over; one cancelled during
 //!   its turn takes the transaction with it (dropped, so rolled back): the
 //!   batch is decided again without it.
 //! - On a conflict the whole batch is rolled back and decided again on the
 //!   caught-up state (escalating like a lone transaction).
-//! - A leader cancelled before the append leaves its batch to retry; one
-//!   cancelled during the append leaves its calls an unknown outcome
-//!   ([`LogError::Indeterminate`]).
+//! - A driver that ends abnormally (a panic in the store, or its runtime
+//!   shutting down) tells the calls it holds: nothing appended, or
+//!   [`LogError::Indeterminate`] if its append may have begun.
 //!
 //! [`ServiceOptions::max_batch_calls`]: crate::service::ServiceOptions::max_batch_calls
 //! [`AppendCost::Commit`]: crate::AppendCost::Commit
 
+mod driver;
 mod errors;
 mod queue;
 mod round;
 
-use std::convert::Infallible;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::SystemTime;
 
 use crate::error::LogError;
+use crate::log::IdempotencyKey;
 use crate::record::{NewEvent, Position};
-use crate::service::backoff;
-use crate::service::committed::Committed;
-use crate::service::engine::{Engine, empty_after, record_appended, record_attempts};
+use crate::service::committed::{Committed, Counters};
+use crate::service::engine::{Engine, record_appended, record_attempts};
 use crate::service::error::ServiceError;
 use crate::service::store::{Emitted, MethodCall, ServiceStore};
 
 use errors::widen;
 pub(crate) use queue::Batcher;
-use queue::{Done, Leadership, Reply, Role, Seat, ToCall};
+use queue::{Done, Reply, ToCall};
 
 /// One call's part of a decided batch: where its events are in the batch.
 pub(super) struct Part {
@@ -61,12 +68,10 @@ pub(super) struct Part {
 }
 
 /// A batch every call of which decided.
-pub(super) struct Decision<O, E, W> {
+pub(super) struct Decision<W> {
     /// The write transaction the calls decided in.
     pub(super) txn: W,
-    /// The leader's own output and events.
-    pub(super) own: (O, Vec<E>),
-    /// Each call's part of the events (the leader's first).
+    /// Each call's part of the events, in seat order.
     pub(super) parts: Vec<Part>,
     /// The events of every call, encoded, in call order.
     pub(super) events: Vec<NewEvent>,
@@ -77,23 +82,63 @@ pub(super) struct Decision<O, E, W> {
 }
 
 /// How a round of deciding ended.
-pub(super) enum Round<O, E, W, M> {
-    /// Every call decided.
-    Decided(Decision<O, E, W>),
+pub(super) enum Round<W> {
+    /// Every call still in the batch decided.
+    Decided(Decision<W>),
     /// A call failed or went away: decide again without it.
     Again,
-    /// The leader's own method failed.
-    OwnFailed(ServiceError<M>),
-    /// The batch failed (catch-up, store): every call gets the error.
-    Failed(ServiceError<Infallible>),
+    /// The batch failed (catch-up, store): every call gets the error;
+    /// `decided` calls had decided in this round.
+    Failed {
+        error: ServiceError<std::convert::Infallible>,
+        decided: usize,
+    },
+}
+
+/// A batched call's attempt while it decides: counted as it starts, and
+/// as a failure if its caller goes away before it hands the transaction
+/// back.
+struct Attempt<'a> {
+    counters: Option<&'a Counters>,
+}
+
+impl<'a> Attempt<'a> {
+    fn start(counters: &'a Counters) -> Self {
+        counters.attempt();
+        Self {
+            counters: Some(counters),
+        }
+    }
+
+    /// It decided: the batch's outcome counts it.
+    fn decided(mut self) {
+        self.counters = None;
+    }
+
+    /// It ended with its own error.
+    fn ended_with<M>(mut self, error: &ServiceError<M>) {
+        if let Some(counters) = self.counters.take() {
+            counters.ended_with(error);
+        }
+    }
+}
+
+impl Drop for Attempt<'_> {
+    fn drop(&mut self) {
+        if let Some(counters) = self.counters {
+            counters.failures(1);
+        }
+    }
 }
 
 impl<S: ServiceStore> Engine<S> {
-    /// Runs a transaction call in a batch: leads one, or waits for a
-    /// leader to give it its turn.
+    /// Runs a transaction call in a batch: queues it (starting a driver if
+    /// none runs), decides when its turn comes, and returns the outcome the
+    /// driver reports.
     pub(crate) async fn run_batched<C, O, E>(
         &self,
         call: &C,
+        key: Option<&IdempotencyKey>,
     ) -> Result<Committed<O, E>, ServiceError<C::Error>>
     where
         C: MethodCall<S::Write, Output = (O, Vec<E>)>,
@@ -102,10 +147,10 @@ impl<S: ServiceStore> Engine<S> {
     {
         let mut attempts: u32 = 0;
         loop {
-            let mut from = match self.batcher.join() {
-                Role::Lead(lead) => return self.lead(call, lead, attempts).await,
-                Role::Wait(from) => from,
-            };
+            let (mut from, start) = self.core.batcher.join(key.cloned());
+            if start {
+                self.start_driver();
+            }
             let mut decided: Option<(O, Vec<E>)> = None;
             let mut appending: Option<Arc<AtomicBool>> = None;
             loop {
@@ -113,14 +158,16 @@ impl<S: ServiceStore> Engine<S> {
                     Some(ToCall::Turn(turn)) => {
                         attempts += 1;
                         appending = Some(Arc::clone(&turn.appending));
+                        let attempt = Attempt::start(&self.core.counters);
                         let mut txn = turn.txn;
                         match self
                             .decide(call, &mut txn, turn.next, turn.recorded_at)
                             .await
                         {
                             Ok((decision, events)) => {
+                                attempt.decided();
                                 decided = Some(decision);
-                                // A leader gone meanwhile shows at recv.
+                                // A driver gone meanwhile shows at recv.
                                 let _ = turn.reply.send(Reply {
                                     txn,
                                     events: Some(events),
@@ -128,12 +175,12 @@ impl<S: ServiceStore> Engine<S> {
                             }
                             Err(error) => {
                                 let _ = turn.reply.send(Reply { txn, events: None });
+                                attempt.ended_with(&error);
                                 record_attempts(attempts, 0);
                                 return Err(error);
                             }
                         }
                     }
-                    Some(ToCall::Lead(lead)) => return self.lead(call, lead, attempts).await,
                     Some(ToCall::Done(Done::Committed {
                         appended,
                         conflicts,
@@ -141,7 +188,7 @@ impl<S: ServiceStore> Engine<S> {
                         record_appended(&appended);
                         record_attempts(attempts, conflicts);
                         let Some((output, events)) = decided else {
-                            // A leader reports a call only after its turn.
+                            // A driver reports a call only after its turn.
                             return Err(ServiceError::Log(LogError::Indeterminate {
                                 message: "a batch reported a call it did not decide".into(),
                                 source: None,
@@ -160,13 +207,12 @@ impl<S: ServiceStore> Engine<S> {
                         {
                             record_attempts(attempts, 0);
                             return Err(ServiceError::Log(LogError::Indeterminate {
-                                message: "the call leading the batch was cancelled during \
-                                          its append"
+                                message: "the task driving the batch ended during its append"
                                     .into(),
                                 source: None,
                             }));
                         }
-                        // The leader went away before appending: join again.
+                        // Let go before it was decided: join again.
                         break;
                     }
                 }
@@ -188,157 +234,11 @@ impl<S: ServiceStore> Engine<S> {
         E: Emitted<S::Event>,
         O: Send,
     {
-        self.counters.attempt();
         let (output, events) = call.call(txn).await.map_err(ServiceError::from_method)?;
         if events.is_empty() {
             return Ok(((output, events), Vec::new()));
         }
         let (batch, events) = self.apply_ahead(txn, next - 1, recorded_at, events).await?;
         Ok(((output, events), batch))
-    }
-
-    /// Leads batches until the own call has its outcome; the lead passes on
-    /// when it returns (or is cancelled).
-    async fn lead<C, O, E>(
-        &self,
-        call: &C,
-        lead: Leadership<S::Write>,
-        mut attempts: u32,
-    ) -> Result<Committed<O, E>, ServiceError<C::Error>>
-    where
-        C: MethodCall<S::Write, Output = (O, Vec<E>)>,
-        E: Emitted<S::Event>,
-        O: Send,
-    {
-        let _lead = lead;
-        let mut seats: Vec<Seat<S::Write>> = Vec::new();
-        let mut known_head: Position = 0;
-        let mut conflicts: u32 = 0;
-        loop {
-            let escalate = conflicts >= self.options.escalate_after;
-            if escalate && let Err(error) = self.sync::<Infallible>().await {
-                return self.fail_all(seats, error, attempts, conflicts);
-            }
-            let txn = match self.store.begin_write().await {
-                Ok(txn) => txn,
-                Err(error) => {
-                    return self.fail_all(seats, error.into(), attempts, conflicts);
-                }
-            };
-            let max = self.options.max_batch_calls.saturating_sub(1);
-            self.batcher.take_waiting(&mut seats, max);
-            let lock = if escalate {
-                match self.write_lock().await {
-                    Ok(lock) => Some(lock),
-                    Err(error) => {
-                        self.rollback(txn).await;
-                        return self.fail_all(seats, ServiceError::Log(error), attempts, conflicts);
-                    }
-                }
-            } else {
-                None
-            };
-            let appending = Arc::new(AtomicBool::new(false));
-            let round = self
-                .round(
-                    txn,
-                    call,
-                    &mut seats,
-                    known_head,
-                    lock.is_some(),
-                    &appending,
-                    &mut attempts,
-                )
-                .await;
-            let Decision {
-                txn,
-                own,
-                parts,
-                events,
-                version,
-                recorded_at,
-            } = match round {
-                Round::Decided(decision) => decision,
-                Round::Again => continue,
-                Round::OwnFailed(error) => {
-                    // The others decide again under the next leader.
-                    self.batcher.put_back(seats);
-                    record_attempts(attempts, conflicts);
-                    return Err(error);
-                }
-                Round::Failed(error) => {
-                    return self.fail_all(seats, error, attempts, conflicts);
-                }
-            };
-            if events.is_empty() {
-                if let Err(error) = self.store.commit(txn).await {
-                    return self.fail_all(seats, error.into(), attempts, conflicts);
-                }
-                let appended = empty_after(version);
-                self.committed_version(version);
-                for seat in seats {
-                    let _ = seat.to.send(ToCall::Done(Done::Committed {
-                        appended,
-                        conflicts: seat.conflicts,
-                    }));
-                }
-                record_appended(&appended);
-                record_attempts(attempts, conflicts);
-                let (output, emitted) = own;
-                return Ok(self.committed(output, emitted, appended, attempts));
-            }
-            appending.store(true, Ordering::Release);
-            let appended = self
-                .append_decided(lock, events, version, recorded_at, None)
-                .await;
-            match appended {
-                Err(LogError::Conflict(conflict)) => {
-                    appending.store(false, Ordering::Release);
-                    self.rollback(txn).await;
-                    conflicts += 1;
-                    self.counters.conflict();
-                    for seat in &mut seats {
-                        seat.conflicts += 1;
-                        self.counters.conflict();
-                    }
-                    tracing::debug!(
-                        service = S::SERVICE,
-                        attempts,
-                        calls = seats.len() + 1,
-                        %conflict,
-                        "transaction conflict; catching up and deciding the batch again"
-                    );
-                    if attempts >= self.options.max_attempts {
-                        let error = ServiceError::Conflict {
-                            attempts,
-                            last: conflict,
-                        };
-                        return self.fail_all(seats, error, attempts, conflicts);
-                    }
-                    known_head = known_head.max(conflict.head);
-                    if conflicts < self.options.escalate_after {
-                        backoff::wait_after(conflicts, self.options.max_backoff).await;
-                    }
-                }
-                Err(error) => {
-                    self.rollback(txn).await;
-                    return self.fail_all(seats, ServiceError::Log(error), attempts, conflicts);
-                }
-                Ok((appended, _)) if appended.replayed => {
-                    // Batched calls carry no key: only a log that replays
-                    // without one gets here.
-                    self.rollback(txn).await;
-                    let error = ServiceError::Duplicate { appended };
-                    return self.fail_all(seats, error, attempts, conflicts);
-                }
-                Ok((appended, in_place)) => {
-                    return self
-                        .keep_batch(
-                            txn, own, parts, seats, appended, in_place, attempts, conflicts,
-                        )
-                        .await;
-                }
-            }
-        }
     }
 }

@@ -1,6 +1,6 @@
-//! The queue of a batch: the calls waiting to join one, the lead that
-//! passes from call to call, and the messages between a leader and the
-//! calls of its batch (their turns, their answers, their outcomes).
+//! The queue of a batch: the calls waiting to join one, whether a task
+//! drives batches, and the messages between that task and the calls of its
+//! batch (their turns, their answers, their outcomes).
 
 use std::collections::VecDeque;
 use std::convert::Infallible;
@@ -10,34 +10,37 @@ use std::time::SystemTime;
 
 use tokio::sync::{mpsc, oneshot};
 
-use crate::log::Appended;
+use crate::log::{Appended, IdempotencyKey};
 use crate::record::{NewEvent, Position};
 use crate::service::error::ServiceError;
 
-/// The queue of calls waiting to join a batch, and whether a call leads.
+/// The queue of calls waiting to join a batch, and whether a driver task
+/// runs.
 pub(crate) struct Batcher<W> {
-    pub(super) queue: Mutex<Queue<W>>,
+    queue: Mutex<Queue<W>>,
 }
 
-pub(super) struct Queue<W> {
-    /// Whether a [`Leadership`] exists (held, or on its way to a call).
-    pub(super) leading: bool,
-    pub(super) waiting: VecDeque<Seat<W>>,
+struct Queue<W> {
+    /// Whether a driver task runs (it takes the queue until it is empty).
+    driving: bool,
+    waiting: VecDeque<Seat<W>>,
 }
 
-/// A waiting call, as the leader reaches it.
+/// A waiting call, as the driver reaches it.
 pub(crate) struct Seat<W> {
     pub(super) to: mpsc::UnboundedSender<ToCall<W>>,
+    /// The call's idempotency key.
+    pub(super) key: Option<IdempotencyKey>,
     /// Conflicts met by batches this call was decided in.
     pub(super) conflicts: u32,
+    /// Turns the call was given (its method calls).
+    pub(super) attempts: u32,
 }
 
-/// What a leader tells a waiting call.
+/// What the driver tells a waiting call.
 pub(crate) enum ToCall<W> {
     /// Decide on this transaction and hand it back.
     Turn(Turn<W>),
-    /// Lead the next batch.
-    Lead(Leadership<W>),
     /// The batch ended: the call's own outcome.
     Done(Done),
 }
@@ -48,7 +51,8 @@ pub(crate) struct Turn<W> {
     /// The position the call's first event gets.
     pub(super) next: Position,
     pub(super) recorded_at: SystemTime,
-    /// Set while the batch's append is in flight.
+    /// Set once the batch's append may have begun: a call that loses its
+    /// driver after that cannot know whether its events are in the log.
     pub(super) appending: Arc<AtomicBool>,
     pub(super) reply: oneshot::Sender<Reply<W>>,
 }
@@ -67,38 +71,19 @@ pub(crate) enum Done {
     /// Appended at these positions (an empty range when the call emitted
     /// nothing), after `conflicts` conflicts.
     Committed { appended: Appended, conflicts: u32 },
-    /// The batch failed with this error.
+    /// The batch failed, or this call's key was in the log, with this
+    /// error.
     Failed {
         error: ServiceError<Infallible>,
         conflicts: u32,
     },
 }
 
-/// The right to run the next batch. Dropped (its holder done or gone), it
-/// passes to the first waiting call.
-pub(crate) struct Leadership<W> {
-    pub(super) batcher: Option<Arc<Batcher<W>>>,
-}
-
-impl<W> Drop for Leadership<W> {
-    fn drop(&mut self) {
-        if let Some(batcher) = self.batcher.take() {
-            batcher.pass_on();
-        }
-    }
-}
-
-/// What a call that joins is to do.
-pub(super) enum Role<W> {
-    Lead(Leadership<W>),
-    Wait(mpsc::UnboundedReceiver<ToCall<W>>),
-}
-
 impl<W> Default for Batcher<W> {
     fn default() -> Self {
         Self {
             queue: Mutex::new(Queue {
-                leading: false,
+                driving: false,
                 waiting: VecDeque::new(),
             }),
         }
@@ -111,26 +96,42 @@ impl<W> Batcher<W> {
         self.queue.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    pub(super) fn join(self: &Arc<Self>) -> Role<W> {
-        let mut queue = self.lock();
-        if !queue.leading {
-            queue.leading = true;
-            return Role::Lead(Leadership {
-                batcher: Some(Arc::clone(self)),
-            });
-        }
+    /// Queues a call with `key`; returns its receiver, and whether no task
+    /// drives batches (the caller then starts one).
+    pub(super) fn join(
+        &self,
+        key: Option<IdempotencyKey>,
+    ) -> (mpsc::UnboundedReceiver<ToCall<W>>, bool) {
         let (to, from) = mpsc::unbounded_channel();
-        queue.waiting.push_back(Seat { to, conflicts: 0 });
-        Role::Wait(from)
+        let mut queue = self.lock();
+        queue.waiting.push_back(Seat {
+            to,
+            key,
+            conflicts: 0,
+            attempts: 0,
+        });
+        let start = !queue.driving;
+        queue.driving = true;
+        (from, start)
     }
 
-    /// Moves waiting calls into `seats`, up to `max` seats in all.
+    /// Moves waiting calls into `seats`, up to `max` seats in all. A call
+    /// whose key a seat already holds stays queued for a later batch: a
+    /// key names one call's events.
     pub(super) fn take_waiting(&self, seats: &mut Vec<Seat<W>>, max: usize) {
         let mut queue = self.lock();
-        while seats.len() < max {
-            match queue.waiting.pop_front() {
-                Some(seat) => seats.push(seat),
-                None => break,
+        let mut index = 0;
+        while seats.len() < max && index < queue.waiting.len() {
+            let taken = queue.waiting[index]
+                .key
+                .as_ref()
+                .is_some_and(|key| seats.iter().any(|seat| seat.key.as_ref() == Some(key)));
+            if taken {
+                index += 1;
+                continue;
+            }
+            if let Some(seat) = queue.waiting.remove(index) {
+                seats.push(seat);
             }
         }
     }
@@ -143,32 +144,26 @@ impl<W> Batcher<W> {
         }
     }
 
-    /// Hands the lead to the first waiting call that is still there, or
-    /// notes that nobody leads.
-    pub(super) fn pass_on(self: &Arc<Self>) {
-        loop {
-            let seat = {
-                let mut queue = self.lock();
-                match queue.waiting.pop_front() {
-                    Some(seat) => seat,
-                    None => {
-                        queue.leading = false;
-                        return;
-                    }
-                }
-            };
-            let lead = Leadership {
-                batcher: Some(Arc::clone(self)),
-            };
-            match seat.to.send(ToCall::Lead(lead)) {
-                Ok(()) => return,
-                Err(mpsc::error::SendError(message)) => {
-                    // The call is gone: disarm the lead, try the next one.
-                    if let ToCall::Lead(mut lead) = message {
-                        lead.batcher = None;
-                    }
-                }
-            }
+    /// Whether the driver may stop: nobody waits (then nobody drives until
+    /// the next call joins).
+    pub(super) fn stop_if_idle(&self) -> bool {
+        let mut queue = self.lock();
+        if queue.waiting.is_empty() {
+            queue.driving = false;
+            return true;
         }
+        false
+    }
+
+    /// After a driver ended without stopping (it panicked, or its runtime
+    /// shut down): nobody drives, and the waiting calls are let go (their
+    /// channels close; each joins again and starts a driver).
+    pub(super) fn abandon(&self) {
+        let waiting = {
+            let mut queue = self.lock();
+            queue.driving = false;
+            std::mem::take(&mut queue.waiting)
+        };
+        drop(waiting);
     }
 }

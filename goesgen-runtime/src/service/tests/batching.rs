@@ -17,15 +17,17 @@ use crate::service::CallOptions;
 use crate::{IdempotencyKey, LogError};
 
 /// A MemoryLog that counts the appends asked of it and says its appends
-/// cost a commit (as a durable log's do), unless told otherwise.
-struct Counting {
+/// cost a commit (as a durable log's do), unless told otherwise. An
+/// append waits while the gate is held (written), as one in flight.
+pub(super) struct Counting {
     inner: MemoryLog,
     appends: AtomicU32,
     cost: AppendCost,
+    pub(super) gate: Arc<tokio::sync::RwLock<()>>,
 }
 
 impl Counting {
-    fn shared() -> Arc<Self> {
+    pub(super) fn shared() -> Arc<Self> {
         Self::costing(AppendCost::Commit)
     }
 
@@ -34,10 +36,11 @@ impl Counting {
             inner: MemoryLog::new(),
             appends: AtomicU32::new(0),
             cost,
+            gate: Arc::default(),
         })
     }
 
-    fn appends(&self) -> u32 {
+    pub(super) fn appends(&self) -> u32 {
         self.appends.load(Ordering::SeqCst)
     }
 }
@@ -56,7 +59,10 @@ impl EventLog for Counting {
     }
     fn append_with(&self, append: Append) -> BoxFuture<'_, Result<Appended, LogError>> {
         self.appends.fetch_add(1, Ordering::SeqCst);
-        self.inner.append_with(append)
+        Box::pin(async move {
+            let _open = self.gate.read().await;
+            self.inner.append_with(append).await
+        })
     }
     fn find_key<'a>(
         &'a self,
@@ -126,7 +132,9 @@ async fn in_one_batch<F: Future>(store: &Store, calls: Vec<F>) -> Vec<F::Output>
 }
 
 /// Polls `future` once.
-async fn futures_poll_once<F: Future>(mut future: std::pin::Pin<&mut F>) -> Option<F::Output> {
+pub(super) async fn futures_poll_once<F: Future>(
+    mut future: std::pin::Pin<&mut F>,
+) -> Option<F::Output> {
     std::future::poll_fn(|cx| match future.as_mut().poll(cx) {
         std::task::Poll::Ready(output) => std::task::Poll::Ready(Some(output)),
         std::task::Poll::Pending => std::task::Poll::Ready(None),
@@ -134,7 +142,7 @@ async fn futures_poll_once<F: Future>(mut future: std::pin::Pin<&mut F>) -> Opti
     .await
 }
 
-fn counter_events(batch: &ReadBatch) -> Vec<(Position, String, u64)> {
+pub(super) fn counter_events(batch: &ReadBatch) -> Vec<(Position, String, u64)> {
     batch
         .records
         .iter()
@@ -236,7 +244,20 @@ async fn failed_refused_and_cancelled_calls_leave_the_rest_of_the_batch_to_commi
     let state = store.snapshot().await;
     assert_eq!(state.applied, [1, 2]);
     assert_eq!(state.totals.len(), 2);
-    assert_eq!(engine.stats().commits, 2);
+    let stats = engine.stats();
+    assert_eq!(stats.commits, 2);
+    assert_eq!(
+        (stats.refusals, stats.conflicts, stats.failures),
+        (2, 0, 0),
+        "the failing call and the refused one"
+    );
+    // `a` was decided before each failure, `e` after both.
+    assert_eq!(first_result.attempts, 3);
+    assert_eq!(stats.redecisions, 2);
+    assert_eq!(
+        stats.attempts,
+        stats.commits + stats.conflicts + stats.refusals + stats.redecisions + stats.failures
+    );
 }
 
 /// The second call of a batch appends someone else's count first, so the
@@ -337,8 +358,12 @@ async fn calls_on_a_log_of_negligible_append_cost_run_alone() {
     assert_eq!(MemoryLog::new().append_cost(), AppendCost::Negligible);
 }
 
-/// A transaction method that never returns (its caller gives up first).
-struct Stall;
+/// A transaction method that never returns (its caller gives up first);
+/// it notes when it has the transaction.
+#[derive(Default)]
+struct Stall {
+    entered: std::sync::atomic::AtomicBool,
+}
 
 impl MethodCall<Write> for Stall {
     type Output = (u64, Vec<CountEvent>);
@@ -347,34 +372,39 @@ impl MethodCall<Write> for Stall {
         &self,
         _txn: &mut Write,
     ) -> Result<(u64, Vec<CountEvent>), crate::service::MethodError<Infallible>> {
+        self.entered.store(true, Ordering::SeqCst);
         std::future::pending().await
     }
 }
 
 /// A caller that gives up during its turn takes the batch's transaction
 /// with it (dropped, so rolled back): the batch is decided again without
-/// it.
+/// it, and the call decided before it counts a re-decision.
 #[tokio::test]
 async fn a_call_cancelled_during_its_turn_leaves_the_batch_to_be_decided_again() {
     let counting = Counting::shared();
     let log: crate::SharedLog = counting.clone();
     let (engine, store) = engine(&log, ServiceOptions::default());
     let first = Count::new(&*log, "x");
+    let stall = Stall::default();
     let last = Count::new(&*log, "x");
     let options = CallOptions::new();
 
     let held = store.state.clone().write_owned().await;
     let mut first_call = Box::pin(engine.run_transaction(&first, &options));
-    let mut stalled_call = Box::pin(engine.run_transaction(&Stall, &options));
+    let mut stalled_call = Box::pin(engine.run_transaction(&stall, &options));
     let mut last_call = Box::pin(engine.run_transaction(&last, &options));
     assert!(futures_poll_once(first_call.as_mut()).await.is_none());
     assert!(futures_poll_once(stalled_call.as_mut()).await.is_none());
     assert!(futures_poll_once(last_call.as_mut()).await.is_none());
     drop(held);
-    // The leader decides and hands the transaction to the stalling call,
-    // which takes it into its method and never returns.
-    assert!(futures_poll_once(first_call.as_mut()).await.is_none());
-    assert!(futures_poll_once(stalled_call.as_mut()).await.is_none());
+    // The first call decides, then the stalling call takes the
+    // transaction into its method and never returns.
+    while !stall.entered.load(Ordering::SeqCst) {
+        assert!(futures_poll_once(first_call.as_mut()).await.is_none());
+        assert!(futures_poll_once(stalled_call.as_mut()).await.is_none());
+        tokio::task::yield_now().await;
+    }
     assert_eq!(first.calls.load(Ordering::SeqCst), 1);
     drop(stalled_call);
 
@@ -395,4 +425,15 @@ async fn a_call_cancelled_during_its_turn_leaves_the_batch_to_be_decided_again()
         [(1, "x".into(), 1), (2, "x".into(), 2)]
     );
     assert_eq!(store.snapshot().await.applied, [1, 2]);
+    let stats = engine.stats();
+    assert_eq!(
+        (
+            stats.attempts,
+            stats.commits,
+            stats.redecisions,
+            stats.failures
+        ),
+        (4, 2, 1, 1),
+        "the first call decided twice, the stalled one went away in its turn"
+    );
 }

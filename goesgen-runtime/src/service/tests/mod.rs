@@ -1012,5 +1012,6 @@ async fn follow_retries_an_unavailable_log() {
 }
 
 mod batching;
+mod cancellation;
 mod failsafe;
 mod observe;
