@@ -88,6 +88,7 @@ fn memory(
     let read = future(quote!(#krate::kits::MemoryRead<P>), krate);
     let unit = future(quote!(()), krate);
     let position = future(quote!(#krate::Position), krate);
+    let boolean = future(quote!(bool), krate);
     quote! {
         #[doc = #doc]
         ///
@@ -130,6 +131,13 @@ fn memory(
             fn set_version(&self, txn: &mut Self::Write, version: #krate::Position) -> #unit {
                 txn.set_version(version);
                 #krate::__private::ready(::core::result::Result::Ok(()))
+            }
+            fn savepoint(&self, txn: &mut Self::Write) -> #boolean {
+                txn.savepoint();
+                #krate::__private::ready(::core::result::Result::Ok(true))
+            }
+            fn rollback_to_savepoint(&self, txn: &mut Self::Write) -> #unit {
+                #krate::__private::ready(txn.rollback_to_savepoint())
             }
             #(
                 fn #applies(

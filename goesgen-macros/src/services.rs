@@ -163,6 +163,7 @@ fn store_trait(
     let read = future(quote!(Self::Read));
     let unit = future(quote!(()));
     let position = future(quote!(#krate::Position));
+    let boolean = future(quote!(bool));
     quote! {
         #doc
         pub trait #store: ::core::marker::Send + ::core::marker::Sync + 'static {
@@ -186,6 +187,22 @@ fn store_trait(
             fn version(&self, txn: &mut Self::Write) -> #position;
             /// Sets the projection version in `txn`.
             fn set_version(&self, txn: &mut Self::Write, version: #krate::Position) -> #unit;
+            /// Marks the state of `txn` for `rollback_to_savepoint` (a later mark
+            /// replaces an earlier one); the engine marks before each call of a batch,
+            /// so a failing call is undone alone. `Ok(false)`, the default: the store
+            /// cannot, and a failed call makes its batch decide again from the start.
+            fn savepoint(&self, txn: &mut Self::Write) -> #boolean {
+                let _ = txn;
+                #krate::__private::ready(::core::result::Result::Ok(false))
+            }
+            /// Undoes what `txn` did since its last `savepoint` (which stays set);
+            /// called only after a `savepoint` that answered `true`.
+            fn rollback_to_savepoint(&self, txn: &mut Self::Write) -> #unit {
+                let _ = txn;
+                #krate::__private::ready(::core::result::Result::Err(#krate::StoreError::new(
+                    "this store keeps no savepoints to roll back to",
+                )))
+            }
 
             #(#applies)*
         }
@@ -425,6 +442,12 @@ fn adapter(schema: &Schema, service: &Service, store: &Ident, krate: &TokenStrea
             }
             fn set_version(&self, txn: &mut S::Write, version: #krate::Position) -> impl ::core::future::Future<Output = ::core::result::Result<(), #krate::StoreError>> + ::core::marker::Send {
                 self.0.set_version(txn, version)
+            }
+            fn savepoint(&self, txn: &mut S::Write) -> impl ::core::future::Future<Output = ::core::result::Result<bool, #krate::StoreError>> + ::core::marker::Send {
+                self.0.savepoint(txn)
+            }
+            fn rollback_to_savepoint(&self, txn: &mut S::Write) -> impl ::core::future::Future<Output = ::core::result::Result<(), #krate::StoreError>> + ::core::marker::Send {
+                self.0.rollback_to_savepoint(txn)
             }
             async fn apply(
                 &self,

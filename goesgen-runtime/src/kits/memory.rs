@@ -95,6 +95,7 @@ impl<P: Clone> MemoryStore<P> {
             _turn: turn,
             state: committed.state.clone(),
             version: committed.version,
+            savepoint: None,
         }
     }
 
@@ -105,6 +106,7 @@ impl<P: Clone> MemoryStore<P> {
             _turn,
             state,
             version,
+            savepoint: _,
         } = txn;
         let mut committed = self
             .shared
@@ -123,6 +125,30 @@ pub struct MemoryWrite<P> {
     _turn: OwnedMutexGuard<()>,
     state: P,
     version: Position,
+    /// A copy of the state and version to roll back to.
+    savepoint: Option<(P, Position)>,
+}
+
+impl<P: Clone> MemoryWrite<P> {
+    /// Marks the projection as it is now for
+    /// [`rollback_to_savepoint`](Self::rollback_to_savepoint) (a clone of
+    /// it: as cheap as the clone a write transaction begins with).
+    pub fn savepoint(&mut self) {
+        self.savepoint = Some((self.state.clone(), self.version));
+    }
+
+    /// Returns the projection to the last [`savepoint`](Self::savepoint),
+    /// which stays set; an error if there is none.
+    pub fn rollback_to_savepoint(&mut self) -> Result<(), crate::service::StoreError> {
+        let Some((state, version)) = &self.savepoint else {
+            return Err(crate::service::StoreError::new(
+                "no savepoint to roll back to in this memory transaction",
+            ));
+        };
+        self.state = state.clone();
+        self.version = *version;
+        Ok(())
+    }
 }
 
 impl<P> MemoryWrite<P> {
@@ -197,6 +223,28 @@ mod tests {
             (store.read().version(), store.read().get("a")),
             (1, Some(&1))
         );
+    }
+
+    #[tokio::test]
+    async fn a_rollback_to_the_savepoint_undoes_only_what_came_after_it() {
+        let store = MemoryStore::<Totals>::default();
+        let mut txn = store.write().await;
+        assert!(txn.rollback_to_savepoint().is_err(), "no savepoint yet");
+        txn.insert("a".into(), 1);
+        txn.set_version(1);
+        txn.savepoint();
+        txn.insert("b".into(), 2);
+        txn.set_version(2);
+        txn.rollback_to_savepoint().unwrap();
+        assert_eq!(
+            (txn.version(), txn.get("a"), txn.get("b")),
+            (1, Some(&1), None)
+        );
+        txn.insert("c".into(), 3);
+        txn.rollback_to_savepoint().unwrap();
+        assert_eq!(txn.get("c"), None, "the savepoint stays set");
+        store.commit(txn);
+        assert_eq!(store.read().version(), 1);
     }
 
     #[tokio::test]

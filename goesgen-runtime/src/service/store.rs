@@ -72,6 +72,32 @@ pub trait ServiceStore: Send + Sync + 'static {
         txn: &mut Self::Write,
         version: Position,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// Marks the state of `txn` so that
+    /// [`rollback_to_savepoint`](Self::rollback_to_savepoint) can return
+    /// to it (a later mark replaces an earlier one). The engine marks
+    /// before each call of a batch, so that a call that fails is undone
+    /// alone and the calls before it keep their decisions. `Ok(false)`,
+    /// the default: the store cannot, and a failed call makes the batch
+    /// decide again from its start.
+    fn savepoint(
+        &self,
+        txn: &mut Self::Write,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send {
+        let _ = txn;
+        std::future::ready(Ok(false))
+    }
+    /// Undoes what `txn` did since its last
+    /// [`savepoint`](Self::savepoint) (which stays set). Called only after
+    /// a `savepoint` that answered `true`.
+    fn rollback_to_savepoint(
+        &self,
+        txn: &mut Self::Write,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send {
+        let _ = txn;
+        std::future::ready(Err(StoreError::new(
+            "this store keeps no savepoints to roll back to",
+        )))
+    }
     /// Applies a subscribed event recorded at `at`. Called in log order,
     /// only for kinds in [`SUBSCRIBED`](Self::SUBSCRIBED).
     fn apply(

@@ -25,8 +25,10 @@
 //! with its idempotency key answers `Duplicate`).
 //!
 //! - A call whose method fails, or whose events the store refuses, gets its
-//!   error; the store has no savepoints, so the transaction is rolled back
-//!   and the batch decided again without it (the calls decided before it
+//!   error and is undone alone: the driver takes a savepoint
+//!   ([`ServiceStore::savepoint`]) before each turn and rolls back to it.
+//!   A store without savepoints rolls the whole transaction back, and the
+//!   batch is decided again without the call (the calls decided before it
 //!   count a re-decision).
 //! - A call cancelled before its turn is passed over; one cancelled during
 //!   its turn takes the transaction with it (dropped, so rolled back): the
@@ -38,6 +40,7 @@
 //!   [`LogError::Indeterminate`] if its append may have begun.
 //!
 //! [`ServiceOptions::max_batch_calls`]: crate::service::ServiceOptions::max_batch_calls
+//! [`ServiceStore::savepoint`]: crate::service::ServiceStore::savepoint
 //! [`AppendCost::Commit`]: crate::AppendCost::Commit
 
 mod driver;

@@ -16,10 +16,11 @@ use crate::stored;
 
 impl<S: ServiceStore> Engine<S> {
     /// One round of deciding a batch in `txn`: catch up, then give each
-    /// seat its turn (passing over those gone). A call that fails or goes
-    /// away during its turn ends the round ([`Round::Again`]): the
-    /// transaction may hold part of it, so it is rolled back, and the
-    /// calls decided before it count a re-decision.
+    /// seat its turn (passing over those gone), after a savepoint. A call
+    /// that fails is undone alone by rolling back to the savepoint; where
+    /// the store has none, or the call went away with the transaction,
+    /// the round ends ([`Round::Again`]): the transaction is rolled back
+    /// and the calls decided before it count a re-decision.
     pub(super) async fn round(
         &self,
         mut txn: S::Write,
@@ -53,6 +54,16 @@ impl<S: ServiceStore> Engine<S> {
                 self.core.batcher.put_back(seats.split_off(index));
                 break;
             }
+            let saved = match self.core.store.savepoint(&mut txn).await {
+                Ok(saved) => saved,
+                Err(error) => {
+                    self.rollback(txn).await;
+                    return Round::Failed {
+                        error: error.into(),
+                        decided: index,
+                    };
+                }
+            };
             let (reply, answer) = oneshot::channel();
             let turn = Turn {
                 txn,
@@ -90,11 +101,25 @@ impl<S: ServiceStore> Engine<S> {
                     index += 1;
                 }
                 Ok(Reply {
-                    txn: back,
+                    txn: mut back,
                     events: None,
                 }) => {
-                    // It failed and has its error (and counted it).
+                    // It failed and has its error (and counted it): undo
+                    // it alone where the store can, else decide again.
                     seats.remove(index);
+                    if saved {
+                        match self.core.store.rollback_to_savepoint(&mut back).await {
+                            Ok(()) => {
+                                txn = back;
+                                continue;
+                            }
+                            Err(error) => tracing::warn!(
+                                service = S::SERVICE,
+                                %error,
+                                "rolling back to a savepoint failed; deciding the batch again"
+                            ),
+                        }
+                    }
                     self.core.counters.redecisions(index);
                     self.rollback(back).await;
                     return Round::Again;

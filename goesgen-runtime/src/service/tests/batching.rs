@@ -260,6 +260,56 @@ async fn failed_refused_and_cancelled_calls_leave_the_rest_of_the_batch_to_commi
     );
 }
 
+/// 64 calls in one batch, every other one refused by its method: with
+/// savepoints each refused call is undone alone and every call is called
+/// once; without, each refusal makes the batch decide again from its
+/// start. The method calls per committed call, both ways.
+#[tokio::test]
+async fn a_refused_call_is_undone_alone_where_the_store_has_savepoints() {
+    let mut per_commit = Vec::new();
+    for savepoints in [false, true] {
+        let counting = Counting::shared();
+        let log: crate::SharedLog = counting.clone();
+        let store = Store {
+            savepoints,
+            ..Store::default()
+        };
+        let engine = Engine::new(store.clone(), log.clone(), ServiceOptions::default());
+        let calls: Vec<_> = (0..64)
+            .map(|index| {
+                let mut call = Count::new(&*log, &format!("c{index}"));
+                if index % 2 == 1 {
+                    call.limit = 0;
+                }
+                call
+            })
+            .collect();
+        let results = counts_in_one_batch(&engine, &store, &calls).await;
+        let committed = results.iter().filter(|result| result.is_ok()).count();
+        assert_eq!(committed, 32, "savepoints: {savepoints}");
+        assert_eq!(counting.appends(), 1, "one append for the batch");
+        assert_eq!(store.snapshot().await.applied, (1..=32).collect::<Vec<_>>());
+        let stats = engine.stats();
+        assert_eq!(
+            stats.attempts,
+            stats.commits + stats.conflicts + stats.refusals + stats.redecisions + stats.failures,
+            "{stats:?}"
+        );
+        assert_eq!((stats.commits, stats.refusals), (32, 32));
+        if savepoints {
+            assert_eq!((stats.attempts, stats.redecisions), (64, 0));
+        } else {
+            assert!(stats.redecisions > 0, "{stats:?}");
+        }
+        per_commit.push(stats.attempts as f64 / committed as f64);
+    }
+    println!(
+        "method calls per committed call, a batch of 64 with 32 refused: \
+         {:.2} without savepoints, {:.2} with",
+        per_commit[0], per_commit[1]
+    );
+}
+
 /// The second call of a batch appends someone else's count first, so the
 /// batch's append conflicts: both calls decide again on the caught-up
 /// state and are appended once.

@@ -154,6 +154,8 @@ struct Store {
     fail_at: Arc<std::sync::Mutex<Option<Position>>>,
     /// Applying a count of this counter fails (wherever it lands).
     refuse: Arc<std::sync::Mutex<Option<String>>>,
+    /// Whether write transactions take savepoints.
+    savepoints: bool,
 }
 
 /// A write transaction: the lock, and the state to restore unless
@@ -161,6 +163,8 @@ struct Store {
 struct Write {
     guard: OwnedRwLockWriteGuard<State>,
     saved: Option<State>,
+    /// The state at the last savepoint.
+    savepoint: Option<State>,
 }
 
 impl Drop for Write {
@@ -187,7 +191,11 @@ impl ServiceStore for Store {
     async fn begin_write(&self) -> Result<Write, StoreError> {
         let guard = self.state.clone().write_owned().await;
         let saved = Some(guard.clone());
-        Ok(Write { guard, saved })
+        Ok(Write {
+            guard,
+            saved,
+            savepoint: None,
+        })
     }
     async fn begin_read(&self) -> Result<Self::Read, StoreError> {
         Ok(self.state.clone().read_owned().await)
@@ -209,6 +217,17 @@ impl ServiceStore for Store {
     async fn set_version(&self, txn: &mut Write, version: Position) -> Result<(), StoreError> {
         assert!(version >= txn.guard.version, "the version never goes back");
         txn.guard.version = version;
+        Ok(())
+    }
+    async fn savepoint(&self, txn: &mut Write) -> Result<bool, StoreError> {
+        if self.savepoints {
+            txn.savepoint = Some(txn.guard.clone());
+        }
+        Ok(self.savepoints)
+    }
+    async fn rollback_to_savepoint(&self, txn: &mut Write) -> Result<(), StoreError> {
+        let state = txn.savepoint.clone().expect("a savepoint was taken");
+        *txn.guard = state;
         Ok(())
     }
     async fn apply(&self, txn: &mut Write, at: &Recorded, event: &Event) -> Result<(), StoreError> {
