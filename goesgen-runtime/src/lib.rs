@@ -52,6 +52,7 @@ pub mod service;
 #[cfg(feature = "sqlite")]
 #[cfg_attr(docsrs, doc(cfg(feature = "sqlite")))]
 pub mod sqlite;
+mod parts;
 mod stored;
 
 pub use codec::{DecodeError, EncodeError, FieldProblem, UnknownKind};
@@ -61,8 +62,9 @@ pub use kits::MemoryStore;
 pub use kits::SqliteStore;
 pub use limits::LogLimits;
 pub use log::{
-    Append, AppendCost, Appended, Condition, EventLog, HeadPublisher, IdempotencyKey, KindFilter,
-    MAX_KEY_BYTES, ReadBatch, SharedLog, SortedKinds, Subscription, WriteLock,
+    Append, AppendCost, AppendPart, Appended, AppendedParts, Condition, EventLog, Fingerprint,
+    HeadPublisher, IdempotencyKey, KeyRecord, KindFilter, MAX_FINGERPRINT_BYTES, MAX_KEY_BYTES,
+    PartAppended, ReadBatch, SharedLog, SortedKinds, Subscription, WriteLock,
 };
 pub use memory::MemoryLog;
 #[cfg(feature = "postgres")]

@@ -255,7 +255,9 @@ impl<S: ServiceStore> Engine<S> {
         key: &IdempotencyKey,
     ) -> Result<(), ServiceError<M>> {
         match self.log.find_key(key).await.map_err(ServiceError::Log)? {
-            Some(appended) => Err(ServiceError::Duplicate { appended }),
+            Some(record) => Err(ServiceError::Duplicate {
+                appended: record.appended,
+            }),
             None => Ok(()),
         }
     }
