@@ -42,6 +42,7 @@ pub mod kits;
 pub mod limits;
 pub mod log;
 pub mod memory;
+mod parts;
 #[cfg(feature = "postgres")]
 #[cfg_attr(docsrs, doc(cfg(feature = "postgres")))]
 pub mod postgres;
@@ -52,7 +53,6 @@ pub mod service;
 #[cfg(feature = "sqlite")]
 #[cfg_attr(docsrs, doc(cfg(feature = "sqlite")))]
 pub mod sqlite;
-mod parts;
 mod stored;
 
 pub use codec::{DecodeError, EncodeError, FieldProblem, UnknownKind};

@@ -62,7 +62,9 @@ pub(crate) fn may_write(append: &Append) -> bool {
 pub(crate) fn nothing_written(append: &Append, head: Position) -> Result<AppendedParts, LogError> {
     let recorded_at = crate::stored::stamp(append.recorded_at).0;
     let never = |_: &IdempotencyKey| -> Result<Option<KeyRecord>, LogError> {
-        Err(LogError::Config("a part that writes nothing has no key".to_owned()))
+        Err(LogError::Config(
+            "a part that writes nothing has no key".to_owned(),
+        ))
     };
     match plan(&append.parts, head, recorded_at, never, || Ok(Ok(())))? {
         Ok(planned) => Ok(planned.parts),
@@ -198,15 +200,18 @@ pub(crate) fn written<'a, T>(
     outcomes: &'a [KeyRecord],
 ) -> impl Iterator<Item = Written<'a, T>> + 'a {
     let mut start = 0;
-    parts.iter().zip(outcomes).filter_map(move |(part, record)| {
-        let mine = events.get(start..start + part.len).unwrap_or_default();
-        start += part.len;
-        (!record.appended.replayed).then_some(Written {
-            events: mine,
-            key: part.key.as_ref(),
-            record,
+    parts
+        .iter()
+        .zip(outcomes)
+        .filter_map(move |(part, record)| {
+            let mine = events.get(start..start + part.len).unwrap_or_default();
+            start += part.len;
+            (!record.appended.replayed).then_some(Written {
+                events: mine,
+                key: part.key.as_ref(),
+                record,
+            })
         })
-    })
 }
 
 /// For a log that only takes whole appends: the parts of `append` if none
@@ -307,7 +312,10 @@ mod tests {
             vec![AppendPart::new(4)],
             vec![AppendPart::new(usize::MAX), AppendPart::new(4)],
         ] {
-            assert!(matches!(check(&three().parts(parts)), Err(LogError::Config(_))));
+            assert!(matches!(
+                check(&three().parts(parts)),
+                Err(LogError::Config(_))
+            ));
         }
         let keyed = three().key(key("k")).parts(vec![AppendPart::new(3)]);
         assert!(matches!(check(&keyed), Err(LogError::Config(_))));
@@ -324,9 +332,8 @@ mod tests {
             },
             fingerprint: Some(Fingerprint::new("f").unwrap()),
         };
-        let find = |k: &IdempotencyKey| {
-            Ok::<_, Infallible>((k.as_str() == "old").then(|| stored.clone()))
-        };
+        let find =
+            |k: &IdempotencyKey| Ok::<_, Infallible>((k.as_str() == "old").then(|| stored.clone()));
         let conflict = || {
             Ok(Err(Conflict {
                 condition: Condition::HeadIs(0),
@@ -369,9 +376,10 @@ mod tests {
                 (4, 5, false)
             ]
         );
-        let written: Vec<(usize, Option<&str>)> = written(&[1, 2, 3, 4, 5, 6], &mixed, &planned.parts.parts)
-            .map(|w| (w.events.len(), w.key.map(IdempotencyKey::as_str)))
-            .collect();
+        let written: Vec<(usize, Option<&str>)> =
+            written(&[1, 2, 3, 4, 5, 6], &mixed, &planned.parts.parts)
+                .map(|w| (w.events.len(), w.key.map(IdempotencyKey::as_str)))
+                .collect();
         assert_eq!(written, [(1, Some("new")), (0, Some("empty")), (2, None)]);
     }
 }
