@@ -220,17 +220,7 @@ pub(crate) fn written<'a, T>(
 pub(crate) fn unkeyed(append: &mut Append) -> Result<Vec<AppendPart>, LogError> {
     check(append)?;
     normalize(append);
-    if append
-        .parts
-        .iter()
-        .any(|part| part.key.is_some() || part.fingerprint.is_some())
-    {
-        return Err(LogError::Config(
-            "this log does not implement append_parts: it takes no keys or fingerprints on parts"
-                .to_owned(),
-        ));
-    }
-    Ok(std::mem::take(&mut append.parts))
+    take_unkeyed(append)
 }
 
 /// For a log that only takes whole appends: as [`unkeyed`], but a single
@@ -243,7 +233,24 @@ pub(crate) fn as_one_append(append: &mut Append) -> Result<Vec<AppendPart>, LogE
     {
         append.key = part.key.take();
     }
-    unkeyed(append)
+    take_unkeyed(append)
+}
+
+/// The normalized parts of `append`, taken out of it, if none carries a
+/// key or fingerprint; else [`LogError::Config`].
+fn take_unkeyed(append: &mut Append) -> Result<Vec<AppendPart>, LogError> {
+    if append
+        .parts
+        .iter()
+        .any(|part| part.key.is_some() || part.fingerprint.is_some())
+    {
+        return Err(LogError::Config(
+            "this log does not implement append_parts: it takes no keys or fingerprints on parts \
+             (beyond one keyed part without fingerprint, on the log itself)"
+                .to_owned(),
+        ));
+    }
+    Ok(std::mem::take(&mut append.parts))
 }
 
 /// The outcome of a whole append written as `parts`: the positions split

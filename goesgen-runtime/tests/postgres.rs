@@ -971,7 +971,9 @@ async fn a_keys_table_made_before_parts_is_upgraded() {
     let print = Fingerprint::new("f").expect("fingerprint");
     let parts = vec![
         AppendPart::new(1).key(key("old")),
-        AppendPart::new(0).key(key("new")).fingerprint(print.clone()),
+        AppendPart::new(0)
+            .key(key("new"))
+            .fingerprint(print.clone()),
     ];
     let appended = log
         .append_parts(Append::new(vec![event("A", json!({}))]).parts(parts))
