@@ -303,18 +303,23 @@ impl MemoryLog {
         Ok(append_locked(&mut state, &self.heads, append, recorded_at))
     }
 
-    /// Prepares an append and appends it now unless a write lock is held;
-    /// then gives it back with the time it records.
-    #[allow(clippy::type_complexity)]
-    fn try_now(
+    /// Prepares an append and appends it now, or once no write lock is
+    /// held; its outcome through `outcome`.
+    fn append_then<T: Send + 'static>(
         &self,
         append: Append,
-    ) -> Result<Result<AppendedParts, LogError>, (Append, SystemTime)> {
-        match prepare(&append, &self.limits) {
-            Ok(recorded_at) => self
-                .append_if_unlocked(append, recorded_at)
-                .map_err(|append| (append, recorded_at)),
-            Err(error) => Ok(Err(error)),
+        outcome: fn(AppendedParts) -> T,
+    ) -> BoxFuture<'_, Result<T, LogError>> {
+        let recorded_at = match prepare(&append, &self.limits) {
+            Ok(recorded_at) => recorded_at,
+            Err(error) => return Box::pin(std::future::ready(Err(error))),
+        };
+        match self.append_if_unlocked(append, recorded_at) {
+            Ok(appended) => Box::pin(std::future::ready(appended.map(outcome))),
+            Err(append) => Box::pin(async move {
+                let appended = self.append_unlocked(append, recorded_at).await?;
+                Ok(outcome(appended))
+            }),
         }
     }
 
@@ -356,20 +361,11 @@ impl EventLog for MemoryLog {
     }
 
     fn append_with(&self, append: Append) -> BoxFuture<'_, Result<Appended, LogError>> {
-        match self.try_now(append) {
-            Ok(appended) => Box::pin(std::future::ready(appended.map(|parts| parts.single()))),
-            Err((append, recorded_at)) => Box::pin(async move {
-                let appended = self.append_unlocked(append, recorded_at).await?;
-                Ok(appended.single())
-            }),
-        }
+        self.append_then(append, |parts| parts.single())
     }
 
     fn append_parts(&self, append: Append) -> BoxFuture<'_, Result<AppendedParts, LogError>> {
-        match self.try_now(append) {
-            Ok(appended) => Box::pin(std::future::ready(appended)),
-            Err((append, recorded_at)) => Box::pin(self.append_unlocked(append, recorded_at)),
-        }
+        self.append_then(append, |parts| parts)
     }
 
     fn try_append_now(&self, append: Append) -> Result<Result<Appended, LogError>, Append> {
@@ -381,7 +377,10 @@ impl EventLog for MemoryLog {
         &self,
         append: Append,
     ) -> Result<Result<AppendedParts, LogError>, Append> {
-        self.try_now(append).map_err(|(append, _)| append)
+        match prepare(&append, &self.limits) {
+            Ok(recorded_at) => self.append_if_unlocked(append, recorded_at),
+            Err(error) => Ok(Err(error)),
+        }
     }
 
     fn find_key<'a>(
