@@ -151,17 +151,7 @@ pub(crate) fn plan<E>(
                 }
             }
             Fate::Write => {
-                let first = last + 1;
-                last += part.len as Position;
-                KeyRecord {
-                    appended: Appended {
-                        first,
-                        last,
-                        recorded_at,
-                        replayed: false,
-                    },
-                    fingerprint: part.fingerprint.clone(),
-                }
+                written_after(&mut last, part.len, recorded_at, part.fingerprint.clone())
             }
         };
         outcomes.push(outcome);
@@ -178,6 +168,27 @@ pub(crate) fn plan<E>(
         },
         writes,
     }))
+}
+
+/// The record of a part of `len` events written right after `last`, which
+/// moves past them.
+fn written_after(
+    last: &mut Position,
+    len: usize,
+    recorded_at: std::time::SystemTime,
+    fingerprint: Option<crate::log::Fingerprint>,
+) -> KeyRecord {
+    let first = *last + 1;
+    *last += len as Position;
+    KeyRecord {
+        appended: Appended {
+            first,
+            last: *last,
+            recorded_at,
+            replayed: false,
+        },
+        fingerprint,
+    }
 }
 
 /// A part that is written, with its events.
@@ -259,18 +270,7 @@ pub(crate) fn split(appended: Appended, parts: Vec<AppendPart>) -> AppendedParts
     let mut last = appended.first - 1;
     let parts = parts
         .into_iter()
-        .map(|part| {
-            let first = last + 1;
-            last += part.len as Position;
-            KeyRecord {
-                appended: Appended {
-                    first,
-                    last,
-                    ..appended
-                },
-                fingerprint: None,
-            }
-        })
+        .map(|part| written_after(&mut last, part.len, appended.recorded_at, None))
         .collect();
     AppendedParts { appended, parts }
 }
