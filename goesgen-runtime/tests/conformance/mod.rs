@@ -35,6 +35,9 @@
 //!   `LogError::InvalidEvent` for an empty kind or a payload that is not one
 //!   JSON object) and judge conditions with `stored::judge`, so errors and
 //!   `Conflict`s match across backends;
+//! - plan appends with parts with the runtime's `parts::plan` (which parts
+//!   are replays, where the others go, whether the condition is judged), so
+//!   parts are answered alike;
 //! - return payloads byte for byte as appended (store JSON text, not a
 //!   normalised form);
 //! - store `recorded_at` with microsecond precision, the same for all events
