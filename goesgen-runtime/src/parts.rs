@@ -40,13 +40,20 @@ pub(crate) fn check(append: &Append) -> Result<(), LogError> {
 /// Gives a checked append its parts: [`Append::key`], if it has no parts,
 /// becomes one part covering every event.
 pub(crate) fn normalize(append: &mut Append) {
-    if append.parts.is_empty() {
-        append.parts.push(AppendPart {
-            len: append.events.len(),
-            key: append.key.take(),
-            fingerprint: None,
-        });
+    if let Some(whole) = whole_part(append) {
+        append.parts.push(whole);
     }
+}
+
+/// For a checked append without parts: the one part covering every event
+/// under [`Append::key`] (taken out of it), for a caller that plans it
+/// without the allocation of [`normalize`].
+pub(crate) fn whole_part(append: &mut Append) -> Option<AppendPart> {
+    append.parts.is_empty().then(|| AppendPart {
+        len: append.events.len(),
+        key: append.key.take(),
+        fingerprint: None,
+    })
 }
 
 /// Whether a normalized append may write anything: events, or a key.
@@ -81,16 +88,6 @@ pub(crate) struct Planned {
     pub writes: bool,
 }
 
-/// What a part does, before positions are numbered.
-enum Fate {
-    /// Its key is in the log: this record.
-    Replay(KeyRecord),
-    /// Its key was used by the earlier part at this index.
-    SameAs(usize),
-    /// Written.
-    Write,
-}
-
 /// Plans a normalized append's `parts` on a log whose head is `head`: a
 /// keyed part whose key `find` finds (in the log, or written by an earlier
 /// member of the same group commit) or that an earlier part of the same
@@ -106,55 +103,39 @@ pub(crate) fn plan<E>(
     mut find: impl FnMut(&IdempotencyKey) -> Result<Option<KeyRecord>, E>,
     judge: impl FnOnce() -> Result<Result<(), Conflict>, E>,
 ) -> Result<Result<Planned, Conflict>, E> {
+    // The index of the first part with each key (allocated only for keys).
     let mut seen: HashMap<&IdempotencyKey, usize> = HashMap::new();
-    let mut fates = Vec::with_capacity(parts.len());
+    let mut outcomes: Vec<KeyRecord> = Vec::with_capacity(parts.len());
+    let mut last = head;
     let mut writes = false;
     for (index, part) in parts.iter().enumerate() {
-        let fate = match &part.key {
-            None => Fate::Write,
+        let first_use = match &part.key {
+            None => None,
             Some(key) => match seen.get(key) {
-                Some(first) => Fate::SameAs(*first),
+                Some(first) => Some(outcomes[*first].clone()),
                 None => {
                     seen.insert(key, index);
-                    match find(key)? {
-                        Some(record) => Fate::Replay(record),
-                        None => Fate::Write,
-                    }
+                    find(key)?
                 }
             },
         };
-        writes |= matches!(fate, Fate::Write) && (part.len > 0 || part.key.is_some());
-        fates.push(fate);
-    }
-    if writes && let Err(conflict) = judge()? {
-        return Ok(Err(conflict));
-    }
-    let mut last = head;
-    let mut outcomes: Vec<KeyRecord> = Vec::with_capacity(parts.len());
-    for (part, fate) in parts.iter().zip(fates) {
-        let outcome = match fate {
-            Fate::Replay(record) => KeyRecord {
+        let outcome = match first_use {
+            Some(first_use) => KeyRecord {
                 appended: Appended {
                     replayed: true,
-                    ..record.appended
+                    ..first_use.appended
                 },
-                fingerprint: record.fingerprint,
+                fingerprint: first_use.fingerprint,
             },
-            Fate::SameAs(first) => {
-                let first = &outcomes[first];
-                KeyRecord {
-                    appended: Appended {
-                        replayed: true,
-                        ..first.appended
-                    },
-                    fingerprint: first.fingerprint.clone(),
-                }
-            }
-            Fate::Write => {
+            None => {
+                writes |= part.len > 0 || part.key.is_some();
                 written_after(&mut last, part.len, recorded_at, part.fingerprint.clone())
             }
         };
         outcomes.push(outcome);
+    }
+    if writes && let Err(conflict) = judge()? {
+        return Ok(Err(conflict));
     }
     Ok(Ok(Planned {
         parts: AppendedParts {

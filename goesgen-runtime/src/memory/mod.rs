@@ -172,7 +172,12 @@ fn append_locked(
     mut append: Append,
     recorded_at: SystemTime,
 ) -> Result<AppendedParts, LogError> {
-    parts::normalize(&mut append);
+    // An append without parts is one part, planned from the stack.
+    let whole = parts::whole_part(&mut append);
+    let shares = match &whole {
+        Some(whole) => std::slice::from_ref(whole),
+        None => append.parts.as_slice(),
+    };
     let head = state.records.len() as Position;
     // Nothing appended after the version: no kind can have moved (and
     // there is no stored table whose lookup could find damage).
@@ -181,7 +186,7 @@ fn append_locked(
         Condition::NoneOfKindsAfter { after, .. } if *after >= head
     );
     let planned = parts::plan(
-        &append.parts,
+        shares,
         head,
         recorded_at,
         |key| Ok::<_, std::convert::Infallible>(state.keys.get(key).cloned()),
@@ -206,7 +211,7 @@ fn append_locked(
         return Ok(planned.parts);
     }
     let mut events = append.events.into_iter();
-    for (part, outcome) in append.parts.iter().zip(&planned.parts.parts) {
+    for (part, outcome) in shares.iter().zip(&planned.parts.parts) {
         let mine = events.by_ref().take(part.len);
         if outcome.appended.replayed {
             mine.for_each(drop);
