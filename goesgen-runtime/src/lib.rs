@@ -42,6 +42,7 @@ pub mod kits;
 pub mod limits;
 pub mod log;
 pub mod memory;
+mod parts;
 #[cfg(feature = "postgres")]
 #[cfg_attr(docsrs, doc(cfg(feature = "postgres")))]
 pub mod postgres;
@@ -61,8 +62,9 @@ pub use kits::MemoryStore;
 pub use kits::SqliteStore;
 pub use limits::LogLimits;
 pub use log::{
-    Append, AppendCost, Appended, Condition, EventLog, HeadPublisher, IdempotencyKey, KindFilter,
-    MAX_KEY_BYTES, ReadBatch, SharedLog, SortedKinds, Subscription, WriteLock,
+    Append, AppendCost, AppendPart, Appended, AppendedParts, Condition, EventLog, Fingerprint,
+    HeadPublisher, IdempotencyKey, KeyRecord, KindFilter, MAX_FINGERPRINT_BYTES, MAX_KEY_BYTES,
+    PartAppended, ReadBatch, SharedLog, SortedKinds, Subscription, WriteLock,
 };
 pub use memory::MemoryLog;
 #[cfg(feature = "postgres")]

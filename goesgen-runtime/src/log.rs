@@ -1,7 +1,9 @@
 //! The [`EventLog`] contract that every backend implements and every service
 //! runs against, with its vocabulary: [`KindFilter`], [`Condition`],
-//! [`ReadBatch`], [`Appended`] and [`Subscription`] (with [`HeadPublisher`],
-//! where a backend publishes its head for subscriptions).
+//! [`ReadBatch`], [`Appended`], [`Subscription`] (with [`HeadPublisher`],
+//! where a backend publishes its head for subscriptions), and the
+//! idempotency keys of appends and their parts ([`IdempotencyKey`],
+//! [`Fingerprint`], [`AppendPart`], [`AppendedParts`], [`KeyRecord`]).
 //!
 //! The trait is dyn-compatible (its futures are boxed), so one program can
 //! pick its backend at run time and hand a [`SharedLog`] to its services
@@ -174,9 +176,10 @@ pub struct Appended {
     /// When the batch was recorded (the time the append asked for, or the
     /// time it was committed).
     pub recorded_at: SystemTime,
-    /// Whether the append's idempotency key was already in the log: then
-    /// nothing was written, and the positions and time are those of the
-    /// append that first used the key.
+    /// Whether the idempotency key (of the append, or of the part this
+    /// describes) was already in the log: then nothing was written, and
+    /// the positions and time are those of the append (or part) that
+    /// first used the key.
     pub replayed: bool,
 }
 
@@ -199,7 +202,8 @@ impl Appended {
 }
 
 /// One append: the events, the [`Condition`] they are appended on, an
-/// optional [`IdempotencyKey`] and an optional time to record.
+/// optional [`IdempotencyKey`] (or [`AppendPart`]s, each with its own key)
+/// and an optional time to record.
 ///
 /// ```
 /// use goesgen_runtime::{Append, Condition, IdempotencyKey, NewEvent};
@@ -219,8 +223,14 @@ pub struct Append {
     /// The append's idempotency key: if an append with the same key is
     /// already in the log, this one writes nothing and returns the first
     /// one's positions (with [`Appended::replayed`] set), whatever its
-    /// condition.
+    /// condition. The same as one part covering every event under this
+    /// key; must be `None` when [`parts`](Self::parts) is not empty.
     pub key: Option<IdempotencyKey>,
+    /// The callers' shares of the events, in order, each under its own
+    /// key (see [`EventLog::append_parts`]). Empty: one part covering
+    /// every event, under [`key`](Self::key). Otherwise their lengths
+    /// must add up to the number of events ([`LogError::Config`] if not).
+    pub parts: Vec<AppendPart>,
     /// The time to record (cut to microseconds); `None` for the time of
     /// the commit. A service sets it to the time its store saw when it
     /// applied the events before appending them.
@@ -254,6 +264,12 @@ impl Append {
         self
     }
 
+    /// The callers' shares of the events, each under its own key.
+    pub fn parts(mut self, parts: Vec<AppendPart>) -> Self {
+        self.parts = parts;
+        self
+    }
+
     /// The time to record.
     pub fn recorded_at(mut self, time: SystemTime) -> Self {
         self.recorded_at = Some(time);
@@ -268,8 +284,155 @@ impl Append {
     }
 }
 
+/// One caller's share of an append: the next `len` events of
+/// [`Append::events`], under its own key.
+///
+/// ```
+/// use goesgen_runtime::{Append, AppendPart, Fingerprint, IdempotencyKey, NewEvent};
+///
+/// let events = vec![NewEvent::new("Opened", "{}"), NewEvent::new("Paid", "{}")];
+/// let append = Append::new(events).parts(vec![
+///     AppendPart::new(1),
+///     AppendPart::new(1)
+///         .key(IdempotencyKey::new("pay-17").unwrap())
+///         .fingerprint(Fingerprint::new("sha256:0f3a").unwrap()),
+/// ]);
+/// assert_eq!(append.parts.len(), 2);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct AppendPart {
+    /// How many events of the append are this part's.
+    pub len: usize,
+    /// The part's idempotency key: if it is already in the log (or used by
+    /// an earlier part of the same append), the part writes nothing and
+    /// gets the first use's [`KeyRecord`].
+    pub key: Option<IdempotencyKey>,
+    /// The digest of the caller's request, kept with the key (ignored
+    /// without a key).
+    pub fingerprint: Option<Fingerprint>,
+}
+
+impl AppendPart {
+    /// A part of `len` events, without key.
+    pub fn new(len: usize) -> Self {
+        Self {
+            len,
+            key: None,
+            fingerprint: None,
+        }
+    }
+
+    /// The part's idempotency key.
+    pub fn key(mut self, key: IdempotencyKey) -> Self {
+        self.key = Some(key);
+        self
+    }
+
+    /// The digest of the request, kept with the key.
+    pub fn fingerprint(mut self, fingerprint: Fingerprint) -> Self {
+        self.fingerprint = Some(fingerprint);
+        self
+    }
+}
+
+/// What the log keeps for an idempotency key: where the part (or append)
+/// that first used it was written, and the fingerprint it carried. Also
+/// what each part of an append gets ([`AppendedParts::parts`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyRecord {
+    /// The part's positions (an empty range, `last == first - 1`, for a
+    /// part without events) and time. [`Appended::replayed`] is set when
+    /// the record is the first use's: from [`EventLog::find_key`], or for
+    /// a part that was replayed.
+    pub appended: Appended,
+    /// The fingerprint the first use carried.
+    pub fingerprint: Option<Fingerprint>,
+}
+
+/// What one part of an append got: its own positions, or the first use of
+/// its key (see [`AppendedParts::parts`]).
+pub type PartAppended = KeyRecord;
+
+/// The outcome of [`EventLog::append_parts`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AppendedParts {
+    /// The events written, at consecutive positions `first..=last` (for
+    /// none: the empty range after the head the append was judged
+    /// against). `replayed` is never set here: see the parts.
+    pub appended: Appended,
+    /// Per part, in order: its own sub-range of `appended` (not
+    /// replayed), or, when its key was already in the log or used by an
+    /// earlier part of the same append, the [`KeyRecord`] of the first use
+    /// (replayed): that part wrote nothing, and the parts after it moved
+    /// up.
+    pub parts: Vec<PartAppended>,
+}
+
+impl AppendedParts {
+    /// The outcome as [`EventLog::append_with`] reports it: with one
+    /// part, that part's (the first use's when it was replayed); else the
+    /// events written.
+    pub fn single(&self) -> Appended {
+        match self.parts.as_slice() {
+            [one] => one.appended,
+            _ => self.appended,
+        }
+    }
+}
+
 /// The longest idempotency key, in bytes.
 pub const MAX_KEY_BYTES: usize = 200;
+
+/// The longest [`Fingerprint`], in bytes.
+pub const MAX_FINGERPRINT_BYTES: usize = 64;
+
+/// Text of 1 to `max` bytes without control characters, or
+/// [`LogError::Config`] naming `what` it was for.
+fn checked_text(what: &str, text: String, max: usize) -> Result<Arc<str>, LogError> {
+    if text.is_empty() || text.len() > max {
+        return Err(LogError::Config(format!(
+            "{what} must be 1 to {max} bytes long, not {}",
+            text.len()
+        )));
+    }
+    if text.chars().any(char::is_control) {
+        return Err(LogError::Config(format!(
+            "{what} must not contain control characters"
+        )));
+    }
+    Ok(text.into())
+}
+
+/// A caller's digest of the request an [`IdempotencyKey`] was first used
+/// with, kept with the key, so that a repeat of the request can be told
+/// from a reuse of the key for another request.
+///
+/// Opaque text of 1 to [`MAX_FINGERPRINT_BYTES`] bytes without control
+/// characters (a hash in hex or base64, with an algorithm prefix if the
+/// caller likes); the log only stores and returns it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Fingerprint(Arc<str>);
+
+impl Fingerprint {
+    /// A fingerprint from the caller's text; [`LogError::Config`] if it is
+    /// empty, longer than [`MAX_FINGERPRINT_BYTES`] or has control
+    /// characters.
+    pub fn new(text: impl Into<String>) -> Result<Self, LogError> {
+        checked_text("a fingerprint", text.into(), MAX_FINGERPRINT_BYTES).map(Self)
+    }
+
+    /// The fingerprint's text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Fingerprint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
 
 /// A caller's name for one append, so that repeating the append after an
 /// unknown outcome writes it at most once.
@@ -286,19 +449,7 @@ impl IdempotencyKey {
     /// A key from the caller's text; [`LogError::Config`] if it is empty,
     /// longer than [`MAX_KEY_BYTES`] or has control characters.
     pub fn new(key: impl Into<String>) -> Result<Self, LogError> {
-        let key: String = key.into();
-        if key.is_empty() || key.len() > MAX_KEY_BYTES {
-            return Err(LogError::Config(format!(
-                "an idempotency key must be 1 to {MAX_KEY_BYTES} bytes long, not {}",
-                key.len()
-            )));
-        }
-        if key.chars().any(char::is_control) {
-            return Err(LogError::Config(
-                "an idempotency key must not contain control characters".to_owned(),
-            ));
-        }
-        Ok(Self(key.into()))
+        checked_text("an idempotency key", key.into(), MAX_KEY_BYTES).map(Self)
     }
 
     /// A fresh random key (a UUID v4).
@@ -323,8 +474,29 @@ impl fmt::Display for IdempotencyKey {
 /// what its holder reads stays current until it appends through it.
 /// Dropping it releases the lock without appending.
 pub trait WriteLock: Send {
-    /// Appends under the lock and releases it.
+    /// Appends under the lock and releases it (as
+    /// [`EventLog::append_with`]).
     fn append(self: Box<Self>, append: Append) -> BoxFuture<'static, Result<Appended, LogError>>;
+
+    /// Appends the parts of `append` under the lock and releases it (as
+    /// [`EventLog::append_parts`]).
+    ///
+    /// The default goes through [`append`](Self::append), and so only
+    /// takes parts without keys or fingerprints (it splits the positions
+    /// written among them); anything else is [`LogError::Config`], with
+    /// the lock released. Every backend of this crate implements it in
+    /// full.
+    fn append_parts(
+        self: Box<Self>,
+        mut append: Append,
+    ) -> BoxFuture<'static, Result<AppendedParts, LogError>> {
+        let parts = match crate::parts::unkeyed(&mut append) {
+            Ok(parts) => parts,
+            Err(error) => return Box::pin(std::future::ready(Err(error))),
+        };
+        let written = self.append(append);
+        Box::pin(async move { Ok(crate::parts::split(written.await?, parts)) })
+    }
 }
 
 /// What one append costs beyond its events: a hint for writers that can
@@ -353,7 +525,20 @@ pub enum AppendCost {
 ///   and only if its [`Condition`] holds at the moment it commits;
 /// - an empty batch writes nothing and succeeds whatever the condition;
 /// - an append whose idempotency key is in the log writes nothing and
-///   returns the positions of the append that first used the key;
+///   returns the positions of the append that first used the key,
+///   whatever its condition;
+/// - an append with parts ([`append_parts`](Self::append_parts)) is
+///   judged once, against the log before it: a part whose key is in the
+///   log, or used by an earlier part of the same append, writes nothing
+///   and gets the first use's [`KeyRecord`]; the other parts are written
+///   in order at consecutive positions, each keyed one recording its key
+///   with its own sub-range and [`Fingerprint`] (a keyed part without
+///   events records an empty range); if the condition fails and anything
+///   would be written, nothing is (a conflict), and an append that would
+///   write nothing (every part replayed, or no events and no keys)
+///   succeeds whatever its condition;
+/// - a key once recorded is kept with its sub-range and fingerprint for
+///   as long as the log, and [`find_key`](Self::find_key) returns them;
 /// - an event over the log's [`LogLimits`](crate::LogLimits) is refused
 ///   alone, and a read returns at most its byte budget;
 /// - a record that cannot be read back is [`LogError::Corrupt`], never a
@@ -376,8 +561,38 @@ pub trait EventLog: Send + Sync + 'static {
     /// if its condition holds, else fails with [`LogError::Conflict`]
     /// having written nothing. With a key already in the log: writes
     /// nothing and returns the first append's positions (see
-    /// [`Append::key`]).
+    /// [`Append::key`]). An append with several [`parts`](Append::parts)
+    /// is written as [`append_parts`](Self::append_parts) writes it, and
+    /// reported as [`AppendedParts::single`] reports it.
     fn append_with(&self, append: Append) -> BoxFuture<'_, Result<Appended, LogError>>;
+
+    /// Appends the [`parts`](Append::parts) of `append` in one atomic step
+    /// (see the promises above), each keyed part under its own key:
+    /// where each part was written, or the first use of its key.
+    /// [`LogError::Config`] if the parts' lengths do not add up to the
+    /// number of events, or if the append has both parts and a key.
+    ///
+    /// The default goes through [`append_with`](Self::append_with), and
+    /// so takes what one append expresses: parts without keys or
+    /// fingerprints (the positions written are split among them), or a
+    /// single part with a key and no fingerprint. Anything else is
+    /// [`LogError::Config`] without writing. Every backend of this crate
+    /// implements it in full; a log of another crate should too.
+    fn append_parts(&self, mut append: Append) -> BoxFuture<'_, Result<AppendedParts, LogError>> {
+        match crate::parts::as_one_append(&mut append) {
+            Ok(parts) => Box::pin(async move {
+                let appended = self.append_with(append).await?;
+                if appended.replayed {
+                    // Nothing was written: an empty range after the head.
+                    let head = self.head().await?;
+                    Ok(crate::parts::replayed_alone(appended, head))
+                } else {
+                    Ok(crate::parts::split(appended, parts))
+                }
+            }),
+            Err(error) => Box::pin(std::future::ready(Err(error))),
+        }
+    }
 
     /// Appends as [`append_with`](Self::append_with) does if the log can
     /// without waiting, else gives `append` back untouched, for
@@ -391,6 +606,20 @@ pub trait EventLog: Send + Sync + 'static {
         Err(append)
     }
 
+    /// [`append_parts`](Self::append_parts) if the log can without
+    /// waiting, else `append` back untouched, as
+    /// [`try_append_now`](Self::try_append_now) does for `append_with`.
+    /// The default gives it back; [`MemoryLog`] appends unless a write
+    /// lock is held.
+    ///
+    /// [`MemoryLog`]: crate::MemoryLog
+    fn try_append_parts_now(
+        &self,
+        append: Append,
+    ) -> Result<Result<AppendedParts, LogError>, Append> {
+        Err(append)
+    }
+
     /// Appends `events` on `condition`, without key:
     /// [`append_with`](Self::append_with) for the common case.
     fn append(
@@ -401,11 +630,12 @@ pub trait EventLog: Send + Sync + 'static {
         self.append_with(Append::new(events).condition(condition))
     }
 
-    /// Where the append that carried `key` was written, if one did.
+    /// Where the append (or part) that carried `key` was written, and the
+    /// fingerprint it carried, if one did ([`Appended::replayed`] set).
     fn find_key<'a>(
         &'a self,
         key: &'a IdempotencyKey,
-    ) -> BoxFuture<'a, Result<Option<Appended>, LogError>>;
+    ) -> BoxFuture<'a, Result<Option<KeyRecord>, LogError>>;
 
     /// Takes the log's write lock (waiting for other writers to finish): no
     /// one else appends until the returned [`WriteLock`] has appended or is

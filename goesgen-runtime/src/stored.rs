@@ -48,7 +48,8 @@ pub(crate) fn judge<E>(
     }))
 }
 
-/// Checks every event of an append before it is written: a kind that is
+/// Checks an append before it is written: its parts (see
+/// [`parts::check`](crate::parts::check)), then every event: a kind that is
 /// not empty, has no whitespace or control characters and is within the
 /// limits, and a payload within the limits that is one JSON object in
 /// UTF-8. The first bad event is [`LogError::InvalidEvent`]. Payloads the
@@ -56,6 +57,7 @@ pub(crate) fn judge<E>(
 /// event struct, an object by construction) are not parsed again; their
 /// sizes and kinds are still checked.
 pub(crate) fn check_append(append: &Append, limits: &LogLimits) -> Result<(), LogError> {
+    crate::parts::check(append)?;
     check_events(&append.events, limits, append.encoded)
 }
 

@@ -22,8 +22,8 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use goesgen_runtime::postgres::{MAX_TABLE_NAME_LEN, PostgresOptions, SslMode};
 use goesgen_runtime::{
-    Append, Appended, Condition, EventLog, IdempotencyKey, KindFilter, LogError, LogLimits,
-    NewEvent, Position, PostgresLog, SharedLog,
+    Append, AppendPart, Appended, Condition, EventLog, Fingerprint, IdempotencyKey, KindFilter,
+    LogError, LogLimits, NewEvent, Position, PostgresLog, SharedLog,
 };
 use serde_json::{Value, json};
 
@@ -881,7 +881,10 @@ async fn a_keyed_append_is_written_once_with_the_asked_time() {
         }
     );
     assert_eq!(
-        log.find_key(&key("order-1")).await.expect("find"),
+        log.find_key(&key("order-1"))
+            .await
+            .expect("find")
+            .map(|record| record.appended),
         Some(again)
     );
     assert_eq!(log.find_key(&key("other")).await.expect("find"), None);
@@ -889,7 +892,7 @@ async fn a_keyed_append_is_written_once_with_the_asked_time() {
     assert_eq!(records.records.len(), 2, "one copy");
     assert!(records.records.iter().all(|r| r.recorded_at == cut));
     // An empty keyed batch replays too, and a new key on an empty batch
-    // writes nothing.
+    // writes no event but records its key, with an empty range.
     let empty = Append::new(Vec::new()).key(key("order-1"));
     assert_eq!(log.append_with(empty).await.expect("empty replay"), again);
     let fresh = Append::new(Vec::new()).key(key("order-2"));
@@ -898,14 +901,95 @@ async fn a_keyed_append_is_written_once_with_the_asked_time() {
         (nothing.first, nothing.last, nothing.replayed),
         (3, 2, false)
     );
-    assert_eq!(log.find_key(&key("order-2")).await.expect("find"), None);
+    assert_eq!(
+        log.find_key(&key("order-2"))
+            .await
+            .expect("find")
+            .map(|record| record.appended),
+        Some(Appended {
+            replayed: true,
+            ..nothing
+        })
+    );
 
     // Reopened (an existing database): the keys are still there.
     let reopened = open_log(&conninfo, log.table(), None).await;
     assert_eq!(
-        reopened.find_key(&key("order-1")).await.expect("find"),
+        reopened
+            .find_key(&key("order-1"))
+            .await
+            .expect("find")
+            .map(|record| record.appended),
         Some(again)
     );
+}
+
+/// A log whose keys table was made before keys were kept per part (no
+/// fingerprint column) is upgraded when opened: its keys are still found
+/// and replayed, and new keys keep their fingerprints and empty ranges.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_keys_table_made_before_parts_is_upgraded() {
+    let Some(conninfo) = test_database() else {
+        return;
+    };
+    let table = unique_table("before_parts");
+    let raw = raw_client(&conninfo).await;
+    // The tables as the version before parts created them.
+    raw.batch_execute(&format!(
+        "CREATE TABLE public.\"{table}\" (
+             position bigint PRIMARY KEY CHECK (position > 0),
+             recorded_at timestamptz NOT NULL,
+             kind text NOT NULL,
+             payload bytea NOT NULL
+         );
+         CREATE INDEX \"{table}_kind_pos\" ON public.\"{table}\" (kind, position);
+         CREATE TABLE public.\"{table}_kinds\" (
+             kind text PRIMARY KEY,
+             last_position bigint NOT NULL
+         );
+         CREATE TABLE public.\"{table}_keys\" (
+             key text PRIMARY KEY,
+             first_position bigint NOT NULL,
+             last_position bigint NOT NULL,
+             recorded_at timestamptz NOT NULL
+         );
+         INSERT INTO public.\"{table}\" VALUES
+             (1, '2023-11-14T22:13:20Z', 'A', '{{}}'), (2, '2023-11-14T22:13:20Z', 'A', '{{}}');
+         INSERT INTO public.\"{table}_kinds\" VALUES ('A', 2);
+         INSERT INTO public.\"{table}_keys\" VALUES ('old', 1, 2, '2023-11-14T22:13:20Z');"
+    ))
+    .await
+    .expect("the tables before parts");
+    let log = open_log(&conninfo, &table, None).await;
+    let old = log
+        .find_key(&key("old"))
+        .await
+        .expect("find_key")
+        .expect("the old key");
+    assert_eq!((old.appended.first, old.appended.last), (1, 2));
+    assert_eq!(old.fingerprint, None);
+    let print = Fingerprint::new("f").expect("fingerprint");
+    let parts = vec![
+        AppendPart::new(1).key(key("old")),
+        AppendPart::new(0)
+            .key(key("new"))
+            .fingerprint(print.clone()),
+    ];
+    let appended = log
+        .append_parts(Append::new(vec![event("A", json!({}))]).parts(parts))
+        .await
+        .expect("append parts");
+    assert_eq!(appended.parts[0], old);
+    assert_eq!(log.head().await.expect("head"), 2);
+    log.close();
+    let reopened = open_log(&conninfo, &table, None).await;
+    let new = reopened
+        .find_key(&key("new"))
+        .await
+        .expect("find_key")
+        .expect("the new key");
+    assert_eq!((new.appended.first, new.appended.last), (3, 2));
+    assert_eq!(new.fingerprint, Some(print));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

@@ -14,7 +14,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use goesgen_runtime::{
-    Condition, KindFilter, LogError, NewEvent, Position, SharedLog, SqliteLog, SqliteOptions,
+    Append, AppendPart, Condition, Fingerprint, IdempotencyKey, KindFilter, LogError, NewEvent,
+    Position, SharedLog, SqliteLog, SqliteOptions,
 };
 use serde_json::json;
 
@@ -123,6 +124,97 @@ async fn a_file_of_another_schema_version_is_refused() {
         Err(LogError::Config(message)) => assert!(message.contains("99"), "{message}"),
         other => panic!("expected a configuration error, got {other:?}"),
     }
+}
+
+/// The tables of schema version 1, as that version created them (before
+/// keys were kept per part of an append, with fingerprints).
+const VERSION_1_TABLES: &str = "
+CREATE TABLE goesgen_meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE goesgen_events (
+    position INTEGER PRIMARY KEY,
+    recorded_at INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    payload TEXT NOT NULL
+);
+CREATE INDEX goesgen_events_by_kind ON goesgen_events (kind, position);
+CREATE TABLE goesgen_kinds (kind TEXT PRIMARY KEY, last_position INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE goesgen_keys (
+    key TEXT PRIMARY KEY,
+    first INTEGER NOT NULL,
+    last INTEGER NOT NULL,
+    recorded_at INTEGER NOT NULL
+) WITHOUT ROWID;
+INSERT INTO goesgen_meta VALUES ('schema_version', 1);
+INSERT INTO goesgen_events VALUES
+    (1, 1700000000000000, 'A', '{}'), (2, 1700000000000000, 'A', '{}');
+INSERT INTO goesgen_kinds VALUES ('A', 2);
+INSERT INTO goesgen_keys VALUES ('old', 1, 2, 1700000000000000);
+";
+
+/// A file of schema version 1 is refused read-only, and upgraded by a
+/// writable open: its keys are still found (without fingerprint) and
+/// replayed, and new keys keep their fingerprints and empty ranges.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_file_of_version_1_is_upgraded() {
+    let path = fresh_path("version-1");
+    let raw = rusqlite::Connection::open(&path).expect("raw connection");
+    raw.pragma_update(None, "journal_mode", "wal")
+        .expect("WAL mode");
+    raw.execute_batch(VERSION_1_TABLES).expect("version 1");
+    drop(raw);
+    let read_only = SqliteOptions {
+        read_only: true,
+        ..SqliteOptions::default()
+    };
+    match SqliteLog::open_with(&path, read_only.clone()).await {
+        Err(LogError::Config(message)) => assert!(message.contains("version 1"), "{message}"),
+        other => panic!("expected a configuration error, got {other:?}"),
+    }
+    let log = open(&path).await;
+    let key = |text: &str| IdempotencyKey::new(text).expect("key");
+    let old = log
+        .find_key(&key("old"))
+        .await
+        .expect("find_key")
+        .expect("the old key");
+    assert_eq!(
+        (old.appended.first, old.appended.last, &old.fingerprint),
+        (1, 2, &None)
+    );
+    let parts = vec![
+        AppendPart::new(1).key(key("old")),
+        AppendPart::new(0)
+            .key(key("new"))
+            .fingerprint(Fingerprint::new("f").expect("fingerprint")),
+    ];
+    let appended = log
+        .append_parts(Append::new(vec![conformance::event("A", json!({}))]).parts(parts))
+        .await
+        .expect("append parts");
+    assert_eq!(appended.parts[0], old);
+    assert_eq!(log.head().await.expect("head"), 2);
+    drop(log);
+    let raw = rusqlite::Connection::open(&path).expect("raw connection");
+    let version: i64 = raw
+        .query_row(
+            "SELECT value FROM goesgen_meta WHERE key = 'schema_version'",
+            [],
+            |row| row.get(0),
+        )
+        .expect("version");
+    assert_eq!(version, 2);
+    drop(raw);
+    let reopened = SqliteLog::open_with(&path, read_only)
+        .await
+        .expect("an upgraded file opens read-only")
+        .shared();
+    let new = reopened
+        .find_key(&key("new"))
+        .await
+        .expect("find_key")
+        .expect("the new key");
+    assert_eq!((new.appended.first, new.appended.last), (3, 2));
+    assert_eq!(new.fingerprint.as_ref().map(Fingerprint::as_str), Some("f"));
 }
 
 /// Two handles on one file behave like two processes: appends through both

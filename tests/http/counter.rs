@@ -88,7 +88,7 @@ impl EventLog for FaultyLog {
     fn find_key<'a>(
         &'a self,
         key: &'a IdempotencyKey,
-    ) -> BoxFuture<'a, Result<Option<Appended>, LogError>> {
+    ) -> BoxFuture<'a, Result<Option<goesgen_runtime::KeyRecord>, LogError>> {
         self.inner.find_key(key)
     }
 

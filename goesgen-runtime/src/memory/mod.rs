@@ -21,9 +21,10 @@ use crate::error::LogError;
 use crate::fnv::Fnv1a;
 use crate::limits::LogLimits;
 use crate::log::{
-    Append, AppendCost, Appended, BoxFuture, Condition, EventLog, HeadPublisher, IdempotencyKey,
-    KindFilter, ReadBatch, Subscription, WriteLock,
+    Append, AppendCost, Appended, AppendedParts, BoxFuture, Condition, EventLog, HeadPublisher,
+    IdempotencyKey, KeyRecord, KindFilter, ReadBatch, Subscription, WriteLock,
 };
+use crate::parts;
 use crate::record::{Position, Record};
 use crate::stored::{self, ReadBudget};
 
@@ -53,8 +54,9 @@ struct State {
     /// looked up on every append, where SipHash's defence against chosen
     /// keys costs more than it protects).
     by_kind: HashMap<String, Chunks<Position>, BuildHasherDefault<Fnv1a>>,
-    /// Where each keyed append was written.
-    keys: HashMap<IdempotencyKey, Appended>,
+    /// Where each keyed append (or part) was written, with its
+    /// fingerprint (`replayed` set: as a replay returns it).
+    keys: HashMap<IdempotencyKey, KeyRecord>,
     /// Whether a write lock is held: then only its holder appends. Read
     /// and set under the state's lock, so no append slips past it.
     write_locked: bool,
@@ -167,76 +169,87 @@ fn prepare(append: &Append, limits: &LogLimits) -> Result<SystemTime, LogError> 
 fn append_locked(
     state: &mut State,
     heads: &HeadPublisher,
-    append: Append,
+    mut append: Append,
     recorded_at: SystemTime,
-) -> Result<Appended, LogError> {
-    if let Some(first) = append.key.as_ref().and_then(|key| state.keys.get(key)) {
-        return Ok(Appended {
-            replayed: true,
-            ..*first
-        });
-    }
+) -> Result<AppendedParts, LogError> {
+    // An append without parts is one part, planned from the stack.
+    let whole = parts::whole_part(&mut append);
+    let shares = match &whole {
+        Some(whole) => std::slice::from_ref(whole),
+        None => append.parts.as_slice(),
+    };
     let head = state.records.len() as Position;
-    if append.events.is_empty() {
-        return Ok(Appended {
-            first: head + 1,
-            last: head,
-            recorded_at,
-            replayed: false,
-        });
-    }
     // Nothing appended after the version: no kind can have moved (and
     // there is no stored table whose lookup could find damage).
     let unmoved = matches!(
         &append.condition,
         Condition::NoneOfKindsAfter { after, .. } if *after >= head
     );
-    let judged = stored::judge(&append.condition, head, |kind| {
-        if unmoved {
-            return Ok(None);
-        }
-        Ok::<_, std::convert::Infallible>(
-            state
-                .by_kind
-                .get(kind)
-                .and_then(|positions| positions.last().copied()),
-        )
-    });
-    match judged {
-        Ok(Ok(())) => {}
+    let planned = parts::plan(
+        shares,
+        head,
+        recorded_at,
+        |key| Ok::<_, std::convert::Infallible>(state.keys.get(key).cloned()),
+        || {
+            stored::judge(&append.condition, head, |kind| {
+                if unmoved {
+                    return Ok(None);
+                }
+                Ok(state
+                    .by_kind
+                    .get(kind)
+                    .and_then(|positions| positions.last().copied()))
+            })
+        },
+    );
+    let planned = match planned {
+        Ok(Ok(planned)) => planned,
         Ok(Err(conflict)) => return Err(conflict.into()),
         Err(never) => match never {},
-    }
-    let mut position = head;
-    for event in append.events {
-        position += 1;
-        match state.by_kind.get_mut(&event.kind) {
-            Some(positions) => positions.push(position),
-            None => {
-                state
-                    .by_kind
-                    .insert(event.kind.clone(), Chunks::one(position));
-            }
-        }
-        state.records.push(Record {
-            position,
-            recorded_at,
-            kind: event.kind,
-            payload: event.payload,
-        });
-    }
-    let appended = Appended {
-        first: head + 1,
-        last: position,
-        recorded_at,
-        replayed: false,
     };
-    if let Some(key) = append.key {
-        state.keys.insert(key, appended);
+    if !planned.writes {
+        return Ok(planned.parts);
     }
-    // Published under the lock, so heads are published in order.
-    heads.publish(position);
-    Ok(appended)
+    let mut events = append.events.into_iter();
+    for (part, outcome) in shares.iter().zip(&planned.parts.parts) {
+        let mine = events.by_ref().take(part.len);
+        if outcome.appended.replayed {
+            mine.for_each(drop);
+            continue;
+        }
+        for (position, event) in outcome.appended.positions().zip(mine) {
+            match state.by_kind.get_mut(&event.kind) {
+                Some(positions) => positions.push(position),
+                None => {
+                    state
+                        .by_kind
+                        .insert(event.kind.clone(), Chunks::one(position));
+                }
+            }
+            state.records.push(Record {
+                position,
+                recorded_at,
+                kind: event.kind,
+                payload: event.payload,
+            });
+        }
+        if let Some(key) = &part.key {
+            let record = KeyRecord {
+                appended: Appended {
+                    replayed: true,
+                    ..outcome.appended
+                },
+                fingerprint: outcome.fingerprint.clone(),
+            };
+            state.keys.insert(key.clone(), record);
+        }
+    }
+    let last = planned.parts.appended.last;
+    if last > head {
+        // Published under the lock, so heads are published in order.
+        heads.publish(last);
+    }
+    Ok(planned.parts)
 }
 
 /// [`MemoryLog`]'s write lock: the state's flag raised, and the writers'
@@ -250,12 +263,25 @@ struct MemoryWriteLock {
     _writer: OwnedMutexGuard<()>,
 }
 
+impl MemoryWriteLock {
+    fn append_now(&self, append: Append) -> Result<AppendedParts, LogError> {
+        prepare(&append, &self.limits).and_then(|recorded_at| {
+            append_locked(&mut lock(&self.state), &self.heads, append, recorded_at)
+        })
+    }
+}
+
 impl WriteLock for MemoryWriteLock {
     fn append(self: Box<Self>, append: Append) -> BoxFuture<'static, Result<Appended, LogError>> {
-        let appended = prepare(&append, &self.limits).and_then(|recorded_at| {
-            append_locked(&mut lock(&self.state), &self.heads, append, recorded_at)
-        });
+        let appended = self.append_now(append).map(|parts| parts.single());
         Box::pin(std::future::ready(appended))
+    }
+
+    fn append_parts(
+        self: Box<Self>,
+        append: Append,
+    ) -> BoxFuture<'static, Result<AppendedParts, LogError>> {
+        Box::pin(std::future::ready(self.append_now(append)))
     }
 }
 
@@ -274,7 +300,7 @@ impl MemoryLog {
         &self,
         append: Append,
         recorded_at: SystemTime,
-    ) -> Result<Result<Appended, LogError>, Append> {
+    ) -> Result<Result<AppendedParts, LogError>, Append> {
         let mut state = lock(&self.state);
         if state.write_locked {
             return Err(append);
@@ -282,12 +308,32 @@ impl MemoryLog {
         Ok(append_locked(&mut state, &self.heads, append, recorded_at))
     }
 
+    /// Prepares an append and appends it now, or once no write lock is
+    /// held; its outcome through `outcome`.
+    fn append_then<T: Send + 'static>(
+        &self,
+        append: Append,
+        outcome: fn(AppendedParts) -> T,
+    ) -> BoxFuture<'_, Result<T, LogError>> {
+        let recorded_at = match prepare(&append, &self.limits) {
+            Ok(recorded_at) => recorded_at,
+            Err(error) => return Box::pin(std::future::ready(Err(error))),
+        };
+        match self.append_if_unlocked(append, recorded_at) {
+            Ok(appended) => Box::pin(std::future::ready(appended.map(outcome))),
+            Err(append) => Box::pin(async move {
+                let appended = self.append_unlocked(append, recorded_at).await?;
+                Ok(outcome(appended))
+            }),
+        }
+    }
+
     /// Appends a prepared append once no write lock is held.
     async fn append_unlocked(
         &self,
         mut append: Append,
         recorded_at: SystemTime,
-    ) -> Result<Appended, LogError> {
+    ) -> Result<AppendedParts, LogError> {
         loop {
             // Registered before the flag is read, so the wake-up of a lock
             // that ends right after cannot be missed.
@@ -320,17 +366,22 @@ impl EventLog for MemoryLog {
     }
 
     fn append_with(&self, append: Append) -> BoxFuture<'_, Result<Appended, LogError>> {
-        let recorded_at = match prepare(&append, &self.limits) {
-            Ok(recorded_at) => recorded_at,
-            Err(error) => return Box::pin(std::future::ready(Err(error))),
-        };
-        match self.append_if_unlocked(append, recorded_at) {
-            Ok(appended) => Box::pin(std::future::ready(appended)),
-            Err(append) => Box::pin(self.append_unlocked(append, recorded_at)),
-        }
+        self.append_then(append, |parts| parts.single())
+    }
+
+    fn append_parts(&self, append: Append) -> BoxFuture<'_, Result<AppendedParts, LogError>> {
+        self.append_then(append, |parts| parts)
     }
 
     fn try_append_now(&self, append: Append) -> Result<Result<Appended, LogError>, Append> {
+        self.try_append_parts_now(append)
+            .map(|appended| appended.map(|parts| parts.single()))
+    }
+
+    fn try_append_parts_now(
+        &self,
+        append: Append,
+    ) -> Result<Result<AppendedParts, LogError>, Append> {
         match prepare(&append, &self.limits) {
             Ok(recorded_at) => self.append_if_unlocked(append, recorded_at),
             Err(error) => Ok(Err(error)),
@@ -340,11 +391,8 @@ impl EventLog for MemoryLog {
     fn find_key<'a>(
         &'a self,
         key: &'a IdempotencyKey,
-    ) -> BoxFuture<'a, Result<Option<Appended>, LogError>> {
-        let found = lock(&self.state).keys.get(key).map(|first| Appended {
-            replayed: true,
-            ..*first
-        });
+    ) -> BoxFuture<'a, Result<Option<KeyRecord>, LogError>> {
+        let found = lock(&self.state).keys.get(key).cloned();
         Box::pin(std::future::ready(Ok(found)))
     }
 

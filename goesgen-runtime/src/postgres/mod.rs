@@ -14,8 +14,9 @@
 //! timestamptz`, `kind text`, `payload bytea`, kept byte for byte), an index
 //! on `(kind, position)` for filtered reads, `<table>_kinds` holding each
 //! kind's last position so a condition is checked in O(kinds), and
-//! `<table>_keys` holding where each keyed append was written (its
-//! idempotency key as primary key, kept as long as the log). Appends take a
+//! `<table>_keys` holding where each keyed append (or part of an append)
+//! was written and its fingerprint (its idempotency key as primary key,
+//! kept as long as the log). Appends take a
 //! transaction-scoped advisory lock first, so positions are gap-free and in
 //! commit order, and a reader never misses an event committed "late". See
 //! the project's `docs/decisions.md` ("PostgresLog") for the reasoning.
@@ -51,9 +52,10 @@ use self::schema::Sql;
 use crate::error::LogError;
 use crate::limits::LogLimits;
 use crate::log::{
-    Append, Appended, BoxFuture, EventLog, HeadPublisher, IdempotencyKey, KindFilter, ReadBatch,
-    Subscription, WriteLock,
+    Append, Appended, AppendedParts, BoxFuture, EventLog, HeadPublisher, IdempotencyKey, KeyRecord,
+    KindFilter, ReadBatch, Subscription, WriteLock,
 };
+use crate::parts;
 use crate::record::{Position, Record};
 use crate::stored;
 
@@ -92,7 +94,11 @@ const QUEUE_CAPACITY: usize = 4096;
 /// committed.
 ///
 /// Idempotency keys live in `<table>_keys` (primary key: the key) for as
-/// long as the log, written in the same transaction as their events.
+/// long as the log, written in the same transaction as their events: one
+/// per keyed part of an append ([`EventLog::append_parts`]), with the
+/// part's sub-range (empty for a part without events) and
+/// [`Fingerprint`](crate::Fingerprint). Opening the log adds the
+/// fingerprint column to a keys table made before parts.
 /// [`EventLog::lock_writes`] opens a connection of its own that holds the
 /// log's advisory lock in a transaction until it appends or is dropped.
 #[derive(Debug)]
@@ -426,6 +432,7 @@ impl PostgresLog {
     fn prepare_append(&self, mut append: Append) -> Result<Append, LogError> {
         self.check_open()?;
         stored::check_append(&append, &self.limits)?;
+        parts::normalize(&mut append);
         if let Some(asked) = append.recorded_at {
             let (time, micros) = stored::stamp(Some(asked));
             if micros < MIN_TIMESTAMPTZ_MICROS {
@@ -438,22 +445,13 @@ impl PostgresLog {
         Ok(append)
     }
 
-    async fn append_batch(&self, append: Append) -> Result<Appended, LogError> {
+    async fn append_batch(&self, append: Append) -> Result<AppendedParts, LogError> {
         let append = self.prepare_append(append)?;
-        if append.events.is_empty() {
-            // Nothing to write: only a replay or the head to report.
-            if let Some(key) = &append.key
-                && let Some(first) = self.find(key).await?
-            {
-                return Ok(first);
-            }
+        if !parts::may_write(&append) {
+            // Nothing to write (no events, no keys): only the head to
+            // report.
             let head = self.read_head().await?;
-            return Ok(Appended {
-                first: head + 1,
-                last: head,
-                recorded_at: stored::stamp(append.recorded_at).0,
-                replayed: false,
-            });
+            return parts::nothing_written(&append, head);
         }
         let (reply, outcome) = oneshot::channel();
         self.writer
@@ -463,9 +461,8 @@ impl PostgresLog {
         outcome.await.map_err(|_| LogError::Closed)?
     }
 
-    /// Where the append that carried `key` was written, read on the read
-    /// connection.
-    async fn find(&self, key: &IdempotencyKey) -> Result<Option<Appended>, LogError> {
+    /// What the log keeps for `key`, read on the read connection.
+    async fn find(&self, key: &IdempotencyKey) -> Result<Option<KeyRecord>, LogError> {
         let conn = self.read_conn().await?;
         let keys = [key.as_str()];
         let rows = conn
@@ -508,6 +505,14 @@ struct PostgresWriteLock<'a> {
 
 impl WriteLock for PostgresWriteLock<'_> {
     fn append(self: Box<Self>, append: Append) -> BoxFuture<'static, Result<Appended, LogError>> {
+        let appended = self.append_parts(append);
+        Box::pin(async move { Ok(appended.await?.single()) })
+    }
+
+    fn append_parts(
+        self: Box<Self>,
+        append: Append,
+    ) -> BoxFuture<'static, Result<AppendedParts, LogError>> {
         let prepared = self.log.prepare_append(append);
         let connector = Arc::clone(&self.log.connector);
         let sql = Arc::clone(&self.log.sql);
@@ -609,13 +614,17 @@ impl EventLog for PostgresLog {
     }
 
     fn append_with(&self, append: Append) -> BoxFuture<'_, Result<Appended, LogError>> {
+        Box::pin(async move { Ok(self.append_batch(append).await?.single()) })
+    }
+
+    fn append_parts(&self, append: Append) -> BoxFuture<'_, Result<AppendedParts, LogError>> {
         Box::pin(self.append_batch(append))
     }
 
     fn find_key<'a>(
         &'a self,
         key: &'a IdempotencyKey,
-    ) -> BoxFuture<'a, Result<Option<Appended>, LogError>> {
+    ) -> BoxFuture<'a, Result<Option<KeyRecord>, LogError>> {
         Box::pin(self.find(key))
     }
 

@@ -74,15 +74,17 @@ pub(crate) struct Sql {
     pub lock_key: i64,
     /// The `LISTEN/NOTIFY` channel on which appends announce the new head.
     pub channel: String,
-    /// Creates the schema, the tables and the index if absent.
+    /// Creates the schema, the tables and the index if absent, and
+    /// upgrades a keys table made before keys were kept per part of an
+    /// append (it gains its nullable `fingerprint` column).
     pub create: String,
     /// `BEGIN` and take the append lock (one round trip, simple protocol).
     pub begin_locked: String,
     /// The head: `() -> int8`.
     pub head: String,
-    /// Where the appends carrying some keys were written:
+    /// What the log keeps for some keys:
     /// `($1 text[] keys) -> (key text, first int8, last int8, recorded_at
-    /// timestamptz)`, one row per key found.
+    /// timestamptz, fingerprint text?)`, one row per key found.
     pub find_keys: String,
     /// What an append group is checked against, read under the lock:
     /// `($1 text[] condition kinds) -> (head int8, now timestamptz, xid int8,
@@ -94,7 +96,7 @@ pub(crate) struct Sql {
     /// $4 bytea[] payloads, $5 text[] kinds, $6 int8[] their last
     /// positions, $7 text channel, $8 text new head, $9 text[] keys,
     /// $10 int8[] first positions, $11 int8[] last positions,
-    /// $12 timestamptz[] times)`.
+    /// $12 timestamptz[] times, $13 text[] fingerprints (null for none))`.
     pub write_group: String,
     /// The records after a position, with the head of the same snapshot:
     /// `($1 int8 after, $2 int8 limit, $3 int8 byte budget) -> (head,
@@ -148,14 +150,24 @@ impl Sql {
                  key text PRIMARY KEY,
                  first_position bigint NOT NULL,
                  last_position bigint NOT NULL,
-                 recorded_at timestamptz NOT NULL
+                 recorded_at timestamptz NOT NULL,
+                 fingerprint text
              );
+             DO $upgrade$ BEGIN
+                 IF NOT EXISTS (
+                     SELECT FROM pg_attribute
+                     WHERE attrelid = '{keys}'::regclass
+                       AND attname = 'fingerprint' AND NOT attisdropped
+                 ) THEN
+                     ALTER TABLE {keys} ADD COLUMN fingerprint text;
+                 END IF;
+             END $upgrade$;
              COMMIT;",
             schema_q = quote(schema),
         );
         let head = format!("SELECT coalesce(max(position), 0)::int8 FROM {events}");
         let find_keys = format!(
-            "SELECT key, first_position, last_position, recorded_at
+            "SELECT key, first_position, last_position, recorded_at, fingerprint
              FROM {keys} WHERE key = ANY($1::text[])"
         );
         let group_state = format!(
@@ -173,8 +185,10 @@ impl Sql {
                  SELECT * FROM unnest($5::text[], $6::int8[])
                  ON CONFLICT (kind) DO UPDATE SET last_position = EXCLUDED.last_position
              ), stored_keys AS (
-                 INSERT INTO {keys} (key, first_position, last_position, recorded_at)
-                 SELECT * FROM unnest($9::text[], $10::int8[], $11::int8[], $12::timestamptz[])
+                 INSERT INTO {keys} (key, first_position, last_position, recorded_at, fingerprint)
+                 SELECT * FROM unnest(
+                     $9::text[], $10::int8[], $11::int8[], $12::timestamptz[], $13::text[]
+                 )
              )
              SELECT pg_notify($7::text, $8::text)"
         );

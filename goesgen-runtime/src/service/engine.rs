@@ -286,7 +286,9 @@ impl<S: ServiceStore> Engine<S> {
             .await
             .map_err(ServiceError::Log)?
         {
-            Some(appended) => Err(ServiceError::Duplicate { appended }),
+            Some(record) => Err(ServiceError::Duplicate {
+                appended: record.appended,
+            }),
             None => Ok(()),
         }
     }

@@ -11,16 +11,22 @@ use crate::error::LogError;
 /// The version of the tables below, kept in `goesgen_meta`. The keys table
 /// was added without a new version: files of version 1 get it when a build
 /// that knows it opens them, and builds that do not know it take no keyed
-/// appends.
-const SCHEMA_VERSION: i64 = 1;
+/// appends. Version 2 keeps one key per part of an append: the keys table
+/// gained the nullable `fingerprint` column, and a key's range may be
+/// empty (`last = first - 1`, a keyed part without events), which a build
+/// of version 1 would read as damage. A writable open upgrades a file of
+/// version 1 ([`upgrade_from_1`]); a build of version 1 refuses a file of
+/// version 2.
+const SCHEMA_VERSION: i64 = 2;
 
 /// The log's tables. Positions are the rowid (`INTEGER PRIMARY KEY`, no
 /// `AUTOINCREMENT`), assigned by the writer as head + 1 inside its
 /// `BEGIN IMMEDIATE` transaction. `goesgen_kinds` keeps the newest position
 /// of each kind, so a kind condition costs one lookup per kind.
-/// `goesgen_keys` keeps, for each idempotency key, where its append was
-/// written and when (microseconds since the Unix epoch), for as long as the
-/// file exists: keys are never removed.
+/// `goesgen_keys` keeps, for each idempotency key, where its append (or
+/// part of an append) was written, when (microseconds since the Unix
+/// epoch) and the fingerprint it carried, for as long as the file exists:
+/// keys are never removed.
 const TABLES: &str = "
 CREATE TABLE IF NOT EXISTS goesgen_meta (
     key TEXT PRIMARY KEY,
@@ -41,7 +47,8 @@ CREATE TABLE IF NOT EXISTS goesgen_keys (
     key TEXT PRIMARY KEY,
     first INTEGER NOT NULL,
     last INTEGER NOT NULL,
-    recorded_at INTEGER NOT NULL
+    recorded_at INTEGER NOT NULL,
+    fingerprint TEXT
 ) WITHOUT ROWID;
 ";
 
@@ -171,6 +178,13 @@ pub(super) fn create_tables(connection: &Connection, read_only: bool) -> Result<
         .map_err(|e| classify("cannot read the schema version", e))?;
     match version {
         Some(SCHEMA_VERSION) => {}
+        Some(1) if !read_only => upgrade_from_1(&transaction)?,
+        Some(1) => {
+            return Err(LogError::Config(format!(
+                "the file holds an event log of schema version 1, which this build reads once \
+                 it has upgraded it to version {SCHEMA_VERSION}: open it writable once"
+            )));
+        }
         Some(other) => {
             return Err(LogError::Config(format!(
                 "the file holds an event log of schema version {other}, this build reads version {SCHEMA_VERSION}"
@@ -193,4 +207,36 @@ pub(super) fn create_tables(connection: &Connection, read_only: bool) -> Result<
     transaction
         .commit()
         .map_err(|e| classify("cannot commit the tables", e))
+}
+
+/// Upgrades the tables of a file of version 1 to version 2, inside the
+/// transaction that creates the tables: the keys table gains its
+/// `fingerprint` column (unless the table was just created with it: files
+/// of version 1 that never had a keys table).
+fn upgrade_from_1(transaction: &Transaction<'_>) -> Result<(), LogError> {
+    let has_fingerprint: bool = transaction
+        .query_row(
+            "SELECT count(*) > 0 FROM pragma_table_info('goesgen_keys') \
+             WHERE name = 'fingerprint'",
+            [],
+            |row| row.get(0),
+        )
+        .map_err(|e| classify("cannot read the keys table's columns", e))?;
+    if !has_fingerprint {
+        transaction
+            .execute_batch("ALTER TABLE goesgen_keys ADD COLUMN fingerprint TEXT")
+            .map_err(|e| classify("cannot upgrade the keys table", e))?;
+    }
+    transaction
+        .execute(
+            "UPDATE goesgen_meta SET value = ?1 WHERE key = 'schema_version'",
+            [SCHEMA_VERSION],
+        )
+        .map_err(|e| classify("cannot record the schema version", e))?;
+    tracing::info!(
+        from = 1,
+        to = SCHEMA_VERSION,
+        "upgraded the SQLite event log's tables"
+    );
+    Ok(())
 }

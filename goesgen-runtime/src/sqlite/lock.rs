@@ -8,7 +8,7 @@ use rusqlite::Connection;
 
 use super::{SqliteOptions, classify, connection, run_blocking, writer};
 use crate::error::LogError;
-use crate::log::{Append, Appended, BoxFuture, HeadPublisher, WriteLock};
+use crate::log::{Append, Appended, AppendedParts, BoxFuture, HeadPublisher, WriteLock};
 use crate::stored;
 
 /// The write lock of a [`SqliteLog`](super::SqliteLog): a connection in an
@@ -63,7 +63,7 @@ impl SqliteWriteLock {
 
     /// Judges and writes `append` in the open transaction and commits it
     /// (rolls back on a conflict or an error); publishes the new head.
-    fn append_blocking(mut self, append: Append) -> Result<Appended, LogError> {
+    fn append_blocking(mut self, append: Append) -> Result<AppendedParts, LogError> {
         let connection = self.connection.take().ok_or(LogError::Closed)?;
         stored::check_append(&append, &self.options.limits)
             .and_then(|()| writer::Member::new(append))
@@ -98,6 +98,16 @@ fn release(connection: &Connection) {
 
 impl WriteLock for SqliteWriteLock {
     fn append(self: Box<Self>, append: Append) -> BoxFuture<'static, Result<Appended, LogError>> {
+        let lock = *self;
+        Box::pin(run_blocking(move || {
+            lock.append_blocking(append).map(|parts| parts.single())
+        }))
+    }
+
+    fn append_parts(
+        self: Box<Self>,
+        append: Append,
+    ) -> BoxFuture<'static, Result<AppendedParts, LogError>> {
         let lock = *self;
         Box::pin(run_blocking(move || lock.append_blocking(append)))
     }

@@ -30,9 +30,10 @@ use tokio::sync::oneshot;
 use crate::error::LogError;
 use crate::limits::LogLimits;
 use crate::log::{
-    Append, Appended, BoxFuture, EventLog, HeadPublisher, IdempotencyKey, KindFilter, ReadBatch,
-    SharedLog, Subscription, WriteLock,
+    Append, Appended, AppendedParts, BoxFuture, EventLog, HeadPublisher, IdempotencyKey, KeyRecord,
+    KindFilter, ReadBatch, SharedLog, Subscription, WriteLock,
 };
+use crate::parts;
 use crate::record::Position;
 use crate::stored;
 
@@ -150,10 +151,15 @@ impl Default for SqliteOptions {
 ///
 /// # Idempotency keys and recorded times
 ///
-/// The key of each keyed append is stored in the table `goesgen_keys`
-/// (primary key: the key) with the append's first and last positions and
-/// recorded time, in the same transaction as its events, for as long as
-/// the file exists: keys are never removed. The time recorded is the one
+/// The key of each keyed append, or of each keyed part of an append
+/// ([`EventLog::append_parts`]), is stored in the table `goesgen_keys`
+/// (primary key: the key) with the part's first and last positions (an
+/// empty range for a part without events), recorded time and
+/// [`Fingerprint`](crate::Fingerprint), in the same transaction as its
+/// events, for as long as the file exists: keys are never removed. A part
+/// whose key is there (or was stored by an earlier member of the same
+/// group, or an earlier part of the same append) is a replay. A file of
+/// schema version 1 (before parts) is upgraded when opened writable. The time recorded is the one
 /// the append asked for ([`Append::recorded_at`]), cut to microseconds,
 /// else the time of the commit.
 ///
@@ -290,18 +296,14 @@ impl SqliteLog {
         &self.path
     }
 
-    async fn append_now(&self, append: Append) -> Result<Appended, LogError> {
+    async fn append_now(&self, mut append: Append) -> Result<AppendedParts, LogError> {
         stored::check_append(&append, &self.options.limits)?;
-        if append.events.is_empty() {
-            // Nothing to write: the key's first append, or the head.
+        parts::normalize(&mut append);
+        if !parts::may_write(&append) {
+            // Nothing to write (no events, no keys): the head.
             let readers = Arc::clone(&self.readers);
-            let (key, asked) = (append.key, append.recorded_at);
-            return run_blocking(move || {
-                readers.with_connection(|connection| {
-                    read::empty_append(connection, key.as_ref(), asked)
-                })
-            })
-            .await;
+            let head = run_blocking(move || readers.with_connection(read::head)).await?;
+            return parts::nothing_written(&append, head);
         }
         let member = writer::Member::new(append)?;
         let (reply, answer) = oneshot::channel();
@@ -334,7 +336,7 @@ impl SqliteLog {
         .await
     }
 
-    async fn find_key_now(&self, key: IdempotencyKey) -> Result<Option<Appended>, LogError> {
+    async fn find_key_now(&self, key: IdempotencyKey) -> Result<Option<KeyRecord>, LogError> {
         let readers = Arc::clone(&self.readers);
         run_blocking(move || {
             readers.with_connection(|connection| read::lookup_key(connection, &key))
@@ -423,13 +425,17 @@ impl EventLog for SqliteLog {
     }
 
     fn append_with(&self, append: Append) -> BoxFuture<'_, Result<Appended, LogError>> {
+        Box::pin(async move { Ok(self.append_now(append).await?.single()) })
+    }
+
+    fn append_parts(&self, append: Append) -> BoxFuture<'_, Result<AppendedParts, LogError>> {
         Box::pin(self.append_now(append))
     }
 
     fn find_key<'a>(
         &'a self,
         key: &'a IdempotencyKey,
-    ) -> BoxFuture<'a, Result<Option<Appended>, LogError>> {
+    ) -> BoxFuture<'a, Result<Option<KeyRecord>, LogError>> {
         Box::pin(self.find_key_now(key.clone()))
     }
 

@@ -5,7 +5,6 @@
 
 use std::path::PathBuf;
 use std::sync::{Mutex, PoisonError};
-use std::time::SystemTime;
 
 use rusqlite::types::{ToSql, ValueRef};
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, TransactionBehavior};
@@ -13,7 +12,7 @@ use rusqlite::{Connection, OptionalExtension, Row, Transaction, TransactionBehav
 use super::{SqliteOptions, classify, classify_at, connection};
 use crate::error::LogError;
 use crate::limits::LogLimits;
-use crate::log::{Appended, IdempotencyKey, KindFilter, ReadBatch};
+use crate::log::{Appended, Fingerprint, IdempotencyKey, KeyRecord, KindFilter, ReadBatch};
 use crate::record::{Position, Record};
 use crate::stored::{self, ReadBudget};
 
@@ -76,18 +75,21 @@ pub(super) fn head(connection: &Connection) -> Result<Position, LogError> {
     })
 }
 
-/// Where the append that carried `key` was written, if one did (with
-/// `replayed` set), as `connection` sees it: in the writer's transaction
-/// (including the keys of earlier members of its group), or on a reader
-/// for [`EventLog::find_key`](crate::EventLog::find_key) (one statement,
-/// so one snapshot).
+/// What the log keeps for `key` (the first use's positions, with
+/// `replayed` set, and fingerprint), if it is there, as `connection` sees
+/// it: in the writer's transaction (including the keys of earlier members
+/// of its group), or on a reader for
+/// [`EventLog::find_key`](crate::EventLog::find_key) (one statement, so
+/// one snapshot).
 pub(super) fn lookup_key(
     connection: &Connection,
     key: &IdempotencyKey,
-) -> Result<Option<Appended>, LogError> {
+) -> Result<Option<KeyRecord>, LogError> {
     let doing = "cannot look up an idempotency key";
     let mut statement = connection
-        .prepare_cached("SELECT first, last, recorded_at FROM goesgen_keys WHERE key = ?1")
+        .prepare_cached(
+            "SELECT first, last, recorded_at, fingerprint FROM goesgen_keys WHERE key = ?1",
+        )
         .map_err(|e| classify(doing, e))?;
     let row = statement
         .query_row([key.as_str()], |row| {
@@ -95,11 +97,12 @@ pub(super) fn lookup_key(
                 row.get::<_, i64>(0)?,
                 row.get::<_, i64>(1)?,
                 row.get::<_, i64>(2)?,
+                row.get::<_, Option<String>>(3)?,
             ))
         })
         .optional()
         .map_err(|e| classify(doing, e))?;
-    let Some((first, last, micros)) = row else {
+    let Some((first, last, micros, fingerprint)) = row else {
         return Ok(None);
     };
     let corrupt = |reason: String| LogError::Corrupt {
@@ -112,50 +115,26 @@ pub(super) fn lookup_key(
     let (Ok(first), Ok(last)) = (Position::try_from(first), Position::try_from(last)) else {
         return Err(corrupt(format!("positions {first} to {last}")));
     };
-    if first == 0 || last < first {
+    // An empty range (a keyed part without events) ends just before it
+    // starts.
+    if first == 0 || last.saturating_add(1) < first {
         return Err(corrupt(format!("positions {first} to {last}")));
     }
     let recorded_at = stored::micros_to_time(micros)
         .ok_or_else(|| corrupt(format!("recorded_at {micros} is out of range")))?;
-    Ok(Some(Appended {
-        first,
-        last,
-        recorded_at,
-        replayed: true,
+    let fingerprint = fingerprint
+        .map(Fingerprint::new)
+        .transpose()
+        .map_err(|error| corrupt(format!("its fingerprint: {error}")))?;
+    Ok(Some(KeyRecord {
+        appended: Appended {
+            first,
+            last,
+            recorded_at,
+            replayed: true,
+        },
+        fingerprint,
     }))
-}
-
-/// The answer to an empty append (which writes nothing): the first append
-/// of its key if the key is in the log, else the head plus one to the
-/// head, at the asked time or now.
-pub(super) fn empty_append(
-    connection: &Connection,
-    key: Option<&IdempotencyKey>,
-    asked: Option<SystemTime>,
-) -> Result<Appended, LogError> {
-    let snapshot = Transaction::new_unchecked(connection, TransactionBehavior::Deferred)
-        .map_err(|e| classify("cannot begin a read", e))?;
-    let replayed = match key {
-        Some(key) => lookup_key(&snapshot, key)?,
-        None => None,
-    };
-    let appended = match replayed {
-        Some(first) => first,
-        None => {
-            let head = head(&snapshot)?;
-            let (recorded_at, _) = stored::stamp(asked);
-            Appended {
-                first: head + 1,
-                last: head,
-                recorded_at,
-                replayed: false,
-            }
-        }
-    };
-    snapshot
-        .commit()
-        .map_err(|e| classify("cannot end a read", e))?;
-    Ok(appended)
 }
 
 /// At most `limit` records after `after` that pass `filter`, and no more

@@ -11,7 +11,8 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::{SqliteOptions, classify, classify_at};
 use crate::error::{Conflict, LogError};
-use crate::log::{Append, Appended, Condition, HeadPublisher, IdempotencyKey};
+use crate::log::{Append, AppendPart, AppendedParts, Condition, Fingerprint, HeadPublisher};
+use crate::parts;
 use crate::record::{NewEvent, Position};
 use crate::stored;
 
@@ -28,11 +29,12 @@ pub(super) struct TextEvent {
     payload: String,
 }
 
-/// One append, checked (see [`stored::check_append`]) and ready for storage.
+/// One append, checked (see [`stored::check_append`]) and ready for storage,
+/// with its parts ([`Append::key`] as one part).
 pub(super) struct Member {
     events: Vec<TextEvent>,
     condition: Condition,
-    key: Option<IdempotencyKey>,
+    parts: Vec<AppendPart>,
     recorded_at: Option<SystemTime>,
 }
 
@@ -40,7 +42,8 @@ impl Member {
     /// The append's events as text, after [`stored::check_append`]: the
     /// conversion is the UTF-8 check of payloads that function does not
     /// parse (the engine's own), and fails with `InvalidEvent` otherwise.
-    pub(super) fn new(append: Append) -> Result<Self, LogError> {
+    pub(super) fn new(mut append: Append) -> Result<Self, LogError> {
+        parts::normalize(&mut append);
         let events = append
             .events
             .into_iter()
@@ -61,7 +64,7 @@ impl Member {
         Ok(Self {
             events,
             condition: append.condition,
-            key: append.key,
+            parts: append.parts,
             recorded_at: append.recorded_at,
         })
     }
@@ -70,7 +73,7 @@ impl Member {
 /// One append waiting for the writer.
 pub(super) struct AppendRequest {
     pub(super) member: Member,
-    pub(super) reply: oneshot::Sender<Result<Appended, LogError>>,
+    pub(super) reply: oneshot::Sender<Result<AppendedParts, LogError>>,
 }
 
 /// Starts the writer thread on `connection`; it runs until every sender of
@@ -134,7 +137,7 @@ fn commit_group(
     connection: &mut Connection,
     group: &[AppendRequest],
     checked: Option<Position>,
-) -> Result<(Vec<Result<Appended, Conflict>>, Position), LogError> {
+) -> Result<(Vec<Result<AppendedParts, Conflict>>, Position), LogError> {
     let transaction = Transaction::new_unchecked(connection, TransactionBehavior::Immediate)
         .map_err(|e| classify("cannot begin an append", e))?;
     let mut head = begin_writing(&transaction, checked)?;
@@ -259,66 +262,63 @@ fn lowest_missing(
 }
 
 /// Judges one append and writes it, inside an open write transaction on a
-/// log whose head is `head` (moved past what it writes): the first
-/// append's positions if its key is already there (an earlier member of
-/// the same group included), its conflict if its condition does not hold,
-/// else where it was written, with its key stored beside its events.
-/// `Err` only for an SQLite error or damage, which must fail the whole
-/// transaction.
+/// log whose head is `head` (moved past what it writes), as
+/// [`parts::plan`] plans it: a part whose key is already there (an earlier
+/// member of the same group included) or used by an earlier part is a
+/// replay; the conflict if the condition does not hold and anything would
+/// be written; else where each part was written, with the keys of the
+/// keyed parts stored beside their events. `Err` only for an SQLite error
+/// or damage, which must fail the whole transaction.
 pub(super) fn write_member(
     connection: &Connection,
     head: &mut Position,
     member: &Member,
-) -> Result<Result<Appended, Conflict>, LogError> {
-    if let Some(key) = &member.key
-        && let Some(first) = super::read::lookup_key(connection, key)?
-    {
-        return Ok(Ok(first));
-    }
+) -> Result<Result<AppendedParts, Conflict>, LogError> {
     let (recorded_at, micros) = stored::stamp(member.recorded_at);
-    if member.events.is_empty() {
-        return Ok(Ok(Appended {
-            first: *head + 1,
-            last: *head,
-            recorded_at,
-            replayed: false,
-        }));
-    }
     let doing = "cannot append";
     let fail = |e| classify(doing, e);
-    let mut last_of_kind = connection
-        .prepare_cached("SELECT last_position FROM goesgen_kinds WHERE kind = ?1")
-        .map_err(fail)?;
-    let judged = stored::judge(&member.condition, *head, |kind| {
-        let last = last_of_kind
-            .query_row([kind], |row| row.get::<_, i64>(0))
-            .optional()
-            .map_err(fail)?;
-        match last {
-            None => Ok(None),
-            Some(last) => match Position::try_from(last) {
-                Ok(last) if last <= *head => Ok(Some(last)),
-                _ => Err(LogError::Corrupt {
-                    position: 0,
-                    reason: format!(
-                        "the newest position of kind {kind:?} is {last}, outside the log (head \
-                         {head})"
-                    ),
-                }),
-            },
-        }
-    })?;
-    if let Err(conflict) = judged {
-        return Ok(Err(conflict));
-    }
-    let count = member.events.len() as Position;
-    let last = head
-        .checked_add(count)
-        .filter(|last| *last <= MAX_POSITION)
-        .ok_or_else(|| LogError::Corrupt {
-            position: *head,
+    let before = *head;
+    let planned = parts::plan(
+        &member.parts,
+        before,
+        recorded_at,
+        |key| super::read::lookup_key(connection, key),
+        || {
+            let mut last_of_kind = connection
+                .prepare_cached("SELECT last_position FROM goesgen_kinds WHERE kind = ?1")
+                .map_err(fail)?;
+            stored::judge(&member.condition, before, |kind| {
+                let last = last_of_kind
+                    .query_row([kind], |row| row.get::<_, i64>(0))
+                    .optional()
+                    .map_err(fail)?;
+                match last {
+                    None => Ok(None),
+                    Some(last) => match Position::try_from(last) {
+                        Ok(last) if last <= before => Ok(Some(last)),
+                        _ => Err(LogError::Corrupt {
+                            position: 0,
+                            reason: format!(
+                                "the newest position of kind {kind:?} is {last}, outside the \
+                                 log (head {before})"
+                            ),
+                        }),
+                    },
+                }
+            })
+        },
+    )?;
+    let planned = match planned {
+        Ok(planned) if planned.writes => planned,
+        other => return Ok(other.map(|planned| planned.parts)),
+    };
+    let last = planned.parts.appended.last;
+    if last > MAX_POSITION {
+        return Err(LogError::Corrupt {
+            position: before,
             reason: "no room to append beyond the highest position SQLite can store".to_owned(),
-        })?;
+        });
+    }
     let mut insert = connection
         .prepare_cached(
             "INSERT INTO goesgen_events (position, recorded_at, kind, payload) \
@@ -331,41 +331,41 @@ pub(super) fn write_member(
              ON CONFLICT (kind) DO UPDATE SET last_position = excluded.last_position",
         )
         .map_err(fail)?;
-    let first = *head + 1;
+    let mut store_key = connection
+        .prepare_cached(
+            "INSERT INTO goesgen_keys (key, first, last, recorded_at, fingerprint) \
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+        )
+        .map_err(|e| classify("cannot store an idempotency key", e))?;
     let mut newest: HashMap<&str, Position> = HashMap::new();
-    for (position, event) in (first..=last).zip(&member.events) {
-        insert
-            .execute((sql_position(position)?, micros, &event.kind, &event.payload))
-            .map_err(fail)?;
-        newest.insert(&event.kind, position);
+    for part in parts::written(&member.events, &member.parts, &planned.parts.parts) {
+        let appended = &part.record.appended;
+        for (position, event) in appended.positions().zip(part.events) {
+            insert
+                .execute((sql_position(position)?, micros, &event.kind, &event.payload))
+                .map_err(fail)?;
+            newest.insert(&event.kind, position);
+        }
+        if let Some(key) = part.key {
+            let fingerprint = part.record.fingerprint.as_ref().map(Fingerprint::as_str);
+            store_key
+                .execute((
+                    key.as_str(),
+                    sql_position(appended.first)?,
+                    sql_position(appended.last)?,
+                    micros,
+                    fingerprint,
+                ))
+                .map_err(|e| classify("cannot store an idempotency key", e))?;
+        }
     }
     for (kind, position) in &newest {
         set_last
             .execute((kind, sql_position(*position)?))
             .map_err(fail)?;
     }
-    if let Some(key) = &member.key {
-        connection
-            .prepare_cached(
-                "INSERT INTO goesgen_keys (key, first, last, recorded_at) VALUES (?1, ?2, ?3, ?4)",
-            )
-            .and_then(|mut statement| {
-                statement.execute((
-                    key.as_str(),
-                    sql_position(first).unwrap_or(i64::MAX),
-                    sql_position(last).unwrap_or(i64::MAX),
-                    micros,
-                ))
-            })
-            .map_err(|e| classify("cannot store an idempotency key", e))?;
-    }
     *head = last;
-    Ok(Ok(Appended {
-        first,
-        last,
-        recorded_at,
-        replayed: false,
-    }))
+    Ok(Ok(planned.parts))
 }
 
 /// A position as SQLite's integer.

@@ -85,7 +85,10 @@ async fn a_keyed_append_twice_writes_once() {
     assert_eq!(log.head().await.expect("head"), 3, "one copy");
     assert_eq!(conformance::read_all(&log).await.len(), 3);
     assert_eq!(
-        log.find_key(&key("order-17")).await.expect("find"),
+        log.find_key(&key("order-17"))
+            .await
+            .expect("find")
+            .map(|record| record.appended),
         Some(again)
     );
     assert_eq!(log.find_key(&key("order-18")).await.expect("find"), None);
@@ -101,7 +104,11 @@ async fn keys_survive_reopening() {
             .expect("append")
     };
     let log = open(&path).await;
-    let found = log.find_key(&key("k")).await.expect("find");
+    let found = log
+        .find_key(&key("k"))
+        .await
+        .expect("find")
+        .map(|record| record.appended);
     assert_eq!(
         found,
         Some(Appended {

@@ -12,11 +12,13 @@
 //! alone and the survivors are inserted in one statement, which also updates
 //! the per-kind last positions and notifies listeners at commit.
 //!
-//! Each member may carry an idempotency key: the keys of a group are looked
-//! up under the lock together with the head, a member whose key is in the
-//! log (or was written by an earlier member of the group) is a replay and
-//! writes nothing, and the keys of the members that write are stored in the
-//! same statement as their events. Each member records its own time (the
+//! Each part of a member may carry an idempotency key (a member's
+//! [`Append::key`] is one part): the keys of a group are looked up under
+//! the lock together with the head, a part whose key is in the log (or was
+//! written by an earlier member or part of the group) is a replay and
+//! writes nothing, and the keys of the parts that are written (with their
+//! sub-ranges and fingerprints) are stored in the same statement as their
+//! events. Each member records its own time (the
 //! one it asked for, or the server's clock read under the lock).
 //!
 //! If the connection is lost while `COMMIT` is in flight, or the group
@@ -45,25 +47,28 @@ use tokio_postgres::{Client, Statement};
 use super::connect::{Backoff, Connector, db_error};
 use super::schema::Sql;
 use crate::error::{Cause, LogError};
-use crate::log::{Append, Appended, Condition, HeadPublisher};
+use crate::log::{
+    Append, Appended, AppendedParts, Condition, Fingerprint, HeadPublisher, KeyRecord,
+};
+use crate::parts;
 use crate::record::Position;
 use crate::stored;
 
 mod plan;
 mod settle;
 
-use plan::writes;
 pub(crate) use plan::{GroupPlan, LockedState, plan_group};
 use settle::settle;
 
 /// An append waiting for the writer.
 #[derive(Debug)]
 pub(crate) struct PendingAppend {
-    /// The append: checked against the limits, its events not empty, its
-    /// time (if any) already cut to microseconds.
+    /// The append: checked against the limits, its parts normalized, with
+    /// events or keys to write, its time (if any) already cut to
+    /// microseconds.
     pub append: Append,
     /// Where the outcome goes.
-    pub reply: oneshot::Sender<Result<Appended, LogError>>,
+    pub reply: oneshot::Sender<Result<AppendedParts, LogError>>,
 }
 
 /// A position as PostgreSQL stores it.
@@ -141,7 +146,7 @@ enum TxError {
 /// again.
 pub(crate) struct GroupOutcome {
     /// Per member, in order.
-    pub results: Vec<Result<Appended, LogError>>,
+    pub results: Vec<Result<AppendedParts, LogError>>,
     /// The head after the group, when known.
     pub head: Option<Position>,
     /// Whether the connection is still in a clean state.
@@ -385,7 +390,8 @@ async fn read_locked_state(
     condition_kinds.dedup();
     let mut keys: Vec<&str> = group
         .iter()
-        .filter_map(|append| append.key.as_ref().map(|key| key.as_str()))
+        .flat_map(|append| &append.parts)
+        .filter_map(|part| part.key.as_ref().map(|key| key.as_str()))
         .collect();
     keys.sort_unstable();
     keys.dedup();
@@ -435,35 +441,47 @@ async fn read_locked_state(
         }
     }
     for row in &key_rows {
-        let (key, appended) = key_of(row)?;
-        state.keys.insert(key, appended);
+        let (key, record) = key_of(row)?;
+        state.keys.insert(key, record);
     }
     Ok((state, xid))
 }
 
-/// A row of `Sql::find_keys`: the key and where its append was written.
-pub(crate) fn key_of(row: &tokio_postgres::Row) -> Result<(String, Appended), LogError> {
+/// A row of `Sql::find_keys`: the key and what the log keeps for it.
+pub(crate) fn key_of(row: &tokio_postgres::Row) -> Result<(String, KeyRecord), LogError> {
     let read = || -> Result<_, tokio_postgres::Error> {
         Ok((
             row.try_get::<_, String>(0)?,
             row.try_get::<_, i64>(1)?,
             row.try_get::<_, i64>(2)?,
             row.try_get::<_, SystemTime>(3)?,
+            row.try_get::<_, Option<String>>(4)?,
         ))
     };
-    let (key, first, last, recorded_at) = read().map_err(|e| LogError::Corrupt {
+    let (key, first, last, recorded_at, fingerprint) = read().map_err(|e| LogError::Corrupt {
         position: 0,
         reason: format!("unreadable idempotency key row: {e}"),
     })?;
-    Ok((
-        key,
-        Appended {
+    let fingerprint =
+        fingerprint
+            .map(Fingerprint::new)
+            .transpose()
+            .map_err(|e| LogError::Corrupt {
+                position: 0,
+                reason: format!(
+                    "the idempotency key {key:?} is stored with a bad fingerprint: {e}"
+                ),
+            })?;
+    let record = KeyRecord {
+        appended: Appended {
             first: from_sql_position(first)?,
             last: from_sql_position(last)?,
             recorded_at,
             replayed: true,
         },
-    ))
+        fingerprint,
+    };
+    Ok((key, record))
 }
 
 /// Runs one group's transaction on `conn`. Sets `sent` to the transaction
@@ -480,7 +498,7 @@ async fn transaction(
         .await
         .map_err(TxError::Failed)?;
     let plan = plan_group(state, group.iter().copied());
-    if !plan.outcomes.iter().any(writes) {
+    if !plan.writers.contains(&true) {
         client
             .batch_execute("ROLLBACK")
             .await
@@ -496,22 +514,26 @@ async fn transaction(
     let mut key_firsts = Vec::new();
     let mut key_lasts = Vec::new();
     let mut key_times = Vec::new();
-    for (append, outcome) in group.iter().zip(&plan.outcomes) {
-        let Ok(appended) = outcome else { continue };
-        if !writes(outcome) {
+    let mut key_prints = Vec::new();
+    for ((append, outcome), writes) in group.iter().zip(&plan.outcomes).zip(&plan.writers) {
+        let (Ok(outcome), true) = (outcome, writes) else {
             continue;
-        }
-        for (offset, event) in (0..).zip(&append.events) {
-            positions.push(to_sql_position(appended.first + offset).map_err(TxError::Failed)?);
-            times.push(appended.recorded_at);
-            kinds.push(event.kind.as_str());
-            payloads.push(event.payload.as_slice());
-        }
-        if let Some(key) = &append.key {
-            keys.push(key.as_str());
-            key_firsts.push(to_sql_position(appended.first).map_err(TxError::Failed)?);
-            key_lasts.push(to_sql_position(appended.last).map_err(TxError::Failed)?);
-            key_times.push(appended.recorded_at);
+        };
+        for part in parts::written(&append.events, &append.parts, &outcome.parts) {
+            let appended = &part.record.appended;
+            for (position, event) in appended.positions().zip(part.events) {
+                positions.push(to_sql_position(position).map_err(TxError::Failed)?);
+                times.push(appended.recorded_at);
+                kinds.push(event.kind.as_str());
+                payloads.push(event.payload.as_slice());
+            }
+            if let Some(key) = part.key {
+                keys.push(key.as_str());
+                key_firsts.push(to_sql_position(appended.first).map_err(TxError::Failed)?);
+                key_lasts.push(to_sql_position(appended.last).map_err(TxError::Failed)?);
+                key_times.push(appended.recorded_at);
+                key_prints.push(part.record.fingerprint.as_ref().map(Fingerprint::as_str));
+            }
         }
     }
     let mut last_kinds = Vec::with_capacity(plan.written_kinds.len());
@@ -523,7 +545,7 @@ async fn transaction(
     let head_text = plan.head.to_string();
     // Pipelined too: if the write fails, the server turns the COMMIT into a
     // ROLLBACK.
-    let params: [&(dyn ToSql + Sync); 12] = [
+    let params: [&(dyn ToSql + Sync); 13] = [
         &positions,
         &times,
         &kinds,
@@ -536,6 +558,7 @@ async fn transaction(
         &key_firsts,
         &key_lasts,
         &key_times,
+        &key_prints,
     ];
     *sent = Some((xid, plan.clone()));
     let (written, committed) = tokio::join!(

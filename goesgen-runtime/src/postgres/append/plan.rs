@@ -1,14 +1,15 @@
 //! Planning a group: each member's condition checked in order against the
 //! state read under the log's lock plus what the earlier members of the
-//! group wrote, keys replayed, positions numbered. Pure logic, tested
-//! without a server.
+//! group wrote, keys replayed, positions numbered (each member's parts as
+//! [`parts::plan`] plans them). Pure logic, tested without a server.
 
 use std::collections::HashMap;
 use std::convert::Infallible;
 use std::time::SystemTime;
 
 use crate::error::Conflict;
-use crate::log::{Append, Appended, Condition};
+use crate::log::{Append, AppendedParts, Condition, KeyRecord};
+use crate::parts;
 use crate::record::Position;
 use crate::stored;
 
@@ -22,9 +23,9 @@ pub(crate) struct LockedState {
     /// The last position of each kind a condition of the group names (kinds
     /// never appended are absent).
     pub last_of_kind: HashMap<String, Position>,
-    /// Where the appends carrying the group's keys were written (keys not
-    /// in the log are absent).
-    pub keys: HashMap<String, Appended>,
+    /// What the log keeps for the group's keys (keys not in the log are
+    /// absent).
+    pub keys: HashMap<String, KeyRecord>,
 }
 
 impl Default for LockedState {
@@ -41,18 +42,16 @@ impl Default for LockedState {
 /// The outcome of checking a group's members in order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct GroupPlan {
-    /// Per member, in order: where it is written (or, replayed, where its
-    /// key was first written), or its conflict.
-    pub outcomes: Vec<Result<Appended, Conflict>>,
+    /// Per member, in order: where each of its parts is written (or,
+    /// replayed, where its key was first written), or its conflict.
+    pub outcomes: Vec<Result<AppendedParts, Conflict>>,
+    /// Per member, in order: whether it writes events or keys (and so
+    /// shares the commit's fate).
+    pub writers: Vec<bool>,
     /// The head after the members that write.
     pub head: Position,
     /// The last position of every kind the writing members write.
     pub written_kinds: HashMap<String, Position>,
-}
-
-/// Whether a member's planned outcome writes events.
-pub(super) fn writes(outcome: &Result<Appended, Conflict>) -> bool {
-    matches!(outcome, Ok(appended) if !appended.replayed && !appended.is_empty())
 }
 
 /// Judges one condition against the state.
@@ -64,58 +63,59 @@ fn check(condition: &Condition, state: &LockedState) -> Result<(), Conflict> {
     }
 }
 
-/// Checks a group's appends in order, each against the state read under the
-/// lock plus what the earlier writing members wrote, and numbers the
-/// writers' events. A member whose key is in the log, or was written by an
-/// earlier member, is a replay of that append, whatever its condition; an
-/// empty member writes nothing and passes whatever its condition (the
+/// Checks a group's appends (their parts normalized) in order, each against
+/// the state read under the lock plus what the earlier writing members
+/// wrote, and numbers the writers' events. A part whose key is in the log,
+/// or was written by an earlier member or part, is a replay of that first
+/// use; an append that writes nothing passes whatever its condition (the
 /// rules of [`MemoryLog`](crate::MemoryLog)).
 pub(crate) fn plan_group<'a, I>(mut state: LockedState, group: I) -> GroupPlan
 where
     I: IntoIterator<Item = &'a Append>,
 {
     let mut outcomes = Vec::new();
+    let mut writers = Vec::new();
     let mut written_kinds = HashMap::new();
     for append in group {
-        let key = append.key.as_ref().map(|key| key.as_str());
-        if let Some(first) = key.and_then(|key| state.keys.get(key)) {
-            outcomes.push(Ok(Appended {
-                replayed: true,
-                ..*first
-            }));
-            continue;
-        }
         let recorded_at = append.recorded_at.unwrap_or(state.now);
-        let first = state.head + 1;
-        if append.events.is_empty() {
-            outcomes.push(Ok(Appended {
-                first,
-                last: state.head,
-                recorded_at,
-                replayed: false,
-            }));
-            continue;
-        }
-        let outcome = check(&append.condition, &state).map(|()| {
-            for event in &append.events {
-                state.head += 1;
-                state.last_of_kind.insert(event.kind.clone(), state.head);
-                written_kinds.insert(event.kind.clone(), state.head);
+        let planned = parts::plan(
+            &append.parts,
+            state.head,
+            recorded_at,
+            |key| Ok::<_, Infallible>(state.keys.get(key.as_str()).cloned()),
+            || Ok(check(&append.condition, &state)),
+        );
+        let planned = match planned {
+            Ok(planned) => planned,
+            Err(never) => match never {},
+        };
+        let writes = matches!(&planned, Ok(planned) if planned.writes);
+        if let (true, Ok(planned)) = (writes, &planned) {
+            for part in parts::written(&append.events, &append.parts, &planned.parts.parts) {
+                let appended = &part.record.appended;
+                for (position, event) in appended.positions().zip(part.events) {
+                    state.last_of_kind.insert(event.kind.clone(), position);
+                    written_kinds.insert(event.kind.clone(), position);
+                }
+                if let Some(key) = part.key {
+                    let first_use = KeyRecord {
+                        appended: crate::log::Appended {
+                            replayed: true,
+                            ..*appended
+                        },
+                        fingerprint: part.record.fingerprint.clone(),
+                    };
+                    state.keys.insert(key.as_str().to_owned(), first_use);
+                }
             }
-            Appended {
-                first,
-                last: state.head,
-                recorded_at,
-                replayed: false,
-            }
-        });
-        if let (Some(key), Ok(appended)) = (key, &outcome) {
-            state.keys.insert(key.to_owned(), *appended);
+            state.head = planned.parts.appended.last;
         }
-        outcomes.push(outcome);
+        writers.push(writes);
+        outcomes.push(planned.map(|planned| planned.parts));
     }
     GroupPlan {
         outcomes,
+        writers,
         head: state.head,
         written_kinds,
     }
@@ -126,15 +126,32 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
-    use crate::log::IdempotencyKey;
+    use crate::log::{AppendPart, Appended, Fingerprint, IdempotencyKey};
     use crate::record::NewEvent;
 
     fn event(kind: &str) -> NewEvent {
         NewEvent::new(kind, b"{}".to_vec())
     }
 
+    /// The plan of `group`, its parts normalized as the log does.
     fn plan<'a>(state: LockedState, group: impl IntoIterator<Item = &'a Append>) -> GroupPlan {
-        plan_group(state, group)
+        let group: Vec<Append> = group
+            .into_iter()
+            .cloned()
+            .map(|mut append| {
+                parts::normalize(&mut append);
+                append
+            })
+            .collect();
+        plan_group(state, &group)
+    }
+
+    /// Each member's outcome as `append_with` reports it.
+    fn singles(plan: &GroupPlan) -> Vec<Result<Appended, Conflict>> {
+        plan.outcomes
+            .iter()
+            .map(|o| o.as_ref().map(AppendedParts::single).map_err(Clone::clone))
+            .collect()
     }
 
     fn appends(group: Vec<(Vec<NewEvent>, Condition)>) -> Vec<Append> {
@@ -146,9 +163,9 @@ mod tests {
 
     /// The positions of each outcome (replays and writes alike).
     fn spans(plan: &GroupPlan) -> Vec<Result<(Position, Position), Conflict>> {
-        plan.outcomes
-            .iter()
-            .map(|o| o.clone().map(|a| (a.first, a.last)))
+        singles(plan)
+            .into_iter()
+            .map(|o| o.map(|a| (a.first, a.last)))
             .collect()
     }
 
@@ -269,7 +286,13 @@ mod tests {
         let state = LockedState {
             head: 9,
             now,
-            keys: HashMap::from([("old".to_owned(), stored)]),
+            keys: HashMap::from([(
+                "old".to_owned(),
+                KeyRecord {
+                    appended: stored,
+                    fingerprint: None,
+                },
+            )]),
             ..LockedState::default()
         };
         let group = [
@@ -294,16 +317,17 @@ mod tests {
             Append::new(vec![event("E")]),
         ];
         let plan = plan(state, &group);
-        assert_eq!(plan.outcomes[0], Ok(stored));
+        let outcomes = singles(&plan);
+        assert_eq!(outcomes[0], Ok(stored));
         let new = Appended {
             first: 10,
             last: 11,
             recorded_at: asked,
             replayed: false,
         };
-        assert_eq!(plan.outcomes[1], Ok(new));
+        assert_eq!(outcomes[1], Ok(new));
         assert_eq!(
-            plan.outcomes[2],
+            outcomes[2],
             Ok(Appended {
                 replayed: true,
                 ..new
@@ -315,9 +339,91 @@ mod tests {
             [Ok((12, 12)), Ok((13, 13))],
             "the later member with the lost key is written"
         );
-        assert_eq!(plan.outcomes[5].as_ref().map(|a| a.recorded_at), Ok(now));
+        assert_eq!(outcomes[5].as_ref().map(|a| a.recorded_at), Ok(now));
         assert_eq!(plan.head, 13);
-        let writers: Vec<bool> = plan.outcomes.iter().map(writes).collect();
-        assert_eq!(writers, [false, true, false, false, true, true]);
+        assert_eq!(plan.writers, [false, true, false, false, true, true]);
+    }
+
+    #[test]
+    fn parts_replay_alone_and_their_keys_reach_later_members() {
+        let key = |k: &str| IdempotencyKey::new(k).unwrap();
+        let print = |f: &str| Fingerprint::new(f).unwrap();
+        let then = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000);
+        let old = KeyRecord {
+            appended: Appended {
+                first: 2,
+                last: 3,
+                recorded_at: then,
+                replayed: true,
+            },
+            fingerprint: Some(print("old-request")),
+        };
+        let state = LockedState {
+            head: 5,
+            keys: HashMap::from([("old".to_owned(), old.clone())]),
+            last_of_kind: HashMap::from([("A".to_owned(), 5)]),
+            ..LockedState::default()
+        };
+        let parts =
+            |events: Vec<NewEvent>, parts: Vec<AppendPart>| Append::new(events).parts(parts);
+        let group = [
+            // A written part, a replayed one (its events skipped), a keyed
+            // empty one and the same key again.
+            parts(
+                vec![event("A"), event("B"), event("B"), event("C")],
+                vec![
+                    AppendPart::new(1).key(key("one")).fingerprint(print("f1")),
+                    AppendPart::new(2).key(key("old")),
+                    AppendPart::new(0).key(key("empty")),
+                    AppendPart::new(1).key(key("one")),
+                ],
+            )
+            .condition(kinds_after(&["A"], 5)),
+            // A conflicting member writes nothing and keeps no key.
+            parts(vec![event("D")], vec![AppendPart::new(1).key(key("lost"))])
+                .condition(Condition::HeadIs(5)),
+            // Only replays (the keys of the first member among them):
+            // nothing written, whatever the condition.
+            parts(
+                vec![event("E"), event("E")],
+                vec![
+                    AppendPart::new(1).key(key("one")),
+                    AppendPart::new(1).key(key("empty")),
+                ],
+            )
+            .condition(Condition::HeadIs(0)),
+            // The lost key is free for a later member.
+            parts(vec![event("D")], vec![AppendPart::new(1).key(key("lost"))]),
+        ];
+        let plan = plan(state, &group);
+        let spans = |member: usize| -> Vec<(Position, Position, bool)> {
+            let outcome = plan.outcomes[member].as_ref().expect("written");
+            outcome
+                .parts
+                .iter()
+                .map(|p| (p.appended.first, p.appended.last, p.appended.replayed))
+                .collect()
+        };
+        assert_eq!(
+            spans(0),
+            [(6, 6, false), (2, 3, true), (7, 6, false), (6, 6, true)]
+        );
+        let first = plan.outcomes[0].as_ref().expect("written");
+        assert_eq!((first.appended.first, first.appended.last), (6, 6));
+        assert_eq!(first.parts[1], old);
+        assert_eq!(first.parts[3].fingerprint, Some(print("f1")));
+        assert!(plan.outcomes[1].is_err());
+        assert_eq!(spans(2), [(6, 6, true), (7, 6, true)]);
+        assert_eq!(
+            plan.outcomes[2].as_ref().map(|o| o.appended.is_empty()),
+            Ok(true)
+        );
+        assert_eq!(spans(3), [(7, 7, false)]);
+        assert_eq!(plan.writers, [true, false, false, true]);
+        assert_eq!(plan.head, 7);
+        assert_eq!(
+            plan.written_kinds,
+            HashMap::from([("A".to_owned(), 6), ("D".to_owned(), 7)])
+        );
     }
 }

@@ -9,7 +9,7 @@ use tokio_postgres::Client;
 use tokio_postgres::types::ToSql;
 
 use super::GroupOutcome;
-use super::plan::{GroupPlan, writes};
+use super::plan::GroupPlan;
 use crate::error::{Cause, LogError};
 use crate::postgres::connect::Connector;
 use crate::postgres::schema::Sql;
@@ -42,8 +42,9 @@ pub(super) async fn settle(
             let results = plan
                 .outcomes
                 .into_iter()
-                .map(|outcome| {
-                    if writes(&outcome) {
+                .zip(plan.writers)
+                .map(|(outcome, writes)| {
+                    if writes {
                         Err(error.clone())
                     } else {
                         outcome.map_err(LogError::Conflict)

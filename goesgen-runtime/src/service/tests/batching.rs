@@ -67,7 +67,7 @@ impl EventLog for Counting {
     fn find_key<'a>(
         &'a self,
         key: &'a IdempotencyKey,
-    ) -> BoxFuture<'a, Result<Option<Appended>, LogError>> {
+    ) -> BoxFuture<'a, Result<Option<crate::KeyRecord>, LogError>> {
         self.inner.find_key(key)
     }
     fn lock_writes(&self) -> BoxFuture<'_, Result<Box<dyn WriteLock + '_>, LogError>> {

@@ -954,7 +954,7 @@ impl EventLog for FlakyLog {
     fn find_key<'a>(
         &'a self,
         key: &'a crate::IdempotencyKey,
-    ) -> crate::log::BoxFuture<'a, Result<Option<crate::Appended>, crate::LogError>> {
+    ) -> crate::log::BoxFuture<'a, Result<Option<crate::KeyRecord>, crate::LogError>> {
         self.inner.find_key(key)
     }
     fn lock_writes(
