@@ -573,11 +573,14 @@ pub trait EventLog: Send + Sync + 'static {
     /// number of events, or if the append has both parts and a key.
     ///
     /// The default goes through [`append_with`](Self::append_with), and
-    /// so takes what one append expresses: parts without keys or
-    /// fingerprints (the positions written are split among them), or a
-    /// single part with a key and no fingerprint. Anything else is
+    /// so takes what one append expresses: parts without keys (the
+    /// positions written are split among them), or a single keyed part
+    /// (whose fingerprint it does not keep: a repeat of its key is then a
+    /// duplicate whatever its fingerprint). Anything else is
     /// [`LogError::Config`] without writing. Every backend of this crate
-    /// implements it in full; a log of another crate should too.
+    /// implements it in full, and says so with
+    /// [`keyed_parts`](Self::keyed_parts); a log of another crate should
+    /// too.
     fn append_parts(&self, mut append: Append) -> BoxFuture<'_, Result<AppendedParts, LogError>> {
         match crate::parts::as_one_append(&mut append) {
             Ok(parts) => Box::pin(async move {
@@ -642,6 +645,17 @@ pub trait EventLog: Send + Sync + 'static {
     /// dropped. A service takes it for a transaction that keeps losing to
     /// others, so that it cannot lose again. Hold it briefly.
     fn lock_writes(&self) -> BoxFuture<'_, Result<Box<dyn WriteLock + '_>, LogError>>;
+
+    /// Whether [`append_parts`](Self::append_parts) takes several keyed
+    /// parts in one append, with their fingerprints (default `false`, as
+    /// the default `append_parts` does not). The service engine puts
+    /// several keyed calls in one append only where it does; elsewhere a
+    /// keyed call is appended alone. The memory, SQLite and PostgreSQL
+    /// logs answer `true`; a wrapper should forward it with
+    /// `append_parts`.
+    fn keyed_parts(&self) -> bool {
+        false
+    }
 
     /// What an append costs beyond its events (default:
     /// [`AppendCost::Commit`]). A log held in memory answers

@@ -216,14 +216,16 @@ pub(crate) fn unkeyed(append: &mut Append) -> Result<Vec<AppendPart>, LogError> 
 }
 
 /// For a log that only takes whole appends: as [`unkeyed`], but a single
-/// part with a key and no fingerprint is taken too (as [`Append::key`]).
+/// keyed part is taken too (as [`Append::key`]; its fingerprint is not
+/// kept, since such a log has nowhere to keep it).
 pub(crate) fn as_one_append(append: &mut Append) -> Result<Vec<AppendPart>, LogError> {
     check(append)?;
     normalize(append);
     if let [part] = append.parts.as_mut_slice()
-        && part.fingerprint.is_none()
+        && part.key.is_some()
     {
         append.key = part.key.take();
+        part.fingerprint = None;
     }
     take_unkeyed(append)
 }
@@ -238,7 +240,7 @@ fn take_unkeyed(append: &mut Append) -> Result<Vec<AppendPart>, LogError> {
     {
         return Err(LogError::Config(
             "this log does not implement append_parts: it takes no keys or fingerprints on parts \
-             (beyond one keyed part without fingerprint, on the log itself)"
+             (beyond one keyed part, whose fingerprint it does not keep)"
                 .to_owned(),
         ));
     }

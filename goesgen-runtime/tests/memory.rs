@@ -95,7 +95,7 @@ impl EventLog for WholeOnly {
 
 /// The defaults of `append_parts` take what one whole append expresses:
 /// parts without keys (positions split among them), or one keyed part
-/// without fingerprint (a replay included); anything else is a
+/// (a replay included; its fingerprint is not kept); anything else is a
 /// configuration error that writes nothing. The lock's default takes only
 /// parts without keys.
 #[tokio::test]
@@ -127,14 +127,23 @@ async fn the_default_append_parts_takes_what_one_append_expresses() {
         (5, 4),
         "nothing written"
     );
+    // One keyed part with a fingerprint: written, the fingerprint not kept.
     let print = Fingerprint::new("f").expect("fingerprint");
-    let refused = [
-        Append::new(events(1)).parts(vec![AppendPart::new(1).key(key.clone()).fingerprint(print)]),
-        Append::new(events(2)).parts(vec![
-            AppendPart::new(1).key(IdempotencyKey::new("x").expect("key")),
-            AppendPart::new(1),
-        ]),
-    ];
+    let printed = IdempotencyKey::new("printed").expect("key");
+    let appended = log
+        .append_parts(Append::new(events(1)).parts(vec![
+            AppendPart::new(1).key(printed.clone()).fingerprint(print),
+        ]))
+        .await
+        .expect("one keyed part with a fingerprint");
+    assert_eq!(spans(&appended), [(5, 5, false)]);
+    let record = log.find_key(&printed).await.expect("find").expect("kept");
+    assert_eq!((record.appended.first, record.fingerprint), (5, None));
+    assert!(!log.keyed_parts(), "the default takes one keyed part only");
+    let refused = [Append::new(events(2)).parts(vec![
+        AppendPart::new(1).key(IdempotencyKey::new("x").expect("key")),
+        AppendPart::new(1),
+    ])];
     for append in refused {
         assert!(matches!(
             log.append_parts(append.clone()).await,
@@ -153,6 +162,6 @@ async fn the_default_append_parts_takes_what_one_append_expresses() {
     ));
     let lock = log.lock_writes().await.expect("lock");
     let appended = lock.append_parts(unkeyed).await.expect("unkeyed, locked");
-    assert_eq!(spans(&appended), [(5, 5, false), (6, 7, false)]);
-    assert_eq!(log.head().await.expect("head"), 7);
+    assert_eq!(spans(&appended), [(6, 6, false), (7, 8, false)]);
+    assert_eq!(log.head().await.expect("head"), 8);
 }

@@ -341,6 +341,7 @@ mod tests {
         assert!(retryable(&problem(409, codes::CONFLICT)));
         assert!(retryable(&problem(500, codes::INDETERMINATE)));
         assert!(!retryable(&problem(409, codes::DUPLICATE)));
+        assert!(!retryable(&problem(422, codes::KEY_REUSED)));
         assert!(!retryable(&problem(500, codes::UNSYNCED)));
         assert!(!retryable(&problem(422, codes::METHOD_ERROR)));
         assert!(!retryable(&problem(400, codes::INVALID_JSON)));

@@ -164,16 +164,25 @@ mod tests {
         let key = |method, scope| scoped("Users", method, scope, "k-1").unwrap();
         assert_eq!(key("CreateUser", None).as_str(), "Users/CreateUser/-/k-1");
         assert_ne!(key("CreateUser", None), key("CloseTicket", None));
-        assert_ne!(key("CreateUser", Some("ann")), key("CreateUser", Some("bob")));
+        assert_ne!(
+            key("CreateUser", Some("ann")),
+            key("CreateUser", Some("bob"))
+        );
         assert_ne!(key("CreateUser", Some("ann")), key("CreateUser", None));
-        assert_eq!(key("CreateUser", Some("ann")), key("CreateUser", Some("ann")));
+        assert_eq!(
+            key("CreateUser", Some("ann")),
+            key("CreateUser", Some("ann"))
+        );
     }
 
     #[test]
     fn a_key_too_long_for_its_scope_is_a_bad_header() {
         let long = "k".repeat(MAX_KEY_BYTES);
         let problem = scoped("Users", "CreateUser", Some("ann"), &long).unwrap_err();
-        assert_eq!((problem.status, problem.code.as_str()), (400, codes::INVALID_HEADER));
+        assert_eq!(
+            (problem.status, problem.code.as_str()),
+            (400, codes::INVALID_HEADER)
+        );
     }
 
     #[test]
@@ -182,8 +191,14 @@ mod tests {
         let b: serde_json::Value = serde_json::from_str(r#"{ "age":3,"name":"ann" }"#).unwrap();
         assert_eq!(fingerprint("M", &a), fingerprint("M", &b));
         assert_ne!(fingerprint("M", &a), fingerprint("N", &a));
-        assert_ne!(fingerprint("M", &a), fingerprint("M", &json!({"name": "ann", "age": 4})));
-        assert_ne!(fingerprint("M", &json!(["ab"])), fingerprint("M", &json!(["a", "b"])));
+        assert_ne!(
+            fingerprint("M", &a),
+            fingerprint("M", &json!({"name": "ann", "age": 4}))
+        );
+        assert_ne!(
+            fingerprint("M", &json!(["ab"])),
+            fingerprint("M", &json!(["a", "b"]))
+        );
         assert_ne!(fingerprint("M", &json!("1")), fingerprint("M", &json!(1)));
         assert!(fingerprint(&"M".repeat(80), &a).as_str().len() <= 64);
     }

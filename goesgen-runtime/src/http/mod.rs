@@ -18,8 +18,10 @@
 //! The generated part only lists the methods ([`Routes::readonly`],
 //! [`Routes::write`]); this module does the rest.
 //!
-//! Headers: `Idempotency-Key` is the call's
-//! [`IdempotencyKey`](crate::IdempotencyKey); `Goesgen-Seen-Position: P`
+//! Headers: `Idempotency-Key` names the call for retries, scoped to the
+//! service, the method and the caller where the authenticator names one,
+//! and kept with a fingerprint of the request (see [`WithKeyScope`] and
+//! the README's HTTP section); `Goesgen-Seen-Position: P`
 //! makes the service catch up to position `P` before it answers (bounded
 //! by [`HttpOptions::catch_up_timeout`], then `503 not-caught-up`), so a
 //! client that wrote through one service reads its write through another.
@@ -31,12 +33,14 @@
 //! `serde::Serialize` and `serde::Deserialize` when the feature is on.
 
 mod client;
+mod keys;
 mod problem;
 mod server;
 
 pub use axum::Router;
 pub use axum::http::request::Parts;
 pub use client::{ClientError, HttpClient, RequestOptions, RetryPolicy};
+pub use keys::WithKeyScope;
 pub use problem::{Members, MethodProblem, PROBLEM_JSON, Positions, Problem, codes, problem_of};
 pub use server::{Authenticate, HttpOptions, HttpService, Routes, Written, serve, unknown_method};
 

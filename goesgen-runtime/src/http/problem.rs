@@ -40,6 +40,11 @@ pub mod codes {
     /// 409: a call with this idempotency key is already in the log; the
     /// problem's `positions` say where.
     pub const DUPLICATE: &str = "duplicate";
+    /// 422: this idempotency key was already used for another request
+    /// (another method or input: its fingerprint differs); nothing was
+    /// written. The problem's `positions` say where the first request's
+    /// events are.
+    pub const KEY_REUSED: &str = "key-reused";
     /// 413: the body is over the server's limit.
     pub const BODY_TOO_LARGE: &str = "body-too-large";
     /// 415: the body is not `application/json`.
@@ -299,6 +304,7 @@ fn title(code: &str) -> &'static str {
     match code {
         codes::CONFLICT => "the transaction kept conflicting",
         codes::DUPLICATE => "a call with this idempotency key was already written",
+        codes::KEY_REUSED => "this idempotency key was used for another request",
         codes::REFUSED => "the store refused an event of the method",
         codes::INDETERMINATE => "the outcome of the append is unknown",
         codes::UNSYNCED => "the events were appended but not applied",
@@ -320,6 +326,9 @@ pub fn problem_of<E: MethodProblem>(error: &ServiceError<E>) -> Problem {
         ServiceError::Conflict { .. } => coded(409, codes::CONFLICT).detail(error.to_string()),
         ServiceError::Duplicate { appended } => coded(409, codes::DUPLICATE)
             .detail(error.to_string())
+            .positions(appended.into()),
+        ServiceError::KeyReused { appended } => coded(422, codes::KEY_REUSED)
+            .detail(format!("{error}; send a new key with a new request"))
             .positions(appended.into()),
         ServiceError::Refused { .. } => coded(422, codes::REFUSED).detail(error.to_string()),
         ServiceError::Unsynced { appended, .. } => coded(500, codes::UNSYNCED)
@@ -404,6 +413,13 @@ mod tests {
                 codes::DUPLICATE,
             ),
             (
+                ServiceError::KeyReused {
+                    appended: appended(),
+                },
+                422,
+                codes::KEY_REUSED,
+            ),
+            (
                 ServiceError::Log(LogError::unavailable("a", io())),
                 503,
                 codes::LOG_UNAVAILABLE,
@@ -472,7 +488,7 @@ mod tests {
                 status == 503,
                 "{error}"
             );
-            let positioned = matches!(code, codes::DUPLICATE | codes::UNSYNCED);
+            let positioned = matches!(code, codes::DUPLICATE | codes::KEY_REUSED | codes::UNSYNCED);
             assert_eq!(
                 problem.members.positions,
                 positioned.then_some(Positions { first: 3, last: 4 }),

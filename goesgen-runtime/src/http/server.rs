@@ -24,9 +24,10 @@ use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
+use crate::http::keys;
 use crate::http::problem::{MethodProblem, Positions, Problem, RETRY_AFTER, codes, problem_of};
 use crate::http::{IDEMPOTENCY_KEY, POSITION, SEEN_POSITION};
-use crate::log::{IdempotencyKey, SharedLog};
+use crate::log::{Fingerprint, IdempotencyKey, SharedLog};
 use crate::record::Position;
 use crate::service::{CallOptions, Committed, ServiceError};
 
@@ -65,6 +66,15 @@ pub trait HttpService: Send + Sync + 'static {
 pub trait Authenticate<C>: Send + Sync + 'static {
     /// The caller's context, or why the request is refused.
     fn authenticate(&self, parts: &Parts) -> impl Future<Output = Result<C, Problem>> + Send;
+
+    /// Who the caller is, for scoping idempotency keys: two callers' keys
+    /// never meet. `None` (the default): keys are scoped to the service and
+    /// method only. [`WithKeyScope`](crate::http::WithKeyScope) names the
+    /// caller around any authenticator.
+    fn key_scope(&self, ctx: &C) -> Option<String> {
+        let _ = ctx;
+        None
+    }
 }
 
 impl<C, F> Authenticate<C> for F
@@ -192,8 +202,8 @@ where
             let call = call.clone();
             async move {
                 let mut options = CallOptions::new();
-                if let Some(key) = prepared.key {
-                    options = options.key(key);
+                if let Some((key, fingerprint)) = prepared.key {
+                    options = options.key(key).fingerprint(fingerprint);
                 }
                 match call(service, prepared.ctx, prepared.input, options).await {
                     Ok(committed) => {
@@ -225,7 +235,7 @@ where
             let respond = respond.clone();
             async move {
                 let started = Instant::now();
-                let response = match prepare::<S, A, C, I>(&shared, request).await {
+                let response = match prepare::<S, A, C, I>(&shared, method, request).await {
                     Ok(prepared) => respond(shared.service.clone(), prepared).await,
                     Err(problem) => problem.into_response(),
                 };
@@ -291,11 +301,12 @@ fn log(service: &str, method: &str, response: &Response, started: Instant) {
     }
 }
 
-/// A request taken apart: the caller, the input and the key.
+/// A request taken apart: the caller, the input, and the key (scoped)
+/// with the request's fingerprint.
 struct Prepared<C, I> {
     ctx: C,
     input: I,
-    key: Option<IdempotencyKey>,
+    key: Option<(IdempotencyKey, Fingerprint)>,
 }
 
 /// Everything before the call: the content type (415), the caller
@@ -303,6 +314,7 @@ struct Prepared<C, I> {
 /// (503).
 async fn prepare<S, A, C, I>(
     shared: &Shared<S, A>,
+    method: &str,
     request: Request,
 ) -> Result<Prepared<C, I>, Problem>
 where
@@ -314,10 +326,10 @@ where
     let json = content_type_is_json(&parts.headers)?;
     let ctx = shared.auth.authenticate(&parts).await?;
     let key = match header_text(&parts.headers, IDEMPOTENCY_KEY)? {
-        Some(text) => Some(IdempotencyKey::new(text).map_err(|error| {
-            Problem::new(400, codes::INVALID_HEADER, "invalid Idempotency-Key")
-                .detail(error.to_string())
-        })?),
+        Some(text) => {
+            let scope = shared.auth.key_scope(&ctx);
+            Some(keys::scoped(S::NAME, method, scope.as_deref(), text)?)
+        }
         None => None,
     };
     let seen = match header_text(&parts.headers, SEEN_POSITION)? {
@@ -332,6 +344,11 @@ where
         return Err(unsupported_media_type());
     }
     let input = decode::<I>(&bytes)?;
+    let key = match key {
+        // Decoded as the input, so it is JSON.
+        Some(key) => Some((key, keys::fingerprint(method, &decode(&bytes)?))),
+        None => None,
+    };
     if let Some(seen) = seen {
         catch_up_to(&*shared.service, seen, shared.options.catch_up_timeout).await?;
     }

@@ -369,6 +369,10 @@ impl EventLog for MemoryLog {
         self.append_then(append, |parts| parts.single())
     }
 
+    fn keyed_parts(&self) -> bool {
+        true
+    }
+
     fn append_parts(&self, append: Append) -> BoxFuture<'_, Result<AppendedParts, LogError>> {
         self.append_then(append, |parts| parts)
     }

@@ -617,6 +617,10 @@ impl EventLog for PostgresLog {
         Box::pin(async move { Ok(self.append_batch(append).await?.single()) })
     }
 
+    fn keyed_parts(&self) -> bool {
+        true
+    }
+
     fn append_parts(&self, append: Append) -> BoxFuture<'_, Result<AppendedParts, LogError>> {
         Box::pin(self.append_batch(append))
     }

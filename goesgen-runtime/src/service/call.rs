@@ -2,7 +2,7 @@
 //! method beyond its input: today, the idempotency key that makes repeating
 //! a write call safe.
 
-use crate::log::IdempotencyKey;
+use crate::log::{Fingerprint, IdempotencyKey};
 
 /// Options of one call of a service method.
 ///
@@ -27,6 +27,7 @@ use crate::log::IdempotencyKey;
 #[non_exhaustive]
 pub struct CallOptions {
     pub(crate) key: Option<IdempotencyKey>,
+    pub(crate) fingerprint: Option<Fingerprint>,
 }
 
 impl CallOptions {
@@ -44,5 +45,22 @@ impl CallOptions {
     /// The call's idempotency key, if it has one.
     pub fn idempotency_key(&self) -> Option<&IdempotencyKey> {
         self.key.as_ref()
+    }
+
+    /// A digest of the request (its method and input), kept with the key:
+    /// a repeat of the key with another fingerprint is not the same
+    /// request, and fails with
+    /// [`ServiceError::KeyReused`](crate::ServiceError::KeyReused) instead
+    /// of [`Duplicate`](crate::ServiceError::Duplicate). Without one (or
+    /// where the first call had none) any repeat of the key is a
+    /// duplicate.
+    pub fn fingerprint(mut self, fingerprint: Fingerprint) -> Self {
+        self.fingerprint = Some(fingerprint);
+        self
+    }
+
+    /// The call's fingerprint, if it has one.
+    pub fn request_fingerprint(&self) -> Option<&Fingerprint> {
+        self.fingerprint.as_ref()
     }
 }

@@ -8,14 +8,13 @@ use std::sync::Arc;
 use std::time::SystemTime;
 
 use crate::codec::{self, EncodeError, EventKindSet, EventSet};
-use crate::log::{
-    Append, AppendCost, Appended, Condition, IdempotencyKey, KindFilter, SharedLog, Subscription,
-};
+use crate::log::{Append, AppendCost, Appended, Condition, KindFilter, SharedLog, Subscription};
 use crate::record::{NewEvent, Position};
 use crate::service::batch::Batcher;
 use crate::service::call::CallOptions;
 use crate::service::committed::{Committed, Counters, Recorded, ServiceStats, Skipped};
 use crate::service::error::ServiceError;
+use crate::service::keys::{key_part, replayed};
 use crate::service::observe::{ProgressReceiver, Tracker};
 use crate::service::options::{ConflictRule, ServiceOptions};
 use crate::service::store::{Emitted, MethodCall, ServiceStore};
@@ -64,6 +63,9 @@ pub(crate) struct Core<S: ServiceStore> {
     /// Whether transactions run in batches: more than one call allowed per
     /// batch, and a log whose appends cost a commit.
     pub(crate) batching: bool,
+    /// Whether several keyed calls may share an append (the log takes
+    /// several keyed parts: [`EventLog::keyed_parts`](crate::EventLog::keyed_parts)).
+    pub(crate) keyed_together: bool,
 }
 
 impl<S: ServiceStore> Engine<S> {
@@ -88,6 +90,7 @@ impl<S: ServiceStore> Engine<S> {
         let heads = log.subscribe();
         let tracker = Tracker::new(heads.head());
         let batching = options.max_batch_calls > 1 && log.append_cost() == AppendCost::Commit;
+        let log_keyed_parts = log.keyed_parts();
         Self {
             core: Arc::new(Core {
                 store,
@@ -100,6 +103,7 @@ impl<S: ServiceStore> Engine<S> {
                 tracker,
                 batcher: Batcher::default(),
                 batching,
+                keyed_together: log_keyed_parts,
             }),
         }
     }
@@ -223,16 +227,14 @@ impl<S: ServiceStore> Engine<S> {
         E: Emitted<S::Event>,
         O: Send,
     {
-        if let Some(key) = &options.key {
-            self.refuse_duplicate(key).await?;
-        }
+        self.refuse_duplicate(options).await?;
         let (output, events) = {
             let mut txn = self.core.store.begin_read().await?;
             call.call(&mut txn)
                 .await
                 .map_err(ServiceError::from_method)?
         };
-        if events.is_empty() {
+        if events.is_empty() && options.key.is_none() {
             let head = self.core.heads.head();
             return Ok(self.committed(output, events, empty_after(head), 1));
         }
@@ -250,16 +252,31 @@ impl<S: ServiceStore> Engine<S> {
             back.push(self.take_back(event)?);
         }
         let events = back;
-        let mut append = Append::new(batch).encoded();
-        append.key = options.key.clone();
-        let appended = self
-            .core
-            .log
-            .append_with(append)
-            .await
-            .map_err(ServiceError::Log)?;
-        if appended.replayed {
-            return Err(ServiceError::Duplicate { appended });
+        let appended = match key_part(batch.len(), options) {
+            None => self
+                .core
+                .log
+                .append_with(Append::new(batch).encoded())
+                .await
+                .map_err(ServiceError::Log)?,
+            Some(part) => {
+                let append = Append::new(batch).parts(vec![part]).encoded();
+                let outcome = self
+                    .core
+                    .log
+                    .append_parts(append)
+                    .await
+                    .map_err(ServiceError::Log)?;
+                let record = &outcome.parts[0];
+                if record.appended.replayed {
+                    return Err(replayed(record, options));
+                }
+                record.appended
+            }
+        };
+        if appended.is_empty() {
+            // A keyed call that emitted nothing: its key is recorded.
+            return Ok(self.committed(output, events, appended, 1));
         }
         record_appended(&appended);
         record_attempts(1, 0);
@@ -270,27 +287,6 @@ impl<S: ServiceStore> Engine<S> {
                 .map_err(|source| unsynced(appended, source))?;
         }
         Ok(self.committed(output, events, appended, 1))
-    }
-
-    /// [`ServiceError::Duplicate`] if a call's idempotency `key` is already
-    /// in the log (checked before the method is called: on the state that
-    /// includes its own first effect it might decide otherwise).
-    pub(crate) async fn refuse_duplicate<M>(
-        &self,
-        key: &IdempotencyKey,
-    ) -> Result<(), ServiceError<M>> {
-        match self
-            .core
-            .log
-            .find_key(key)
-            .await
-            .map_err(ServiceError::Log)?
-        {
-            Some(record) => Err(ServiceError::Duplicate {
-                appended: record.appended,
-            }),
-            None => Ok(()),
-        }
     }
 
     /// The condition a transaction decided at `version` appends on.

@@ -97,6 +97,14 @@ pub enum ServiceError<E> {
         /// Where the first call's events were appended.
         appended: Appended,
     },
+    /// The call's idempotency key was already used, at `appended`, for
+    /// another request (its fingerprint differs: another method, another
+    /// input): nothing was written. A key names one request; use a new
+    /// key for a new request.
+    KeyReused {
+        /// Where the first request with the key was appended.
+        appended: Appended,
+    },
     /// The events were appended (at `appended`), but applying them to the
     /// store afterwards failed and the store was rolled back: the
     /// projection does not show them yet. Do not repeat the call (or only
@@ -163,6 +171,12 @@ impl<E: fmt::Display> fmt::Display for ServiceError<E> {
                  nothing was written again",
                 appended.first, appended.last
             ),
+            ServiceError::KeyReused { appended } => write!(
+                f,
+                "this idempotency key was already used for another request, appended at \
+                 positions {}..={}; nothing was written",
+                appended.first, appended.last
+            ),
             ServiceError::Unsynced { appended, .. } => write!(
                 f,
                 "events appended at positions {}..={} but the store did not take them",
@@ -183,7 +197,9 @@ impl<E: StdError + 'static> StdError for ServiceError<E> {
                 Some(source)
             }
             ServiceError::Decode { source, .. } => Some(source),
-            ServiceError::UnknownKind { .. } | ServiceError::Duplicate { .. } => None,
+            ServiceError::UnknownKind { .. }
+            | ServiceError::Duplicate { .. }
+            | ServiceError::KeyReused { .. } => None,
             ServiceError::Conflict { last, .. } => Some(last),
             ServiceError::Unsynced { source, .. } => Some(&**source),
         }

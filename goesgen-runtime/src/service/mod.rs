@@ -45,6 +45,7 @@ mod committed;
 mod engine;
 mod error;
 mod follow;
+mod keys;
 mod method_error;
 mod observe;
 mod open;

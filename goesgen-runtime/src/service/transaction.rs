@@ -34,6 +34,7 @@ use crate::service::call::CallOptions;
 use crate::service::committed::{Committed, Recorded};
 use crate::service::engine::{Engine, empty_after, record_appended, record_attempts, unsynced};
 use crate::service::error::ServiceError;
+use crate::service::keys::{key_part, replayed};
 use crate::service::store::{Emitted, MethodCall, ServiceStore};
 use crate::stored;
 /// How one attempt ended, short of an error.
@@ -54,6 +55,15 @@ enum Undecided<M> {
     Conflict(Conflict),
     /// Anything else: give up with it.
     Failed(ServiceError<M>),
+}
+
+/// An append's error as an attempt's end: a conflict to try again after,
+/// or a failure.
+fn undecided<M>(error: LogError) -> Undecided<M> {
+    match error {
+        LogError::Conflict(conflict) => Undecided::Conflict(conflict),
+        error => Undecided::Failed(ServiceError::Log(error)),
+    }
 }
 
 impl<M> From<ServiceError<M>> for Undecided<M> {
@@ -100,14 +110,12 @@ impl<S: ServiceStore> Engine<S> {
         E: Emitted<S::Event>,
         O: Send,
     {
-        if options.key.is_none() && self.core.batching {
+        self.refuse_duplicate(options).await?;
+        if self.core.batching {
             // Boxed: the batch's state is large, and every call of a lone
             // transaction would otherwise carry (and move) room for it. A
             // batched call waits for a commit, beside which a box is free.
-            return Box::pin(self.run_batched(call, None)).await;
-        }
-        if let Some(key) = &options.key {
-            self.refuse_duplicate(key).await?;
+            return Box::pin(self.run_batched(call, options)).await;
         }
         // The newest head known to exist, beyond what the subscription
         // shows (a conflict reports one; another process's append may not
@@ -240,33 +248,46 @@ impl<S: ServiceStore> Engine<S> {
             .call(txn)
             .await
             .map_err(|error| Undecided::Failed(ServiceError::from_method(error)))?;
-        if events.is_empty() {
+        if events.is_empty() && options.key.is_none() {
             let committed = self.committed(output, events, empty_after(version), attempts);
             return Ok(Decided::Nothing(committed));
         }
         let (recorded_at, _) = stored::now();
         let (batch, events) = self.apply_ahead(txn, version, recorded_at, events).await?;
-        let last = version + batch.len() as Position;
-        self.core
-            .store
-            .set_version(txn, last)
-            .await
-            .map_err(ServiceError::from)?;
-        let key = options.key.clone();
-        let appended = self
-            .append_decided(lock, batch, version, recorded_at, key)
-            .await;
-        match appended {
-            Ok((appended, _)) if appended.replayed => {
-                Err(Undecided::Failed(ServiceError::Duplicate { appended }))
-            }
-            Ok((appended, in_place)) => Ok(Decided::Appended {
-                in_place,
-                committed: self.committed(output, events, appended, attempts),
-            }),
-            Err(LogError::Conflict(conflict)) => Err(Undecided::Conflict(conflict)),
-            Err(error) => Err(Undecided::Failed(ServiceError::Log(error))),
+        if !batch.is_empty() {
+            let last = version + batch.len() as Position;
+            self.core
+                .store
+                .set_version(txn, last)
+                .await
+                .map_err(ServiceError::from)?;
         }
+        let Some(part) = key_part(batch.len(), options) else {
+            return match self.append_decided(lock, batch, version, recorded_at).await {
+                Ok((appended, in_place)) => Ok(Decided::Appended {
+                    in_place,
+                    committed: self.committed(output, events, appended, attempts),
+                }),
+                Err(error) => Err(undecided(error)),
+            };
+        };
+        let (outcome, in_place) = self
+            .append_parts_decided(lock, batch, vec![part], version, recorded_at)
+            .await
+            .map_err(undecided)?;
+        let record = &outcome.parts[0];
+        if record.appended.replayed {
+            return Err(Undecided::Failed(replayed(record, options)));
+        }
+        if record.appended.is_empty() {
+            // It emitted nothing; its key is recorded.
+            let committed = self.committed(output, events, empty_after(version), attempts);
+            return Ok(Decided::Nothing(committed));
+        }
+        Ok(Decided::Appended {
+            in_place,
+            committed: self.committed(output, events, record.appended, attempts),
+        })
     }
 
     /// The log's write lock, for an escalated attempt (counted).
@@ -285,13 +306,11 @@ impl<S: ServiceStore> Engine<S> {
         events: Vec<NewEvent>,
         version: Position,
         recorded_at: std::time::SystemTime,
-        key: Option<crate::IdempotencyKey>,
     ) -> Result<(Appended, bool), LogError> {
-        let mut append = Append::new(events)
+        let append = Append::new(events)
             .condition(self.condition(version))
             .recorded_at(recorded_at)
             .encoded();
-        append.key = key;
         let appended = match lock {
             Some(lock) => lock.append(append).await,
             None => match self.core.log.try_append_now(append) {

@@ -428,6 +428,10 @@ impl EventLog for SqliteLog {
         Box::pin(async move { Ok(self.append_now(append).await?.single()) })
     }
 
+    fn keyed_parts(&self) -> bool {
+        true
+    }
+
     fn append_parts(&self, append: Append) -> BoxFuture<'_, Result<AppendedParts, LogError>> {
         Box::pin(self.append_now(append))
     }

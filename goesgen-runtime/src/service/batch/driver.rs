@@ -10,13 +10,14 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::errors::duplicate;
 use super::queue::{Batcher, Done, Seat, ToCall};
-use super::{Decision, Part, Round};
+use super::{Decision, Round};
 use crate::error::LogError;
-use crate::log::Appended;
+use crate::log::AppendedParts;
 use crate::record::Position;
 use crate::service::backoff;
 use crate::service::engine::{Engine, empty_after};
 use crate::service::error::ServiceError;
+use crate::service::keys::replayed;
 use crate::service::store::ServiceStore;
 use crate::service::store_error::{StoreError, StoreErrorKind};
 
@@ -75,9 +76,11 @@ impl<S: ServiceStore> Engine<S> {
             stopped: false,
         };
         loop {
-            self.core
-                .batcher
-                .take_waiting(&mut driving.seats, self.core.options.max_batch_calls);
+            self.core.batcher.take_waiting(
+                &mut driving.seats,
+                self.core.options.max_batch_calls,
+                self.core.keyed_together,
+            );
             if driving.seats.is_empty() {
                 if self.core.batcher.stop_if_idle() {
                     driving.stopped = true;
@@ -104,9 +107,11 @@ impl<S: ServiceStore> Engine<S> {
                 Err(error) => return self.fail_all(driving, error.into(), 0),
             };
             // Whoever queued while the store was busy joins this batch.
-            self.core
-                .batcher
-                .take_waiting(&mut driving.seats, self.core.options.max_batch_calls);
+            self.core.batcher.take_waiting(
+                &mut driving.seats,
+                self.core.options.max_batch_calls,
+                self.core.keyed_together,
+            );
             let lock = if escalate {
                 match self.write_lock().await {
                     Ok(lock) => Some(lock),
@@ -140,7 +145,8 @@ impl<S: ServiceStore> Engine<S> {
                     return self.fail_all(driving, error, decided);
                 }
             };
-            if decision.events.is_empty() {
+            let keyed = driving.seats.iter().any(|seat| seat.options.key.is_some());
+            if decision.events.is_empty() && !keyed {
                 return self.commit_nothing(driving, decision).await;
             }
             let Decision {
@@ -150,9 +156,15 @@ impl<S: ServiceStore> Engine<S> {
                 version,
                 recorded_at,
             } = decision;
+            let parts = driving
+                .seats
+                .iter()
+                .zip(&parts)
+                .map(|(seat, part)| seat.part(part.len))
+                .collect();
             driving.appending.store(true, Ordering::Release);
             let appended = self
-                .append_decided(lock, events, version, recorded_at, None)
+                .append_parts_decided(lock, events, parts, version, recorded_at)
                 .await;
             match appended {
                 Err(LogError::Conflict(conflict)) => {
@@ -183,17 +195,9 @@ impl<S: ServiceStore> Engine<S> {
                     let decided = driving.seats.len();
                     return self.fail_all(driving, ServiceError::Log(error), decided);
                 }
-                Ok((appended, _)) if appended.replayed => {
-                    // Batched calls carry no key: only a log that replays
-                    // without one gets here.
-                    self.rollback(txn).await;
-                    let decided = driving.seats.len();
-                    let error = ServiceError::Duplicate { appended };
-                    return self.fail_all(driving, error, decided);
-                }
-                Ok((appended, in_place)) => {
+                Ok((outcome, in_place)) => {
                     return self
-                        .keep_batch(driving, txn, parts, appended, in_place)
+                        .keep_batch(driving, txn, outcome, version, in_place)
                         .await;
                 }
             }
@@ -247,49 +251,66 @@ impl<S: ServiceStore> Engine<S> {
 
     /// After the batch's append: keeps the events in the store (or not,
     /// as [`keep`](Self::keep) says) and gives each call its own positions,
-    /// or its [`ServiceError::Unsynced`].
+    /// or its [`ServiceError::Unsynced`], or, for a call whose key the log
+    /// held already, its [`ServiceError::Duplicate`] or
+    /// [`ServiceError::KeyReused`] (its events were not written; the calls
+    /// after it moved up, so the store catches up from the log).
     async fn keep_batch(
         &self,
         driving: &mut Driving<'_, S::Write>,
         txn: S::Write,
-        parts: Vec<Part>,
-        appended: Appended,
+        outcome: AppendedParts,
+        version: Position,
         in_place: bool,
     ) {
-        let range = |part: &Part| {
-            let first = appended.first + part.start as Position;
-            Appended {
-                first,
-                last: first + part.len as Position - 1,
-                ..appended
+        let written = outcome.appended;
+        let kept = if in_place && written.is_empty() {
+            // The calls emitted nothing, only their keys were written: the
+            // store keeps its catch-up.
+            match self.core.store.commit(txn).await {
+                Ok(()) => {
+                    self.committed_version(version);
+                    Ok(())
+                }
+                Err(error) => Err(error.into()),
             }
+        } else {
+            self.keep::<Infallible>(txn, &written, in_place).await
         };
-        let kept = self.keep::<Infallible>(txn, &appended, in_place).await;
         let mut error = kept.err();
         if let Some(error) = &error {
             tracing::warn!(
                 service = S::SERVICE,
-                first = appended.first,
-                last = appended.last,
+                first = written.first,
+                last = written.last,
                 %error,
                 "events appended but not applied to the store; the next sync applies them"
             );
         }
-        for (seat, part) in driving.seats.drain(..).zip(&parts) {
-            self.core.counters.commit();
-            let done = match &mut error {
-                Some(error) if part.len > 0 => Done::Failed {
-                    error: ServiceError::Unsynced {
-                        appended: range(part),
-                        source: Box::new(duplicate(error)),
+        for (seat, record) in driving.seats.drain(..).zip(&outcome.parts) {
+            let appended = record.appended;
+            let done = if appended.replayed {
+                self.core.counters.failures(1);
+                Done::Failed {
+                    error: replayed(record, &seat.options),
+                    conflicts: seat.conflicts,
+                }
+            } else {
+                self.core.counters.commit();
+                match &mut error {
+                    Some(error) if !appended.is_empty() => Done::Failed {
+                        error: ServiceError::Unsynced {
+                            appended,
+                            source: Box::new(duplicate(error)),
+                        },
+                        conflicts: seat.conflicts,
                     },
-                    conflicts: seat.conflicts,
-                },
-                // Nothing of a call that emitted nothing is in the log.
-                _ => Done::Committed {
-                    appended: range(part),
-                    conflicts: seat.conflicts,
-                },
+                    // Nothing of a call that emitted nothing is in the log.
+                    _ => Done::Committed {
+                        appended,
+                        conflicts: seat.conflicts,
+                    },
+                }
             };
             let _ = seat.to.send(ToCall::Done(done));
         }

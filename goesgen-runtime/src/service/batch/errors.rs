@@ -44,6 +44,7 @@ pub(super) fn widen<M>(error: ServiceError<Infallible>, attempts: u32) -> Servic
         }
         ServiceError::Conflict { last, .. } => ServiceError::Conflict { attempts, last },
         ServiceError::Duplicate { appended } => ServiceError::Duplicate { appended },
+        ServiceError::KeyReused { appended } => ServiceError::KeyReused { appended },
         ServiceError::Unsynced { appended, source } => ServiceError::Unsynced {
             appended,
             source: Box::new(widen(*source, attempts)),
@@ -98,6 +99,9 @@ pub(super) fn duplicate(error: &mut ServiceError<Infallible>) -> ServiceError<In
             last: last.clone(),
         },
         ServiceError::Duplicate { appended } => ServiceError::Duplicate {
+            appended: *appended,
+        },
+        ServiceError::KeyReused { appended } => ServiceError::KeyReused {
             appended: *appended,
         },
         ServiceError::Unsynced { appended, source } => ServiceError::Unsynced {

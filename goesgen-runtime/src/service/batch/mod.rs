@@ -53,8 +53,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::SystemTime;
 
 use crate::error::LogError;
-use crate::log::IdempotencyKey;
 use crate::record::{NewEvent, Position};
+use crate::service::call::CallOptions;
 use crate::service::committed::{Committed, Counters};
 use crate::service::engine::{Engine, record_appended, record_attempts};
 use crate::service::error::ServiceError;
@@ -64,9 +64,8 @@ use errors::widen;
 pub(crate) use queue::Batcher;
 use queue::{Done, Reply, ToCall};
 
-/// One call's part of a decided batch: where its events are in the batch.
+/// One call's part of a decided batch: how many of its events it has.
 pub(super) struct Part {
-    pub(super) start: usize,
     pub(super) len: usize,
 }
 
@@ -141,7 +140,7 @@ impl<S: ServiceStore> Engine<S> {
     pub(crate) async fn run_batched<C, O, E>(
         &self,
         call: &C,
-        key: Option<&IdempotencyKey>,
+        options: &CallOptions,
     ) -> Result<Committed<O, E>, ServiceError<C::Error>>
     where
         C: MethodCall<S::Write, Output = (O, Vec<E>)>,
@@ -150,7 +149,7 @@ impl<S: ServiceStore> Engine<S> {
     {
         let mut attempts: u32 = 0;
         loop {
-            let (mut from, start) = self.core.batcher.join(key.cloned());
+            let (mut from, start) = self.core.batcher.join(options);
             if start {
                 self.start_driver();
             }

@@ -10,9 +10,11 @@ use std::time::SystemTime;
 
 use tokio::sync::{mpsc, oneshot};
 
-use crate::log::{Appended, IdempotencyKey};
+use crate::log::{AppendPart, Appended};
 use crate::record::{NewEvent, Position};
+use crate::service::call::CallOptions;
 use crate::service::error::ServiceError;
+use crate::service::keys::key_part;
 
 /// The queue of calls waiting to join a batch, and whether a driver task
 /// runs.
@@ -29,8 +31,8 @@ struct Queue<W> {
 /// A waiting call, as the driver reaches it.
 pub(crate) struct Seat<W> {
     pub(super) to: mpsc::UnboundedSender<ToCall<W>>,
-    /// The call's idempotency key.
-    pub(super) key: Option<IdempotencyKey>,
+    /// The call's idempotency key and its request's fingerprint.
+    pub(super) options: CallOptions,
     /// Conflicts met by batches this call was decided in.
     pub(super) conflicts: u32,
     /// Turns the call was given (its method calls).
@@ -79,6 +81,13 @@ pub(crate) enum Done {
     },
 }
 
+impl<W> Seat<W> {
+    /// The call's part of the batch's append: `len` events, under its key.
+    pub(super) fn part(&self, len: usize) -> AppendPart {
+        key_part(len, &self.options).unwrap_or_else(|| AppendPart::new(len))
+    }
+}
+
 impl<W> Default for Batcher<W> {
     fn default() -> Self {
         Self {
@@ -96,17 +105,14 @@ impl<W> Batcher<W> {
         self.queue.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Queues a call with `key`; returns its receiver, and whether no task
+    /// Queues a call with `options` (its key); returns its receiver, and whether no task
     /// drives batches (the caller then starts one).
-    pub(super) fn join(
-        &self,
-        key: Option<IdempotencyKey>,
-    ) -> (mpsc::UnboundedReceiver<ToCall<W>>, bool) {
+    pub(super) fn join(&self, options: &CallOptions) -> (mpsc::UnboundedReceiver<ToCall<W>>, bool) {
         let (to, from) = mpsc::unbounded_channel();
         let mut queue = self.lock();
         queue.waiting.push_back(Seat {
             to,
-            key,
+            options: options.clone(),
             conflicts: 0,
             attempts: 0,
         });
@@ -117,16 +123,27 @@ impl<W> Batcher<W> {
 
     /// Moves waiting calls into `seats`, up to `max` seats in all. A call
     /// whose key a seat already holds stays queued for a later batch: a
-    /// key names one call's events.
-    pub(super) fn take_waiting(&self, seats: &mut Vec<Seat<W>>, max: usize) {
+    /// key names one call's events. Unless `keyed_together` (the log takes
+    /// several keyed parts in one append), a keyed call is batched alone.
+    pub(super) fn take_waiting(&self, seats: &mut Vec<Seat<W>>, max: usize, keyed_together: bool) {
+        let keyed = |seat: &Seat<W>| seat.options.key.is_some();
         let mut queue = self.lock();
         let mut index = 0;
         while seats.len() < max && index < queue.waiting.len() {
-            let taken = queue.waiting[index]
-                .key
-                .as_ref()
-                .is_some_and(|key| seats.iter().any(|seat| seat.key.as_ref() == Some(key)));
-            if taken {
+            if !keyed_together && seats.iter().any(keyed) {
+                break;
+            }
+            let waiting = &queue.waiting[index];
+            let wait = match &waiting.options.key {
+                Some(key) => {
+                    (!keyed_together && !seats.is_empty())
+                        || seats
+                            .iter()
+                            .any(|seat| seat.options.key.as_ref() == Some(key))
+                }
+                None => false,
+            };
+            if wait {
                 index += 1;
                 continue;
             }

@@ -92,10 +92,7 @@ impl<S: ServiceStore> Engine<S> {
                     events: Some(theirs),
                 }) => {
                     txn = back;
-                    parts.push(Part {
-                        start: events.len(),
-                        len: theirs.len(),
-                    });
+                    parts.push(Part { len: theirs.len() });
                     bytes += batch_bytes(&theirs);
                     events.extend(theirs);
                     index += 1;

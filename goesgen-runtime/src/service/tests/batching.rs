@@ -24,6 +24,8 @@ pub(super) struct Counting {
     appends: AtomicU32,
     cost: AppendCost,
     pub(super) gate: Arc<tokio::sync::RwLock<()>>,
+    /// Whether it says it takes several keyed parts in one append.
+    keyed_parts: bool,
 }
 
 impl Counting {
@@ -37,6 +39,7 @@ impl Counting {
             appends: AtomicU32::new(0),
             cost,
             gate: Arc::default(),
+            keyed_parts: true,
         })
     }
 
@@ -62,6 +65,19 @@ impl EventLog for Counting {
         Box::pin(async move {
             let _open = self.gate.read().await;
             self.inner.append_with(append).await
+        })
+    }
+    fn keyed_parts(&self) -> bool {
+        self.keyed_parts && self.inner.keyed_parts()
+    }
+    fn append_parts(
+        &self,
+        append: Append,
+    ) -> BoxFuture<'_, Result<crate::log::AppendedParts, LogError>> {
+        self.appends.fetch_add(1, Ordering::SeqCst);
+        Box::pin(async move {
+            let _open = self.gate.read().await;
+            self.inner.append_parts(append).await
         })
     }
     fn find_key<'a>(
@@ -362,34 +378,152 @@ async fn a_batch_takes_at_most_max_batch_calls() {
     assert_eq!(counting.appends(), 3, "batches of 2, 2 and 1");
 }
 
+/// Keyed calls join batches: one append, one key per call's part. A key
+/// already in the log makes its call a duplicate while the rest commit; a
+/// key already in the log for another request is a reuse; a key twice in
+/// one batch waits for the next one (then it is the first's duplicate).
 #[tokio::test]
-async fn a_call_with_an_idempotency_key_runs_alone() {
+async fn keyed_calls_share_a_batch_and_a_replayed_key_fails_only_its_call() {
     let counting = Counting::shared();
     let log: crate::SharedLog = counting.clone();
     let (engine, store) = engine(&log, ServiceOptions::default());
+    let key = |text: &str| IdempotencyKey::new(text).unwrap();
+    let print = |text: &str| crate::Fingerprint::new(text).unwrap();
+    let earlier = Count::new(&*log, "earlier");
+    let first = engine
+        .run_transaction(
+            &earlier,
+            &CallOptions::new().key(key("old")).fingerprint(print("a")),
+        )
+        .await
+        .unwrap();
+    // A key in the log is found before the method runs (and before the
+    // call joins a batch): the same request is a duplicate, another a
+    // reuse of the key.
+    let again = Count::new(&*log, "x");
+    let repeat = engine
+        .run_transaction(
+            &again,
+            &CallOptions::new().key(key("old")).fingerprint(print("a")),
+        )
+        .await;
+    assert!(
+        matches!(&repeat, Err(ServiceError::Duplicate { appended }) if appended.positions() == first.appended.positions()),
+        "{repeat:?}"
+    );
+    let reused = engine
+        .run_transaction(
+            &again,
+            &CallOptions::new().key(key("old")).fingerprint(print("b")),
+        )
+        .await;
+    assert!(
+        matches!(&reused, Err(ServiceError::KeyReused { appended }) if appended.positions() == first.appended.positions()),
+        "{reused:?}"
+    );
+    assert_eq!(again.calls.load(Ordering::SeqCst), 0, "never called");
+
     let calls: Vec<_> = (0..3).map(|_| Count::new(&*log, "x")).collect();
-    let plain = CallOptions::new();
-    let keyed = CallOptions::new().key(IdempotencyKey::new("k").unwrap());
+    let options = [
+        CallOptions::new().key(key("k1")),
+        CallOptions::new(),
+        CallOptions::new().key(key("k1")),
+    ];
+    let appends_before = counting.appends();
     let results = in_one_batch(
         &store,
-        vec![
-            engine.run_transaction(&calls[0], &plain),
-            engine.run_transaction(&calls[1], &keyed),
-            engine.run_transaction(&calls[2], &plain),
-        ],
+        calls
+            .iter()
+            .zip(&options)
+            .map(|(call, options)| engine.run_transaction(call, options))
+            .collect(),
     )
     .await;
-    let mut positions: Vec<_> = results
-        .into_iter()
-        .map(|r| r.unwrap().appended.first)
-        .collect();
-    positions.sort_unstable();
-    assert_eq!(positions, [1, 2, 3]);
+    let [fresh, plain, twice]: [_; 3] = results.try_into().unwrap();
+    let (fresh, plain) = (fresh.unwrap(), plain.unwrap());
+    assert_eq!((fresh.output, plain.output), (1, 2));
+    assert_eq!(fresh.appended.positions(), 2..=2);
+    assert_eq!(plain.appended.positions(), 3..=3);
+    // The second `k1` waited for the next batch, and the log replayed it.
+    assert!(
+        matches!(twice, Err(ServiceError::Duplicate { appended }) if appended.positions() == fresh.appended.positions()),
+        "{twice:?}"
+    );
+    assert_eq!(
+        counting.appends() - appends_before,
+        2,
+        "the batch, then the second `k1` alone"
+    );
+    let read = log.read(0, &KindFilter::All, 10).await.unwrap();
+    assert_eq!(
+        counter_events(&read),
+        [
+            (1, "earlier".into(), 1),
+            (2, "x".into(), 1),
+            (3, "x".into(), 2)
+        ],
+        "nothing written twice"
+    );
+    assert_eq!(store.snapshot().await.applied, [1, 2, 3]);
+}
+
+/// On a log that takes one keyed part per append (a log of another crate
+/// that does not implement `append_parts`), keyed calls are batched alone
+/// and unkeyed ones together.
+#[tokio::test]
+async fn keyed_calls_go_alone_on_a_log_without_keyed_parts() {
+    let counting = Arc::new(Counting {
+        keyed_parts: false,
+        ..Arc::into_inner(Counting::shared()).unwrap()
+    });
+    let log: crate::SharedLog = counting.clone();
+    let (engine, store) = engine(&log, ServiceOptions::default());
+    let calls: Vec<_> = (0..4).map(|_| Count::new(&*log, "x")).collect();
+    let key = |text: &str| CallOptions::new().key(IdempotencyKey::new(text).unwrap());
+    let options = [key("a"), CallOptions::new(), key("b"), CallOptions::new()];
+    let results = in_one_batch(
+        &store,
+        calls
+            .iter()
+            .zip(&options)
+            .map(|(call, options)| engine.run_transaction(call, options))
+            .collect(),
+    )
+    .await;
+    let mut outputs: Vec<u64> = results.into_iter().map(|r| r.unwrap().output).collect();
+    outputs.sort_unstable();
+    assert_eq!(outputs, [1, 2, 3, 4]);
     assert_eq!(
         counting.appends(),
-        2,
-        "the two plain calls together, the keyed one alone"
+        3,
+        "`a` alone, the two unkeyed calls together, `b` alone"
     );
+}
+
+/// A keyed call that emits nothing still records its key: its repeat is a
+/// duplicate, in a batch and alone.
+#[tokio::test]
+async fn a_keyed_call_that_emits_nothing_records_its_key() {
+    for cost in [AppendCost::Commit, AppendCost::Negligible] {
+        let counting = Counting::costing(cost);
+        let log: crate::SharedLog = counting.clone();
+        let (engine, _store) = engine(&log, ServiceOptions::default());
+        let options = CallOptions::new().key(IdempotencyKey::new("nothing").unwrap());
+        let first = engine.run_transaction(&Nothing, &options).await.unwrap();
+        assert!(first.appended.is_empty());
+        let record = log
+            .find_key(&IdempotencyKey::new("nothing").unwrap())
+            .await
+            .unwrap()
+            .expect("the key is recorded");
+        assert!(record.appended.is_empty(), "{cost:?}");
+        let repeat = engine.run_transaction(&Nothing, &options).await;
+        assert!(
+            matches!(&repeat, Err(ServiceError::Duplicate { appended }) if appended.is_empty()),
+            "{cost:?}: {repeat:?}"
+        );
+        assert_eq!(log.head().await.unwrap(), 0, "no event was written");
+    }
 }
 
 /// On a log whose appends cost next to nothing (the memory log), calls
