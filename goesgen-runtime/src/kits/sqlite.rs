@@ -5,16 +5,16 @@
 //! One write connection behind an async lock: a write transaction owns it
 //! inside `BEGIN IMMEDIATE`, which (with its busy wait) and `COMMIT` (with
 //! its fsync) run on the blocking pool, never on an async worker thread.
-//! The lock's guard is wrapped at once in a [`WriteTurn`] that rolls back
-//! any transaction still open when it is dropped, whoever drops it: a
-//! transaction dropped unfinished, a call cancelled while its blocking
-//! work runs (the work's result is then dropped by the pool), a failed
-//! `COMMIT`. So the connection never goes back to the lock inside a
-//! transaction. The projection version is
-//! a row of `goesgen_projection (name, version)`, so several stores can
-//! share a database under different names. Reads on a database file use
-//! pooled read connections (WAL snapshots that never wait for the writer);
-//! an in-memory database reads through the write connection.
+//! The lock's guard is wrapped at once in a `WriteTurn`, which rolls back
+//! the transaction still open when it is dropped, whoever drops it: a
+//! transaction dropped unfinished, a blocking pool dropping the result of
+//! work whose caller was cancelled (a `BEGIN IMMEDIATE` that succeeded
+//! after its `begin` was dropped), a failed `COMMIT`. So the connection
+//! never goes back to the lock inside a transaction. The projection
+//! version is a row of `goesgen_projection (name, version)`, so several
+//! stores can share a database under different names. Reads on a database
+//! file use pooled read connections (WAL snapshots that never wait for the
+//! writer); an in-memory database reads through the write connection.
 
 use std::fmt;
 use std::ops::Deref;
