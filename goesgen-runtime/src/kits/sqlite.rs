@@ -271,7 +271,9 @@ impl<T> SqliteStore<T> {
     }
 }
 
-/// Runs blocking SQLite work on the blocking pool.
+/// Runs blocking SQLite work on the blocking pool. If the caller is gone
+/// (cancelled), the work still runs to its end and the pool drops what it
+/// returns, so that must clean up after itself when dropped.
 async fn blocking<R: Send + 'static>(
     work: impl FnOnce() -> Result<R, StoreError> + Send + 'static,
 ) -> Result<R, StoreError> {
