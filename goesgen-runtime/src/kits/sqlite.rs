@@ -5,11 +5,16 @@
 //! One write connection behind an async lock: a write transaction owns it
 //! inside `BEGIN IMMEDIATE`, which (with its busy wait) and `COMMIT` (with
 //! its fsync) run on the blocking pool, never on an async worker thread.
-//! Dropped unfinished, a transaction rolls back. The projection version is
-//! a row of `goesgen_projection (name, version)`, so several stores can
-//! share a database under different names. Reads on a database file use
-//! pooled read connections (WAL snapshots that never wait for the writer);
-//! an in-memory database reads through the write connection.
+//! The lock's guard is wrapped at once in a `WriteTurn`, which rolls back
+//! the transaction still open when it is dropped, whoever drops it: a
+//! transaction dropped unfinished, a blocking pool dropping the result of
+//! work whose caller was cancelled (a `BEGIN IMMEDIATE` that succeeded
+//! after its `begin` was dropped), a failed `COMMIT`. So the connection
+//! never goes back to the lock inside a transaction. The projection
+//! version is a row of `goesgen_projection (name, version)`, so several
+//! stores can share a database under different names. Reads on a database
+//! file use pooled read connections (WAL snapshots that never wait for the
+//! writer); an in-memory database reads through the write connection.
 
 use std::fmt;
 use std::ops::Deref;
@@ -145,19 +150,27 @@ impl<T> SqliteStore<T> {
     }
 
     /// Runs `sql` (the projection's `CREATE TABLE IF NOT EXISTS ...`) on the
-    /// new store's database, while nothing else uses it.
+    /// new store's database, while nothing else uses it. `sql` must not
+    /// leave a transaction open (one left open is rolled back, an error).
     pub fn with_schema(self, sql: &str) -> Result<Self, StoreError> {
-        let guard = self.shared.write.try_lock().map_err(|_| {
-            StoreError::of(
-                StoreErrorKind::Unavailable,
-                "SQLite store: the schema is set up while the store is in use",
-            )
-        })?;
-        guard
-            .execute_batch(sql)
+        let turn = Arc::clone(&self.shared.write)
+            .try_lock_owned()
+            .map(WriteTurn)
+            .map_err(|_| {
+                StoreError::of(
+                    StoreErrorKind::Unavailable,
+                    "SQLite store: the schema is set up while the store is in use",
+                )
+            })?;
+        turn.execute_batch(sql)
             .map_err(sql_error("creating the projection's tables"))?;
-        drop(guard);
+        turn.no_transaction_left("creating the projection's tables")?;
         Ok(self)
+    }
+
+    /// The write connection, once the open transaction (if any) ended.
+    async fn write_turn(&self) -> WriteTurn {
+        WriteTurn(Arc::clone(&self.shared.write).lock_owned().await)
     }
 
     /// The apply functions.
@@ -172,41 +185,47 @@ impl<T> SqliteStore<T> {
 
     /// Runs `setup` on the write connection outside any transaction
     /// (waiting for the open one): create the projection's tables here.
+    /// `setup` must not leave a transaction open (one left open is rolled
+    /// back, an error). Cancelled, the setup still runs to its end.
     pub async fn setup<R: Send + 'static>(
         &self,
         setup: impl FnOnce(&Connection) -> rusqlite::Result<R> + Send + 'static,
     ) -> Result<R, StoreError> {
-        let guard = Arc::clone(&self.shared.write).lock_owned().await;
-        blocking(move || setup(&guard).map_err(sql_error("setting up the projection"))).await
+        let turn = self.write_turn().await;
+        blocking(move || {
+            let doing = "setting up the projection";
+            let done = setup(&turn).map_err(sql_error(doing))?;
+            turn.no_transaction_left(doing)?;
+            Ok(done)
+        })
+        .await
     }
 
     /// Opens a write transaction: the write connection inside `BEGIN
     /// IMMEDIATE` (waiting for other writers, in this process and others,
-    /// off the async threads).
+    /// off the async threads). Cancelled at any point, it leaves no
+    /// transaction open.
     pub async fn begin(&self) -> Result<SqliteWrite, StoreError> {
-        let guard = Arc::clone(&self.shared.write).lock_owned().await;
-        let guard = blocking(move || {
-            guard
-                .execute_batch("BEGIN IMMEDIATE")
+        let turn = self.write_turn().await;
+        let name = self.shared.name.clone();
+        // The transaction is built where it begins: if this call is gone
+        // by then, the pool drops it, and dropping it rolls back.
+        blocking(move || {
+            turn.execute_batch("BEGIN IMMEDIATE")
                 .map_err(sql_error("beginning a write transaction"))?;
-            Ok(guard)
+            Ok(SqliteWrite { turn, name })
         })
-        .await?;
-        Ok(SqliteWrite {
-            connection: Some(guard),
-            name: self.shared.name.clone(),
-        })
+        .await
     }
 
     /// Opens a read transaction: a snapshot of the committed projection.
     pub async fn begin_read(&self) -> Result<SqliteRead, StoreError> {
         let Some(readers) = &self.shared.readers else {
-            let guard = Arc::clone(&self.shared.write).lock_owned().await;
-            guard
-                .execute_batch("BEGIN")
+            let turn = self.write_turn().await;
+            turn.execute_batch("BEGIN")
                 .map_err(sql_error("beginning a read transaction"))?;
             return Ok(SqliteRead {
-                connection: ReadConnection::Shared(guard),
+                connection: ReadConnection::Shared(turn),
                 shared: Arc::clone(&self.shared),
             });
         };
@@ -240,7 +259,8 @@ impl<T> SqliteStore<T> {
     }
 
     /// Commits `txn` (its fsync off the async threads). On failure the
-    /// transaction is rolled back.
+    /// transaction is rolled back. Cancelled, the commit still runs to its
+    /// end (or, if it never started, the transaction rolls back).
     pub async fn commit(&self, txn: SqliteWrite) -> Result<(), StoreError> {
         txn.end("COMMIT").await
     }
@@ -251,7 +271,9 @@ impl<T> SqliteStore<T> {
     }
 }
 
-/// Runs blocking SQLite work on the blocking pool.
+/// Runs blocking SQLite work on the blocking pool. If the caller is gone
+/// (cancelled), the work still runs to its end and the pool drops what it
+/// returns, so that must clean up after itself when dropped.
 async fn blocking<R: Send + 'static>(
     work: impl FnOnce() -> Result<R, StoreError> + Send + 'static,
 ) -> Result<R, StoreError> {
@@ -261,11 +283,54 @@ async fn blocking<R: Send + 'static>(
     })?
 }
 
+/// The write connection, taken from the store's lock. Dropped with a
+/// transaction open, it rolls it back before the lock is released.
+struct WriteTurn(OwnedMutexGuard<Connection>);
+
+impl WriteTurn {
+    /// An error (after rolling back) if a transaction is left open, by SQL
+    /// that was to run outside any.
+    fn no_transaction_left(&self, doing: &str) -> Result<(), StoreError> {
+        if self.is_autocommit() {
+            return Ok(());
+        }
+        self.roll_back();
+        Err(StoreError::of(
+            StoreErrorKind::Other,
+            format!("SQLite store: {doing} left a transaction open; it was rolled back"),
+        ))
+    }
+
+    fn roll_back(&self) {
+        if let Err(error) = self.execute_batch("ROLLBACK") {
+            tracing::warn!(%error, "SQLite store: cannot roll back an abandoned transaction");
+        }
+    }
+}
+
+impl Deref for WriteTurn {
+    type Target = Connection;
+
+    fn deref(&self) -> &Connection {
+        &self.0
+    }
+}
+
+impl Drop for WriteTurn {
+    fn drop(&mut self) {
+        if !self.is_autocommit() {
+            // Cut off unfinished (a cancelled future, a failed COMMIT):
+            // undo, without anyone to report to.
+            self.roll_back();
+        }
+    }
+}
+
 /// A write transaction of a [`SqliteStore`]: the write connection inside
 /// `BEGIN IMMEDIATE` (`Deref` to `rusqlite::Connection`). Dropped without
 /// commit or rollback, it rolls back.
 pub struct SqliteWrite {
-    connection: Option<OwnedMutexGuard<Connection>>,
+    turn: WriteTurn,
     name: String,
 }
 
@@ -292,17 +357,13 @@ impl SqliteWrite {
         Ok(())
     }
 
-    async fn end(mut self, statement: &'static str) -> Result<(), StoreError> {
-        let Some(guard) = self.connection.take() else {
-            return Ok(());
-        };
+    async fn end(self, statement: &'static str) -> Result<(), StoreError> {
+        // A failed COMMIT may leave the transaction open: dropping the
+        // turn closes it.
         blocking(move || {
-            if let Err(error) = guard.execute_batch(statement) {
-                // A failed COMMIT may leave the transaction open: close it.
-                let _ = guard.execute_batch("ROLLBACK");
-                return Err(sql_error("ending a write transaction")(error));
-            }
-            Ok(())
+            self.turn
+                .execute_batch(statement)
+                .map_err(sql_error("ending a write transaction"))
         })
         .await
     }
@@ -312,26 +373,15 @@ impl Deref for SqliteWrite {
     type Target = Connection;
 
     fn deref(&self) -> &Connection {
-        // Only `end` takes the connection, and it consumes the transaction.
-        self.connection
-            .as_deref()
-            .unwrap_or_else(|| unreachable!("a write transaction is used after it ended"))
-    }
-}
-
-impl Drop for SqliteWrite {
-    fn drop(&mut self) {
-        if let Some(connection) = &self.connection {
-            // Cut off unfinished (a cancelled future): undo, without
-            // anyone to report to.
-            let _ = connection.execute_batch("ROLLBACK");
-        }
+        &self.turn
     }
 }
 
 enum ReadConnection {
     Pooled(Option<Connection>),
-    Shared(OwnedMutexGuard<Connection>),
+    /// An in-memory database's write connection; dropping the turn ends
+    /// the read transaction.
+    Shared(WriteTurn),
 }
 
 /// A read transaction of a [`SqliteStore`]: a snapshot of the committed
@@ -356,30 +406,27 @@ impl Deref for SqliteRead {
             ReadConnection::Pooled(connection) => connection
                 .as_ref()
                 .unwrap_or_else(|| unreachable!("a read transaction is used after it ended")),
-            ReadConnection::Shared(guard) => guard,
+            ReadConnection::Shared(turn) => turn,
         }
     }
 }
 
 impl Drop for SqliteRead {
     fn drop(&mut self) {
-        match &mut self.connection {
-            ReadConnection::Shared(guard) => {
-                let _ = guard.execute_batch("ROLLBACK");
-            }
-            ReadConnection::Pooled(connection) => {
-                let Some(connection) = connection.take() else {
-                    return;
-                };
-                if connection.execute_batch("ROLLBACK").is_err() {
-                    return; // not reused
-                }
-                if let Some(readers) = &self.shared.readers {
-                    let mut idle = readers.idle.lock().unwrap_or_else(PoisonError::into_inner);
-                    if idle.len() < MAX_IDLE_READERS {
-                        idle.push(connection);
-                    }
-                }
+        // A shared connection's turn rolls back when dropped.
+        let ReadConnection::Pooled(connection) = &mut self.connection else {
+            return;
+        };
+        let Some(connection) = connection.take() else {
+            return;
+        };
+        if connection.execute_batch("ROLLBACK").is_err() {
+            return; // not reused
+        }
+        if let Some(readers) = &self.shared.readers {
+            let mut idle = readers.idle.lock().unwrap_or_else(PoisonError::into_inner);
+            if idle.len() < MAX_IDLE_READERS {
+                idle.push(connection);
             }
         }
     }
