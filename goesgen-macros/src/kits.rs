@@ -173,6 +173,7 @@ fn sqlite(
     let read = future(quote!(#krate::kits::SqliteRead), krate);
     let unit = future(quote!(()), krate);
     let position = future(quote!(#krate::Position), krate);
+    let boolean = future(quote!(bool), krate);
     quote! {
         #[doc = #doc]
         ///
@@ -213,6 +214,12 @@ fn sqlite(
             }
             fn set_version(&self, txn: &mut Self::Write, version: #krate::Position) -> #unit {
                 #krate::__private::ready(txn.set_version(version))
+            }
+            fn savepoint(&self, txn: &mut Self::Write) -> #boolean {
+                #krate::__private::ready(txn.savepoint().map(|()| true))
+            }
+            fn rollback_to_savepoint(&self, txn: &mut Self::Write) -> #unit {
+                #krate::__private::ready(txn.rollback_to_savepoint())
             }
             #(
                 fn #applies(

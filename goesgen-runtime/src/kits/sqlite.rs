@@ -213,7 +213,11 @@ impl<T> SqliteStore<T> {
         blocking(move || {
             turn.execute_batch("BEGIN IMMEDIATE")
                 .map_err(sql_error("beginning a write transaction"))?;
-            Ok(SqliteWrite { turn, name })
+            Ok(SqliteWrite {
+                turn,
+                name,
+                savepoint: false,
+            })
         })
         .await
     }
@@ -332,6 +336,8 @@ impl Drop for WriteTurn {
 pub struct SqliteWrite {
     turn: WriteTurn,
     name: String,
+    /// Whether the savepoint of [`savepoint`](Self::savepoint) is set.
+    savepoint: bool,
 }
 
 impl SqliteWrite {
@@ -355,6 +361,34 @@ impl SqliteWrite {
         )
         .map_err(sql_error("setting the projection version"))?;
         Ok(())
+    }
+
+    /// Marks the transaction's state for
+    /// [`rollback_to_savepoint`](Self::rollback_to_savepoint) (an SQL
+    /// `SAVEPOINT`, replacing the one set before).
+    pub fn savepoint(&mut self) -> Result<(), StoreError> {
+        let sql = if self.savepoint {
+            "RELEASE goesgen_savepoint; SAVEPOINT goesgen_savepoint"
+        } else {
+            "SAVEPOINT goesgen_savepoint"
+        };
+        self.execute_batch(sql)
+            .map_err(sql_error("setting a savepoint"))?;
+        self.savepoint = true;
+        Ok(())
+    }
+
+    /// Undoes what the transaction did since the last
+    /// [`savepoint`](Self::savepoint), which stays set; an error if there
+    /// is none.
+    pub fn rollback_to_savepoint(&mut self) -> Result<(), StoreError> {
+        if !self.savepoint {
+            return Err(StoreError::new(
+                "no savepoint to roll back to in this SQLite transaction",
+            ));
+        }
+        self.execute_batch("ROLLBACK TO goesgen_savepoint")
+            .map_err(sql_error("rolling back to a savepoint"))
     }
 
     async fn end(self, statement: &'static str) -> Result<(), StoreError> {
