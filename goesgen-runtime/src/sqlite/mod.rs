@@ -3,6 +3,7 @@
 //!
 //! - `connection`: opening a connection with the log's settings, and the
 //!   tables.
+//! - `check`: the check of positions and kinds when the log is opened.
 //! - `writer`: the writer thread that commits appends in groups.
 //! - `read`: the pool of read connections and decoding of stored rows.
 //! - `watcher`: the thread that sees other processes' commits and keeps
@@ -13,6 +14,7 @@
 //! Every rusqlite error becomes a [`LogError`] through one function,
 //! `classify_at`, by SQLite's primary result code.
 
+mod check;
 mod connection;
 mod lock;
 mod read;
@@ -27,6 +29,7 @@ use std::time::Duration;
 use rusqlite::ErrorCode;
 use tokio::sync::oneshot;
 
+use crate::damage::Damage;
 use crate::error::LogError;
 use crate::limits::LogLimits;
 use crate::log::{
@@ -228,6 +231,8 @@ pub struct SqliteLog {
     requests: tokio::sync::mpsc::Sender<writer::AppendRequest>,
     readers: Arc<read::ReadPool>,
     heads: HeadPublisher,
+    /// The first damage this handle found: then it takes no appends.
+    damage: Arc<Damage>,
     /// Dropping it stops the watcher thread.
     _stop_watcher: mpsc::Sender<()>,
 }
@@ -263,6 +268,7 @@ impl SqliteLog {
         }
         let write = connection::open(&path, &options)?;
         connection::create_tables(&write, options.read_only)?;
+        let damage = Damage::after_open_check(check::check_log(&write))?;
         let head = read::head(&write)?;
         let watch_connection = connection::open(&path, &options)?;
         let heads = HeadPublisher::new(head);
@@ -276,6 +282,7 @@ impl SqliteLog {
             requests,
             readers,
             heads,
+            damage,
             _stop_watcher: stop_watcher,
         })
     }
@@ -315,7 +322,8 @@ impl SqliteLog {
 
     async fn head_now(&self) -> Result<Position, LogError> {
         let readers = Arc::clone(&self.readers);
-        run_blocking(move || readers.with_connection(read::head)).await
+        let head = run_blocking(move || readers.with_connection(read::head)).await;
+        self.damage.note(head)
     }
 
     async fn read_now(
@@ -326,20 +334,22 @@ impl SqliteLog {
     ) -> Result<ReadBatch, LogError> {
         let readers = Arc::clone(&self.readers);
         let limits = self.options.limits;
-        run_blocking(move || {
+        let batch = run_blocking(move || {
             readers.with_connection(|connection| {
                 read::read(connection, after, &filter, limit, &limits)
             })
         })
-        .await
+        .await;
+        self.damage.note(batch)
     }
 
     async fn find_key_now(&self, key: IdempotencyKey) -> Result<Option<Appended>, LogError> {
         let readers = Arc::clone(&self.readers);
-        run_blocking(move || {
+        let found = run_blocking(move || {
             readers.with_connection(|connection| read::lookup_key(connection, &key))
         })
-        .await
+        .await;
+        self.damage.note(found)
     }
 }
 
@@ -423,7 +433,7 @@ impl EventLog for SqliteLog {
     }
 
     fn append_with(&self, append: Append) -> BoxFuture<'_, Result<Appended, LogError>> {
-        Box::pin(self.append_now(append))
+        Box::pin(self.damage.append(self.append_now(append)))
     }
 
     fn find_key<'a>(
@@ -434,7 +444,7 @@ impl EventLog for SqliteLog {
     }
 
     fn lock_writes(&self) -> BoxFuture<'_, Result<Box<dyn WriteLock + '_>, LogError>> {
-        Box::pin(async move {
+        Box::pin(self.damage.lock(async move {
             let lock = lock::SqliteWriteLock::take(
                 self.path.clone(),
                 self.options.clone(),
@@ -443,7 +453,7 @@ impl EventLog for SqliteLog {
             .await?;
             let lock: Box<dyn WriteLock + '_> = Box::new(lock);
             Ok(lock)
-        })
+        }))
     }
 
     fn subscribe(&self) -> Subscription {
