@@ -68,6 +68,15 @@ impl Damage {
         }
     }
 
+    /// Runs a read (or a head, or a key lookup), and latches the handle if
+    /// it finds damage.
+    pub(crate) async fn read<T>(
+        &self,
+        read: impl Future<Output = Result<T, LogError>>,
+    ) -> Result<T, LogError> {
+        self.note(read.await)
+    }
+
     /// Runs an append unless the handle is latched, and latches it if the
     /// append finds damage.
     pub(crate) async fn append<T>(
@@ -92,6 +101,61 @@ impl Damage {
             lock,
             damage: Arc::clone(self),
         }))
+    }
+}
+
+/// What a log's open check counted over its positions (`count(*)`,
+/// `min`, `max`; the lowest is 1 and the highest 0 for an empty log).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Census {
+    /// How many records the log holds.
+    pub(crate) count: i64,
+    /// The lowest position stored.
+    pub(crate) lowest: i64,
+    /// The highest position stored: the head.
+    pub(crate) highest: i64,
+}
+
+impl Census {
+    /// `Ok` if the positions are exactly 1 to the highest (distinct
+    /// positions, as a primary key keeps them, counting to the highest
+    /// from 1 leave no room for a gap); else `Err` with the first missing
+    /// position when the census alone tells it (`None`: look for it).
+    pub(crate) fn judge(&self) -> Result<(), Option<Position>> {
+        if self.lowest != 1 && self.count > 0 {
+            Err(Some(1))
+        } else if self.count == self.highest {
+            Ok(())
+        } else {
+            Err(None)
+        }
+    }
+
+    /// The damage: the record at `missing`, the first missing position,
+    /// is not there.
+    pub(crate) fn missing(&self, missing: Position) -> LogError {
+        LogError::Corrupt {
+            position: missing,
+            reason: format!(
+                "the record is missing: the log holds {} records at positions {} to {} \
+                 (rows were deleted or inserted outside the log)",
+                self.count, self.lowest, self.highest
+            ),
+        }
+    }
+}
+
+/// The damage of a kind whose stored newest position (what kind
+/// conditions are judged on) is not the newest event of that kind: not
+/// one record's, so at position 0.
+pub(crate) fn stale_kind(kind: &str, stored: i64, newest: Option<i64>) -> LogError {
+    LogError::Corrupt {
+        position: 0,
+        reason: format!(
+            "the newest position of kind {kind:?} is stored as {stored}, but the newest event \
+             of that kind is at {}",
+            newest.map_or_else(|| "no position".to_owned(), |p| p.to_string())
+        ),
     }
 }
 

@@ -4,6 +4,7 @@
 //! - `schema`: validated schema and table names and the SQL built from
 //!   them;
 //! - `append`: the single writer task with group commit;
+//! - `check`: the check of positions and kinds when the log is opened;
 //! - `listen`: the `LISTEN/NOTIFY` follower that publishes heads;
 //! - `connect`: connections, reconnection backoff and error mapping;
 //! - `tls`: TLS on rustls with libpq's `sslmode` meanings ([`SslMode`]);
@@ -21,6 +22,7 @@
 //! the project's `docs/decisions.md` ("PostgresLog") for the reasoning.
 
 mod append;
+mod check;
 mod config;
 mod connect;
 mod listen;
@@ -48,6 +50,7 @@ use self::append::{PendingAppend, WriteConn, Writer, key_of, run_group};
 use self::connect::{Connector, db_error};
 use self::pool::ReadPool;
 use self::schema::Sql;
+use crate::damage::Damage;
 use crate::error::LogError;
 use crate::limits::LogLimits;
 use crate::log::{
@@ -113,6 +116,8 @@ pub struct PostgresLog {
     heads_tx: std::sync::Mutex<Option<HeadPublisher>>,
     shutdown: watch::Sender<bool>,
     closed: AtomicBool,
+    /// The first damage this handle found: then it takes no appends.
+    damage: Arc<Damage>,
 }
 
 /// What a log has done, counted for tests and diagnostics.
@@ -211,6 +216,7 @@ impl PostgresLog {
             .await
             .map_err(|e| db_error("cannot create the event log's tables", e))?;
         let reader = ReadConn::prepare(client, &sql).await?;
+        let damage = Damage::after_open_check(check::check_log(&reader.client, &sql).await)?;
         let head = query_head(&reader).await?;
         let stats = Arc::new(Stats::default());
         tracing::debug!(schema = %sql.schema, table = %sql.table, head, "PostgreSQL event log opened");
@@ -250,6 +256,7 @@ impl PostgresLog {
             heads_tx: std::sync::Mutex::new(Some(heads_tx)),
             shutdown,
             closed: AtomicBool::new(false),
+            damage,
         })
     }
 
@@ -596,7 +603,7 @@ fn record_of(row: &Row) -> Result<Option<Record>, LogError> {
 
 impl EventLog for PostgresLog {
     fn head(&self) -> BoxFuture<'_, Result<Position, LogError>> {
-        Box::pin(self.read_head())
+        Box::pin(self.damage.read(self.read_head()))
     }
 
     fn read<'a>(
@@ -605,25 +612,25 @@ impl EventLog for PostgresLog {
         filter: &'a KindFilter,
         limit: usize,
     ) -> BoxFuture<'a, Result<ReadBatch, LogError>> {
-        Box::pin(self.read_batch(after, filter, limit))
+        Box::pin(self.damage.read(self.read_batch(after, filter, limit)))
     }
 
     fn append_with(&self, append: Append) -> BoxFuture<'_, Result<Appended, LogError>> {
-        Box::pin(self.append_batch(append))
+        Box::pin(self.damage.append(self.append_batch(append)))
     }
 
     fn find_key<'a>(
         &'a self,
         key: &'a IdempotencyKey,
     ) -> BoxFuture<'a, Result<Option<Appended>, LogError>> {
-        Box::pin(self.find(key))
+        Box::pin(self.damage.read(self.find(key)))
     }
 
     fn lock_writes(&self) -> BoxFuture<'_, Result<Box<dyn WriteLock + '_>, LogError>> {
-        Box::pin(async move {
+        Box::pin(self.damage.lock(async move {
             let lock: Box<dyn WriteLock + '_> = Box::new(self.lock().await?);
             Ok(lock)
-        })
+        }))
     }
 
     fn subscribe(&self) -> Subscription {

@@ -8,6 +8,7 @@
 use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior};
 
 use super::{classify, classify_at, writer};
+use crate::damage::{self, Census};
 use crate::error::LogError;
 use crate::record::Position;
 
@@ -23,36 +24,33 @@ pub(super) fn check_log(connection: &Connection) -> Result<(), LogError> {
 }
 
 /// The positions are 1 to the head, each once: one pass over the smallest
-/// index (`count`, `min`, `max`); distinct integers (the primary key)
-/// counting to the highest from 1 leave no room for a gap. On a damaged
-/// log, a second pass finds the first missing position.
+/// index (`count`, `min`, `max`, see [`Census::judge`]). On a damaged log,
+/// a second pass finds the first missing position.
 fn check_positions(connection: &Connection) -> Result<(), LogError> {
     let doing = "cannot check the positions";
-    let (count, lowest, highest): (i64, i64, i64) = connection
+    let census = connection
         .query_row(
             "SELECT count(*), coalesce(min(position), 1), coalesce(max(position), 0) \
              FROM goesgen_events",
             [],
-            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+            |row| {
+                Ok(Census {
+                    count: row.get(0)?,
+                    lowest: row.get(1)?,
+                    highest: row.get(2)?,
+                })
+            },
         )
         .map_err(|e| classify_at(doing, 1, e))?;
-    if lowest < 1 {
-        return Err(LogError::Corrupt {
-            position: 1,
-            reason: format!("a record is stored at position {lowest}, below 1"),
-        });
-    }
-    if count == highest {
-        return Ok(());
-    }
-    let head = Position::try_from(highest).unwrap_or(0);
-    Err(LogError::Corrupt {
-        position: writer::lowest_missing(connection, 0, head)?,
-        reason: format!(
-            "the record is missing: the log holds {count} records up to the head {head} \
-             (rows were deleted or inserted outside the log)"
-        ),
-    })
+    let missing = match census.judge() {
+        Ok(()) => return Ok(()),
+        Err(Some(missing)) => missing,
+        Err(None) => {
+            let head = Position::try_from(census.highest).unwrap_or(0);
+            writer::lowest_missing(connection, 0, head)?
+        }
+    };
+    Err(census.missing(missing))
 }
 
 /// Each kind's stored newest position is the newest event of that kind
@@ -71,13 +69,6 @@ fn check_kinds(connection: &Connection) -> Result<(), LogError> {
         .map_err(|e| classify("cannot check the newest position of each kind", e))?;
     match stale {
         None => Ok(()),
-        Some((kind, stored, newest)) => Err(LogError::Corrupt {
-            position: 0,
-            reason: format!(
-                "the newest position of kind {kind:?} is stored as {stored}, but the newest \
-                 event of that kind is at {}",
-                newest.map_or_else(|| "no position".to_owned(), |p| p.to_string())
-            ),
-        }),
+        Some((kind, stored, newest)) => Err(damage::stale_kind(&kind, stored, newest)),
     }
 }

@@ -322,8 +322,7 @@ impl SqliteLog {
 
     async fn head_now(&self) -> Result<Position, LogError> {
         let readers = Arc::clone(&self.readers);
-        let head = run_blocking(move || readers.with_connection(read::head)).await;
-        self.damage.note(head)
+        run_blocking(move || readers.with_connection(read::head)).await
     }
 
     async fn read_now(
@@ -334,22 +333,20 @@ impl SqliteLog {
     ) -> Result<ReadBatch, LogError> {
         let readers = Arc::clone(&self.readers);
         let limits = self.options.limits;
-        let batch = run_blocking(move || {
+        run_blocking(move || {
             readers.with_connection(|connection| {
                 read::read(connection, after, &filter, limit, &limits)
             })
         })
-        .await;
-        self.damage.note(batch)
+        .await
     }
 
     async fn find_key_now(&self, key: IdempotencyKey) -> Result<Option<Appended>, LogError> {
         let readers = Arc::clone(&self.readers);
-        let found = run_blocking(move || {
+        run_blocking(move || {
             readers.with_connection(|connection| read::lookup_key(connection, &key))
         })
-        .await;
-        self.damage.note(found)
+        .await
     }
 }
 
@@ -420,7 +417,7 @@ fn classify_at(doing: &str, position: Position, error: rusqlite::Error) -> LogEr
 
 impl EventLog for SqliteLog {
     fn head(&self) -> BoxFuture<'_, Result<Position, LogError>> {
-        Box::pin(self.head_now())
+        Box::pin(self.damage.read(self.head_now()))
     }
 
     fn read<'a>(
@@ -429,7 +426,10 @@ impl EventLog for SqliteLog {
         filter: &'a KindFilter,
         limit: usize,
     ) -> BoxFuture<'a, Result<ReadBatch, LogError>> {
-        Box::pin(self.read_now(after, filter.clone(), limit))
+        Box::pin(
+            self.damage
+                .read(self.read_now(after, filter.clone(), limit)),
+        )
     }
 
     fn append_with(&self, append: Append) -> BoxFuture<'_, Result<Appended, LogError>> {
@@ -440,7 +440,7 @@ impl EventLog for SqliteLog {
         &'a self,
         key: &'a IdempotencyKey,
     ) -> BoxFuture<'a, Result<Option<Appended>, LogError>> {
-        Box::pin(self.find_key_now(key.clone()))
+        Box::pin(self.damage.read(self.find_key_now(key.clone())))
     }
 
     fn lock_writes(&self) -> BoxFuture<'_, Result<Box<dyn WriteLock + '_>, LogError>> {
