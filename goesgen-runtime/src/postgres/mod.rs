@@ -94,6 +94,16 @@ const QUEUE_CAPACITY: usize = 4096;
 /// append whose future is dropped after it was queued may still be
 /// committed.
 ///
+/// Opening the log checks its tables in time linear in the log, without
+/// reading payloads: the positions must be exactly 1 to the head (one
+/// `count`/`min`/`max` pass), and each kind's stored newest position the
+/// newest event of that kind (one index probe per kind). Damage found
+/// there, or by any later read, head, key lookup or append, is
+/// [`LogError::Corrupt`] at the first position affected, and from then on
+/// the handle refuses every append with `Corrupt` naming the first damaged
+/// position it found, until the log is repaired and opened again; reads go
+/// on, so `goesgen log verify` can still read a damaged log.
+///
 /// Idempotency keys live in `<table>_keys` (primary key: the key) for as
 /// long as the log, written in the same transaction as their events.
 /// [`EventLog::lock_writes`] opens a connection of its own that holds the

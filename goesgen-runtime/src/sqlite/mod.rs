@@ -178,12 +178,18 @@ impl Default for SqliteOptions {
 /// are [`LogError::Corrupt`]; a read-only or inaccessible file
 /// (`SQLITE_READONLY`, `SQLITE_PERM`, `SQLITE_CANTOPEN`) is
 /// [`LogError::Denied`]; a busy or locked file, an I/O error or a full disk
-/// is [`LogError::Unavailable`]. Positions are checked as they are read
-/// (an unfiltered read finds every gap) and by the writer before each
-/// commit (the rows committed since it last looked, or the newest rows
-/// when it starts): a missing position or one out of range is
-/// [`LogError::Corrupt`] at the first position affected, and the log takes
-/// no more appends until it is repaired.
+/// is [`LogError::Unavailable`]. Positions are checked when the log is
+/// opened (they must be exactly 1 to the head, counted in one pass without
+/// reading payloads, and each kind's stored newest position must be the
+/// newest event of that kind), as they are read (an unfiltered read finds
+/// every gap) and by the writer before each commit (the rows committed
+/// since it last looked, or the newest rows when it starts): a missing
+/// position or one out of range is [`LogError::Corrupt`] at the first
+/// position affected. Once a handle has met [`LogError::Corrupt`] (at open,
+/// or in any read, head, key lookup or append), it refuses every append
+/// with `Corrupt` naming the first damaged position it found, until the
+/// log is repaired and opened again; reads go on, so `goesgen log verify`
+/// and repair tools can still read a damaged log.
 ///
 /// Writers in several processes are serialised by SQLite's write lock:
 /// `BEGIN IMMEDIATE` takes it at once or waits for it up to
@@ -250,8 +256,10 @@ impl SqliteLog {
     /// mode, and starts the writer and watcher threads.
     /// A new file is created with [`SqliteOptions::file_mode`] before SQLite
     /// opens it. [`LogError::Config`] if the file holds tables of another
-    /// version of this log; [`LogError::Corrupt`] if it is damaged or not an
-    /// SQLite database; [`LogError::Denied`] if it cannot be opened or
+    /// version of this log; [`LogError::Corrupt`] if it is damaged so that
+    /// SQLite cannot read it or not an SQLite database (a log whose
+    /// positions or kinds are damaged opens, for reading only: see
+    /// "Failing safe"); [`LogError::Denied`] if it cannot be opened or
     /// written for lack of permission; [`LogError::Unavailable`] if it
     /// cannot be opened for now.
     pub async fn open_with(
