@@ -98,6 +98,29 @@ async fn a_damaged_log_is_latched() {
     conformance::a_damaged_log_takes_no_appends(log, || async { shift_up(&path, 6, 10) }).await;
 }
 
+/// A key lookup that finds its key's row damaged latches the handle too
+/// (the open check does not read keys): every append is then refused,
+/// naming the position the lookup reported.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_damaged_key_found_by_find_key_latches_the_log() {
+    let path = fresh_path("latched-key");
+    let log = open(&path).await;
+    let key = goesgen_runtime::IdempotencyKey::new("k").expect("key");
+    let event = || conformance::event("A", json!({}));
+    log.append_with(goesgen_runtime::Append::new(vec![event()]).key(key.clone()))
+        .await
+        .expect("keyed append");
+    conformance::append(&log, vec![event(), event()]).await;
+    let raw = rusqlite::Connection::open(&path).expect("raw connection");
+    raw.execute("UPDATE goesgen_keys SET last = 0", [])
+        .expect("damage the key");
+    match log.find_key(&key).await {
+        Err(LogError::Corrupt { position: 1, .. }) => {}
+        other => panic!("expected Corrupt at 1, got {other:?}"),
+    }
+    conformance::appends_are_refused(&log, 1, 3).await;
+}
+
 /// Damage deep below the newest rows (which the writer checks when it
 /// starts) is found when the log is opened: the log opens for reading,
 /// and refuses every append naming the first damaged position (0 for a
