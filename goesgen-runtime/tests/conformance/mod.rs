@@ -26,6 +26,10 @@
 //! }
 //! ```
 //!
+//! `a_damaged_log_takes_no_appends` takes a hook too (one that shifts the
+//! rows at positions 6 to 10 up by one): a handle that has found its log
+//! damaged refuses every append (`appends_are_refused`).
+//!
 //! A backend that cannot reach its database (PostgreSQL without
 //! `GOESGEN_TEST_POSTGRES`) uses the `optional` form (or `run_all` behind
 //! its own check); every check assumes it gets a working, empty log.
