@@ -131,14 +131,14 @@ impl Census {
         }
     }
 
-    /// The damage: the record at `missing`, the first missing position,
-    /// is not there.
+    /// The damage, at `missing`: the first position from 1 where the
+    /// record is not there.
     pub(crate) fn missing(&self, missing: Position) -> LogError {
         LogError::Corrupt {
             position: missing,
             reason: format!(
-                "the record is missing: the log holds {} records at positions {} to {} \
-                 (rows were deleted or inserted outside the log)",
+                "the positions are not exactly 1 to the head: the log holds {} records at \
+                 positions {} to {} (rows were deleted or inserted outside the log)",
                 self.count, self.lowest, self.highest
             ),
         }
