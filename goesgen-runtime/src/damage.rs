@@ -211,6 +211,23 @@ mod tests {
     }
 
     #[test]
+    fn a_census_tells_positions_1_to_the_head_from_damage() {
+        let census = |count, lowest, highest| {
+            Census {
+                count,
+                lowest,
+                highest,
+            }
+            .judge()
+        };
+        assert_eq!(census(0, 1, 0), Ok(()), "empty");
+        assert_eq!(census(10, 1, 10), Ok(()), "sound");
+        assert_eq!(census(10, 1, 11), Err(None), "a gap: look for it");
+        assert_eq!(census(10, 2, 11), Err(Some(1)), "1 is missing");
+        assert_eq!(census(10, 0, 9), Err(Some(1)), "a position below 1");
+    }
+
+    #[test]
     fn an_open_check_latches_on_damage_and_fails_on_anything_else() {
         let damaged = Damage::after_open_check(Err(corrupt(4, "gap"))).expect("opened");
         assert!(matches!(
