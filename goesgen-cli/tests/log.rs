@@ -217,6 +217,25 @@ fn verify_accepts_a_sound_log() {
     );
 }
 
+/// A log whose positions are damaged opens latched (it takes no appends)
+/// but readable: `verify` and `stat` still read it and name the missing
+/// position.
+#[test]
+fn verify_reads_a_log_whose_positions_are_damaged() {
+    let (path, spec) = small_log("verify-gap");
+    damage(&path, "DELETE FROM goesgen_events WHERE position = ?1", 2);
+    let run = log(&["verify", &spec]);
+    assert_eq!(run.status, Some(1), "{}{}", run.stdout, run.stderr);
+    let lines = run.json_lines();
+    assert_eq!(lines.len(), 2, "{}", run.stdout);
+    assert_eq!(lines[0]["position"].as_u64(), Some(2), "{}", run.stdout);
+    assert_eq!(
+        lines[1],
+        json!({"records": 2, "corrupt": 1, "head": 3, "problems": 1, "ok": false})
+    );
+    assert_eq!(log(&["stat", &spec]).json_lines()[0]["corrupt"], json!([2]));
+}
+
 #[test]
 fn verify_names_a_corrupt_record_and_goes_on() {
     let (path, spec) = small_log("verify-corrupt");

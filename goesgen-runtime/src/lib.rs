@@ -32,6 +32,8 @@
 
 mod bytes;
 pub mod codec;
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+mod damage;
 pub mod error;
 mod fnv;
 mod heads;

@@ -542,7 +542,17 @@ pub enum AppendCost {
 /// - an event over the log's [`LogLimits`](crate::LogLimits) is refused
 ///   alone, and a read returns at most its byte budget;
 /// - a record that cannot be read back is [`LogError::Corrupt`], never a
-///   panic.
+///   panic;
+/// - a handle that has found its log damaged ([`LogError::Corrupt`] from a
+///   read, a head, a key lookup, an append, or the check a durable log
+///   runs when it is opened) takes no more appends: each one, through
+///   [`append_with`](Self::append_with),
+///   [`try_append_now`](Self::try_append_now) or
+///   [`lock_writes`](Self::lock_writes), is refused with `Corrupt` naming
+///   the first damaged position found, until the log is repaired and
+///   opened again; reads go on, and report `Corrupt` where they meet the
+///   damage ([`MemoryLog`](crate::MemoryLog) holds only what it was given
+///   and is never damaged).
 pub trait EventLog: Send + Sync + 'static {
     /// The position of the newest event (0 for an empty log).
     fn head(&self) -> BoxFuture<'_, Result<Position, LogError>>;

@@ -70,6 +70,127 @@ async fn damaged_rows_are_corrupt_records() {
     }
 }
 
+/// Shifts the rows at positions `from` to `to` up by one, through a
+/// connection of its own (by way of positions far above, since SQLite
+/// checks the primary key row by row).
+fn shift_up(path: &Path, from: Position, to: Position) {
+    let raw = rusqlite::Connection::open(path).expect("raw connection");
+    let (from, to) = (from as i64, to as i64);
+    raw.execute(
+        "UPDATE goesgen_events SET position = position + 1000000 \
+         WHERE position BETWEEN ?1 AND ?2",
+        [from, to],
+    )
+    .expect("shift out");
+    raw.execute(
+        "UPDATE goesgen_events SET position = position - 999999 WHERE position > 1000000",
+        [],
+    )
+    .expect("shift back");
+}
+
+/// Issue 19: rows 6 to 10 of a log of 10 shifted up by one behind an open
+/// handle; a read finds the gap at 6, and the same handle then refuses
+/// every append naming 6 (it appended at 12 before).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_damaged_log_is_latched() {
+    let path = fresh_path("latched");
+    let log = open(&path).await;
+    conformance::a_damaged_log_takes_no_appends(log, || async { shift_up(&path, 6, 10) }).await;
+}
+
+/// A key lookup that finds its key's row damaged latches the handle too
+/// (the open check does not read keys): every append is then refused,
+/// naming the position the lookup reported.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_damaged_key_found_by_find_key_latches_the_log() {
+    let path = fresh_path("latched-key");
+    let log = open(&path).await;
+    let key = goesgen_runtime::IdempotencyKey::new("k").expect("key");
+    let event = || conformance::event("A", json!({}));
+    log.append_with(goesgen_runtime::Append::new(vec![event()]).key(key.clone()))
+        .await
+        .expect("keyed append");
+    conformance::append(&log, vec![event(), event()]).await;
+    let raw = rusqlite::Connection::open(&path).expect("raw connection");
+    raw.execute("UPDATE goesgen_keys SET last = -1", [])
+        .expect("damage the key");
+    match log.find_key(&key).await {
+        Err(LogError::Corrupt { position: 1, .. }) => {}
+        other => panic!("expected Corrupt at 1, got {other:?}"),
+    }
+    conformance::appends_are_refused(&log, 1, 3).await;
+}
+
+/// Damage deep below the newest rows (which the writer checks when it
+/// starts) is found when the log is opened: the log opens for reading,
+/// and refuses every append naming the first damaged position (0 for a
+/// kind's stored newest position, which is not one record).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn opening_a_damaged_log_latches_it() {
+    type Damage = fn(&Path);
+    let damages: [(&str, Damage, Position, Position); 4] = [
+        (
+            "a row deleted",
+            |path| {
+                let raw = rusqlite::Connection::open(path).expect("raw connection");
+                raw.execute("DELETE FROM goesgen_events WHERE position = 6", [])
+                    .expect("delete");
+            },
+            6,
+            100,
+        ),
+        ("rows shifted up", |path| shift_up(path, 6, 100), 6, 101),
+        (
+            "the newest row copied past the head",
+            |path| {
+                let raw = rusqlite::Connection::open(path).expect("raw connection");
+                raw.execute(
+                    "INSERT INTO goesgen_events (position, recorded_at, kind, payload) \
+                     SELECT 102, recorded_at, kind, payload FROM goesgen_events \
+                     WHERE position = 100",
+                    [],
+                )
+                .expect("copy");
+            },
+            101,
+            102,
+        ),
+        (
+            "a kind's newest position stale",
+            |path| {
+                let raw = rusqlite::Connection::open(path).expect("raw connection");
+                raw.execute("UPDATE goesgen_kinds SET last_position = 50", [])
+                    .expect("update");
+            },
+            0,
+            100,
+        ),
+    ];
+    for (what, damage, at, head) in damages {
+        let path = fresh_path("open-check");
+        {
+            let log = open(&path).await;
+            let events = (1..=100)
+                .map(|n| conformance::event("A", json!({ "n": n })))
+                .collect::<Vec<_>>();
+            conformance::append(&log, events).await;
+        }
+        damage(&path);
+        let log = open(&path).await;
+        let before = log.read(0, &KindFilter::All, 5).await;
+        let positions: Vec<Position> = before
+            .unwrap_or_else(|e| panic!("{what}: read: {e}"))
+            .records
+            .iter()
+            .map(|record| record.position)
+            .collect();
+        assert_eq!(positions, [1, 2, 3, 4, 5], "{what}");
+        eprintln!("{what}");
+        conformance::appends_are_refused(&log, at, head).await;
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reopened_file_holds_everything_acknowledged() {
     let path = fresh_path("reopen");

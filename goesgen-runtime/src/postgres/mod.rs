@@ -4,6 +4,7 @@
 //! - `schema`: validated schema and table names and the SQL built from
 //!   them;
 //! - `append`: the single writer task with group commit;
+//! - `check`: the check of positions and kinds when the log is opened;
 //! - `listen`: the `LISTEN/NOTIFY` follower that publishes heads;
 //! - `connect`: connections, reconnection backoff and error mapping;
 //! - `tls`: TLS on rustls with libpq's `sslmode` meanings ([`SslMode`]);
@@ -22,6 +23,7 @@
 //! the project's `docs/decisions.md` ("PostgresLog") for the reasoning.
 
 mod append;
+mod check;
 mod config;
 mod connect;
 mod listen;
@@ -49,6 +51,7 @@ use self::append::{PendingAppend, WriteConn, Writer, key_of, run_group};
 use self::connect::{Connector, db_error};
 use self::pool::ReadPool;
 use self::schema::Sql;
+use crate::damage::Damage;
 use crate::error::LogError;
 use crate::limits::LogLimits;
 use crate::log::{
@@ -93,6 +96,16 @@ const QUEUE_CAPACITY: usize = 4096;
 /// append whose future is dropped after it was queued may still be
 /// committed.
 ///
+/// Opening the log checks its tables in time linear in the log, without
+/// reading payloads: the positions must be exactly 1 to the head (one
+/// `count`/`min`/`max` pass), and each kind's stored newest position the
+/// newest event of that kind (one index probe per kind). Damage found
+/// there, or by any later read, head, key lookup or append, is
+/// [`LogError::Corrupt`] at the first position affected, and from then on
+/// the handle refuses every append with `Corrupt` naming the first damaged
+/// position it found, until the log is repaired and opened again; reads go
+/// on, so `goesgen log verify` can still read a damaged log.
+///
 /// Idempotency keys live in `<table>_keys` (primary key: the key) for as
 /// long as the log, written in the same transaction as their events: one
 /// per keyed part of an append ([`EventLog::append_parts`]), with the
@@ -119,6 +132,8 @@ pub struct PostgresLog {
     heads_tx: std::sync::Mutex<Option<HeadPublisher>>,
     shutdown: watch::Sender<bool>,
     closed: AtomicBool,
+    /// The first damage this handle found: then it takes no appends.
+    damage: Arc<Damage>,
 }
 
 /// What a log has done, counted for tests and diagnostics.
@@ -217,6 +232,7 @@ impl PostgresLog {
             .await
             .map_err(|e| db_error("cannot create the event log's tables", e))?;
         let reader = ReadConn::prepare(client, &sql).await?;
+        let damage = Damage::after_open_check(check::check_log(&reader.client, &sql).await)?;
         let head = query_head(&reader).await?;
         let stats = Arc::new(Stats::default());
         tracing::debug!(schema = %sql.schema, table = %sql.table, head, "PostgreSQL event log opened");
@@ -256,6 +272,7 @@ impl PostgresLog {
             heads_tx: std::sync::Mutex::new(Some(heads_tx)),
             shutdown,
             closed: AtomicBool::new(false),
+            damage,
         })
     }
 
@@ -601,7 +618,7 @@ fn record_of(row: &Row) -> Result<Option<Record>, LogError> {
 
 impl EventLog for PostgresLog {
     fn head(&self) -> BoxFuture<'_, Result<Position, LogError>> {
-        Box::pin(self.read_head())
+        Box::pin(self.damage.read(self.read_head()))
     }
 
     fn read<'a>(
@@ -610,11 +627,17 @@ impl EventLog for PostgresLog {
         filter: &'a KindFilter,
         limit: usize,
     ) -> BoxFuture<'a, Result<ReadBatch, LogError>> {
-        Box::pin(self.read_batch(after, filter, limit))
+        Box::pin(self.damage.read(self.read_batch(after, filter, limit)))
     }
 
     fn append_with(&self, append: Append) -> BoxFuture<'_, Result<Appended, LogError>> {
-        Box::pin(async move { Ok(self.append_batch(append).await?.single()) })
+        Box::pin(async move {
+            Ok(self
+                .damage
+                .append(self.append_batch(append))
+                .await?
+                .single())
+        })
     }
 
     fn keyed_parts(&self) -> bool {
@@ -622,21 +645,21 @@ impl EventLog for PostgresLog {
     }
 
     fn append_parts(&self, append: Append) -> BoxFuture<'_, Result<AppendedParts, LogError>> {
-        Box::pin(self.append_batch(append))
+        Box::pin(self.damage.append(self.append_batch(append)))
     }
 
     fn find_key<'a>(
         &'a self,
         key: &'a IdempotencyKey,
     ) -> BoxFuture<'a, Result<Option<KeyRecord>, LogError>> {
-        Box::pin(self.find(key))
+        Box::pin(self.damage.read(self.find(key)))
     }
 
     fn lock_writes(&self) -> BoxFuture<'_, Result<Box<dyn WriteLock + '_>, LogError>> {
-        Box::pin(async move {
+        Box::pin(self.damage.lock(async move {
             let lock: Box<dyn WriteLock + '_> = Box::new(self.lock().await?);
             Ok(lock)
-        })
+        }))
     }
 
     fn subscribe(&self) -> Subscription {

@@ -113,6 +113,16 @@ pub(crate) struct Sql {
     pub terminate_xact: String,
     /// `LISTEN` on the channel.
     pub listen: String,
+    /// The open check of positions: `() -> (count int8, lowest int8,
+    /// highest int8)` over the events (lowest 1 and highest 0 when empty).
+    pub check_positions: String,
+    /// The first position missing below the highest, knowing one is and
+    /// that the lowest is 1: `() -> int8`.
+    pub first_missing: String,
+    /// The open check of kinds: `() -> (kind text, stored int8, newest
+    /// int8?)`, a kind whose stored newest position is not the newest
+    /// event of that kind, if any.
+    pub check_kinds: String,
 }
 
 impl Sql {
@@ -257,7 +267,31 @@ impl Sql {
             ),
             "$4",
         );
+        let check_positions = format!(
+            "SELECT count(*)::int8, coalesce(min(position), 1)::int8,
+                    coalesce(max(position), 0)::int8
+             FROM {events}"
+        );
+        let first_missing = format!(
+            "SELECT coalesce(min(s.position) + 1, 1)::int8
+             FROM (SELECT position, lead(position) OVER (ORDER BY position) AS next
+                   FROM {events}) AS s
+             WHERE s.next <> s.position + 1"
+        );
+        // One probe of the (kind, position) index per kind.
+        let check_kinds = format!(
+            "SELECT k.kind, k.last_position, n.newest
+             FROM {kinds} AS k
+             LEFT JOIN LATERAL (
+                 SELECT max(e.position) AS newest FROM {events} AS e WHERE e.kind = k.kind
+             ) AS n ON true
+             WHERE k.last_position IS DISTINCT FROM n.newest
+             LIMIT 1"
+        );
         Ok(Self {
+            check_positions,
+            first_missing,
+            check_kinds,
             schema: schema.to_owned(),
             table: table.to_owned(),
             lock_key,

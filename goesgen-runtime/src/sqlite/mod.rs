@@ -3,6 +3,7 @@
 //!
 //! - `connection`: opening a connection with the log's settings, and the
 //!   tables.
+//! - `check`: the check of positions and kinds when the log is opened.
 //! - `writer`: the writer thread that commits appends in groups.
 //! - `read`: the pool of read connections and decoding of stored rows.
 //! - `watcher`: the thread that sees other processes' commits and keeps
@@ -13,6 +14,7 @@
 //! Every rusqlite error becomes a [`LogError`] through one function,
 //! `classify_at`, by SQLite's primary result code.
 
+mod check;
 mod connection;
 mod lock;
 mod read;
@@ -27,6 +29,7 @@ use std::time::Duration;
 use rusqlite::ErrorCode;
 use tokio::sync::oneshot;
 
+use crate::damage::Damage;
 use crate::error::LogError;
 use crate::limits::LogLimits;
 use crate::log::{
@@ -181,12 +184,18 @@ impl Default for SqliteOptions {
 /// are [`LogError::Corrupt`]; a read-only or inaccessible file
 /// (`SQLITE_READONLY`, `SQLITE_PERM`, `SQLITE_CANTOPEN`) is
 /// [`LogError::Denied`]; a busy or locked file, an I/O error or a full disk
-/// is [`LogError::Unavailable`]. Positions are checked as they are read
-/// (an unfiltered read finds every gap) and by the writer before each
-/// commit (the rows committed since it last looked, or the newest rows
-/// when it starts): a missing position or one out of range is
-/// [`LogError::Corrupt`] at the first position affected, and the log takes
-/// no more appends until it is repaired.
+/// is [`LogError::Unavailable`]. Positions are checked when the log is
+/// opened (they must be exactly 1 to the head, counted in one pass without
+/// reading payloads, and each kind's stored newest position must be the
+/// newest event of that kind), as they are read (an unfiltered read finds
+/// every gap) and by the writer before each commit (the rows committed
+/// since it last looked, or the newest rows when it starts): a missing
+/// position or one out of range is [`LogError::Corrupt`] at the first
+/// position affected. Once a handle has met [`LogError::Corrupt`] (at open,
+/// or in any read, head, key lookup or append), it refuses every append
+/// with `Corrupt` naming the first damaged position it found, until the
+/// log is repaired and opened again; reads go on, so `goesgen log verify`
+/// and repair tools can still read a damaged log.
 ///
 /// Writers in several processes are serialised by SQLite's write lock:
 /// `BEGIN IMMEDIATE` takes it at once or waits for it up to
@@ -234,6 +243,8 @@ pub struct SqliteLog {
     requests: tokio::sync::mpsc::Sender<writer::AppendRequest>,
     readers: Arc<read::ReadPool>,
     heads: HeadPublisher,
+    /// The first damage this handle found: then it takes no appends.
+    damage: Arc<Damage>,
     /// Dropping it stops the watcher thread.
     _stop_watcher: mpsc::Sender<()>,
 }
@@ -251,8 +262,10 @@ impl SqliteLog {
     /// mode, and starts the writer and watcher threads.
     /// A new file is created with [`SqliteOptions::file_mode`] before SQLite
     /// opens it. [`LogError::Config`] if the file holds tables of another
-    /// version of this log; [`LogError::Corrupt`] if it is damaged or not an
-    /// SQLite database; [`LogError::Denied`] if it cannot be opened or
+    /// version of this log; [`LogError::Corrupt`] if it is damaged so that
+    /// SQLite cannot read it or not an SQLite database (a log whose
+    /// positions or kinds are damaged opens, for reading only: see
+    /// "Failing safe"); [`LogError::Denied`] if it cannot be opened or
     /// written for lack of permission; [`LogError::Unavailable`] if it
     /// cannot be opened for now.
     pub async fn open_with(
@@ -269,6 +282,7 @@ impl SqliteLog {
         }
         let write = connection::open(&path, &options)?;
         connection::create_tables(&write, options.read_only)?;
+        let damage = Damage::after_open_check(check::check_log(&write))?;
         let head = read::head(&write)?;
         let watch_connection = connection::open(&path, &options)?;
         let heads = HeadPublisher::new(head);
@@ -282,6 +296,7 @@ impl SqliteLog {
             requests,
             readers,
             heads,
+            damage,
             _stop_watcher: stop_watcher,
         })
     }
@@ -412,7 +427,7 @@ fn classify_at(doing: &str, position: Position, error: rusqlite::Error) -> LogEr
 
 impl EventLog for SqliteLog {
     fn head(&self) -> BoxFuture<'_, Result<Position, LogError>> {
-        Box::pin(self.head_now())
+        Box::pin(self.damage.read(self.head_now()))
     }
 
     fn read<'a>(
@@ -421,11 +436,14 @@ impl EventLog for SqliteLog {
         filter: &'a KindFilter,
         limit: usize,
     ) -> BoxFuture<'a, Result<ReadBatch, LogError>> {
-        Box::pin(self.read_now(after, filter.clone(), limit))
+        Box::pin(
+            self.damage
+                .read(self.read_now(after, filter.clone(), limit)),
+        )
     }
 
     fn append_with(&self, append: Append) -> BoxFuture<'_, Result<Appended, LogError>> {
-        Box::pin(async move { Ok(self.append_now(append).await?.single()) })
+        Box::pin(async move { Ok(self.damage.append(self.append_now(append)).await?.single()) })
     }
 
     fn keyed_parts(&self) -> bool {
@@ -433,18 +451,18 @@ impl EventLog for SqliteLog {
     }
 
     fn append_parts(&self, append: Append) -> BoxFuture<'_, Result<AppendedParts, LogError>> {
-        Box::pin(self.append_now(append))
+        Box::pin(self.damage.append(self.append_now(append)))
     }
 
     fn find_key<'a>(
         &'a self,
         key: &'a IdempotencyKey,
     ) -> BoxFuture<'a, Result<Option<KeyRecord>, LogError>> {
-        Box::pin(self.find_key_now(key.clone()))
+        Box::pin(self.damage.read(self.find_key_now(key.clone())))
     }
 
     fn lock_writes(&self) -> BoxFuture<'_, Result<Box<dyn WriteLock + '_>, LogError>> {
-        Box::pin(async move {
+        Box::pin(self.damage.lock(async move {
             let lock = lock::SqliteWriteLock::take(
                 self.path.clone(),
                 self.options.clone(),
@@ -453,7 +471,7 @@ impl EventLog for SqliteLog {
             .await?;
             let lock: Box<dyn WriteLock + '_> = Box::new(lock);
             Ok(lock)
-        })
+        }))
     }
 
     fn subscribe(&self) -> Subscription {

@@ -235,7 +235,7 @@ pub(super) fn begin_writing(
 }
 
 /// The lowest missing position in `(floor, below]`, knowing one is missing.
-fn lowest_missing(
+pub(super) fn lowest_missing(
     connection: &Connection,
     floor: Position,
     below: Position,
