@@ -25,10 +25,10 @@
 //! It prints its figures (calls, disconnects, kills, retries, duplicates
 //! refused, skipped records).
 //!
-//! Bounded: 20 seconds of traffic per log by default (both logs together
-//! take about a minute and a half with the checks; the tests run side by
-//! side), at most 5,000 calls per client, and a call unresolved 60
-//! seconds after the traffic stopped counts as a failure. Longer:
+//! Bounded: 40 seconds of traffic per log by default (the two runs go side
+//! by side; with the checks, about 45 seconds in all on two cores), at
+//! most 100,000 calls per client, and a call unresolved 60 seconds after
+//! the traffic stopped counts as a failure. Longer:
 //! `GOESGEN_SOAK_SECS=600`. The PostgreSQL run needs
 //! `GOESGEN_TEST_POSTGRES` (a key=value libpq connection string whose
 //! role may create databases: the drill works in a database of its own,

@@ -332,7 +332,8 @@ async fn check_stores(
 #[cfg(feature = "postgres")]
 pub struct Database {
     admin: tokio_postgres::Client,
-    name: String,
+    /// Its name.
+    pub name: String,
     /// The connection string of the new database.
     pub conninfo: String,
 }

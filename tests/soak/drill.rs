@@ -24,9 +24,9 @@ const CLIENTS: u64 = 32;
 /// How many server processes share the log.
 pub const SERVERS: usize = 2;
 /// The most calls one client makes.
-const MAX_CALLS: u64 = 5_000;
+const MAX_CALLS: u64 = 100_000;
 /// Seconds of traffic unless `GOESGEN_SOAK_SECS` says otherwise.
-const DEFAULT_SECS: u64 = 20;
+const DEFAULT_SECS: u64 = 40;
 /// How long a call may still take to resolve once the traffic stopped.
 const SETTLE: Duration = Duration::from_secs(60);
 /// The share of tries (percent) that hang up mid-call.
@@ -175,18 +175,21 @@ pub struct Setup {
     pub backend: &'static str,
     /// The log, as `goesgen::open_log` and `goesgen log` name it.
     pub log: String,
+    /// The log as failures name it (no password).
+    pub shown: String,
     /// Each server's store file.
     pub stores: Vec<PathBuf>,
 }
 
 impl Setup {
-    fn new(backend: &'static str, log: String) -> Self {
+    fn new(backend: &'static str, log: String, shown: String) -> Self {
         let stores = (0..SERVERS)
             .map(|i| crate::scratch::sqlite_path("soak", &format!("{backend}-store-{i}")))
             .collect();
         Self {
             backend,
             log,
+            shown,
             stores,
         }
     }
@@ -296,7 +299,7 @@ pub async fn run(setup: Setup) {
         failures.is_empty(),
         "soak [{}] on {}: {} problems:\n{}",
         setup.backend,
-        setup.log,
+        setup.shown,
         failures.len(),
         failures
             .iter()
@@ -478,7 +481,8 @@ async fn on_sqlite() {
     let path = crate::scratch::sqlite_path("soak", "log");
     // Create the log file before the servers open it.
     drop(goesgen::SqliteLog::open(&path).await.unwrap());
-    run(Setup::new("sqlite", format!("sqlite:{}", path.display()))).await;
+    let log = format!("sqlite:{}", path.display());
+    run(Setup::new("sqlite", log.clone(), log)).await;
 }
 
 #[cfg(feature = "postgres")]
@@ -488,11 +492,9 @@ async fn on_postgres() {
         return;
     };
     let database = crate::checks::Database::create(&conninfo).await;
-    run(Setup::new(
-        "postgres",
-        format!("postgres:{}", database.conninfo),
-    ))
-    .await;
+    let log = format!("postgres:{}", database.conninfo);
+    let shown = format!("the database {}", database.name);
+    run(Setup::new("postgres", log, shown)).await;
     database.drop().await;
 }
 
