@@ -56,4 +56,5 @@ mod postgres_env;
 #[path = "support/scratch.rs"]
 mod scratch;
 
-pub use bank::*;
+/// The schema names its input type at the crate root.
+pub use bank::Transfer;

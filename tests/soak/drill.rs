@@ -217,13 +217,12 @@ fn traffic_time() -> Duration {
 pub async fn run(setup: Setup) {
     let log = goesgen::open_log(&setup.log).await.unwrap();
     let setup = Arc::new(setup);
-    let servers = {
+    let servers: Vec<ChildServer> = {
         let setup = setup.clone();
         tokio::task::spawn_blocking(move || (0..SERVERS).map(|i| setup.start(i)).collect())
             .await
             .unwrap()
     };
-    let servers: Vec<ChildServer> = servers;
     let addresses: Addresses = Arc::new(RwLock::new(
         servers.iter().map(|server| server.url.clone()).collect(),
     ));
