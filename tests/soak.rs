@@ -33,7 +33,8 @@
 //! `GOESGEN_TEST_POSTGRES` (a key=value libpq connection string whose
 //! role may create databases: the drill works in a database of its own,
 //! as `goesgen log verify` reads the default table) and skips, saying so,
-//! without it unless `GOESGEN_REQUIRE_POSTGRES=1`.
+//! without it unless `GOESGEN_REQUIRE_POSTGRES=1`. With `RUST_LOG` set
+//! (e.g. `goesgen_runtime=warn`), the servers log to stderr.
 //!
 //! `goesgen log verify` is the workspace's `goesgen` binary, run as a
 //! process: the CLI has no library, and `CARGO_BIN_EXE_goesgen` exists

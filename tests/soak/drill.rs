@@ -106,9 +106,9 @@ pub struct Figures {
     pub connection_errors: u64,
     /// Answers worth another try with the same key, by problem code.
     pub retried_answers: BTreeMap<String, u64>,
-    /// Answers no call should get (status, code and detail), tried again,
-    /// with their counts.
-    pub unexpected: BTreeMap<String, u64>,
+    /// Answers no call should get (status, code and detail), tried again:
+    /// how many, and when.
+    pub unexpected: BTreeMap<String, Seen>,
     pub kills: u64,
     pub refused_appended: u64,
     pub third_writer_errors: Vec<String>,
@@ -125,8 +125,11 @@ impl Figures {
         for (code, n) in client.retried_answers {
             *self.retried_answers.entry(code).or_default() += n;
         }
-        for (answer, n) in client.unexpected {
-            *self.unexpected.entry(answer).or_default() += n;
+        for (answer, seen) in client.unexpected {
+            match self.unexpected.get_mut(&answer) {
+                Some(known) => known.merge(&seen),
+                None => drop(self.unexpected.insert(answer, seen)),
+            }
         }
     }
 
@@ -147,7 +150,7 @@ impl Figures {
             self.disconnects,
             self.connection_errors,
             self.retried_answers,
-            self.unexpected.values().sum::<u64>(),
+            self.unexpected.values().map(|seen| seen.count).sum::<u64>(),
             self.kills,
             self.refused_appended,
             self.skipped_by_replay,
@@ -163,7 +166,41 @@ struct ClientFigures {
     disconnects: u64,
     connection_errors: u64,
     retried_answers: BTreeMap<String, u64>,
-    unexpected: BTreeMap<String, u64>,
+    unexpected: BTreeMap<String, Seen>,
+}
+
+impl ClientFigures {
+    fn unexpected(&mut self, answer: String) {
+        let now = Instant::now();
+        self.unexpected
+            .entry(answer)
+            .and_modify(|seen| seen.merge(&Seen::once(now)))
+            .or_insert_with(|| Seen::once(now));
+    }
+}
+
+/// How many times something was seen, first and last.
+#[derive(Debug, Clone, Copy)]
+pub struct Seen {
+    pub count: u64,
+    pub first: Instant,
+    pub last: Instant,
+}
+
+impl Seen {
+    fn once(at: Instant) -> Self {
+        Self {
+            count: 1,
+            first: at,
+            last: at,
+        }
+    }
+
+    fn merge(&mut self, other: &Seen) {
+        self.count += other.count;
+        self.first = self.first.min(other.first);
+        self.last = self.last.max(other.last);
+    }
 }
 
 /// The servers' current addresses, as the clients learn them.
@@ -284,8 +321,13 @@ pub async fn run(setup: Setup) {
             figures.unresolved
         ));
     }
-    for (answer, n) in &figures.unexpected {
-        failures.push(format!("{n} unexpected answers: {answer}"));
+    for (answer, seen) in &figures.unexpected {
+        failures.push(format!(
+            "{} unexpected answers, from {:.1} s to {:.1} s into the traffic: {answer}",
+            seen.count,
+            seen.first.saturating_duration_since(started).as_secs_f64(),
+            seen.last.saturating_duration_since(started).as_secs_f64(),
+        ));
     }
     if !figures.third_writer_errors.is_empty() {
         failures.push(format!(
@@ -454,12 +496,7 @@ async fn call_until_answered(
         match (&error, error.status(), error.code()) {
             (_, Some(409), Some(codes::DUPLICATE)) => match error.positions() {
                 Some(positions) => return Outcome::Duplicate { positions },
-                None => {
-                    *figures
-                        .unexpected
-                        .entry(format!("a duplicate without positions: {error}"))
-                        .or_default() += 1;
-                }
+                None => figures.unexpected(format!("a duplicate without positions: {error}")),
             },
             (ClientError::Transport { .. }, _, _) => figures.connection_errors += 1,
             (_, Some(503), Some(code))
@@ -467,7 +504,7 @@ async fn call_until_answered(
             | (_, Some(500), Some(code @ (codes::INDETERMINATE | codes::UNSYNCED))) => {
                 *figures.retried_answers.entry(code.to_string()).or_default() += 1;
             }
-            _ => *figures.unexpected.entry(error.to_string()).or_default() += 1,
+            _ => figures.unexpected(error.to_string()),
         }
         // Whatever the answer, the same key again is safe.
         tokio::time::sleep(rng.millis(1, 20)).await;
