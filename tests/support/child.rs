@@ -80,6 +80,10 @@ impl Drop for ChildServer {
                 _ => return,
             }
         }
+        eprintln!(
+            "a child serving {} did not stop within {STOPPING:?} of its stdin closing: killed",
+            self.url
+        );
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
