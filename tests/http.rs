@@ -17,6 +17,8 @@
 #[path = "../examples/tickets/auth.rs"]
 #[allow(dead_code)]
 mod auth;
+#[path = "support/child.rs"]
+mod child;
 #[path = "../examples/tickets/domain.rs"]
 #[allow(dead_code)]
 mod domain;

@@ -1,13 +1,11 @@
 //! The tickets scenario over HTTP with Users and Tickets in two processes
 //! on one SQLite log: the test re-executes its own binary, each child
 //! serving one service on 127.0.0.1 (an ephemeral port) until its stdin
-//! closes. The parent runs the scenario through the generated clients and
+//! closes (`tests/support/child.rs`). The parent runs the scenario through the generated clients and
 //! compares it with the same scenario in process; a third child, Tickets
 //! again and never syncing by itself, reads a ticket the other Tickets
 //! wrote only once the request names the position.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -15,6 +13,7 @@ use goesgen::http::{HttpClient, HttpOptions, RequestOptions};
 use goesgen::{KindFilter, MemoryLog, ServiceOptions, SharedLog};
 
 use super::fresh_path;
+use crate::child::{ChildServer, serve_until_stdin_closes};
 use crate::schema::events::{Event, EventKind};
 use crate::schema::tickets::TicketsClient;
 use crate::service::tickets::{Tickets, TicketsService, TicketsStore};
@@ -27,53 +26,9 @@ const LOG: &str = "GOESGEN_HTTP_LOG";
 /// How long a child serves at most if its parent never closes its stdin.
 const MAX_SERVE: Duration = Duration::from_secs(120);
 
-/// A child process serving one service, stopped (gracefully) on drop.
-struct ChildServer {
-    child: Child,
-    stdin: Option<ChildStdin>,
-    url: String,
-}
-
-impl ChildServer {
-    /// Starts the child serving `service` on the log at `path`, and waits
-    /// for the address it prints.
-    fn start(service: &str, path: &str) -> Self {
-        let mut child = Command::new(std::env::current_exe().unwrap())
-            .args([
-                "processes::child_server",
-                "--exact",
-                "--nocapture",
-                "--test-threads=1",
-            ])
-            .env(TASK, service)
-            .env(LOG, path)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let stdin = child.stdin.take();
-        let stdout = child.stdout.take().unwrap();
-        let mut lines = BufReader::new(stdout).lines();
-        let url = loop {
-            let line = lines
-                .next()
-                .unwrap_or_else(|| panic!("child {service} ended before serving"))
-                .unwrap();
-            if let Some(at) = line.find("@@ ADDR ") {
-                break line[at + 8..].trim().to_string();
-            }
-        };
-        // The rest of its output is a few lines: let them drain.
-        std::thread::spawn(move || for _ in lines {});
-        Self { child, stdin, url }
-    }
-}
-
-impl Drop for ChildServer {
-    fn drop(&mut self) {
-        drop(self.stdin.take()); // EOF: the child shuts down
-        let _ = self.child.wait();
-    }
+/// Starts a child serving `service` on the log at `path`.
+fn start(service: &str, path: &str) -> ChildServer {
+    ChildServer::start("processes::child_server", &[(TASK, service), (LOG, path)])
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -84,9 +39,9 @@ async fn the_scenario_over_http_in_two_processes_matches_the_one_in_process() {
     drop(goesgen::SqliteLog::open(&path).await.unwrap());
     let (tickets, users, reader) = tokio::task::spawn_blocking(move || {
         (
-            ChildServer::start("tickets", &shown),
-            ChildServer::start("users", &shown),
-            ChildServer::start("tickets", &shown),
+            start("tickets", &shown),
+            start("users", &shown),
+            start("tickets", &shown),
         )
     })
     .await
@@ -171,6 +126,7 @@ async fn events_in(log: &SharedLog) -> Vec<Event> {
 /// once when it starts and never follows the log: only writes and the
 /// seen position move its projection.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "a child process of the test above, which runs it"]
 async fn child_server() {
     let Ok(task) = std::env::var(TASK) else {
         return; // not a child: nothing to do
@@ -200,22 +156,6 @@ async fn child_server() {
             crate::serve::tickets_router(tickets, options)
         }
     };
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    println!("@@ ADDR http://{}", listener.local_addr().unwrap());
-    let stdin_closed = tokio::task::spawn_blocking(|| {
-        let mut line = String::new();
-        while std::io::stdin().read_line(&mut line).is_ok_and(|n| n > 0) {
-            line.clear();
-        }
-    });
-    let shutdown = async move {
-        tokio::select! {
-            _ = stdin_closed => {}
-            _ = tokio::time::sleep(MAX_SERVE) => {}
-        }
-    };
-    goesgen::http::serve(listener, router, shutdown)
-        .await
-        .unwrap();
+    serve_until_stdin_closes(router, MAX_SERVE).await;
     println!("@@ STOPPED");
 }

@@ -7,8 +7,9 @@
 use goesgen::kits::{MemoryRead, MemoryWrite};
 use goesgen::{Condition, MemoryLog, ServiceError, ServiceOptions, StoreErrorKind};
 
-use super::sqlite_store::{ACCOUNTS, SqliteStore, fresh_path, open_store};
+use super::sqlite_store::fresh_path;
 use super::*;
+use super::{ACCOUNTS, SqliteStore, open_store};
 use schema::bank::{BankInMemory, BankService};
 
 /// The bank's projection for the memory kit: balances in a persistent map.
@@ -198,7 +199,7 @@ async fn the_sqlite_kit_keeps_the_contract() {
 async fn the_sqlite_kit_in_memory_keeps_the_contract() {
     contract(|| async {
         let store: SqliteStore =
-            goesgen::SqliteStore::in_memory("bank", super::sqlite_store::BankTables).unwrap();
+            goesgen::SqliteStore::in_memory("bank", super::BankTables).unwrap();
         store.setup(|db| db.execute_batch(ACCOUNTS)).await.unwrap();
         store
     })

@@ -3,11 +3,13 @@
 //! on an SQLite store (`sqlite_store`), and no lost updates under
 //! concurrency on every log backend (`concurrency`).
 //!
-//! The support here: the schema's input type, the bank's business logic
-//! (written once against any store whose transactions can read balances),
-//! an in-memory store (an owned lock guard with a saved copy to roll back
-//! to) and the audit service's store.
+//! The support here: the bank (`tests/support/bank.rs`: the generated
+//! code, the schema's input type, the business logic and the SQLite
+//! tables), an in-memory store (an owned lock guard with a saved copy to
+//! roll back to) and the audit service's store.
 
+#[path = "../support/bank.rs"]
+mod bank;
 mod concurrency;
 mod kits;
 #[cfg(feature = "postgres")]
@@ -21,196 +23,16 @@ mod starvation;
 
 use std::collections::HashMap;
 use std::convert::Infallible;
-use std::marker::PhantomData;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 
 use goesgen::{MethodError, Position, Recorded, SharedLog, StoreError};
-use serde::{Deserialize, Serialize};
 use tokio::sync::{OwnedRwLockReadGuard, OwnedRwLockWriteGuard, RwLock};
 
-/// The generated code.
-pub mod schema {
-    goesgen::include_schema!("../fixtures/bank.yml");
-}
-
+pub use bank::*;
 use schema::audit::{AuditMethods, AuditStore, NoteEvent};
-use schema::bank::{
-    BankMethods, BankStore, DepositBlindlyEvent, DepositEvent, OpenEvent, WithdrawEvent,
-};
+use schema::bank::{BankStore, DepositBlindlyEvent};
 use schema::events::{AccountOpened, AuditNoted, MoneyDeposited, MoneyWithdrawn};
-
-/// The input of deposits and withdrawals.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Transfer {
-    /// The account.
-    pub account: String,
-    /// How much.
-    pub amount: u64,
-}
-
-/// A deposit of `amount` into `account`.
-pub fn transfer(account: &str, amount: u64) -> Transfer {
-    Transfer {
-        account: account.into(),
-        amount,
-    }
-}
-
-/// What a bank transaction can read: balances (`None`: no such account).
-pub trait Accounts {
-    /// The balance of `account`.
-    fn balance(&mut self, account: &str) -> Result<Option<u64>, StoreError>;
-    /// How many accounts are open.
-    fn count(&mut self) -> Result<u64, StoreError>;
-}
-
-/// Why a bank method refused.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum BankError {
-    /// The account is not open.
-    #[error("no account {0}")]
-    NoAccount(String),
-    /// The account is open already.
-    #[error("account {0} is open already")]
-    Exists(String),
-    /// Not enough money.
-    #[error("account {account} holds {balance}, cannot withdraw {amount}")]
-    Insufficient {
-        /// The account.
-        account: String,
-        /// Its balance.
-        balance: u64,
-        /// The amount asked for.
-        amount: u64,
-    },
-}
-
-impl goesgen::DomainError for BankError {}
-
-/// What a bank method returns.
-type BankResult<T> = Result<T, MethodError<BankError>>;
-
-/// Who calls.
-#[derive(Debug, Clone, Default)]
-pub struct Caller {
-    /// The caller's name.
-    pub name: String,
-}
-
-/// The bank's business logic over any store `S` whose transactions read
-/// balances. Counts its calls. Its transaction methods yield to the
-/// runtime once after deciding, as a method awaiting I/O would, so that
-/// tests can land another writer's append between decision and append.
-pub struct Bank<S> {
-    /// Calls of transaction methods.
-    pub calls: AtomicU64,
-    store: PhantomData<fn() -> S>,
-}
-
-impl<S> Default for Bank<S> {
-    fn default() -> Self {
-        Self {
-            calls: AtomicU64::new(0),
-            store: PhantomData,
-        }
-    }
-}
-
-fn existing(txn: &mut impl Accounts, account: &str) -> BankResult<u64> {
-    Ok(txn
-        .balance(account)?
-        .ok_or_else(|| BankError::NoAccount(account.into()))?)
-}
-
-impl<S> BankMethods for Bank<S>
-where
-    S: BankStore,
-    S::Write: Accounts,
-    S::Read: Accounts,
-{
-    type Store = S;
-    type Context = Caller;
-    type Error = BankError;
-
-    async fn balance(&self, _ctx: &Caller, txn: &mut S::Read, input: String) -> BankResult<u64> {
-        existing(txn, &input)
-    }
-
-    async fn accounts(&self, _ctx: &Caller, txn: &mut S::Read) -> BankResult<u64> {
-        Ok(txn.count()?)
-    }
-
-    async fn open(
-        &self,
-        _ctx: &Caller,
-        txn: &mut S::Write,
-        input: String,
-    ) -> BankResult<((), Vec<OpenEvent>)> {
-        self.calls.fetch_add(1, Ordering::Relaxed);
-        if txn.balance(&input)?.is_some() {
-            return Err(BankError::Exists(input).into());
-        }
-        Ok(((), vec![AccountOpened { account: input }.into()]))
-    }
-
-    async fn deposit(
-        &self,
-        _ctx: &Caller,
-        txn: &mut S::Write,
-        input: Transfer,
-    ) -> BankResult<(u64, Vec<DepositEvent>)> {
-        self.calls.fetch_add(1, Ordering::Relaxed);
-        let balance = existing(txn, &input.account)? + input.amount;
-        tokio::task::yield_now().await;
-        let event = MoneyDeposited {
-            account: input.account,
-            amount: input.amount,
-            balance,
-        };
-        Ok((balance, vec![event.into()]))
-    }
-
-    async fn withdraw(
-        &self,
-        _ctx: &Caller,
-        txn: &mut S::Write,
-        input: Transfer,
-    ) -> BankResult<(u64, Vec<WithdrawEvent>)> {
-        self.calls.fetch_add(1, Ordering::Relaxed);
-        let balance = existing(txn, &input.account)?;
-        if balance < input.amount {
-            return Err(BankError::Insufficient {
-                account: input.account,
-                balance,
-                amount: input.amount,
-            }
-            .into());
-        }
-        tokio::task::yield_now().await;
-        let event = MoneyWithdrawn {
-            account: input.account,
-            amount: input.amount,
-            balance: balance - input.amount,
-        };
-        Ok((balance - input.amount, vec![event.into()]))
-    }
-
-    async fn deposit_blindly(
-        &self,
-        _ctx: &Caller,
-        txn: &mut S::Read,
-        input: Transfer,
-    ) -> BankResult<((), Vec<DepositBlindlyEvent>)> {
-        let balance = existing(txn, &input.account)? + input.amount;
-        let event = MoneyDeposited {
-            account: input.account,
-            amount: input.amount,
-            balance,
-        };
-        Ok(((), vec![event.into()]))
-    }
-}
 
 // ---- the in-memory store ---------------------------------------------------
 

@@ -1,110 +1,12 @@
-//! The bank on goesgen's SQLite store kit: the store is its tables and
-//! three apply functions (`BankInSqlite`); `goesgen::SqliteStore` runs the
-//! transactions (`BEGIN IMMEDIATE` off the async threads, rollback when
-//! dropped unfinished) and keeps the version. Only `goesgen::rusqlite` is
-//! used, as a user crate depending on goesgen alone would.
+//! The bank on goesgen's SQLite store kit (`tests/support/bank.rs`):
+//! `goesgen::SqliteStore` runs the transactions (`BEGIN IMMEDIATE` off the
+//! async threads, rollback when dropped unfinished) and keeps the version.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use goesgen::kits::{SqliteRead, SqliteWrite};
-use goesgen::rusqlite::{Connection, OptionalExtension, params};
 use goesgen::{MemoryLog, ServiceOptions};
 
 use super::*;
-use schema::bank::BankInSqlite;
-
-/// The bank's tables: what `SqliteStore` needs to know of them.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct BankTables;
-
-impl BankInSqlite for BankTables {
-    fn apply_account_opened(
-        &self,
-        db: &Connection,
-        _at: &Recorded,
-        event: &AccountOpened,
-    ) -> Result<(), StoreError> {
-        set_balance(db, &event.account, 0)
-    }
-    fn apply_money_deposited(
-        &self,
-        db: &Connection,
-        _at: &Recorded,
-        event: &MoneyDeposited,
-    ) -> Result<(), StoreError> {
-        set_balance(db, &event.account, event.balance)
-    }
-    fn apply_money_withdrawn(
-        &self,
-        db: &Connection,
-        _at: &Recorded,
-        event: &MoneyWithdrawn,
-    ) -> Result<(), StoreError> {
-        set_balance(db, &event.account, event.balance)
-    }
-}
-
-/// The bank on the SQLite kit.
-pub type SqliteStore = goesgen::SqliteStore<BankTables>;
-
-/// The bank's table. The account `forbidden` breaks a constraint (to drill
-/// refusals by the store: a constraint is `StoreErrorKind::Refused`).
-pub const ACCOUNTS: &str = "CREATE TABLE IF NOT EXISTS accounts (
-    name    TEXT PRIMARY KEY CHECK (name <> 'forbidden'),
-    balance INTEGER NOT NULL
-)";
-
-/// Opens (creating) the store in the file at `path`, with its table.
-pub async fn open_store(path: &Path) -> SqliteStore {
-    let store = SqliteStore::open(path, "bank", BankTables).unwrap();
-    store.setup(|db| db.execute_batch(ACCOUNTS)).await.unwrap();
-    store
-}
-
-fn set_balance(db: &Connection, account: &str, balance: u64) -> Result<(), StoreError> {
-    db.execute(
-        "INSERT INTO accounts VALUES (?1, ?2) ON CONFLICT (name) DO UPDATE SET balance = ?2",
-        params![account, balance as i64],
-    )?;
-    Ok(())
-}
-
-fn balance_in(connection: &Connection, account: &str) -> Result<Option<u64>, StoreError> {
-    Ok(connection
-        .query_row(
-            "SELECT balance FROM accounts WHERE name = ?1",
-            [account],
-            |row| row.get::<_, i64>(0),
-        )
-        .optional()?
-        .map(|balance| balance as u64))
-}
-
-fn count_in(connection: &Connection) -> Result<u64, StoreError> {
-    Ok(
-        connection.query_row("SELECT count(*) FROM accounts", [], |row| {
-            row.get::<_, i64>(0)
-        })? as u64,
-    )
-}
-
-impl Accounts for SqliteWrite {
-    fn balance(&mut self, account: &str) -> Result<Option<u64>, StoreError> {
-        balance_in(self, account)
-    }
-    fn count(&mut self) -> Result<u64, StoreError> {
-        count_in(self)
-    }
-}
-
-impl Accounts for SqliteRead {
-    fn balance(&mut self, account: &str) -> Result<Option<u64>, StoreError> {
-        balance_in(self, account)
-    }
-    fn count(&mut self) -> Result<u64, StoreError> {
-        count_in(self)
-    }
-}
 
 /// A path for a new database file under cargo's scratch directory.
 pub fn fresh_path(name: &str) -> PathBuf {
