@@ -61,11 +61,15 @@ where
     }
 }
 
-/// The log's key for the header's `key` sent to `service`'s `method` by
-/// the caller the authenticator named `scope`: `service/method/caller/key`,
-/// the caller as a hash (its name may be long, or personal). A key that
+/// Where the server keeps an `Idempotency-Key` header's `key` sent to
+/// `service`'s `method` by the caller its authenticator named `scope`
+/// ([`Authenticate::key_scope`]): the log's key `service/method/caller/key`,
+/// the caller as a hash (its name may be long, or personal). Look a
+/// request up in the log with it ([`EventLog::find_key`]). A key that
 /// does not fit the log's [`MAX_KEY_BYTES`] then is `400 invalid-header`.
-pub(crate) fn scoped(
+///
+/// [`EventLog::find_key`]: crate::EventLog::find_key
+pub fn log_key(
     service: &str,
     method: &str,
     scope: Option<&str>,
@@ -161,7 +165,7 @@ mod tests {
 
     #[test]
     fn a_key_is_scoped_to_its_service_method_and_caller() {
-        let key = |method, scope| scoped("Users", method, scope, "k-1").unwrap();
+        let key = |method, scope| log_key("Users", method, scope, "k-1").unwrap();
         assert_eq!(key("CreateUser", None).as_str(), "Users/CreateUser/-/k-1");
         assert_ne!(key("CreateUser", None), key("CloseTicket", None));
         assert_ne!(
@@ -178,7 +182,7 @@ mod tests {
     #[test]
     fn a_key_too_long_for_its_scope_is_a_bad_header() {
         let long = "k".repeat(MAX_KEY_BYTES);
-        let problem = scoped("Users", "CreateUser", Some("ann"), &long).unwrap_err();
+        let problem = log_key("Users", "CreateUser", Some("ann"), &long).unwrap_err();
         assert_eq!(
             (problem.status, problem.code.as_str()),
             (400, codes::INVALID_HEADER)

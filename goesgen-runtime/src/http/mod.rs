@@ -40,7 +40,7 @@ mod server;
 pub use axum::Router;
 pub use axum::http::request::Parts;
 pub use client::{ClientError, HttpClient, RequestOptions, RetryPolicy};
-pub use keys::WithKeyScope;
+pub use keys::{WithKeyScope, log_key};
 pub use problem::{Members, MethodProblem, PROBLEM_JSON, Positions, Problem, codes, problem_of};
 pub use server::{Authenticate, HttpOptions, HttpService, Routes, Written, serve, unknown_method};
 

@@ -328,7 +328,7 @@ where
     let key = match header_text(&parts.headers, IDEMPOTENCY_KEY)? {
         Some(text) => {
             let scope = shared.auth.key_scope(&ctx);
-            Some(keys::scoped(S::NAME, method, scope.as_deref(), text)?)
+            Some(keys::log_key(S::NAME, method, scope.as_deref(), text)?)
         }
         None => None,
     };

@@ -289,6 +289,29 @@ impl<S: ServiceStore> Engine<S> {
         Ok(self.committed(output, events, appended, 1))
     }
 
+    /// Where the log's head is, if a call that refused with `error` (its
+    /// method's error, or the store refusing its events) decided at
+    /// `version` on a state the log has moved past: the head this engine
+    /// was told of lags another process's appends (a notification not yet
+    /// come), so a refusal is checked against the log itself before it is
+    /// believed. One head read, on refusals only.
+    pub(crate) async fn moved_past<M>(
+        &self,
+        error: &ServiceError<M>,
+        version: Position,
+    ) -> Option<Position> {
+        if !matches!(
+            error,
+            ServiceError::Method(_) | ServiceError::Refused { .. }
+        ) {
+            return None;
+        }
+        match self.core.log.head().await {
+            Ok(head) if head > version => Some(head),
+            _ => None,
+        }
+    }
+
     /// The condition a transaction decided at `version` appends on.
     pub(crate) fn condition(&self, version: Position) -> Condition {
         match (self.core.options.conflict_rule, &self.core.subscribed) {

@@ -53,6 +53,12 @@ enum Decided<O, E> {
 enum Undecided<M> {
     /// The append's condition failed: try again.
     Conflict(Conflict),
+    /// The call refused on a state the log has moved past (to `head`):
+    /// catch up and call it again; `refusal` if no attempts are left.
+    Stale {
+        head: Position,
+        refusal: ServiceError<M>,
+    },
     /// Anything else: give up with it.
     Failed(ServiceError<M>),
 }
@@ -187,6 +193,14 @@ impl<S: ServiceStore> Engine<S> {
                         backoff::wait_after(attempts, self.core.options.max_backoff).await;
                     }
                 }
+                Err(Undecided::Stale { head, refusal }) => {
+                    self.rollback(txn).await;
+                    if attempts >= self.core.options.max_attempts {
+                        record_attempts(attempts, conflicts);
+                        return Err(refusal);
+                    }
+                    known_head = known_head.max(head);
+                }
                 Err(Undecided::Failed(error)) => {
                     self.rollback(txn).await;
                     if self.skips_refused(&error) {
@@ -217,15 +231,26 @@ impl<S: ServiceStore> Engine<S> {
         E: Emitted<S::Event>,
         O: Send,
     {
-        let version = self.current(txn, known_head, lock.is_some()).await?;
+        let locked = lock.is_some();
+        let version = self.current(txn, known_head, locked).await?;
         self.core.counters.attempt();
         let decided = self
             .decide_alone(txn, call, options, version, lock, attempts)
             .await;
-        if let Err(Undecided::Failed(error)) = &decided {
-            self.core.counters.ended_with(error);
+        match decided {
+            Err(Undecided::Failed(error)) => {
+                if !locked && let Some(head) = self.moved_past(&error, version).await {
+                    self.core.counters.redecisions(1);
+                    return Err(Undecided::Stale {
+                        head,
+                        refusal: error,
+                    });
+                }
+                self.core.counters.ended_with(&error);
+                Err(Undecided::Failed(error))
+            }
+            decided => decided,
         }
-        decided
     }
 
     /// The rest of an attempt, once caught up at `version`: call, apply,

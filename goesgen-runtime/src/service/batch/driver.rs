@@ -123,6 +123,8 @@ impl<S: ServiceStore> Engine<S> {
             } else {
                 None
             };
+            let seen = driving.seats.iter().map(|seat| seat.seen_head).max();
+            known_head = known_head.max(seen.unwrap_or(0));
             driving.appending = Arc::new(AtomicBool::new(false));
             let round = self
                 .round(

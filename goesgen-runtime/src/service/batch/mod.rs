@@ -117,6 +117,13 @@ impl<'a> Attempt<'a> {
         self.counters = None;
     }
 
+    /// It refused on a stale state and is decided again.
+    fn redecided(mut self) {
+        if let Some(counters) = self.counters.take() {
+            counters.redecisions(1);
+        }
+    }
+
     /// It ended with its own error.
     fn ended_with<M>(mut self, error: &ServiceError<M>) {
         if let Some(counters) = self.counters.take() {
@@ -148,8 +155,9 @@ impl<S: ServiceStore> Engine<S> {
         O: Send,
     {
         let mut attempts: u32 = 0;
-        loop {
-            let (mut from, start) = self.core.batcher.join(options);
+        let mut seen_head: Position = 0;
+        'join: loop {
+            let (mut from, start) = self.core.batcher.join(options, seen_head);
             if start {
                 self.start_driver();
             }
@@ -177,6 +185,15 @@ impl<S: ServiceStore> Engine<S> {
                             }
                             Err(error) => {
                                 let _ = turn.reply.send(Reply { txn, events: None });
+                                if attempts < self.core.options.max_attempts
+                                    && let Some(head) = self.moved_past(&error, turn.version).await
+                                {
+                                    // Refused on a state the log moved past:
+                                    // decide again in a batch caught up to it.
+                                    attempt.redecided();
+                                    seen_head = head;
+                                    continue 'join;
+                                }
                                 attempt.ended_with(&error);
                                 record_attempts(attempts, 0);
                                 return Err(error);

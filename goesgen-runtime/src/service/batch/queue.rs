@@ -37,6 +37,9 @@ pub(crate) struct Seat<W> {
     pub(super) conflicts: u32,
     /// Turns the call was given (its method calls).
     pub(super) attempts: u32,
+    /// A head of the log the call saw beyond the state it decided on: the
+    /// batch catches up to it at least.
+    pub(super) seen_head: Position,
 }
 
 /// What the driver tells a waiting call.
@@ -50,6 +53,8 @@ pub(crate) enum ToCall<W> {
 /// A call's turn in a batch.
 pub(crate) struct Turn<W> {
     pub(super) txn: W,
+    /// The version the batch caught up to.
+    pub(super) version: Position,
     /// The position the call's first event gets.
     pub(super) next: Position,
     pub(super) recorded_at: SystemTime,
@@ -107,7 +112,11 @@ impl<W> Batcher<W> {
 
     /// Queues a call with `options` (its key); returns its receiver, and whether no task
     /// drives batches (the caller then starts one).
-    pub(super) fn join(&self, options: &CallOptions) -> (mpsc::UnboundedReceiver<ToCall<W>>, bool) {
+    pub(super) fn join(
+        &self,
+        options: &CallOptions,
+        seen_head: Position,
+    ) -> (mpsc::UnboundedReceiver<ToCall<W>>, bool) {
         let (to, from) = mpsc::unbounded_channel();
         let mut queue = self.lock();
         queue.waiting.push_back(Seat {
@@ -115,6 +124,7 @@ impl<W> Batcher<W> {
             options: options.clone(),
             conflicts: 0,
             attempts: 0,
+            seen_head,
         });
         let start = !queue.driving;
         queue.driving = true;

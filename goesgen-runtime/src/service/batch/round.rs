@@ -67,6 +67,7 @@ impl<S: ServiceStore> Engine<S> {
             let (reply, answer) = oneshot::channel();
             let turn = Turn {
                 txn,
+                version,
                 next: version + 1 + events.len() as Position,
                 recorded_at,
                 appending: Arc::clone(appending),

@@ -26,6 +26,9 @@ pub(super) struct Counting {
     pub(super) gate: Arc<tokio::sync::RwLock<()>>,
     /// Whether it says it takes several keyed parts in one append.
     keyed_parts: bool,
+    /// Heads its subscriptions see instead of the log's (as a slow
+    /// notification from another process would leave them).
+    lagging: Option<crate::log::HeadPublisher>,
 }
 
 impl Counting {
@@ -40,6 +43,7 @@ impl Counting {
             cost,
             gate: Arc::default(),
             keyed_parts: true,
+            lagging: None,
         })
     }
 
@@ -90,7 +94,10 @@ impl EventLog for Counting {
         self.inner.lock_writes()
     }
     fn subscribe(&self) -> Subscription {
-        self.inner.subscribe()
+        match &self.lagging {
+            Some(heads) => heads.subscribe(),
+            None => self.inner.subscribe(),
+        }
     }
     fn append_cost(&self) -> AppendCost {
         self.cost
@@ -498,6 +505,58 @@ async fn keyed_calls_go_alone_on_a_log_without_keyed_parts() {
         3,
         "`a` alone, the two unkeyed calls together, `b` alone"
     );
+}
+
+/// A call that refuses on a state the log has moved past (this engine was
+/// not told of another writer's append yet) is checked against the log's
+/// head and decided again on the caught-up state, alone and in a batch.
+#[tokio::test]
+async fn a_refusal_on_a_state_the_log_moved_past_is_decided_again() {
+    for cost in [AppendCost::Negligible, AppendCost::Commit] {
+        let counting = Arc::new(Counting {
+            lagging: Some(crate::log::HeadPublisher::new(0)),
+            ..Arc::into_inner(Counting::costing(cost)).unwrap()
+        });
+        let log: crate::SharedLog = counting.clone();
+        let (engine, _store) = engine(&log, ServiceOptions::default());
+        log.append(vec![counted("x", 5)], Condition::None)
+            .await
+            .unwrap();
+        engine.sync::<Infallible>().await.unwrap();
+        // Another writer sets the counter back; this engine is not told.
+        log.append(vec![counted("x", 0)], Condition::None)
+            .await
+            .unwrap();
+        let mut call = Count::new(&*log, "x");
+        call.limit = 5;
+        let committed = engine
+            .run_transaction(&call, &CallOptions::new())
+            .await
+            .unwrap_or_else(|error| panic!("{cost:?}: {error:?}"));
+        assert_eq!(committed.output, 1, "{cost:?}: decided on the caught-up 0");
+        assert_eq!(committed.appended.positions(), 3..=3, "{cost:?}");
+        assert_eq!(committed.attempts, 2, "{cost:?}");
+        let stats = engine.stats();
+        assert_eq!(
+            (
+                stats.attempts,
+                stats.commits,
+                stats.redecisions,
+                stats.refusals
+            ),
+            (2, 1, 1, 0),
+            "{cost:?}"
+        );
+        // A refusal the log bears out stands.
+        let refused = engine.run_transaction(&call, &CallOptions::new()).await;
+        assert!(refused.is_ok(), "{cost:?}: 1 is below the limit");
+        call.limit = 0;
+        let refused = engine.run_transaction(&call, &CallOptions::new()).await;
+        assert!(
+            matches!(refused, Err(ServiceError::Method(AtLimit(_)))),
+            "{cost:?}: {refused:?}"
+        );
+    }
 }
 
 /// A keyed call that emits nothing still records its key: its repeat is a
