@@ -103,21 +103,24 @@ pub(crate) fn plan<E>(
     mut find: impl FnMut(&IdempotencyKey) -> Result<Option<KeyRecord>, E>,
     judge: impl FnOnce() -> Result<Result<(), Conflict>, E>,
 ) -> Result<Result<Planned, Conflict>, E> {
-    // The index of the first part with each key (allocated only for keys).
-    let mut seen: HashMap<&IdempotencyKey, usize> = HashMap::new();
+    // The index of the first part with each key (made at the first key).
+    let mut seen: Option<HashMap<&IdempotencyKey, usize>> = None;
     let mut outcomes: Vec<KeyRecord> = Vec::with_capacity(parts.len());
     let mut last = head;
     let mut writes = false;
     for (index, part) in parts.iter().enumerate() {
         let first_use = match &part.key {
             None => None,
-            Some(key) => match seen.get(key) {
-                Some(first) => Some(outcomes[*first].clone()),
-                None => {
-                    seen.insert(key, index);
-                    find(key)?
+            Some(key) => {
+                let seen = seen.get_or_insert_with(HashMap::new);
+                match seen.get(key) {
+                    Some(first) => Some(outcomes[*first].clone()),
+                    None => {
+                        seen.insert(key, index);
+                        find(key)?
+                    }
                 }
-            },
+            }
         };
         let outcome = match first_use {
             Some(first_use) => KeyRecord {
