@@ -14,10 +14,19 @@ use crate::record::Position;
 
 /// Checks an append's parts: none, or lengths that add up to the number of
 /// events, without a whole-append key beside them.
+#[inline]
 pub(crate) fn check(append: &Append) -> Result<(), LogError> {
     if append.parts.is_empty() {
-        return Ok(());
+        Ok(())
+    } else {
+        check_parts(append)
     }
+}
+
+/// [`check`] for an append with parts (out of the hot path of appends
+/// without).
+#[cold]
+fn check_parts(append: &Append) -> Result<(), LogError> {
     if append.key.is_some() {
         return Err(LogError::Config(
             "an append with parts takes its keys on the parts, not Append::key".to_owned(),

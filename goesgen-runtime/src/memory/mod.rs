@@ -22,8 +22,8 @@ use crate::error::LogError;
 use crate::fnv::Fnv1a;
 use crate::limits::LogLimits;
 use crate::log::{
-    Append, AppendCost, AppendPart, Appended, AppendedParts, BoxFuture, Condition, EventLog,
-    HeadPublisher, IdempotencyKey, KeyRecord, KindFilter, ReadBatch, Subscription, WriteLock,
+    Append, AppendCost, Appended, AppendedParts, BoxFuture, Condition, EventLog, HeadPublisher,
+    IdempotencyKey, KeyRecord, KindFilter, ReadBatch, Subscription, WriteLock,
 };
 use crate::parts;
 use crate::record::{NewEvent, Position, Record};
@@ -258,10 +258,8 @@ fn append_locked(
     recorded_at: SystemTime,
 ) -> Result<Outcome, LogError> {
     let head = state.records.len() as Position;
-    // An append without parts is one part, planned from the stack; without
-    // a key either, there is nothing to plan.
-    let whole = parts::whole_part(&mut append);
-    if let Some(AppendPart { key: None, .. }) = whole {
+    // An append without parts or key: nothing to plan.
+    if append.parts.is_empty() && append.key.is_none() {
         let appended = Appended {
             first: head + 1,
             last: head + append.events.len() as Position,
@@ -281,6 +279,8 @@ fn append_locked(
         }
         return Ok(Outcome::Whole(appended));
     }
+    // An append without parts is one part, planned from the stack.
+    let whole = parts::whole_part(&mut append);
     let shares = match &whole {
         Some(whole) => std::slice::from_ref(whole),
         None => append.parts.as_slice(),
@@ -388,7 +388,7 @@ impl MemoryLog {
     fn append_then<T: Send + 'static>(
         &self,
         append: Append,
-        outcome: fn(Outcome) -> T,
+        outcome: impl FnOnce(Outcome) -> T + Send + 'static,
     ) -> BoxFuture<'_, Result<T, LogError>> {
         let recorded_at = match prepare(&append, &self.limits) {
             Ok(recorded_at) => recorded_at,
@@ -408,7 +408,7 @@ impl MemoryLog {
     fn try_now<T>(
         &self,
         append: Append,
-        outcome: fn(Outcome) -> T,
+        outcome: impl FnOnce(Outcome) -> T,
     ) -> Result<Result<T, LogError>, Append> {
         match prepare(&append, &self.limits) {
             Ok(recorded_at) => self
