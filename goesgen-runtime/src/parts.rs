@@ -14,10 +14,19 @@ use crate::record::Position;
 
 /// Checks an append's parts: none, or lengths that add up to the number of
 /// events, without a whole-append key beside them.
+#[inline]
 pub(crate) fn check(append: &Append) -> Result<(), LogError> {
     if append.parts.is_empty() {
-        return Ok(());
+        Ok(())
+    } else {
+        check_parts(append)
     }
+}
+
+/// [`check`] for an append with parts (out of the hot path of appends
+/// without).
+#[cold]
+fn check_parts(append: &Append) -> Result<(), LogError> {
     if append.key.is_some() {
         return Err(LogError::Config(
             "an append with parts takes its keys on the parts, not Append::key".to_owned(),
@@ -103,21 +112,24 @@ pub(crate) fn plan<E>(
     mut find: impl FnMut(&IdempotencyKey) -> Result<Option<KeyRecord>, E>,
     judge: impl FnOnce() -> Result<Result<(), Conflict>, E>,
 ) -> Result<Result<Planned, Conflict>, E> {
-    // The index of the first part with each key (allocated only for keys).
-    let mut seen: HashMap<&IdempotencyKey, usize> = HashMap::new();
+    // The index of the first part with each key (made at the first key).
+    let mut seen: Option<HashMap<&IdempotencyKey, usize>> = None;
     let mut outcomes: Vec<KeyRecord> = Vec::with_capacity(parts.len());
     let mut last = head;
     let mut writes = false;
     for (index, part) in parts.iter().enumerate() {
         let first_use = match &part.key {
             None => None,
-            Some(key) => match seen.get(key) {
-                Some(first) => Some(outcomes[*first].clone()),
-                None => {
-                    seen.insert(key, index);
-                    find(key)?
+            Some(key) => {
+                let seen = seen.get_or_insert_with(HashMap::new);
+                match seen.get(key) {
+                    Some(first) => Some(outcomes[*first].clone()),
+                    None => {
+                        seen.insert(key, index);
+                        find(key)?
+                    }
                 }
-            },
+            }
         };
         let outcome = match first_use {
             Some(first_use) => KeyRecord {

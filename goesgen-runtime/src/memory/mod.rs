@@ -17,6 +17,7 @@ use tokio::sync::{Notify, OwnedMutexGuard};
 
 use chunks::Chunks;
 
+use crate::error::Conflict;
 use crate::error::LogError;
 use crate::fnv::Fnv1a;
 use crate::limits::LogLimits;
@@ -25,7 +26,7 @@ use crate::log::{
     IdempotencyKey, KeyRecord, KindFilter, ReadBatch, Subscription, WriteLock,
 };
 use crate::parts;
-use crate::record::{Position, Record};
+use crate::record::{NewEvent, Position, Record};
 use crate::stored::{self, ReadBudget};
 
 /// An event log held in memory.
@@ -164,6 +165,90 @@ fn prepare(append: &Append, limits: &LogLimits) -> Result<SystemTime, LogError> 
     }
 }
 
+/// What an append got: kept whole for an append without parts or key
+/// (the engine's hot path), so that no vector of parts is made for a
+/// caller that wants one [`Appended`].
+enum Outcome {
+    /// An append without parts or key.
+    Whole(Appended),
+    /// An append with parts or a key.
+    Parts(AppendedParts),
+}
+
+impl Outcome {
+    /// As [`AppendedParts::single`].
+    fn single(self) -> Appended {
+        match self {
+            Outcome::Whole(appended) => appended,
+            Outcome::Parts(parts) => parts.single(),
+        }
+    }
+
+    /// As [`EventLog::append_parts`] answers.
+    fn into_parts(self) -> AppendedParts {
+        match self {
+            Outcome::Whole(appended) => AppendedParts {
+                appended,
+                parts: vec![KeyRecord {
+                    appended,
+                    fingerprint: None,
+                }],
+            },
+            Outcome::Parts(parts) => parts,
+        }
+    }
+}
+
+/// Judges `condition` against `state`, whose head is `head`.
+fn judge_locked(state: &State, condition: &Condition, head: Position) -> Result<(), Conflict> {
+    // Nothing appended after the version: no kind can have moved (and
+    // there is no stored table whose lookup could find damage).
+    let unmoved = matches!(
+        condition,
+        Condition::NoneOfKindsAfter { after, .. } if *after >= head
+    );
+    let judged = stored::judge(condition, head, |kind| {
+        if unmoved {
+            return Ok(None);
+        }
+        Ok::<_, std::convert::Infallible>(
+            state
+                .by_kind
+                .get(kind)
+                .and_then(|positions| positions.last().copied()),
+        )
+    });
+    match judged {
+        Ok(judged) => judged,
+        Err(never) => match never {},
+    }
+}
+
+/// Writes `events` at `positions`, all recorded at `recorded_at`.
+fn push_events(
+    state: &mut State,
+    positions: std::ops::RangeInclusive<Position>,
+    events: impl Iterator<Item = NewEvent>,
+    recorded_at: SystemTime,
+) {
+    for (position, event) in positions.zip(events) {
+        match state.by_kind.get_mut(&event.kind) {
+            Some(positions) => positions.push(position),
+            None => {
+                state
+                    .by_kind
+                    .insert(event.kind.clone(), Chunks::one(position));
+            }
+        }
+        state.records.push(Record {
+            position,
+            recorded_at,
+            kind: event.kind,
+            payload: event.payload,
+        });
+    }
+}
+
 /// Appends to `state` (whose write lock, if one is held, is the caller's)
 /// and publishes the head.
 fn append_locked(
@@ -171,36 +256,41 @@ fn append_locked(
     heads: &HeadPublisher,
     mut append: Append,
     recorded_at: SystemTime,
-) -> Result<AppendedParts, LogError> {
+) -> Result<Outcome, LogError> {
+    let head = state.records.len() as Position;
+    // An append without parts or key: nothing to plan.
+    if append.parts.is_empty() && append.key.is_none() {
+        let appended = Appended {
+            first: head + 1,
+            last: head + append.events.len() as Position,
+            recorded_at,
+            replayed: false,
+        };
+        if !append.events.is_empty() {
+            judge_locked(state, &append.condition, head)?;
+            push_events(
+                state,
+                appended.positions(),
+                append.events.into_iter(),
+                recorded_at,
+            );
+            // Published under the lock, so heads are published in order.
+            heads.publish(appended.last);
+        }
+        return Ok(Outcome::Whole(appended));
+    }
     // An append without parts is one part, planned from the stack.
     let whole = parts::whole_part(&mut append);
     let shares = match &whole {
         Some(whole) => std::slice::from_ref(whole),
         None => append.parts.as_slice(),
     };
-    let head = state.records.len() as Position;
-    // Nothing appended after the version: no kind can have moved (and
-    // there is no stored table whose lookup could find damage).
-    let unmoved = matches!(
-        &append.condition,
-        Condition::NoneOfKindsAfter { after, .. } if *after >= head
-    );
     let planned = parts::plan(
         shares,
         head,
         recorded_at,
         |key| Ok::<_, std::convert::Infallible>(state.keys.get(key).cloned()),
-        || {
-            stored::judge(&append.condition, head, |kind| {
-                if unmoved {
-                    return Ok(None);
-                }
-                Ok(state
-                    .by_kind
-                    .get(kind)
-                    .and_then(|positions| positions.last().copied()))
-            })
-        },
+        || Ok(judge_locked(state, &append.condition, head)),
     );
     let planned = match planned {
         Ok(Ok(planned)) => planned,
@@ -208,7 +298,7 @@ fn append_locked(
         Err(never) => match never {},
     };
     if !planned.writes {
-        return Ok(planned.parts);
+        return Ok(Outcome::Parts(planned.parts));
     }
     let mut events = append.events.into_iter();
     for (part, outcome) in shares.iter().zip(&planned.parts.parts) {
@@ -217,22 +307,7 @@ fn append_locked(
             mine.for_each(drop);
             continue;
         }
-        for (position, event) in outcome.appended.positions().zip(mine) {
-            match state.by_kind.get_mut(&event.kind) {
-                Some(positions) => positions.push(position),
-                None => {
-                    state
-                        .by_kind
-                        .insert(event.kind.clone(), Chunks::one(position));
-                }
-            }
-            state.records.push(Record {
-                position,
-                recorded_at,
-                kind: event.kind,
-                payload: event.payload,
-            });
-        }
+        push_events(state, outcome.appended.positions(), mine, recorded_at);
         if let Some(key) = &part.key {
             let record = KeyRecord {
                 appended: Appended {
@@ -246,10 +321,9 @@ fn append_locked(
     }
     let last = planned.parts.appended.last;
     if last > head {
-        // Published under the lock, so heads are published in order.
         heads.publish(last);
     }
-    Ok(planned.parts)
+    Ok(Outcome::Parts(planned.parts))
 }
 
 /// [`MemoryLog`]'s write lock: the state's flag raised, and the writers'
@@ -264,7 +338,7 @@ struct MemoryWriteLock {
 }
 
 impl MemoryWriteLock {
-    fn append_now(&self, append: Append) -> Result<AppendedParts, LogError> {
+    fn append_now(&self, append: Append) -> Result<Outcome, LogError> {
         prepare(&append, &self.limits).and_then(|recorded_at| {
             append_locked(&mut lock(&self.state), &self.heads, append, recorded_at)
         })
@@ -273,7 +347,7 @@ impl MemoryWriteLock {
 
 impl WriteLock for MemoryWriteLock {
     fn append(self: Box<Self>, append: Append) -> BoxFuture<'static, Result<Appended, LogError>> {
-        let appended = self.append_now(append).map(|parts| parts.single());
+        let appended = self.append_now(append).map(Outcome::single);
         Box::pin(std::future::ready(appended))
     }
 
@@ -281,7 +355,8 @@ impl WriteLock for MemoryWriteLock {
         self: Box<Self>,
         append: Append,
     ) -> BoxFuture<'static, Result<AppendedParts, LogError>> {
-        Box::pin(std::future::ready(self.append_now(append)))
+        let appended = self.append_now(append).map(Outcome::into_parts);
+        Box::pin(std::future::ready(appended))
     }
 }
 
@@ -300,7 +375,7 @@ impl MemoryLog {
         &self,
         append: Append,
         recorded_at: SystemTime,
-    ) -> Result<Result<AppendedParts, LogError>, Append> {
+    ) -> Result<Result<Outcome, LogError>, Append> {
         let mut state = lock(&self.state);
         if state.write_locked {
             return Err(append);
@@ -313,7 +388,7 @@ impl MemoryLog {
     fn append_then<T: Send + 'static>(
         &self,
         append: Append,
-        outcome: fn(AppendedParts) -> T,
+        outcome: impl FnOnce(Outcome) -> T + Send + 'static,
     ) -> BoxFuture<'_, Result<T, LogError>> {
         let recorded_at = match prepare(&append, &self.limits) {
             Ok(recorded_at) => recorded_at,
@@ -328,12 +403,27 @@ impl MemoryLog {
         }
     }
 
+    /// Prepares an append and appends it now unless a write lock is held
+    /// (its outcome through `outcome`), else gives it back.
+    fn try_now<T>(
+        &self,
+        append: Append,
+        outcome: impl FnOnce(Outcome) -> T,
+    ) -> Result<Result<T, LogError>, Append> {
+        match prepare(&append, &self.limits) {
+            Ok(recorded_at) => self
+                .append_if_unlocked(append, recorded_at)
+                .map(|appended| appended.map(outcome)),
+            Err(error) => Ok(Err(error)),
+        }
+    }
+
     /// Appends a prepared append once no write lock is held.
     async fn append_unlocked(
         &self,
         mut append: Append,
         recorded_at: SystemTime,
-    ) -> Result<AppendedParts, LogError> {
+    ) -> Result<Outcome, LogError> {
         loop {
             // Registered before the flag is read, so the wake-up of a lock
             // that ends right after cannot be missed.
@@ -366,7 +456,7 @@ impl EventLog for MemoryLog {
     }
 
     fn append_with(&self, append: Append) -> BoxFuture<'_, Result<Appended, LogError>> {
-        self.append_then(append, |parts| parts.single())
+        self.append_then(append, Outcome::single)
     }
 
     fn keyed_parts(&self) -> bool {
@@ -374,22 +464,18 @@ impl EventLog for MemoryLog {
     }
 
     fn append_parts(&self, append: Append) -> BoxFuture<'_, Result<AppendedParts, LogError>> {
-        self.append_then(append, |parts| parts)
+        self.append_then(append, Outcome::into_parts)
     }
 
     fn try_append_now(&self, append: Append) -> Result<Result<Appended, LogError>, Append> {
-        self.try_append_parts_now(append)
-            .map(|appended| appended.map(|parts| parts.single()))
+        self.try_now(append, Outcome::single)
     }
 
     fn try_append_parts_now(
         &self,
         append: Append,
     ) -> Result<Result<AppendedParts, LogError>, Append> {
-        match prepare(&append, &self.limits) {
-            Ok(recorded_at) => self.append_if_unlocked(append, recorded_at),
-            Err(error) => Ok(Err(error)),
-        }
+        self.try_now(append, Outcome::into_parts)
     }
 
     fn find_key<'a>(
