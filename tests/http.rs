@@ -7,6 +7,9 @@
 //!   ticket the other wrote once it is told the position.
 //! - `errors`: every error of the server as a request: status, problem
 //!   code, and what was appended.
+//! - `keys`: idempotency keys as the HTTP draft describes them: checked
+//!   after the caller, scoped to the method and the caller, kept with the
+//!   request's fingerprint.
 //! - `retries`: a call whose response was lost, repeated with the same
 //!   `Idempotency-Key`, appends once; a bounded load run of 64 concurrent
 //!   callers loses and duplicates nothing.
@@ -47,6 +50,8 @@ mod service;
 mod counter;
 #[path = "http/errors.rs"]
 mod errors;
+#[path = "http/keys.rs"]
+mod keys;
 #[path = "http/processes.rs"]
 mod processes;
 #[path = "http/retries.rs"]
@@ -88,6 +93,28 @@ impl Drop for Server {
             let _ = stop.send(());
         }
     }
+}
+
+/// The example's Users and Tickets services on `log`, behind one router.
+pub async fn tickets_server(log: goesgen::SharedLog) -> Server {
+    let options = goesgen::ServiceOptions::default();
+    let users = std::sync::Arc::new(service::users::UsersService::new(
+        service::users::Users,
+        service::users::store::in_memory().unwrap(),
+        log.clone(),
+        options.clone(),
+    ));
+    let tickets = std::sync::Arc::new(service::tickets::TicketsService::new(
+        service::tickets::Tickets,
+        service::tickets::TicketsStore::default(),
+        log,
+        options,
+    ));
+    let http = goesgen::http::HttpOptions::default();
+    let router = serve::users_router(users, http)
+        .reset_fallback()
+        .merge(serve::tickets_router(tickets, http));
+    Server::start(router).await
 }
 
 /// A path for a new database file under cargo's scratch directory.

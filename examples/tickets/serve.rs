@@ -15,7 +15,9 @@ use std::future::Future;
 use std::sync::Arc;
 
 use goesgen::SharedLog;
-use goesgen::http::{HttpOptions, MethodProblem, Parts, Problem, Router};
+use goesgen::http::{
+    Authenticate, HttpOptions, MethodProblem, Parts, Problem, Router, WithKeyScope,
+};
 
 use crate::auth::Caller;
 use crate::id;
@@ -74,14 +76,23 @@ impl MethodProblem for TicketsError {
     }
 }
 
+/// Who calls, as [`bearer_caller`] says, with each user's idempotency keys
+/// kept apart from everyone else's (anonymous callers share theirs).
+pub fn authenticate() -> impl Authenticate<Caller> {
+    WithKeyScope::new(bearer_caller, |caller: &Caller| match caller {
+        Caller::User(user) => Some(user.to_string()),
+        Caller::Anonymous => None,
+    })
+}
+
 /// The router of the Users service.
 pub fn users_router(users: Arc<UsersService>, options: HttpOptions) -> Router {
-    users.router(bearer_caller, options)
+    users.router(authenticate(), options)
 }
 
 /// The router of the Tickets service.
 pub fn tickets_router(tickets: Arc<TicketsService>, options: HttpOptions) -> Router {
-    tickets.router(bearer_caller, options)
+    tickets.router(authenticate(), options)
 }
 
 /// Which services a server runs.

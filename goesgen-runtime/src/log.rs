@@ -311,6 +311,13 @@ pub struct AppendPart {
     /// The digest of the caller's request, kept with the key (ignored
     /// without a key).
     pub fingerprint: Option<Fingerprint>,
+    /// Whether the part was decided on the state that includes the parts
+    /// before it (a batch of calls, each deciding after the ones before
+    /// it): if one of those is replayed with events, this part's decision
+    /// rests on an effect that is not written again, so nothing of the
+    /// append is written ([`AppendedParts::held_back`]) and its caller
+    /// decides again without the replayed parts.
+    pub depends: bool,
 }
 
 impl AppendPart {
@@ -320,7 +327,15 @@ impl AppendPart {
             len,
             key: None,
             fingerprint: None,
+            depends: false,
         }
+    }
+
+    /// Marks the part as decided on the state that includes the parts
+    /// before it (see [`AppendPart::depends`]).
+    pub fn depends(mut self) -> Self {
+        self.depends = true;
+        self
     }
 
     /// The part's idempotency key.
@@ -367,6 +382,11 @@ pub struct AppendedParts {
     /// (replayed): that part wrote nothing, and the parts after it moved
     /// up.
     pub parts: Vec<PartAppended>,
+    /// Whether nothing was written because a replayed part came before a
+    /// part that [`depends`](AppendPart::depends) on it: then `appended`
+    /// and the parts that are not replays are the empty range after the
+    /// head, and the append may be decided again without the replays.
+    pub held_back: bool,
 }
 
 impl AppendedParts {

@@ -62,6 +62,7 @@ pub(crate) fn whole_part(append: &mut Append) -> Option<AppendPart> {
         len: append.events.len(),
         key: append.key.take(),
         fingerprint: None,
+        depends: false,
     })
 }
 
@@ -103,8 +104,11 @@ pub(crate) struct Planned {
 /// append carries is a replay; if any other part writes (events or a key),
 /// the condition is judged once (`judge`, only then) and a conflict writes
 /// nothing; the written parts are numbered in order from `head + 1`, each
-/// with its own sub-range, `recorded_at` and fingerprint. `Err` only for
-/// the backend's own failures in `find` or `judge`.
+/// with its own sub-range, `recorded_at` and fingerprint. A part that
+/// [`depends`](AppendPart::depends) on the parts before it, after a
+/// replayed part with events, holds the whole append back: nothing is
+/// written ([`AppendedParts::held_back`]). `Err` only for the backend's
+/// own failures in `find` or `judge`.
 pub(crate) fn plan<E>(
     parts: &[AppendPart],
     head: Position,
@@ -117,6 +121,10 @@ pub(crate) fn plan<E>(
     let mut outcomes: Vec<KeyRecord> = Vec::with_capacity(parts.len());
     let mut last = head;
     let mut writes = false;
+    // Whether a replayed part had events, and a part after it depends on
+    // the parts before it (then nothing is written).
+    let mut replayed_events = false;
+    let mut held_back = false;
     for (index, part) in parts.iter().enumerate() {
         let first_use = match &part.key {
             None => None,
@@ -132,32 +140,59 @@ pub(crate) fn plan<E>(
             }
         };
         let outcome = match first_use {
-            Some(first_use) => KeyRecord {
-                appended: Appended {
-                    replayed: true,
-                    ..first_use.appended
-                },
-                fingerprint: first_use.fingerprint,
-            },
+            Some(first_use) => {
+                // Events of a replayed part that a later part depended on.
+                replayed_events |= part.len > 0;
+                KeyRecord {
+                    appended: Appended {
+                        replayed: true,
+                        ..first_use.appended
+                    },
+                    fingerprint: first_use.fingerprint,
+                }
+            }
             None => {
+                held_back |= part.depends && replayed_events;
                 writes |= part.len > 0 || part.key.is_some();
                 written_after(&mut last, part.len, recorded_at, part.fingerprint.clone())
             }
         };
         outcomes.push(outcome);
     }
+    let nothing = Appended {
+        first: head + 1,
+        last: head,
+        recorded_at,
+        replayed: false,
+    };
+    if held_back {
+        // Nothing is written: the parts that are not replays are decided
+        // again by their caller.
+        for outcome in &mut outcomes {
+            if !outcome.appended.replayed {
+                *outcome = KeyRecord {
+                    appended: nothing,
+                    fingerprint: None,
+                };
+            }
+        }
+        return Ok(Ok(Planned {
+            parts: AppendedParts {
+                appended: nothing,
+                parts: outcomes,
+                held_back: true,
+            },
+            writes: false,
+        }));
+    }
     if writes && let Err(conflict) = judge()? {
         return Ok(Err(conflict));
     }
     Ok(Ok(Planned {
         parts: AppendedParts {
-            appended: Appended {
-                first: head + 1,
-                last,
-                recorded_at,
-                replayed: false,
-            },
+            appended: Appended { last, ..nothing },
             parts: outcomes,
+            held_back: false,
         },
         writes,
     }))
@@ -267,7 +302,11 @@ pub(crate) fn split(appended: Appended, parts: Vec<AppendPart>) -> AppendedParts
         .into_iter()
         .map(|part| written_after(&mut last, part.len, appended.recorded_at, None))
         .collect();
-    AppendedParts { appended, parts }
+    AppendedParts {
+        appended,
+        parts,
+        held_back: false,
+    }
 }
 
 /// The outcome of a whole append of one keyed part that was replayed, on a
@@ -284,6 +323,7 @@ pub(crate) fn replayed_alone(replayed: Appended, head: Position) -> AppendedPart
             appended: replayed,
             fingerprint: None,
         }],
+        held_back: false,
     }
 }
 
@@ -383,5 +423,59 @@ mod tests {
                 .map(|w| (w.events.len(), w.key.map(IdempotencyKey::as_str)))
                 .collect();
         assert_eq!(written, [(1, Some("new")), (0, Some("empty")), (2, None)]);
+    }
+
+    /// A part that depends on the parts before it, after a replayed part
+    /// with events, holds the append back: nothing written, the condition
+    /// not judged, the replay reported and the rest an empty range. A
+    /// replayed part without events, or a part that does not depend, does
+    /// not.
+    #[test]
+    fn a_dependent_part_after_a_replay_with_events_holds_the_append_back() {
+        let stored = |len: u64| KeyRecord {
+            appended: Appended {
+                first: 1,
+                last: len,
+                recorded_at: SystemTime::UNIX_EPOCH,
+                replayed: true,
+            },
+            fingerprint: None,
+        };
+        let find = |k: &IdempotencyKey| {
+            Ok::<_, Infallible>(match k.as_str() {
+                "full" => Some(stored(2)),
+                "empty" => Some(stored(0)),
+                _ => None,
+            })
+        };
+        let never = || -> Result<Result<(), Conflict>, Infallible> {
+            panic!("nothing is written, so nothing is judged")
+        };
+        let now = SystemTime::now();
+        let held = [
+            AppendPart::new(1),
+            AppendPart::new(2).key(key("full")).depends(),
+            AppendPart::new(1).depends(),
+        ];
+        let planned = plan(&held, 2, now, find, never).unwrap().unwrap();
+        assert!(!planned.writes && planned.parts.held_back);
+        let spans: Vec<_> = planned
+            .parts
+            .parts
+            .iter()
+            .map(|p| (p.appended.first, p.appended.last, p.appended.replayed))
+            .collect();
+        assert_eq!(spans, [(3, 2, false), (1, 2, true), (3, 2, false)]);
+        let not_held = |parts: &[AppendPart]| {
+            let planned = plan(parts, 2, now, find, || Ok(Ok(()))).unwrap().unwrap();
+            (planned.writes, planned.parts.held_back)
+        };
+        let independent = [AppendPart::new(2).key(key("full")), AppendPart::new(1)];
+        assert_eq!(not_held(&independent), (true, false));
+        let after_empty = [
+            AppendPart::new(0).key(key("empty")),
+            AppendPart::new(1).depends(),
+        ];
+        assert_eq!(not_held(&after_empty), (true, false));
     }
 }

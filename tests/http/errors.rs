@@ -237,25 +237,7 @@ async fn service_errors_answer_their_status_and_code() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tickets_refuse_callers_and_name_the_failing_field() {
     let log = goesgen::MemoryLog::shared();
-    let users = Arc::new(crate::service::users::UsersService::new(
-        crate::service::users::Users,
-        crate::service::users::store::in_memory().unwrap(),
-        log.clone(),
-        ServiceOptions::default(),
-    ));
-    let tickets = Arc::new(crate::service::tickets::TicketsService::new(
-        crate::service::tickets::Tickets,
-        crate::service::tickets::TicketsStore::default(),
-        log.clone(),
-        ServiceOptions::default(),
-    ));
-    let router = crate::serve::users_router(users, HttpOptions::default())
-        .reset_fallback()
-        .merge(crate::serve::tickets_router(
-            tickets,
-            HttpOptions::default(),
-        ));
-    let server = Server::start(router).await;
+    let server = super::tickets_server(log.clone()).await;
     let http = reqwest::Client::new();
     let post = |path: &str, body: &str| {
         http.post(format!("{}{path}", server.url))

@@ -193,6 +193,7 @@ impl Outcome {
                     appended,
                     fingerprint: None,
                 }],
+                held_back: false,
             },
             Outcome::Parts(parts) => parts,
         }

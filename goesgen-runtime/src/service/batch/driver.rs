@@ -158,11 +158,17 @@ impl<S: ServiceStore> Engine<S> {
                 version,
                 recorded_at,
             } = decision;
+            // Each call decided after the ones before it: a replay of an
+            // earlier one holds the append back (see below).
             let parts = driving
                 .seats
                 .iter()
                 .zip(&parts)
-                .map(|(seat, part)| seat.part(part.len))
+                .enumerate()
+                .map(|(index, (seat, part))| {
+                    let part = seat.part(part.len);
+                    if index > 0 { part.depends() } else { part }
+                })
                 .collect();
             driving.appending.store(true, Ordering::Release);
             let appended = self
@@ -197,6 +203,19 @@ impl<S: ServiceStore> Engine<S> {
                     let decided = driving.seats.len();
                     return self.fail_all(driving, ServiceError::Log(error), decided);
                 }
+                Ok((outcome, _)) if outcome.held_back => {
+                    // A call's key was written since it was looked up (by
+                    // an earlier batch, or another process), and the calls
+                    // after it decided on its effect applied again: nothing
+                    // was written. The replays get their answers; the rest
+                    // are decided again.
+                    driving.appending.store(false, Ordering::Release);
+                    self.rollback(txn).await;
+                    self.answer_replays(driving, &outcome);
+                    if driving.seats.is_empty() {
+                        return;
+                    }
+                }
                 Ok((outcome, in_place)) => {
                     return self
                         .keep_batch(driving, txn, outcome, version, in_place)
@@ -227,6 +246,25 @@ impl<S: ServiceStore> Engine<S> {
             }));
             false
         });
+    }
+
+    /// After an append held back: each call whose key was replayed gets
+    /// its answer and leaves the batch; the others stay, to be decided
+    /// again (a re-decision each).
+    fn answer_replays(&self, driving: &mut Driving<'_, S::Write>, outcome: &AppendedParts) {
+        let seats = std::mem::take(&mut driving.seats);
+        for (seat, record) in seats.into_iter().zip(&outcome.parts) {
+            if !record.appended.replayed {
+                self.core.counters.redecisions(1);
+                driving.seats.push(seat);
+                continue;
+            }
+            self.core.counters.failures(1);
+            let _ = seat.to.send(ToCall::Done(Done::Failed {
+                error: replayed(record, &seat.options),
+                conflicts: seat.conflicts,
+            }));
+        }
     }
 
     /// A batch none of whose calls emitted anything: commits the catch-up.

@@ -474,6 +474,63 @@ async fn keyed_calls_share_a_batch_and_a_replayed_key_fails_only_its_call() {
     assert_eq!(store.snapshot().await.applied, [1, 2, 3]);
 }
 
+/// A repeat of a keyed call that joins the next batch while the first is
+/// still being appended is decided on a state that holds the first's
+/// effect: the log replays it, and the call after it in the batch, which
+/// decided on that effect applied twice, is decided again (nothing of the
+/// held-back append is written), so no update is counted twice.
+#[tokio::test]
+async fn a_key_written_by_the_batch_before_holds_back_the_calls_that_decided_on_it() {
+    let counting = Counting::shared();
+    let log: crate::SharedLog = counting.clone();
+    let (engine, store) = engine(&log, ServiceOptions::default());
+    let keyed = CallOptions::new().key(IdempotencyKey::new("k").unwrap());
+    let (first, repeat, other) = (
+        Count::new(&*log, "x"),
+        Count::new(&*log, "x"),
+        Count::new(&*log, "x"),
+    );
+    let gate = counting.gate.clone().write_owned().await;
+    let mut first_call = Box::pin(engine.run_transaction(&first, &keyed));
+    while counting.appends() == 0 {
+        assert!(futures_poll_once(first_call.as_mut()).await.is_none());
+        tokio::task::yield_now().await;
+    }
+    // The first call's append is in flight: its key is not in the log yet.
+    let plain = CallOptions::new();
+    let mut repeat_call = Box::pin(engine.run_transaction(&repeat, &keyed));
+    let mut other_call = Box::pin(engine.run_transaction(&other, &plain));
+    assert!(futures_poll_once(repeat_call.as_mut()).await.is_none());
+    assert!(futures_poll_once(other_call.as_mut()).await.is_none());
+    drop(gate);
+    let (first_result, repeat_result, other_result) =
+        tokio::join!(first_call, repeat_call, other_call);
+    let first_result = first_result.unwrap();
+    assert_eq!((first_result.output, first_result.appended.first), (1, 1));
+    assert!(
+        matches!(&repeat_result, Err(ServiceError::Duplicate { appended }) if appended.first == 1),
+        "{repeat_result:?}"
+    );
+    let other_result = other_result.unwrap();
+    assert_eq!(other_result.output, 2, "counted once after the first");
+    assert_eq!(other_result.appended.positions(), 2..=2);
+    assert_eq!(
+        other_result.attempts, 2,
+        "decided again after the hold-back"
+    );
+    let read = log.read(0, &KindFilter::All, 10).await.unwrap();
+    assert_eq!(
+        counter_events(&read),
+        [(1, "x".into(), 1), (2, "x".into(), 2)]
+    );
+    assert_eq!(store.snapshot().await.applied, [1, 2]);
+    assert_eq!(
+        counting.appends(),
+        3,
+        "the first, the held-back batch, again"
+    );
+}
+
 /// On a log that takes one keyed part per append (a log of another crate
 /// that does not implement `append_parts`), keyed calls are batched alone
 /// and unkeyed ones together.
