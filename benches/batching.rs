@@ -10,7 +10,9 @@
 //! `ServiceOptions::max_batch_calls(1)` (no batching) for comparison;
 //! `-- --backend memory|sqlite|postgres` runs one backend; `-- --workers N`
 //! sets the runtime's worker threads (default 2); `-- --callers N` runs
-//! only that many callers.
+//! only that many callers. `-- --keys` compares calls with a fresh
+//! idempotency key each against calls without, at 16 and 64 callers on
+//! durable SQLite, in alternating rounds of one run.
 
 use std::sync::Arc;
 
@@ -75,7 +77,7 @@ async fn throughput(
     let mut latencies = Vec::new();
     for r in 0..rounds {
         let log = open_log(backend, &format!("c{callers}-r{r}")).await;
-        let (rate, mut lat) = round(log, options.clone(), callers, commands).await;
+        let (rate, mut lat) = round(log, options.clone(), callers, commands, false).await;
         rates.push(rate);
         latencies.append(&mut lat);
     }
@@ -113,6 +115,33 @@ fn options_callers() -> Option<usize> {
         .map(|n| n.parse().expect("--callers N"))
 }
 
+/// `-- --keys`: keyed against unkeyed deposits on durable SQLite, in
+/// alternating rounds; prints each median and their ratio.
+async fn keys(options: &ServiceOptions, commands: usize, rounds: usize) {
+    println!("## Keyed calls against calls without a key (durable SQLite)");
+    println!();
+    println!(
+        "| callers | calls × rounds | without key (median) | with a key each (median) | ratio |"
+    );
+    println!("| --- | --- | --- | --- | --- |");
+    for callers in [16, 64] {
+        let mut rates = [Vec::new(), Vec::new()];
+        for r in 0..rounds {
+            for (keyed, rates) in [false, true].into_iter().zip(rates.iter_mut()) {
+                let log = open_log("sqlite", &format!("keys-c{callers}-r{r}-{keyed}")).await;
+                let (rate, _) = round(log, options.clone(), callers, commands, keyed).await;
+                rates.push(rate);
+            }
+        }
+        let [mut plain, mut keyed] = rates;
+        let (plain, keyed) = (median(&mut plain), median(&mut keyed));
+        println!(
+            "| {callers} | {commands} × {rounds} | {plain:.0}/s | {keyed:.0}/s | {:.2}× |",
+            keyed / plain
+        );
+    }
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let quick = args.iter().any(|a| a == "--quick");
@@ -142,6 +171,10 @@ fn main() {
         .enable_all()
         .build()
         .expect("runtime");
+    if args.iter().any(|a| a == "--keys") {
+        runtime.block_on(keys(&options, 3_200 / scale, 3));
+        return;
+    }
     runtime.block_on(async {
         println!("## Concurrent callers of one instance (Bank::Deposit, one account)");
         println!();

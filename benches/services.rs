@@ -121,7 +121,7 @@ async fn throughput(backend: &str, callers: usize, commands: usize, rounds: usiz
     let mut latencies = Vec::new();
     for r in 0..rounds {
         let log = open_log(backend, &format!("tx-{callers}-{r}")).await;
-        let (rate, mut lat) = round(log, ServiceOptions::default(), callers, commands).await;
+        let (rate, mut lat) = round(log, ServiceOptions::default(), callers, commands, false).await;
         rates.push(rate);
         latencies.append(&mut lat);
     }

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use goesgen::{ServiceOptions, SharedLog};
+use goesgen::{CallOptions, IdempotencyKey, ServiceOptions, SharedLog};
 
 use crate::bank::schema::bank::BankService;
 use crate::bank::{Bank, Store, Transfer};
@@ -19,13 +19,15 @@ pub fn deposit() -> Transfer {
 }
 
 /// One round: `callers` tasks share `commands` deposits through one
-/// service on `log`. Returns commands per second and each command's
-/// latency as its caller saw it; checks that no deposit was lost.
+/// service on `log`, each with a fresh idempotency key if `keyed`. Returns
+/// commands per second and each command's latency as its caller saw it;
+/// checks that no deposit was lost.
 pub async fn round(
     log: SharedLog,
     options: ServiceOptions,
     callers: usize,
     commands: usize,
+    keyed: bool,
 ) -> (f64, Vec<Duration>) {
     let bank = Arc::new(BankService::new(Bank, Store::default(), log, options));
     bank.open(&(), "bench".into()).await.expect("open");
@@ -38,7 +40,14 @@ pub async fn round(
                 let mut latencies = Vec::with_capacity(each);
                 for _ in 0..each {
                     let at = Instant::now();
-                    bank.deposit(&(), deposit()).await.expect("deposit");
+                    let options = if keyed {
+                        CallOptions::new().key(IdempotencyKey::random())
+                    } else {
+                        CallOptions::new()
+                    };
+                    bank.deposit_with(&(), deposit(), options)
+                        .await
+                        .expect("deposit");
                     latencies.push(at.elapsed());
                 }
                 latencies

@@ -245,25 +245,25 @@ fn verify(log: &str, problems: &mut Vec<String>) {
 }
 
 /// The `goesgen` binary next to this test's (`target/<profile>/`), built
-/// with cargo if it is not there.
+/// (or brought up to date: a binary left from an older build may not read
+/// this build's log) with cargo, with every feature as the README's test
+/// command builds it.
 fn goesgen_binary() -> PathBuf {
     let exe = std::env::current_exe().unwrap();
     let profile_dir = exe.parent().and_then(Path::parent).unwrap();
     let binary = profile_dir.join(format!("goesgen{}", std::env::consts::EXE_SUFFIX));
-    if !binary.is_file() {
-        let profile = match profile_dir.file_name().and_then(|name| name.to_str()) {
-            Some("debug") | None => "dev",
-            Some(other) => other,
-        };
-        let manifest = Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml");
-        let status = Command::new(env!("CARGO"))
-            .args(["build", "--quiet", "-p", "goesgen-cli", "--bin", "goesgen"])
-            .args(["--profile", profile, "--manifest-path"])
-            .arg(&manifest)
-            .status()
-            .expect("run cargo build for goesgen");
-        assert!(status.success(), "building goesgen: {status}");
-    }
+    let profile = match profile_dir.file_name().and_then(|name| name.to_str()) {
+        Some("debug") | None => "dev",
+        Some(other) => other,
+    };
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml");
+    let status = Command::new(env!("CARGO"))
+        .args(["build", "--quiet", "--all-features", "-p", "goesgen-cli"])
+        .args(["--bin", "goesgen", "--profile", profile, "--manifest-path"])
+        .arg(&manifest)
+        .status()
+        .expect("run cargo build for goesgen");
+    assert!(status.success(), "building goesgen: {status}");
     assert!(
         binary.is_file(),
         "no goesgen binary at {}",
