@@ -116,13 +116,14 @@ impl<S: ServiceStore> Engine<S> {
         E: Emitted<S::Event>,
         O: Send,
     {
-        self.refuse_duplicate(options).await?;
         if self.core.batching {
             // Boxed: the batch's state is large, and every call of a lone
             // transaction would otherwise carry (and move) room for it. A
             // batched call waits for a commit, beside which a box is free.
+            // The driver looks up the keys of a batch in one look.
             return Box::pin(self.run_batched(call, options)).await;
         }
+        self.refuse_duplicate(options).await?;
         // The newest head known to exist, beyond what the subscription
         // shows (a conflict reports one; another process's append may not
         // have been published to this process yet).
