@@ -472,9 +472,13 @@ impl IdempotencyKey {
         checked_text("an idempotency key", key.into(), MAX_KEY_BYTES).map(Self)
     }
 
-    /// A fresh random key (a UUID v4).
+    /// A fresh key: a UUID v7, unique (74 random bits) and ordered by
+    /// time, so that a log's table of keys grows at its end instead of
+    /// at random places (with random keys, each key of a batch dirties a
+    /// page of its own: 64 keyed calls per commit on durable SQLite ran
+    /// at 0.63× of unkeyed ones, time-ordered keys at 0.9×).
     pub fn random() -> Self {
-        Self(uuid::Uuid::new_v4().to_string().into())
+        Self(uuid::Uuid::now_v7().to_string().into())
     }
 
     /// The key's text.

@@ -17,6 +17,7 @@ use crate::service::error::ServiceError;
 use crate::service::keys::{key_part, replayed};
 use crate::service::observe::{ProgressReceiver, Tracker};
 use crate::service::options::{ConflictRule, ServiceOptions};
+use crate::service::refusal::SecondLook;
 use crate::service::store::{Emitted, MethodCall, ServiceStore};
 
 /// How the engine treats a record of a given kind.
@@ -227,12 +228,23 @@ impl<S: ServiceStore> Engine<S> {
         E: Emitted<S::Event>,
         O: Send,
     {
-        self.refuse_duplicate(options).await?;
-        let (output, events) = {
+        let decided = {
             let mut txn = self.core.store.begin_read().await?;
-            call.call(&mut txn)
-                .await
-                .map_err(ServiceError::from_method)?
+            call.call(&mut txn).await
+        };
+        let (output, events) = match decided {
+            Ok(decided) => decided,
+            // A repeat may refuse on its own first effect: its key says.
+            // (Append methods are not judged against the log: no stale
+            // look.)
+            Err(error) => {
+                let error = ServiceError::from_method(error);
+                return Err(match self.second_look(error, options, 0, true).await {
+                    SecondLook::Stands(error)
+                    | SecondLook::Replayed(error)
+                    | SecondLook::Stale { refusal: error, .. } => error,
+                });
+            }
         };
         if events.is_empty() && options.key.is_none() {
             let head = self.core.heads.head();
@@ -287,29 +299,6 @@ impl<S: ServiceStore> Engine<S> {
                 .map_err(|source| unsynced(appended, source))?;
         }
         Ok(self.committed(output, events, appended, 1))
-    }
-
-    /// Where the log's head is, if a call that refused with `error` (its
-    /// method's error, or the store refusing its events) decided at
-    /// `version` on a state the log has moved past: the head this engine
-    /// was told of lags another process's appends (a notification not yet
-    /// come), so a refusal is checked against the log itself before it is
-    /// believed. One head read, on refusals only.
-    pub(crate) async fn moved_past<M>(
-        &self,
-        error: &ServiceError<M>,
-        version: Position,
-    ) -> Option<Position> {
-        if !matches!(
-            error,
-            ServiceError::Method(_) | ServiceError::Refused { .. }
-        ) {
-            return None;
-        }
-        match self.core.log.head().await {
-            Ok(head) if head > version => Some(head),
-            _ => None,
-        }
     }
 
     /// The condition a transaction decided at `version` appends on.

@@ -1,9 +1,11 @@
-//! Idempotency keys in the engine: a call's key looked up before its
-//! method runs, the part of an append a keyed call gets (its key and its
-//! request's fingerprint, so a keyed call that emits nothing still records
-//! its key), and what it means when the log holds the key already: the
-//! same request again ([`ServiceError::Duplicate`]) or the key reused for
-//! another ([`ServiceError::KeyReused`]).
+//! Idempotency keys in the engine: the part of an append a keyed call gets
+//! (its key and its request's fingerprint, so a keyed call that emits
+//! nothing still records its key), and what it means when the log holds
+//! the key already: the same request again ([`ServiceError::Duplicate`])
+//! or the key reused for another ([`ServiceError::KeyReused`]). A key is
+//! not looked up before a call: its append finds a repeat (and holds back
+//! the calls of a batch that decided after it), and a refusal looks at the
+//! key before it is believed (`refusal.rs`).
 
 use crate::error::LogError;
 use crate::log::{Append, AppendPart, AppendedParts, KeyRecord, WriteLock};
@@ -36,29 +38,6 @@ pub(crate) fn replayed<M>(record: &KeyRecord, options: &CallOptions) -> ServiceE
 }
 
 impl<S: ServiceStore> Engine<S> {
-    /// [`ServiceError::Duplicate`] (or [`ServiceError::KeyReused`]) if the
-    /// call's idempotency key is already in the log: checked before the
-    /// method is called, since on the state that includes its own first
-    /// effect it might decide otherwise.
-    pub(crate) async fn refuse_duplicate<M>(
-        &self,
-        options: &CallOptions,
-    ) -> Result<(), ServiceError<M>> {
-        let Some(key) = &options.key else {
-            return Ok(());
-        };
-        match self
-            .core
-            .log
-            .find_key(key)
-            .await
-            .map_err(ServiceError::Log)?
-        {
-            Some(record) => Err(replayed(&record, options)),
-            None => Ok(()),
-        }
-    }
-
     /// Appends the events decided at `version` and applied ahead with
     /// `recorded_at`, in `parts` (one per call, with its key), through
     /// `lock` when held, on the conflict rule's condition; returns each

@@ -50,6 +50,7 @@ mod method_error;
 mod observe;
 mod open;
 mod options;
+mod refusal;
 mod store;
 pub(crate) mod store_error;
 mod sync;

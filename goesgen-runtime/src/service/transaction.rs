@@ -35,6 +35,7 @@ use crate::service::committed::{Committed, Recorded};
 use crate::service::engine::{Engine, empty_after, record_appended, record_attempts, unsynced};
 use crate::service::error::ServiceError;
 use crate::service::keys::{key_part, replayed};
+use crate::service::refusal::SecondLook;
 use crate::service::store::{Emitted, MethodCall, ServiceStore};
 use crate::stored;
 /// How one attempt ended, short of an error.
@@ -120,10 +121,8 @@ impl<S: ServiceStore> Engine<S> {
             // Boxed: the batch's state is large, and every call of a lone
             // transaction would otherwise carry (and move) room for it. A
             // batched call waits for a commit, beside which a box is free.
-            // The driver looks up the keys of a batch in one look.
             return Box::pin(self.run_batched(call, options)).await;
         }
-        self.refuse_duplicate(options).await?;
         // The newest head known to exist, beyond what the subscription
         // shows (a conflict reports one; another process's append may not
         // have been published to this process yet).
@@ -238,19 +237,18 @@ impl<S: ServiceStore> Engine<S> {
         let decided = self
             .decide_alone(txn, call, options, version, lock, attempts)
             .await;
-        match decided {
-            Err(Undecided::Failed(error)) => {
-                if !locked && let Some(head) = self.moved_past(&error, version).await {
-                    self.core.counters.redecisions(1);
-                    return Err(Undecided::Stale {
-                        head,
-                        refusal: error,
-                    });
-                }
+        let Err(Undecided::Failed(error)) = decided else {
+            return decided;
+        };
+        match self.second_look(error, options, version, locked).await {
+            SecondLook::Stale { head, refusal } => {
+                self.core.counters.redecisions(1);
+                Err(Undecided::Stale { head, refusal })
+            }
+            SecondLook::Stands(error) | SecondLook::Replayed(error) => {
                 self.core.counters.ended_with(&error);
                 Err(Undecided::Failed(error))
             }
-            decided => decided,
         }
     }
 

@@ -267,38 +267,6 @@ impl<S: ServiceStore> Engine<S> {
         }
     }
 
-    /// Looks up the keys of the keyed calls in one look, before they
-    /// decide (on a state that may hold their own first effect they might
-    /// decide otherwise): a call whose key is in the log gets its answer
-    /// and leaves the batch, without an attempt.
-    pub(super) async fn answer_known_keys(
-        &self,
-        seats: &mut Vec<Seat<S::Write>>,
-    ) -> Result<(), crate::error::LogError> {
-        let keys: Vec<_> = seats
-            .iter()
-            .filter_map(|seat| seat.options.key.clone())
-            .collect();
-        if keys.is_empty() {
-            return Ok(());
-        }
-        let mut found = self.core.log.find_keys(&keys).await?.into_iter();
-        seats.retain(|seat| {
-            if seat.options.key.is_none() {
-                return true;
-            }
-            let Some(record) = found.next().flatten() else {
-                return true;
-            };
-            let _ = seat.to.send(ToCall::Done(Done::Failed {
-                error: replayed(&record, &seat.options),
-                conflicts: seat.conflicts,
-            }));
-            false
-        });
-        Ok(())
-    }
-
     /// A batch none of whose calls emitted anything: commits the catch-up.
     async fn commit_nothing(
         &self,

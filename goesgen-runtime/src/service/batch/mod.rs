@@ -58,6 +58,7 @@ use crate::service::call::CallOptions;
 use crate::service::committed::{Committed, Counters};
 use crate::service::engine::{Engine, record_appended, record_attempts};
 use crate::service::error::ServiceError;
+use crate::service::refusal::SecondLook;
 use crate::service::store::{Emitted, MethodCall, ServiceStore};
 
 use errors::widen;
@@ -185,15 +186,24 @@ impl<S: ServiceStore> Engine<S> {
                             }
                             Err(error) => {
                                 let _ = turn.reply.send(Reply { txn, events: None });
-                                if attempts < self.core.options.max_attempts
-                                    && let Some(head) = self.moved_past(&error, turn.version).await
+                                let error = match self
+                                    .second_look(error, options, turn.version, false)
+                                    .await
                                 {
-                                    // Refused on a state the log moved past:
-                                    // decide again in a batch caught up to it.
-                                    attempt.redecided();
-                                    seen_head = head;
-                                    continue 'join;
-                                }
+                                    SecondLook::Stale { head, refusal: _ }
+                                        if attempts < self.core.options.max_attempts =>
+                                    {
+                                        // Refused on a state the log moved
+                                        // past: decide again in a batch
+                                        // caught up to it.
+                                        attempt.redecided();
+                                        seen_head = head;
+                                        continue 'join;
+                                    }
+                                    SecondLook::Stale { refusal: error, .. }
+                                    | SecondLook::Stands(error)
+                                    | SecondLook::Replayed(error) => error,
+                                };
                                 attempt.ended_with(&error);
                                 record_attempts(attempts, 0);
                                 return Err(error);

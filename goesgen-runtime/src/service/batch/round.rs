@@ -11,14 +11,12 @@ use super::queue::{Reply, Seat, ToCall, Turn};
 use super::{Decision, Part, Round};
 use crate::record::{NewEvent, Position};
 use crate::service::engine::Engine;
-use crate::service::error::ServiceError;
 use crate::service::store::ServiceStore;
 use crate::stored;
 
 impl<S: ServiceStore> Engine<S> {
-    /// One round of deciding a batch in `txn`: catch up, answer the calls
-    /// whose keys are in the log, then give each seat its turn (passing
-    /// over those gone), after a savepoint. A call
+    /// One round of deciding a batch in `txn`: catch up, then give each
+    /// seat its turn (passing over those gone), after a savepoint. A call
     /// that fails is undone alone by rolling back to the savepoint; where
     /// the store has none, or the call went away with the transaction,
     /// the round ends ([`Round::Again`]): the transaction is rolled back
@@ -45,13 +43,6 @@ impl<S: ServiceStore> Engine<S> {
                 return Round::Failed { error, decided: 0 };
             }
         };
-        if let Err(error) = self.answer_known_keys(seats).await {
-            self.rollback(txn).await;
-            return Round::Failed {
-                error: ServiceError::Log(error),
-                decided: 0,
-            };
-        }
         let (recorded_at, _) = stored::now();
         let mut parts = Vec::with_capacity(seats.len());
         let mut events: Vec<NewEvent> = Vec::new();

@@ -279,25 +279,42 @@ async fn a_lost_answer_of_an_append_method_retried_with_the_key_writes_once() {
     assert_eq!(log.head().await.unwrap(), 1);
 }
 
+/// A key another process used is found by the append (which writes
+/// nothing) or, where the method refuses on a state that holds the first
+/// call's effect, by a second look at the refusal: either way the call is
+/// a duplicate, and nothing is written twice.
 #[tokio::test]
-async fn a_key_used_by_another_process_is_a_duplicate_before_the_method_runs() {
+async fn a_key_used_by_another_process_is_a_duplicate_and_writes_nothing() {
     let log = MemoryLog::shared();
     let key = IdempotencyKey::new("k").unwrap();
     log.append_with(Append::new(vec![counted("a", 1)]).key(key.clone()))
         .await
         .unwrap();
-    let (engine, _) = engine(&log, ServiceOptions::default());
+    let (engine, store) = engine(&log, ServiceOptions::default());
+    let options = CallOptions::new().key(key);
     let count = Count::new(&*log, "a");
+    let error = engine.run_transaction(&count, &options).await.unwrap_err();
+    assert!(
+        matches!(&error, ServiceError::Duplicate { appended } if appended.first == 1),
+        "{error:?}"
+    );
+    // At its limit on the first call's effect, the method refuses: the
+    // refusal is not the answer, the key is.
+    let mut at_limit = Count::new(&*log, "a");
+    at_limit.limit = 1;
     let error = engine
-        .run_transaction(&count, &CallOptions::new().key(key))
+        .run_transaction(&at_limit, &options)
         .await
         .unwrap_err();
-    assert!(matches!(error, ServiceError::Duplicate { .. }));
-    assert_eq!(
-        count.calls.load(Ordering::SeqCst),
-        0,
-        "the method never ran"
+    assert!(
+        matches!(&error, ServiceError::Duplicate { appended } if appended.first == 1),
+        "{error:?}"
     );
+    assert_eq!(at_limit.calls.load(Ordering::SeqCst), 1);
+    assert_eq!(log.head().await.unwrap(), 1, "nothing written twice");
+    engine.sync::<Infallible>().await.unwrap();
+    let state = store.snapshot().await;
+    assert_eq!((state.applied.clone(), state.totals["a"]), (vec![1], 1));
 }
 
 /// A transaction (counter += 1) that, before it returns, has another
