@@ -192,7 +192,7 @@ fn main() {
         let mut costs = Vec::new();
         let runs: [(&str, &[(usize, usize)]); 2] = [
             ("memory", &[(1, 5_000), (16, 500)]),
-            ("sqlite", &[(1, 500), (16, 40), (64, 20)]),
+            ("sqlite", &[(1, 500), (16, 200), (64, 50)]),
         ];
         for (backend, callers_and_calls) in runs {
             for &(callers, calls) in callers_and_calls {
