@@ -54,22 +54,25 @@ enum Decided<O, E> {
 enum Undecided<M> {
     /// The append's condition failed: try again.
     Conflict(Conflict),
-    /// The call refused on a state the log has moved past (to `head`):
-    /// catch up and call it again; `refusal` if no attempts are left.
-    Stale {
-        head: Position,
-        refusal: ServiceError<M>,
+    /// The method was called, decided at `version`, and the attempt ended
+    /// with this error: counted, and a refusal looked at again.
+    Ended {
+        error: ServiceError<M>,
+        version: Position,
     },
-    /// Anything else: give up with it.
+    /// Before the method was called (catching up): give up with it.
     Failed(ServiceError<M>),
 }
 
-/// An append's error as an attempt's end: a conflict to try again after,
-/// or a failure.
-fn undecided<M>(error: LogError) -> Undecided<M> {
+/// An append's error as the end of an attempt decided at `version`: a
+/// conflict to try again after, or a failure.
+fn undecided<M>(error: LogError, version: Position) -> Undecided<M> {
     match error {
         LogError::Conflict(conflict) => Undecided::Conflict(conflict),
-        error => Undecided::Failed(ServiceError::Log(error)),
+        error => Undecided::Ended {
+            error: ServiceError::Log(error),
+            version,
+        },
     }
 }
 
@@ -193,13 +196,23 @@ impl<S: ServiceStore> Engine<S> {
                         backoff::wait_after(attempts, self.core.options.max_backoff).await;
                     }
                 }
-                Err(Undecided::Stale { head, refusal }) => {
+                Err(Undecided::Ended { error, version }) => {
                     self.rollback(txn).await;
-                    if attempts >= self.core.options.max_attempts {
-                        record_attempts(attempts, conflicts);
-                        return Err(refusal);
+                    match self.second_look(error, options, version, escalate).await {
+                        SecondLook::Stale { head, refusal } => {
+                            self.core.counters.redecisions(1);
+                            if attempts >= self.core.options.max_attempts {
+                                record_attempts(attempts, conflicts);
+                                return Err(refusal);
+                            }
+                            known_head = known_head.max(head);
+                        }
+                        SecondLook::Stands(error) | SecondLook::Replayed(error) => {
+                            self.core.counters.ended_with(&error);
+                            record_attempts(attempts, conflicts);
+                            return Err(error);
+                        }
                     }
-                    known_head = known_head.max(head);
                 }
                 Err(Undecided::Failed(error)) => {
                     self.rollback(txn).await;
@@ -231,60 +244,29 @@ impl<S: ServiceStore> Engine<S> {
         E: Emitted<S::Event>,
         O: Send,
     {
-        let locked = lock.is_some();
-        let version = self.current(txn, known_head, locked).await?;
+        let version = self.current(txn, known_head, lock.is_some()).await?;
         self.core.counters.attempt();
-        let decided = self
-            .decide_alone(txn, call, options, version, lock, attempts)
-            .await;
-        let Err(Undecided::Failed(error)) = decided else {
-            return decided;
-        };
-        match self.second_look(error, options, version, locked).await {
-            SecondLook::Stale { head, refusal } => {
-                self.core.counters.redecisions(1);
-                Err(Undecided::Stale { head, refusal })
-            }
-            SecondLook::Stands(error) | SecondLook::Replayed(error) => {
-                self.core.counters.ended_with(&error);
-                Err(Undecided::Failed(error))
-            }
-        }
-    }
-
-    /// The rest of an attempt, once caught up at `version`: call, apply,
-    /// append.
-    async fn decide_alone<C, O, E>(
-        &self,
-        txn: &mut S::Write,
-        call: &C,
-        options: &CallOptions,
-        version: Position,
-        lock: Option<Box<dyn WriteLock + '_>>,
-        attempts: u32,
-    ) -> Result<Decided<O, E>, Undecided<C::Error>>
-    where
-        C: MethodCall<S::Write, Output = (O, Vec<E>)>,
-        E: Emitted<S::Event>,
-        O: Send,
-    {
+        let ended = |error: ServiceError<C::Error>| Undecided::Ended { error, version };
         let (output, events) = call
             .call(txn)
             .await
-            .map_err(|error| Undecided::Failed(ServiceError::from_method(error)))?;
+            .map_err(|error| ended(ServiceError::from_method(error)))?;
         if events.is_empty() && options.key.is_none() {
             let committed = self.committed(output, events, empty_after(version), attempts);
             return Ok(Decided::Nothing(committed));
         }
         let (recorded_at, _) = stored::now();
-        let (batch, events) = self.apply_ahead(txn, version, recorded_at, events).await?;
+        let (batch, events) = self
+            .apply_ahead(txn, version, recorded_at, events)
+            .await
+            .map_err(ended)?;
         if !batch.is_empty() {
             let last = version + batch.len() as Position;
             self.core
                 .store
                 .set_version(txn, last)
                 .await
-                .map_err(ServiceError::from)?;
+                .map_err(|error| ended(error.into()))?;
         }
         let Some(part) = key_part(batch.len(), options) else {
             return match self.append_decided(lock, batch, version, recorded_at).await {
@@ -292,16 +274,16 @@ impl<S: ServiceStore> Engine<S> {
                     in_place,
                     committed: self.committed(output, events, appended, attempts),
                 }),
-                Err(error) => Err(undecided(error)),
+                Err(error) => Err(undecided(error, version)),
             };
         };
         let (outcome, in_place) = self
             .append_parts_decided(lock, batch, vec![part], version, recorded_at)
             .await
-            .map_err(undecided)?;
+            .map_err(|error| undecided(error, version))?;
         let record = &outcome.parts[0];
         if record.appended.replayed {
-            return Err(Undecided::Failed(replayed(record, options)));
+            return Err(ended(replayed(record, options)));
         }
         if record.appended.is_empty() {
             // It emitted nothing; its key is recorded.
