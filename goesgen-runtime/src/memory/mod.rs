@@ -1,5 +1,5 @@
 //! [`MemoryLog`]: the event log in memory, for tests and for programs that
-//! need no durability. A lock around the records (kept in [`Chunks`], so
+//! need no durability. A lock around the records (kept in `Chunks`, so
 //! an append never copies the ones before it), an index of positions per
 //! kind (so filtered reads and kind conditions do not scan the log), a map
 //! of idempotency keys, a [`HeadPublisher`] for the head (two atomic
