@@ -116,3 +116,38 @@ async fn a_call_dropped_at_any_await_point_changes_no_other_calls_outcome() {
         }
     }
 }
+
+/// A store that panics while the driver task catches a batch up ends that
+/// task: its calls are answered (nothing was appended), none waits for
+/// ever, and the next call starts a new driver.
+#[tokio::test]
+async fn a_driver_that_panics_answers_its_calls_and_the_next_call_starts_another() {
+    let counting = Counting::shared();
+    let log: crate::SharedLog = counting.clone();
+    let (engine, store) = engine(&log, ServiceOptions::default());
+    log.append(vec![counted("x", 5)], crate::Condition::None)
+        .await
+        .unwrap();
+    *store.panic_at.lock().unwrap() = Some(1);
+    let calls: Vec<_> = (0..2).map(|_| Count::new(&*log, "x")).collect();
+    let options = CallOptions::new();
+    let runs = calls
+        .iter()
+        .map(|call| Box::pin(engine.run_transaction(call, &options)))
+        .collect();
+    for result in all(runs).await {
+        let error = result.expect_err("the driver panicked");
+        assert!(
+            matches!(&error, ServiceError::Store(e) if e.to_string().contains("nothing of it was appended")),
+            "{error:?}"
+        );
+    }
+    assert!(calls.iter().all(|c| c.calls.load(Ordering::SeqCst) == 0));
+    assert_eq!(log.head().await.unwrap(), 1, "nothing appended");
+    *store.panic_at.lock().unwrap() = None;
+    let committed = engine
+        .run_transaction(&Count::new(&*log, "x"), &options)
+        .await
+        .unwrap();
+    assert_eq!((committed.output, committed.appended.first), (6, 2));
+}

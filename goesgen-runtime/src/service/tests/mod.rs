@@ -156,6 +156,8 @@ struct Store {
     refuse: Arc<std::sync::Mutex<Option<String>>>,
     /// Whether write transactions take savepoints.
     savepoints: bool,
+    /// Applying an event at this position panics (a bug in a store).
+    panic_at: Arc<std::sync::Mutex<Option<Position>>>,
 }
 
 /// A write transaction: the lock, and the state to restore unless
@@ -231,6 +233,9 @@ impl ServiceStore for Store {
         Ok(())
     }
     async fn apply(&self, txn: &mut Write, at: &Recorded, event: &Event) -> Result<(), StoreError> {
+        if *self.panic_at.lock().unwrap() == Some(at.position) {
+            panic!("the store panics at position {}", at.position);
+        }
         if *self.fail_at.lock().unwrap() == Some(at.position) {
             return Err(StoreError::new(format!(
                 "refusing position {}",
