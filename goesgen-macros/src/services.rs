@@ -585,7 +585,8 @@ fn service_struct_items(
             ///
             /// # Errors
             /// As the method without options; with a key already used,
-            /// `goesgen::ServiceError::Duplicate`.
+            /// `goesgen::ServiceError::Duplicate` (or `KeyReused`, when the
+            /// options' fingerprint differs from the first call's).
             pub async fn #func_with(
                 &self,
                 ctx: &M::Context
