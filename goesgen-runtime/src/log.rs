@@ -674,23 +674,6 @@ pub trait EventLog: Send + Sync + 'static {
         key: &'a IdempotencyKey,
     ) -> BoxFuture<'a, Result<Option<KeyRecord>, LogError>>;
 
-    /// Where each of `keys` was written, if it was, in their order: what
-    /// [`find_key`](Self::find_key) answers for each, in one look where the
-    /// backend can (the default asks one by one). The service engine looks
-    /// up the keys of a batch's calls with it.
-    fn find_keys<'a>(
-        &'a self,
-        keys: &'a [IdempotencyKey],
-    ) -> BoxFuture<'a, Result<Vec<Option<KeyRecord>>, LogError>> {
-        Box::pin(async move {
-            let mut found = Vec::with_capacity(keys.len());
-            for key in keys {
-                found.push(self.find_key(key).await?);
-            }
-            Ok(found)
-        })
-    }
-
     /// Takes the log's write lock (waiting for other writers to finish): no
     /// one else appends until the returned [`WriteLock`] has appended or is
     /// dropped. A service takes it for a transaction that keeps losing to

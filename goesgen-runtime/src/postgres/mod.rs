@@ -479,27 +479,6 @@ impl PostgresLog {
     }
 
     /// What the log keeps for `key`, read on the read connection.
-    /// The keys' records, in one query.
-    async fn find_all(&self, keys: &[IdempotencyKey]) -> Result<Vec<Option<KeyRecord>>, LogError> {
-        let conn = self.read_conn().await?;
-        let texts: Vec<&str> = keys.iter().map(IdempotencyKey::as_str).collect();
-        let rows = conn
-            .client
-            .query(&conn.find_keys, &[&texts])
-            .await
-            .map_err(|e| db_error("cannot look up idempotency keys", e))?;
-        let mut found: std::collections::HashMap<String, KeyRecord> =
-            std::collections::HashMap::with_capacity(rows.len());
-        for row in &rows {
-            let (key, record) = key_of(row)?;
-            found.insert(key, record);
-        }
-        Ok(keys
-            .iter()
-            .map(|key| found.get(key.as_str()).cloned())
-            .collect())
-    }
-
     async fn find(&self, key: &IdempotencyKey) -> Result<Option<KeyRecord>, LogError> {
         let conn = self.read_conn().await?;
         let keys = [key.as_str()];
@@ -674,13 +653,6 @@ impl EventLog for PostgresLog {
         key: &'a IdempotencyKey,
     ) -> BoxFuture<'a, Result<Option<KeyRecord>, LogError>> {
         Box::pin(self.damage.read(self.find(key)))
-    }
-
-    fn find_keys<'a>(
-        &'a self,
-        keys: &'a [IdempotencyKey],
-    ) -> BoxFuture<'a, Result<Vec<Option<KeyRecord>>, LogError>> {
-        Box::pin(self.damage.read(self.find_all(keys)))
     }
 
     fn lock_writes(&self) -> BoxFuture<'_, Result<Box<dyn WriteLock + '_>, LogError>> {

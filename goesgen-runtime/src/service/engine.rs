@@ -17,7 +17,6 @@ use crate::service::error::ServiceError;
 use crate::service::keys::{key_part, replayed};
 use crate::service::observe::{ProgressReceiver, Tracker};
 use crate::service::options::{ConflictRule, ServiceOptions};
-use crate::service::refusal::SecondLook;
 use crate::service::store::{Emitted, MethodCall, ServiceStore};
 
 /// How the engine treats a record of a given kind.
@@ -239,11 +238,7 @@ impl<S: ServiceStore> Engine<S> {
             // look.)
             Err(error) => {
                 let error = ServiceError::from_method(error);
-                return Err(match self.second_look(error, options, 0, true).await {
-                    SecondLook::Stands(error)
-                    | SecondLook::Replayed(error)
-                    | SecondLook::Stale { refusal: error, .. } => error,
-                });
+                return Err(self.repeat_of(&error, options).await.unwrap_or(error));
             }
         };
         if events.is_empty() && options.key.is_none() {

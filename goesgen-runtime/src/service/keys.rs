@@ -8,7 +8,7 @@
 //! key before it is believed (`refusal.rs`).
 
 use crate::error::LogError;
-use crate::log::{Append, AppendPart, AppendedParts, KeyRecord, WriteLock};
+use crate::log::{AppendPart, AppendedParts, KeyRecord, WriteLock};
 use crate::record::{NewEvent, Position};
 use crate::service::call::CallOptions;
 use crate::service::engine::Engine;
@@ -52,11 +52,9 @@ impl<S: ServiceStore> Engine<S> {
         recorded_at: std::time::SystemTime,
     ) -> Result<(AppendedParts, bool), LogError> {
         let count = events.len();
-        let append = Append::new(events)
-            .parts(parts)
-            .condition(self.condition(version))
-            .recorded_at(recorded_at)
-            .encoded();
+        let append = self
+            .decided_append(events, version, recorded_at)
+            .parts(parts);
         let outcome = match lock {
             Some(lock) => lock.append_parts(append).await,
             None => match self.core.log.try_append_parts_now(append) {

@@ -31,11 +31,36 @@ pub(crate) enum SecondLook<M> {
     },
 }
 
+/// Whether `error` is a call's own refusal: its method's error, or the
+/// store refusing its events.
+fn is_refusal<M>(error: &ServiceError<M>) -> bool {
+    matches!(
+        error,
+        ServiceError::Method(_) | ServiceError::Refused { .. }
+    )
+}
+
 impl<S: ServiceStore> Engine<S> {
+    /// The answer of a call with `options` that refused with `error`, if
+    /// its key is in the log: a repeat refusing on its own first effect
+    /// (a failing look finds nothing).
+    pub(crate) async fn repeat_of<M>(
+        &self,
+        error: &ServiceError<M>,
+        options: &CallOptions,
+    ) -> Option<ServiceError<M>> {
+        let key = options.key.as_ref().filter(|_| is_refusal(error))?;
+        match self.core.log.find_key(key).await {
+            Ok(Some(record)) => Some(replayed(&record, options)),
+            _ => None,
+        }
+    }
+
     /// Looks again at `error`, the end of a call with `options` decided at
     /// `version` (`locked`: under the log's write lock, where the state
-    /// cannot be stale). Errors other than refusals stand as they are; a
-    /// failing look lets the refusal stand.
+    /// cannot be stale): [`repeat_of`](Self::repeat_of) first, then the
+    /// log's head. Errors other than refusals stand as they are; a failing
+    /// look lets the refusal stand.
     pub(crate) async fn second_look<M>(
         &self,
         error: ServiceError<M>,
@@ -43,16 +68,11 @@ impl<S: ServiceStore> Engine<S> {
         version: Position,
         locked: bool,
     ) -> SecondLook<M> {
-        if !matches!(
-            error,
-            ServiceError::Method(_) | ServiceError::Refused { .. }
-        ) {
+        if !is_refusal(&error) {
             return SecondLook::Stands(error);
         }
-        if let Some(key) = &options.key
-            && let Ok(Some(record)) = self.core.log.find_key(key).await
-        {
-            return SecondLook::Replayed(replayed(&record, options));
+        if let Some(answer) = self.repeat_of(&error, options).await {
+            return SecondLook::Replayed(answer);
         }
         if locked {
             return SecondLook::Stands(error);

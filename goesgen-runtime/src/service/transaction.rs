@@ -199,15 +199,15 @@ impl<S: ServiceStore> Engine<S> {
                 Err(Undecided::Ended { error, version }) => {
                     self.rollback(txn).await;
                     match self.second_look(error, options, version, escalate).await {
-                        SecondLook::Stale { head, refusal } => {
+                        SecondLook::Stale { head, .. }
+                            if attempts < self.core.options.max_attempts =>
+                        {
                             self.core.counters.redecisions(1);
-                            if attempts >= self.core.options.max_attempts {
-                                record_attempts(attempts, conflicts);
-                                return Err(refusal);
-                            }
                             known_head = known_head.max(head);
                         }
-                        SecondLook::Stands(error) | SecondLook::Replayed(error) => {
+                        SecondLook::Stale { refusal: error, .. }
+                        | SecondLook::Stands(error)
+                        | SecondLook::Replayed(error) => {
                             self.core.counters.ended_with(&error);
                             record_attempts(attempts, conflicts);
                             return Err(error);
@@ -306,17 +306,14 @@ impl<S: ServiceStore> Engine<S> {
     /// `recorded_at`, through `lock` when held, on the conflict rule's
     /// condition; returns where they went and whether that is where the
     /// store applied them (then the store can commit as it is).
-    pub(crate) async fn append_decided(
+    async fn append_decided(
         &self,
         lock: Option<Box<dyn WriteLock + '_>>,
         events: Vec<NewEvent>,
         version: Position,
         recorded_at: std::time::SystemTime,
     ) -> Result<(Appended, bool), LogError> {
-        let append = Append::new(events)
-            .condition(self.condition(version))
-            .recorded_at(recorded_at)
-            .encoded();
+        let append = self.decided_append(events, version, recorded_at);
         let appended = match lock {
             Some(lock) => lock.append(append).await,
             None => match self.core.log.try_append_now(append) {
@@ -326,6 +323,21 @@ impl<S: ServiceStore> Engine<S> {
         }?;
         let in_place = appended.first == version + 1 && appended.recorded_at == recorded_at;
         Ok((appended, in_place))
+    }
+
+    /// The append of `events` decided at `version` and applied ahead with
+    /// `recorded_at`: on the conflict rule's condition, at that time,
+    /// encoded by the engine.
+    pub(crate) fn decided_append(
+        &self,
+        events: Vec<NewEvent>,
+        version: Position,
+        recorded_at: std::time::SystemTime,
+    ) -> Append {
+        Append::new(events)
+            .condition(self.condition(version))
+            .recorded_at(recorded_at)
+            .encoded()
     }
 
     /// Applies a method's events in `txn` (at `version`) at the positions

@@ -351,22 +351,6 @@ impl SqliteLog {
         .await
     }
 
-    /// The keys' records, looked up on one reader in one blocking task.
-    async fn find_keys_now(
-        &self,
-        keys: Vec<IdempotencyKey>,
-    ) -> Result<Vec<Option<KeyRecord>>, LogError> {
-        let readers = Arc::clone(&self.readers);
-        run_blocking(move || {
-            readers.with_connection(|connection| {
-                keys.iter()
-                    .map(|key| read::lookup_key(connection, key))
-                    .collect()
-            })
-        })
-        .await
-    }
-
     async fn find_key_now(&self, key: IdempotencyKey) -> Result<Option<KeyRecord>, LogError> {
         let readers = Arc::clone(&self.readers);
         run_blocking(move || {
@@ -475,13 +459,6 @@ impl EventLog for SqliteLog {
         key: &'a IdempotencyKey,
     ) -> BoxFuture<'a, Result<Option<KeyRecord>, LogError>> {
         Box::pin(self.damage.read(self.find_key_now(key.clone())))
-    }
-
-    fn find_keys<'a>(
-        &'a self,
-        keys: &'a [IdempotencyKey],
-    ) -> BoxFuture<'a, Result<Vec<Option<KeyRecord>>, LogError>> {
-        Box::pin(self.damage.read(self.find_keys_now(keys.to_vec())))
     }
 
     fn lock_writes(&self) -> BoxFuture<'_, Result<Box<dyn WriteLock + '_>, LogError>> {

@@ -1186,14 +1186,6 @@ async fn a_part_whose_key_is_in_the_log_is_replayed_via(log: SharedLog, via: Via
     assert_eq!(found.fingerprint, Some(print("request-b")));
     let found = log.find_key(&key("a")).await.expect("find_key").expect("a");
     assert_eq!(*replayed, found);
-    // Several keys in one look: each as find_key answers it, in order.
-    let looked = log
-        .find_keys(&[key("b"), key("missing"), key("a"), key("b")])
-        .await
-        .expect("find_keys");
-    let b = log.find_key(&key("b")).await.expect("find_key");
-    assert_eq!(looked, [b.clone(), None, Some(found), b]);
-    assert_eq!(log.find_keys(&[]).await.expect("no keys"), []);
     // A whole-append key replays a part's key too.
     let again = log
         .append_with(Append::new(events("Again", 1)).key(key("b")))
