@@ -1,5 +1,5 @@
 //! Schema evolution (`goesgen_schema::diff`): one case per kind of change,
-//! each classified as the rules in `evolution.rs` state, located where they
+//! each classified as the rules in `src/evolution/` state, located where they
 //! say, and rendered like every other schema error.
 
 mod common;
