@@ -107,9 +107,10 @@ pub struct Append {
     /// key; must be `None` when [`parts`](Self::parts) is not empty.
     pub key: Option<IdempotencyKey>,
     /// The callers' shares of the events, in order, each under its own
-    /// key (see [`EventLog::append_parts`](super::EventLog::append_parts)). Empty: one part covering
-    /// every event, under [`key`](Self::key). Otherwise their lengths
-    /// must add up to the number of events ([`LogError::Config`](crate::LogError::Config) if not).
+    /// key (see [`EventLog::append_parts`](super::EventLog::append_parts)).
+    /// Empty: one part covering every event, under [`key`](Self::key).
+    /// Otherwise their lengths must add up to the number of events
+    /// ([`LogError::Config`](crate::LogError::Config) if not).
     pub parts: Vec<AppendPart>,
     /// The time to record (cut to microseconds); `None` for the time of
     /// the commit. A service sets it to the time its store saw when it

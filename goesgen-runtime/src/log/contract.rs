@@ -41,8 +41,8 @@ pub enum AppendCost {
 ///   log, or used by an earlier part of the same append, writes nothing
 ///   and gets the first use's [`KeyRecord`]; the other parts are written
 ///   in order at consecutive positions, each keyed one recording its key
-///   with its own sub-range and [`Fingerprint`](super::Fingerprint) (a keyed part without
-///   events records an empty range); if the condition fails and anything
+///   with its own sub-range and [`Fingerprint`](super::Fingerprint) (a
+///   keyed part without events records an empty range); if the condition fails and anything
 ///   would be written, nothing is (a conflict), and an append that would
 ///   write nothing (every part replayed, or no events and no keys)
 ///   succeeds whatever its condition;

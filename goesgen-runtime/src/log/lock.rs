@@ -4,10 +4,11 @@
 use super::{Append, Appended, AppendedParts, BoxFuture};
 use crate::error::LogError;
 
-/// Exclusive write access to a log, from [`EventLog::lock_writes`](super::EventLog::lock_writes): while
-/// it is held no other writer (in this process or another) can append, so
-/// what its holder reads stays current until it appends through it.
-/// Dropping it releases the lock without appending.
+/// Exclusive write access to a log, from
+/// [`EventLog::lock_writes`](super::EventLog::lock_writes): while it is
+/// held no other writer (in this process or another) can append, so what
+/// its holder reads stays current until it appends through it. Dropping
+/// it releases the lock without appending.
 pub trait WriteLock: Send {
     /// Appends under the lock and releases it (as
     /// [`EventLog::append_with`](super::EventLog::append_with)).

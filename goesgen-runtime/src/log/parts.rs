@@ -79,8 +79,9 @@ impl AppendPart {
 pub struct KeyRecord {
     /// The part's positions (an empty range, `last == first - 1`, for a
     /// part without events) and time. [`Appended::replayed`] is set when
-    /// the record is the first use's: from [`EventLog::find_key`](super::EventLog::find_key), or for
-    /// a part that was replayed.
+    /// the record is the first use's: from
+    /// [`EventLog::find_key`](super::EventLog::find_key), or for a part
+    /// that was replayed.
     pub appended: Appended,
     /// The fingerprint the first use carried.
     pub fingerprint: Option<Fingerprint>,
@@ -111,9 +112,10 @@ pub struct AppendedParts {
 }
 
 impl AppendedParts {
-    /// The outcome as [`EventLog::append_with`](super::EventLog::append_with) reports it: with one
-    /// part, that part's (the first use's when it was replayed); else the
-    /// events written.
+    /// The outcome as
+    /// [`EventLog::append_with`](super::EventLog::append_with) reports it:
+    /// with one part, that part's (the first use's when it was replayed);
+    /// else the events written.
     pub fn single(&self) -> Appended {
         match self.parts.as_slice() {
             [one] => one.appended,
