@@ -21,6 +21,8 @@ mod domain;
 mod id;
 #[cfg(feature = "postgres")]
 mod postgres_env;
+#[path = "support/rerun.rs"]
+mod rerun;
 #[path = "../examples/tickets/scenario.rs"]
 #[allow(dead_code)]
 mod scenario;

@@ -7,7 +7,7 @@
 //! of attempts (never a time), and that no deposit was lost.
 //! `benches/contention.rs` measures the same workload's latency.
 
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
 use goesgen::service::DEFAULT_ESCALATE_AFTER;
 use goesgen::{ServiceOptions, SqliteLog};
@@ -41,6 +41,7 @@ async fn open(spec: &str) -> SharedLog {
 /// One process's share: four tasks deposit 1, `EACH` times each; prints
 /// the most attempts any deposit took.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "a child process of the starvation tests, which run it"]
 async fn child_deposits() {
     let Ok(spec) = std::env::var(CHILD_LOG) else {
         return; // only run as a child
@@ -81,13 +82,7 @@ async fn two_processes(log: SharedLog, spec: String, backend: &str) {
         .unwrap();
     let children: Vec<_> = (0..2)
         .map(|_| {
-            Command::new(std::env::current_exe().unwrap())
-                .args([
-                    "starvation::child_deposits",
-                    "--exact",
-                    "--nocapture",
-                    "--test-threads=1",
-                ])
+            crate::rerun::ignored_test("starvation::child_deposits")
                 .env(CHILD_LOG, &spec)
                 .stdout(Stdio::piped())
                 .stderr(Stdio::piped())

@@ -1,24 +1,39 @@
-//! Services generated from `tests/fixtures/bank.yml`: the semantics of
-//! readonly, append and transaction methods (`semantics`), the trait shapes
-//! on an SQLite store (`sqlite_store`), and no lost updates under
-//! concurrency on every log backend (`concurrency`).
+//! The service engine, through services generated from
+//! `tests/fixtures/bank.yml` (the macro's output running on the runtime's
+//! engine, logs and store kits, in process):
+//!
+//! - `semantics`: what readonly, append and transaction methods write,
+//!   rollbacks, the conflict rules, unknown kinds and corrupt records.
+//! - `sqlite_store`: the trait shapes on the SQLite store kit.
+//! - `kits`: one contract on both store kits (`MemoryStore`,
+//!   `SqliteStore`).
+//! - `concurrency`: no lost updates under concurrency on every log backend.
+//! - `starvation`: no transaction starves, two OS processes on one log
+//!   (the test binary re-executed for an ignored child test).
 //!
 //! The support here: the bank (`tests/support/bank.rs`: the generated
 //! code, the schema's input type, the business logic and the SQLite
 //! tables), an in-memory store (an owned lock guard with a saved copy to
 //! roll back to) and the audit service's store.
 
-#[path = "../support/bank.rs"]
+#[path = "support/bank.rs"]
 mod bank;
+#[path = "services/concurrency.rs"]
 mod concurrency;
+#[path = "services/kits.rs"]
 mod kits;
 #[cfg(feature = "postgres")]
-#[path = "../postgres_env/mod.rs"]
+#[path = "postgres_env/mod.rs"]
 mod postgres_env;
-#[path = "../support/scratch.rs"]
+#[path = "support/rerun.rs"]
+mod rerun;
+#[path = "support/scratch.rs"]
 mod scratch;
+#[path = "services/semantics.rs"]
 mod semantics;
+#[path = "services/sqlite_store.rs"]
 mod sqlite_store;
+#[path = "services/starvation.rs"]
 mod starvation;
 
 use std::collections::HashMap;
