@@ -2,7 +2,7 @@
 //! service API: goesgen's own two service tests ported (`ported`), every
 //! `Tickets` method with its successes and refusals and the `Ticket` state
 //! machine (`tickets_methods`), the `Users` service and its SQL store
-//! (`users`), the whole scenario on every log backend (`scenario`), the
+//! (`users`), the whole scenario on every log backend (`scenario_runs`), the
 //! scenario after `--seed` filled the log (`seeded`), and the two services
 //! as separate processes on one SQLite log (`processes`).
 //!

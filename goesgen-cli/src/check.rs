@@ -2,7 +2,7 @@
 //! `include_schema!` macro renders them (file:line:column, the line, a
 //! caret, the hint), or with `--format json` as JSON lines, one object per
 //! error: `file`, `line`, `column`, `rule` (snake_case, e.g.
-//! `unused_event`), `rule_number` (its number in SCHEMA.md, or null),
+//! `unused_event`), `rule_number` (its number in `docs/schema.md`, or null),
 //! `path`, `message`, `hint` (or null). A valid schema prints one `ok`
 //! line in text and nothing in JSON.
 

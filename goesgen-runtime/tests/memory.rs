@@ -1,4 +1,5 @@
-//! The conformance suite on `MemoryLog`, plus what is particular to it.
+//! The runtime's memory log: the conformance suite on `MemoryLog`, plus
+//! what is particular to it.
 
 mod conformance;
 

@@ -9,7 +9,8 @@ use std::fmt;
 
 use crate::model::Location;
 
-/// The rule of the schema language (SCHEMA.md, "Rules") an error breaks.
+/// The rule of the schema language (`docs/schema.md`, "Rules") an error
+/// breaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Rule {
     /// 1. Not valid YAML, or a key written twice in one mapping.
@@ -50,18 +51,18 @@ pub enum Rule {
     UnusedEvent,
     /// 17. Two names that become the same Rust identifier.
     NameCollision,
-    /// A value of the wrong YAML kind (a list where a mapping is expected,
-    /// a mapping where a name is expected...). Not numbered in SCHEMA.md: it
-    /// is the "what was expected" of the schema's shape.
+    /// A value of the wrong YAML kind (a list where a mapping is expected, a
+    /// mapping where a name is expected...). Not numbered in
+    /// `docs/schema.md`: it is the "what was expected" of the schema's shape.
     Shape,
     /// A change against a baseline schema that breaks events already in a
     /// log (see [`evolution`](crate::evolution)). Not numbered in
-    /// SCHEMA.md: it is no rule of one schema but of two versions.
+    /// `docs/schema.md`: it is no rule of one schema but of two versions.
     Evolution,
 }
 
 impl Rule {
-    /// The rule's number in SCHEMA.md, `None` for [`Rule::Shape`] and
+    /// The rule's number in `docs/schema.md`, `None` for [`Rule::Shape`] and
     /// [`Rule::Evolution`].
     pub fn number(self) -> Option<u8> {
         Some(match self {

@@ -1,5 +1,5 @@
-//! The schema front end of goesgen: schema text (SCHEMA.md) to a validated
-//! model that code generation reads.
+//! The schema front end of goesgen: schema text (`docs/schema.md`) to a
+//! validated model that code generation reads.
 //!
 //! [`parse`] reads a schema and returns its [`Schema`], or every error it
 //! found ([`SchemaErrors`]), each located in the file and rendered like a

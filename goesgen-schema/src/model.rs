@@ -163,7 +163,7 @@ pub struct Service {
     pub subscriptions: Vec<usize>,
 }
 
-/// How a method runs (see SCHEMA.md, "Method types").
+/// How a method runs (see `docs/schema.md`, "Method types").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum MethodKind {
     /// Reads the projection, emits nothing.

@@ -1,5 +1,6 @@
-//! Doc comments: which `#` lines belong to an entry, paragraph breaks,
-//! capitalisation of property and method comments, and rule 6.
+//! The schema front end on doc comments: which `#` lines belong to an entry,
+//! paragraph breaks, capitalisation of property and method comments, and rule
+//! 6.
 
 mod common;
 

@@ -1,6 +1,6 @@
-//! Schema evolution (`goesgen_schema::diff`): one case per kind of change,
-//! each classified as the rules in `src/evolution/` state, located where they
-//! say, and rendered like every other schema error.
+//! The schema front end's evolution check (`goesgen_schema::diff`): one case
+//! per kind of change, each classified as the rules in `src/evolution/`
+//! state, located where they say, and rendered like every other schema error.
 
 mod common;
 

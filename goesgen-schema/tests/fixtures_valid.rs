@@ -1,5 +1,5 @@
-//! goesgen's own schemas are accepted unchanged, and their model is the
-//! one code generation needs.
+//! The schema front end on goesgen's own schemas: they are accepted
+//! unchanged, and their model is the one code generation needs.
 
 use goesgen_schema::{MethodKind, Schema, parse};
 

@@ -1,5 +1,6 @@
-//! Bad input never panics: random texts and random mutations of goesgen's
-//! tickets schema always give a model or located errors that render.
+//! The schema front end never panics on bad input: random texts and random
+//! mutations of goesgen's tickets schema always give a model or located
+//! errors that render.
 
 use goesgen_schema::parse;
 use proptest::prelude::*;

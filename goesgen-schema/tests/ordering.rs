@@ -1,5 +1,6 @@
-//! Declaration order is kept everywhere (generated code must not depend on
-//! hashing), and all errors of a schema come in one go, in file order.
+//! The schema front end keeps declaration order everywhere (generated code
+//! must not depend on hashing), and all errors of a schema come in one go, in
+//! file order.
 
 mod common;
 

@@ -1,6 +1,6 @@
-//! How an error reads: rustc-like text with the source line and a caret
-//! under the offending token, whatever the line holds (tabs, non-ASCII,
-//! CRLF), and never a panic on odd places.
+//! How the schema front end's errors read: rustc-like text with the source
+//! line and a caret under the offending token, whatever the line holds (tabs,
+//! non-ASCII, CRLF), and never a panic on odd places.
 
 mod common;
 

@@ -1,5 +1,6 @@
-//! Semantic rules (SCHEMA.md rules 8-17): each broken once, its error
-//! checked for rule, line, column, path, message and hint.
+//! The schema front end's semantic rules (`docs/schema.md` rules 8-17): each
+//! broken once, its error checked for rule, line, column, path, message and
+//! hint.
 
 mod common;
 

@@ -1,5 +1,5 @@
-//! Syntax rules (SCHEMA.md rules 1-7): each broken once, its error checked
-//! for rule, line, column, path and message.
+//! The schema front end's syntax rules (`docs/schema.md` rules 1-7): each
+//! broken once, its error checked for rule, line, column, path and message.
 
 mod common;
 

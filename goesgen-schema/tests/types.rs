@@ -1,5 +1,6 @@
-//! Type references (rule 4): each accepted form and the Rust type it
-//! resolves to, and the forms refused with where the problem is.
+//! The schema front end's type references (rule 4): each accepted form and
+//! the Rust type it resolves to, and the forms refused with where the problem
+//! is.
 
 mod common;
 

@@ -3,12 +3,12 @@
 //! is read as a JSON shape, and the payload must be an object with every
 //! required property, each of its shape.
 //!
-//! What is checked: the built-in types of SCHEMA.md, `bool` (a boolean),
-//! the integers (an integer in the type's range; `u128`/`i128` only up to
-//! 64 bits), `f32`/`f64` (a number), `char` (a one-character string),
-//! `String` (a string), `Vec<T>` and arrays `[T; N]` (an array of `T`, of
-//! `N` items), tuples (an array of the items), `()` (null), `Option<T>`
-//! (null, absent, or `T`), `Box<T>` (`T`); and the same names under
+//! What is checked: the built-in types of `docs/schema.md`, `bool` (a
+//! boolean), the integers (an integer in the type's range; `u128`/`i128` only
+//! up to 64 bits), `f32`/`f64` (a number), `char` (a one-character string),
+//! `String` (a string), `Vec<T>` and arrays `[T; N]` (an array of `T`, of `N`
+//! items), tuples (an array of the items), `()` (null), `Option<T>` (null,
+//! absent, or `T`), `Box<T>` (`T`); and the same names under
 //! `std::`/`core::`/`alloc::`.
 //!
 //! What cannot be: every other type (the user's own, `crate::id::User`,

@@ -1,6 +1,6 @@
 //! Methods: their `type` (rule 7) and how it goes with `emits` (rule 15,
-//! SCHEMA.md's table of method types), the events they emit (rule 14), their
-//! names (rule 3), doc comments (rule 6) and `in`/`out` types (rule 4).
+//! `docs/schema.md`'s table of method types), the events they emit (rule 14),
+//! their names (rule 3), doc comments (rule 6) and `in`/`out` types (rule 4).
 
 use crate::ast::MethodDecl;
 use crate::comments;

@@ -1,6 +1,6 @@
-//! The rules of the schema language (SCHEMA.md, "Rules"), one file per
-//! family, and what they share: a table of the names defined of one kind
-//! (for lookups and hints) and the reporting of a type reference.
+//! The rules of the schema language (`docs/schema.md`, "Rules"), one file per
+//! family, and what they share: a table of the names defined of one kind (for
+//! lookups and hints) and the reporting of a type reference.
 //!
 //! - [`names`]: name case (rule 3) and Rust identifier collisions (rule 17).
 //! - [`properties`]: properties of events and projections (rules 3, 4, 6, 17).
