@@ -1,7 +1,7 @@
 //! Every method of the `Tickets` service through the generated service:
 //! what it returns, what it appends, and each refusal (with nothing
 //! appended); the `Ticket` state machine's paths as the schema's table
-//! declares them; and the in-memory store's undo log.
+//! declares them; and the in-memory store's rollback.
 
 use goesgen::ServiceError;
 
@@ -525,7 +525,7 @@ async fn an_event_the_table_forbids_rolls_the_whole_batch_back() {
         error.to_string().contains("UserUnassignedFromTicket"),
         "{error}"
     );
-    // Nothing of the batch shows: the undo log took the assignment back.
+    // Nothing of the batch shows: the rollback took the assignment back.
     assert_eq!(
         board.setup.tickets.projection_version().await.unwrap(),
         version
