@@ -15,6 +15,10 @@
 //! for (schema errors, a breaking change, a damaged log, a missing record);
 //! 2 when it could not do its work (bad arguments, an unreadable file, an
 //! invalid schema given to `graph` or `diff`, an unreachable log).
+//!
+//! What the commands share: `cli` (the arguments, clap derive), `error`
+//! (what stops a command, exit status 2), `output` (standard output with
+//! every write checked) and `schema_file` (a schema file read and parsed).
 #![warn(missing_docs)]
 
 mod check;

@@ -5,6 +5,13 @@
 //! Output is JSON lines by default, a table for people with `--table`.
 //! Only the log's public contract is used (`head`, `read` of every kind,
 //! `subscribe`), so every backend is read the same way.
+//!
+//! - `stat`, `tail`, `show`, `verify`: the four subcommands.
+//! - `scan`: reading a whole log in batches, stepping over damaged records.
+//! - `records`: one record as output (a JSON object or a table row).
+//! - `payload`: a payload checked against the schema's event properties
+//!   (for `verify --schema`).
+//! - `time`: record times as RFC 3339 text.
 
 mod payload;
 mod records;
