@@ -24,12 +24,12 @@ use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-use crate::http::keys;
-use crate::http::problem::{MethodProblem, Positions, Problem, RETRY_AFTER, codes, problem_of};
-use crate::http::{IDEMPOTENCY_KEY, POSITION, SEEN_POSITION};
-use crate::log::{Fingerprint, IdempotencyKey, SharedLog};
-use crate::record::Position;
-use crate::service::{CallOptions, Committed, ServiceError};
+use crate::keys;
+use crate::problem::{MethodProblem, Positions, Problem, RETRY_AFTER, codes, problem_of};
+use crate::{IDEMPOTENCY_KEY, POSITION, SEEN_POSITION};
+use goesgen_runtime::log::{Fingerprint, IdempotencyKey, SharedLog};
+use goesgen_runtime::record::Position;
+use goesgen_runtime::service::{CallOptions, Committed, ServiceError};
 
 /// The body of a write method's response: its output and where its
 /// events were appended.
@@ -69,7 +69,7 @@ pub trait Authenticate<C>: Send + Sync + 'static {
 
     /// Who the caller is, for scoping idempotency keys: two callers' keys
     /// never meet. `None` (the default): keys are scoped to the service and
-    /// method only. [`WithKeyScope`](crate::http::WithKeyScope) names the
+    /// method only. [`WithKeyScope`](crate::WithKeyScope) names the
     /// caller around any authenticator.
     fn key_scope(&self, ctx: &C) -> Option<String> {
         let _ = ctx;

@@ -32,6 +32,9 @@
 //! Every input and output type of a schema's methods must implement
 //! `serde::Serialize` and `serde::Deserialize` when the feature is on.
 
+#![cfg_attr(docsrs, feature(doc_cfg))]
+#![warn(missing_docs)]
+
 mod client;
 mod keys;
 mod problem;

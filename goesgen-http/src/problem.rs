@@ -12,10 +12,10 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 
-use crate::error::LogError;
-use crate::log::Appended;
-use crate::record::Position;
-use crate::service::ServiceError;
+use goesgen_runtime::error::LogError;
+use goesgen_runtime::log::Appended;
+use goesgen_runtime::record::Position;
+use goesgen_runtime::service::ServiceError;
 
 /// The media type of a problem body.
 pub const PROBLEM_JSON: &str = "application/problem+json";
@@ -99,7 +99,7 @@ impl From<&Appended> for Positions {
 /// are, and how long to wait before a retry (sent as `Retry-After`).
 ///
 /// ```
-/// use goesgen_runtime::http::Problem;
+/// use goesgen_http::Problem;
 ///
 /// let problem = Problem::new(404, "ticket-not-found", "ticket not found")
 ///     .detail("ticket 7 does not exist");
@@ -263,7 +263,7 @@ impl IntoResponse for Problem {
 /// `method-error` with the error's text as the detail).
 ///
 /// ```
-/// use goesgen_runtime::http::{MethodProblem, Problem};
+/// use goesgen_http::{MethodProblem, Problem};
 ///
 /// #[derive(Debug, thiserror::Error)]
 /// enum AccountError {
@@ -341,7 +341,7 @@ pub fn problem_of<E: MethodProblem>(error: &ServiceError<E>) -> Problem {
         ServiceError::Store(store) if store.is_retryable() => coded(503, codes::STORE_UNAVAILABLE)
             .detail(store.to_string())
             .retry_after(RETRY_AFTER),
-        ServiceError::Store(store) if store.kind() == crate::StoreErrorKind::Refused => {
+        ServiceError::Store(store) if store.kind() == goesgen_runtime::StoreErrorKind::Refused => {
             coded(422, codes::REFUSED).detail(store.to_string())
         }
         ServiceError::Apply { .. }
@@ -370,8 +370,8 @@ fn log_problem(error: &LogError) -> Problem {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::error::Conflict;
-    use crate::log::Condition;
+    use goesgen_runtime::error::Conflict;
+    use goesgen_runtime::log::Condition;
     use std::time::SystemTime;
 
     #[derive(Debug, thiserror::Error)]
@@ -430,8 +430,8 @@ mod tests {
                 codes::INDETERMINATE,
             ),
             (
-                ServiceError::Store(crate::StoreError::of(
-                    crate::StoreErrorKind::Unavailable,
+                ServiceError::Store(goesgen_runtime::StoreError::of(
+                    goesgen_runtime::StoreErrorKind::Unavailable,
                     "down",
                 )),
                 503,
@@ -441,7 +441,7 @@ mod tests {
                 ServiceError::Refused {
                     index: 0,
                     kind: "Counted".into(),
-                    source: crate::StoreError::new("no"),
+                    source: goesgen_runtime::StoreError::new("no"),
                 },
                 422,
                 codes::REFUSED,
@@ -450,7 +450,7 @@ mod tests {
                 ServiceError::Apply {
                     position: 9,
                     kind: "Counted".into(),
-                    source: crate::StoreError::new("no"),
+                    source: goesgen_runtime::StoreError::new("no"),
                 },
                 500,
                 codes::PROJECTION_STUCK,
@@ -467,8 +467,8 @@ mod tests {
             (
                 ServiceError::Unsynced {
                     appended: appended(),
-                    source: Box::new(ServiceError::Store(crate::StoreError::of(
-                        crate::StoreErrorKind::Unavailable,
+                    source: Box::new(ServiceError::Store(goesgen_runtime::StoreError::of(
+                        goesgen_runtime::StoreErrorKind::Unavailable,
                         "down",
                     ))),
                 },
