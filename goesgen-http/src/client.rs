@@ -17,10 +17,12 @@ use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderValue};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::problem::{Positions, Problem, codes};
+use goesgen_runtime::service::random_below;
+use goesgen_runtime::{IdempotencyKey, Position};
+
+use crate::codes;
+use crate::problem::{Positions, Problem};
 use crate::{IDEMPOTENCY_KEY, SEEN_POSITION};
-use goesgen_runtime::log::IdempotencyKey;
-use goesgen_runtime::record::Position;
 
 /// How a client retries: at most `max_attempts` tries, pausing a random
 /// time below a bound that starts at `first_backoff` and doubles up to
@@ -72,7 +74,7 @@ impl RetryPolicy {
             .first_backoff
             .saturating_mul(doubling)
             .min(self.max_backoff);
-        goesgen_runtime::service::random_below(bound)
+        random_below(bound)
     }
 }
 

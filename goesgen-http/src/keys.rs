@@ -13,10 +13,11 @@ use std::hash::Hasher;
 
 use axum::http::request::Parts;
 
-use crate::problem::{Problem, codes};
+use goesgen_runtime::{Fingerprint, Fnv1a, IdempotencyKey, MAX_KEY_BYTES};
+
+use crate::known::Known;
+use crate::problem::Problem;
 use crate::server::Authenticate;
-use goesgen_runtime::Fnv1a;
-use goesgen_runtime::log::{Fingerprint, IdempotencyKey, MAX_KEY_BYTES};
 
 /// An authenticator that also names the caller for scoping idempotency
 /// keys: `auth` decides who calls, `scope` names them (a user id), so that
@@ -94,7 +95,7 @@ pub fn log_key(
 }
 
 fn invalid(detail: String) -> Problem {
-    Problem::new(400, codes::INVALID_HEADER, "invalid Idempotency-Key").detail(detail)
+    Known::InvalidIdempotencyKey.detail(detail)
 }
 
 /// The fingerprint of a request: the method and a hash of its JSON input
@@ -161,6 +162,7 @@ fn hash_value(value: &serde_json::Value, hasher: &mut Fnv1a) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::codes;
     use serde_json::json;
 
     #[test]
