@@ -18,9 +18,9 @@
 //!   input and output types, over an [`HttpClient`].
 //!
 //! The generated part only lists the methods ([`Routes::readonly`],
-//! [`Routes::write`]); this crate does the rest. It is a crate of its own,
-//! apart from goesgen-runtime, so that a program without HTTP builds
-//! neither axum nor reqwest; from the runtime it uses the engine's results
+//! [`Routes::write`]); this crate does the rest. It is a crate of its own:
+//! it builds on goesgen-runtime, which knows nothing of HTTP (nor of axum
+//! and reqwest). From the runtime it uses the engine's results
 //! and errors ([`ServiceError`](goesgen_runtime::ServiceError),
 //! [`Committed`](goesgen_runtime::Committed), [`CallOptions`](goesgen_runtime::CallOptions)),
 //! the log's keys and head ([`IdempotencyKey`](goesgen_runtime::IdempotencyKey),
