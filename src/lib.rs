@@ -93,6 +93,12 @@
 
 pub use goesgen_runtime::*;
 
+/// Services over HTTP (feature `http`): the crate `goesgen-http`, which
+/// the generated router and client of each service build on.
+#[cfg(feature = "http")]
+#[cfg_attr(docsrs, doc(cfg(feature = "http")))]
+pub use goesgen_http as http;
+
 /// Turns a schema file into typed Rust at compile time.
 ///
 /// ```ignore

@@ -23,8 +23,6 @@
 //! - [`memory`]: [`MemoryLog`], the log in memory.
 //! - `sqlite` (feature `sqlite`, on by default): [`SqliteLog`], the durable
 //!   log in one SQLite file.
-//! - `http` (feature `http`): services over HTTP, a generated axum server
-//!   and reqwest client per service.
 //! - `postgres` (feature `postgres`): `PostgresLog`, the log in PostgreSQL
 //!   for many processes and hosts.
 #![cfg_attr(docsrs, feature(doc_cfg))]
@@ -37,9 +35,6 @@ mod damage;
 pub mod error;
 mod fnv;
 mod heads;
-#[cfg(feature = "http")]
-#[cfg_attr(docsrs, doc(cfg(feature = "http")))]
-pub mod http;
 pub mod kits;
 pub mod limits;
 pub mod log;
@@ -59,6 +54,7 @@ mod stored;
 
 pub use codec::{DecodeError, EncodeError, FieldProblem, UnknownKind};
 pub use error::{Cause, Conflict, LogError};
+pub use fnv::Fnv1a;
 pub use kits::MemoryStore;
 #[cfg(feature = "sqlite")]
 pub use kits::SqliteStore;

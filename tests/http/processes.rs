@@ -125,12 +125,16 @@ async fn events_in(log: &SharedLog) -> Vec<Event> {
 /// `GOESGEN_HTTP_LOG` until its stdin closes (or [`MAX_SERVE`]). It syncs
 /// once when it starts and never follows the log: only writes and the
 /// seen position move its projection.
+///
+/// Ignored: the test above runs it, in a child process, with `--ignored
+/// --exact` and its environment. Run any other way (`--ignored` alone) it
+/// fails rather than pass without serving.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "a child process of the test above, which runs it"]
 async fn child_server() {
-    let Ok(task) = std::env::var(TASK) else {
-        return; // not a child: nothing to do
-    };
+    let task = std::env::var(TASK).unwrap_or_else(|_| {
+        panic!("{TASK} is unset: this is a child process's entry point, run by its parent test")
+    });
     let path = std::env::var(LOG).unwrap();
     let log = goesgen::SqliteLog::open(path).await.unwrap().shared();
     let options = HttpOptions::default();

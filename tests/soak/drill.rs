@@ -536,12 +536,16 @@ async fn on_postgres() {
 
 /// Child: serves the bank on the log `GOESGEN_SOAK_LOG` and the store file
 /// `GOESGEN_SOAK_STORE` until its stdin closes (or it is killed). With
-/// `RUST_LOG` set, it logs to stderr.
+/// `RUST_LOG` set, it logs to stderr. Ignored: the drill runs it, in a
+/// child process, with `--ignored --exact` and its environment; run any
+/// other way it fails rather than pass without serving.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "a server process of the soak drill, which runs it"]
 async fn server() {
     let (Ok(log), Ok(store)) = (std::env::var(LOG), std::env::var(STORE)) else {
-        return; // not a child: nothing to do
+        panic!(
+            "{LOG} or {STORE} is unset: this is a child process's entry point, run by the drill"
+        );
     };
     if std::env::var_os("RUST_LOG").is_some() {
         // The servers' own account of what went wrong, on stderr.

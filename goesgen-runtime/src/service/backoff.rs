@@ -27,8 +27,11 @@ pub(crate) fn pause_after(conflicts: u32, max: Duration) -> Duration {
     random_below(bound)
 }
 
-/// A random pause below `bound` (zero for a zero bound).
-pub(crate) fn random_below(bound: Duration) -> Duration {
+/// A random pause below `bound` (zero for a zero bound), to desynchronise
+/// writers that retry: the engine's conflicting transactions, and
+/// goesgen-http's client between the tries of a call. Not for secrets: the
+/// randomness is that of `std`'s randomly keyed hasher.
+pub fn random_below(bound: Duration) -> Duration {
     let bound_nanos = u64::try_from(bound.as_nanos()).unwrap_or(u64::MAX);
     Duration::from_nanos(random_u64() % bound_nanos.max(1))
 }

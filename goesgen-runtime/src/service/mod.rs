@@ -58,6 +58,7 @@ mod sync;
 mod tests;
 mod transaction;
 
+pub use backoff::random_below;
 pub use call::CallOptions;
 pub use committed::{Committed, Recorded, ServiceStats, SkipCause, Skipped};
 pub use engine::Engine;

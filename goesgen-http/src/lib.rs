@@ -1,5 +1,7 @@
-//! Services over HTTP (feature `http`): a generated axum server and a
-//! typed reqwest client per service.
+//! Services of goesgen over HTTP: the axum server and the typed reqwest
+//! client that the code `include_schema!` generates for each service builds
+//! on. Use it through the `goesgen` crate's feature `http`, as
+//! `goesgen::http`.
 //!
 //! With the feature on, `include_schema!` adds to each service module:
 //!
@@ -16,7 +18,15 @@
 //!   input and output types, over an [`HttpClient`].
 //!
 //! The generated part only lists the methods ([`Routes::readonly`],
-//! [`Routes::write`]); this module does the rest.
+//! [`Routes::write`]); this crate does the rest. It is a crate of its own:
+//! it builds on goesgen-runtime, which knows nothing of HTTP (nor of axum
+//! and reqwest). From the runtime it uses the engine's results
+//! and errors ([`ServiceError`](goesgen_runtime::ServiceError),
+//! [`Committed`](goesgen_runtime::Committed), [`CallOptions`](goesgen_runtime::CallOptions)),
+//! the log's keys and head ([`IdempotencyKey`](goesgen_runtime::IdempotencyKey),
+//! [`SharedLog`](goesgen_runtime::SharedLog)), its stable hash
+//! ([`Fnv1a`](goesgen_runtime::Fnv1a)) and its randomised pause
+//! ([`random_below`](goesgen_runtime::service::random_below)).
 //!
 //! Headers: `Idempotency-Key` names the call for retries, scoped to the
 //! service, the method and the caller where the authenticator names one,
@@ -31,18 +41,32 @@
 //!
 //! Every input and output type of a schema's methods must implement
 //! `serde::Serialize` and `serde::Deserialize` when the feature is on.
+//!
+//! The modules: [`codes`] (the stable codes), `problem` (the [`Problem`]
+//! body), `known` (the one table of goesgen's own problems: status, code
+//! and title), `service_error` (how a service call's error becomes a
+//! problem: [`problem_of`], [`MethodProblem`]), `keys` (idempotency keys
+//! and request fingerprints), `server` (routes, request decoding,
+//! responses, the seen position) and `client` ([`HttpClient`] and its
+//! retries).
+#![cfg_attr(docsrs, feature(doc_cfg))]
+#![warn(missing_docs)]
 
 mod client;
+pub mod codes;
 mod keys;
+mod known;
 mod problem;
 mod server;
+mod service_error;
 
 pub use axum::Router;
 pub use axum::http::request::Parts;
 pub use client::{ClientError, HttpClient, RequestOptions, RetryPolicy};
 pub use keys::{WithKeyScope, log_key};
-pub use problem::{Members, MethodProblem, PROBLEM_JSON, Positions, Problem, codes, problem_of};
+pub use problem::{Members, PROBLEM_JSON, Positions, Problem};
 pub use server::{Authenticate, HttpOptions, HttpService, Routes, Written, serve, unknown_method};
+pub use service_error::{MethodProblem, problem_of};
 
 /// The header that carries a write call's idempotency key.
 pub const IDEMPOTENCY_KEY: &str = "idempotency-key";

@@ -1,5 +1,5 @@
 //! The client side: [`HttpClient`] calls the methods of a service served by
-//! [`Routes`](crate::http::Routes) (generated `<Service>Client`s wrap one),
+//! [`Routes`](crate::Routes) (generated `<Service>Client`s wrap one),
 //! with [`RequestOptions`] (the idempotency key, the seen position), and
 //! retries what is safe to retry under a [`RetryPolicy`].
 //!
@@ -17,10 +17,12 @@ use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderValue};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::http::problem::{Positions, Problem, codes};
-use crate::http::{IDEMPOTENCY_KEY, SEEN_POSITION};
-use crate::log::IdempotencyKey;
-use crate::record::Position;
+use goesgen_runtime::service::random_below;
+use goesgen_runtime::{IdempotencyKey, Position};
+
+use crate::codes;
+use crate::problem::{Positions, Problem};
+use crate::{IDEMPOTENCY_KEY, SEEN_POSITION};
 
 /// How a client retries: at most `max_attempts` tries, pausing a random
 /// time below a bound that starts at `first_backoff` and doubles up to
@@ -72,7 +74,7 @@ impl RetryPolicy {
             .first_backoff
             .saturating_mul(doubling)
             .min(self.max_backoff);
-        crate::service::backoff::random_below(bound)
+        random_below(bound)
     }
 }
 
@@ -227,7 +229,7 @@ impl HttpClient {
 
     /// Calls `POST <base>/<service>/<method>` with `input`, retrying under
     /// the client's policy; `O` is the method's output (a
-    /// [`Written`](crate::http::Written) for write methods). Generated
+    /// [`Written`](crate::Written) for write methods). Generated
     /// clients call it.
     ///
     /// # Errors

@@ -13,17 +13,18 @@ use std::hash::Hasher;
 
 use axum::http::request::Parts;
 
-use crate::fnv::Fnv1a;
-use crate::http::problem::{Problem, codes};
-use crate::http::server::Authenticate;
-use crate::log::{Fingerprint, IdempotencyKey, MAX_KEY_BYTES};
+use goesgen_runtime::{Fingerprint, Fnv1a, IdempotencyKey, MAX_KEY_BYTES};
+
+use crate::known::Known;
+use crate::problem::Problem;
+use crate::server::Authenticate;
 
 /// An authenticator that also names the caller for scoping idempotency
 /// keys: `auth` decides who calls, `scope` names them (a user id), so that
 /// two callers' keys never meet.
 ///
 /// ```
-/// use goesgen_runtime::http::{Parts, Problem, WithKeyScope};
+/// use goesgen_http::{Parts, Problem, WithKeyScope};
 ///
 /// fn user(parts: &Parts) -> Result<String, Problem> {
 ///     Ok(parts.headers.get("x-user").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned())
@@ -68,7 +69,7 @@ where
 /// request up in the log with it ([`EventLog::find_key`]). A key that
 /// does not fit the log's [`MAX_KEY_BYTES`] then is `400 invalid-header`.
 ///
-/// [`EventLog::find_key`]: crate::EventLog::find_key
+/// [`EventLog::find_key`]: goesgen_runtime::EventLog::find_key
 pub fn log_key(
     service: &str,
     method: &str,
@@ -94,7 +95,7 @@ pub fn log_key(
 }
 
 fn invalid(detail: String) -> Problem {
-    Problem::new(400, codes::INVALID_HEADER, "invalid Idempotency-Key").detail(detail)
+    Known::InvalidIdempotencyKey.detail(detail)
 }
 
 /// The fingerprint of a request: the method and a hash of its JSON input
@@ -161,6 +162,7 @@ fn hash_value(value: &serde_json::Value, hasher: &mut Fnv1a) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::codes;
     use serde_json::json;
 
     #[test]
