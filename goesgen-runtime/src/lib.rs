@@ -30,13 +30,10 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![warn(missing_docs)]
 
+pub mod backend;
 mod bytes;
 pub mod codec;
-#[cfg(any(feature = "sqlite", feature = "postgres"))]
-mod damage;
 pub mod error;
-mod fnv;
-mod heads;
 #[cfg(feature = "http")]
 #[cfg_attr(docsrs, doc(cfg(feature = "http")))]
 pub mod http;
@@ -44,7 +41,6 @@ pub mod kits;
 pub mod limits;
 pub mod log;
 pub mod memory;
-mod parts;
 #[cfg(feature = "postgres")]
 #[cfg_attr(docsrs, doc(cfg(feature = "postgres")))]
 pub mod postgres;
@@ -55,7 +51,6 @@ pub mod service;
 #[cfg(feature = "sqlite")]
 #[cfg_attr(docsrs, doc(cfg(feature = "sqlite")))]
 pub mod sqlite;
-mod stored;
 
 pub use codec::{DecodeError, EncodeError, FieldProblem, UnknownKind};
 pub use error::{Cause, Conflict, LogError};

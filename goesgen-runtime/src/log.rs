@@ -17,8 +17,8 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::SystemTime;
 
+pub use crate::backend::heads::{HeadPublisher, Subscription};
 use crate::error::LogError;
-pub use crate::heads::{HeadPublisher, Subscription};
 use crate::record::{NewEvent, Position, Record};
 
 /// A boxed future that can be sent across threads, as the log's methods
@@ -514,12 +514,12 @@ pub trait WriteLock: Send {
         self: Box<Self>,
         mut append: Append,
     ) -> BoxFuture<'static, Result<AppendedParts, LogError>> {
-        let parts = match crate::parts::unkeyed(&mut append) {
+        let parts = match crate::backend::parts::unkeyed(&mut append) {
             Ok(parts) => parts,
             Err(error) => return Box::pin(std::future::ready(Err(error))),
         };
         let written = self.append(append);
-        Box::pin(async move { Ok(crate::parts::split(written.await?, parts)) })
+        Box::pin(async move { Ok(crate::backend::parts::split(written.await?, parts)) })
     }
 }
 
@@ -616,15 +616,15 @@ pub trait EventLog: Send + Sync + 'static {
     /// [`keyed_parts`](Self::keyed_parts); a log of another crate should
     /// too.
     fn append_parts(&self, mut append: Append) -> BoxFuture<'_, Result<AppendedParts, LogError>> {
-        match crate::parts::as_one_append(&mut append) {
+        match crate::backend::parts::as_one_append(&mut append) {
             Ok(parts) => Box::pin(async move {
                 let appended = self.append_with(append).await?;
                 if appended.replayed {
                     // Nothing was written: an empty range after the head.
                     let head = self.head().await?;
-                    Ok(crate::parts::replayed_alone(appended, head))
+                    Ok(crate::backend::parts::replayed_alone(appended, head))
                 } else {
-                    Ok(crate::parts::split(appended, parts))
+                    Ok(crate::backend::parts::split(appended, parts))
                 }
             }),
             Err(error) => Box::pin(std::future::ready(Err(error))),

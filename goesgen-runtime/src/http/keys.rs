@@ -13,7 +13,7 @@ use std::hash::Hasher;
 
 use axum::http::request::Parts;
 
-use crate::fnv::Fnv1a;
+use crate::backend::fnv::Fnv1a;
 use crate::http::problem::{Problem, codes};
 use crate::http::server::Authenticate;
 use crate::log::{Fingerprint, IdempotencyKey, MAX_KEY_BYTES};

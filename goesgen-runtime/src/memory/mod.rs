@@ -17,17 +17,18 @@ use tokio::sync::{Notify, OwnedMutexGuard};
 
 use chunks::Chunks;
 
+use crate::backend::budget::ReadBudget;
+use crate::backend::fnv::Fnv1a;
+use crate::backend::parts;
+use crate::backend::{budget, checks, time};
 use crate::error::Conflict;
 use crate::error::LogError;
-use crate::fnv::Fnv1a;
 use crate::limits::LogLimits;
 use crate::log::{
     Append, AppendCost, Appended, AppendedParts, BoxFuture, Condition, EventLog, HeadPublisher,
     IdempotencyKey, KeyRecord, KindFilter, ReadBatch, Subscription, WriteLock,
 };
-use crate::parts;
 use crate::record::{NewEvent, Position, Record};
-use crate::stored::{self, ReadBudget};
 
 /// An event log held in memory.
 ///
@@ -137,7 +138,7 @@ impl MemoryLog {
                 }
             }
         }
-        let through = stored::covered_through(after, head, &budget, &records);
+        let through = budget::covered_through(after, head, &budget, &records);
         ReadBatch {
             records,
             head,
@@ -155,13 +156,13 @@ fn lock(state: &Mutex<State>) -> MutexGuard<'_, State> {
 /// Checks an append's events against the limits, before any lock, and
 /// gives the time it records (the engine's as it is: already cut).
 fn prepare(append: &Append, limits: &LogLimits) -> Result<SystemTime, LogError> {
-    stored::check_append(append, limits)?;
+    checks::check_append(append, limits)?;
     match append.recorded_at {
         Some(engine) if append.encoded => {
-            debug_assert_eq!(stored::stamp(Some(engine)).0, engine, "cut");
+            debug_assert_eq!(time::stamp(Some(engine)).0, engine, "cut");
             Ok(engine)
         }
-        asked => Ok(stored::stamp(asked).0),
+        asked => Ok(time::stamp(asked).0),
     }
 }
 
@@ -208,7 +209,7 @@ fn judge_locked(state: &State, condition: &Condition, head: Position) -> Result<
         condition,
         Condition::NoneOfKindsAfter { after, .. } if *after >= head
     );
-    let judged = stored::judge(condition, head, |kind| {
+    let judged = checks::judge(condition, head, |kind| {
         if unmoved {
             return Ok(None);
         }

@@ -3,13 +3,13 @@
 //! each kind's stored newest position (what kind conditions are judged
 //! on) is the newest event of that kind. Damage found is
 //! [`LogError::Corrupt`] at the first position affected, which latches the
-//! handle (see `crate::damage`).
+//! handle (see `crate::backend::damage`).
 
 use tokio_postgres::Client;
 
 use super::connect::db_error;
 use super::schema::Sql;
-use crate::damage::{self, Census};
+use crate::backend::damage::{self, Census};
 use crate::error::LogError;
 use crate::record::Position;
 

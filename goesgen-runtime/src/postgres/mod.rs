@@ -51,16 +51,16 @@ use self::append::{PendingAppend, WriteConn, Writer, key_of, run_group};
 use self::connect::{Connector, db_error};
 use self::pool::ReadPool;
 use self::schema::Sql;
-use crate::damage::Damage;
+use crate::backend::damage::Damage;
+use crate::backend::parts;
+use crate::backend::{budget, checks, time};
 use crate::error::LogError;
 use crate::limits::LogLimits;
 use crate::log::{
     Append, Appended, AppendedParts, BoxFuture, EventLog, HeadPublisher, IdempotencyKey, KeyRecord,
     KindFilter, ReadBatch, Subscription, WriteLock,
 };
-use crate::parts;
 use crate::record::{Position, Record};
-use crate::stored;
 
 /// How many appends may wait for the writer before `append` waits for room.
 const QUEUE_CAPACITY: usize = 4096;
@@ -420,7 +420,7 @@ impl PostgresLog {
         }
         .map_err(|e| db_error("cannot read the event log", e))?;
         let mut head = 0;
-        let mut budget = stored::ReadBudget::new(limit, &self.limits);
+        let mut budget = budget::ReadBudget::new(limit, &self.limits);
         let mut records = Vec::with_capacity(rows.len());
         for row in &rows {
             head = head_of(row)?;
@@ -433,9 +433,9 @@ impl PostgresLog {
             }
         }
         if matches!(filter, KindFilter::All) {
-            stored::check_contiguous(after, &records)?;
+            checks::check_contiguous(after, &records)?;
         }
-        let through = stored::covered_through(after, head, &budget, &records);
+        let through = budget::covered_through(after, head, &budget, &records);
         Ok(ReadBatch {
             records,
             head,
@@ -448,10 +448,10 @@ impl PostgresLog {
     /// store; and cuts that time to microseconds.
     fn prepare_append(&self, mut append: Append) -> Result<Append, LogError> {
         self.check_open()?;
-        stored::check_append(&append, &self.limits)?;
+        checks::check_append(&append, &self.limits)?;
         parts::normalize(&mut append);
         if let Some(asked) = append.recorded_at {
-            let (time, micros) = stored::stamp(Some(asked));
+            let (time, micros) = time::stamp(Some(asked));
             if micros < MIN_TIMESTAMPTZ_MICROS {
                 return Err(LogError::Config(
                     "recorded_at is before 4714 BC, the earliest time PostgreSQL stores".to_owned(),
@@ -606,8 +606,8 @@ fn record_of(row: &Row) -> Result<Option<Record>, LogError> {
     let payload = row
         .try_get::<_, Vec<u8>>(4)
         .map_err(|e| corrupt(format!("unreadable payload: {e}")))?;
-    stored::check_stored_kind(position, &kind)?;
-    stored::check_stored_payload(position, &payload)?;
+    checks::check_stored_kind(position, &kind)?;
+    checks::check_stored_payload(position, &payload)?;
     Ok(Some(Record {
         position,
         recorded_at,

@@ -14,8 +14,8 @@
 
 use std::hash::Hasher;
 
+use crate::backend::fnv::Fnv1a;
 use crate::error::LogError;
-use crate::fnv::Fnv1a;
 
 /// PostgreSQL's longest identifier, in bytes.
 const MAX_IDENTIFIER_LEN: usize = 63;

@@ -46,13 +46,13 @@ use tokio_postgres::{Client, Statement};
 
 use super::connect::{Backoff, Connector, db_error};
 use super::schema::Sql;
+use crate::backend::parts;
+use crate::backend::time;
 use crate::error::{Cause, LogError};
 use crate::log::{
     Append, Appended, AppendedParts, Condition, Fingerprint, HeadPublisher, KeyRecord,
 };
-use crate::parts;
 use crate::record::Position;
-use crate::stored;
 
 mod plan;
 mod settle;
@@ -434,7 +434,7 @@ async fn read_locked_state(
             read().map_err(|e| db_error("unexpected head row", e))?;
         state.head = from_sql_position(head)?;
         // Cut to the microseconds the log stores.
-        state.now = stored::stamp(Some(now)).0;
+        state.now = time::stamp(Some(now)).0;
         xid = txid;
         if let (Some(kind), Some(last)) = (kind, last) {
             state.last_of_kind.insert(kind, from_sql_position(last)?);

@@ -7,11 +7,11 @@ use std::collections::HashMap;
 use std::convert::Infallible;
 use std::time::SystemTime;
 
+use crate::backend::checks;
+use crate::backend::parts;
 use crate::error::Conflict;
 use crate::log::{Append, AppendedParts, Condition, KeyRecord};
-use crate::parts;
 use crate::record::Position;
-use crate::stored;
 
 /// What the log holds as far as a group cares, read under the lock.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -57,7 +57,7 @@ pub(crate) struct GroupPlan {
 /// Judges one condition against the state.
 fn check(condition: &Condition, state: &LockedState) -> Result<(), Conflict> {
     let last_of_kind = |kind: &str| Ok::<_, Infallible>(state.last_of_kind.get(kind).copied());
-    match stored::judge(condition, state.head, last_of_kind) {
+    match checks::judge(condition, state.head, last_of_kind) {
         Ok(judged) => judged,
         Err(never) => match never {},
     }

@@ -15,7 +15,7 @@ use crate::record::Position;
 /// Checks an append's parts: none, or lengths that add up to the number of
 /// events, without a whole-append key beside them.
 #[inline]
-pub(crate) fn check(append: &Append) -> Result<(), LogError> {
+pub fn check(append: &Append) -> Result<(), LogError> {
     if append.parts.is_empty() {
         Ok(())
     } else {
@@ -48,7 +48,7 @@ fn check_parts(append: &Append) -> Result<(), LogError> {
 
 /// Gives a checked append its parts: [`Append::key`], if it has no parts,
 /// becomes one part covering every event.
-pub(crate) fn normalize(append: &mut Append) {
+pub fn normalize(append: &mut Append) {
     if let Some(whole) = whole_part(append) {
         append.parts.push(whole);
     }
@@ -57,7 +57,7 @@ pub(crate) fn normalize(append: &mut Append) {
 /// For a checked append without parts: the one part covering every event
 /// under [`Append::key`] (taken out of it), for a caller that plans it
 /// without the allocation of [`normalize`].
-pub(crate) fn whole_part(append: &mut Append) -> Option<AppendPart> {
+pub fn whole_part(append: &mut Append) -> Option<AppendPart> {
     append.parts.is_empty().then(|| AppendPart {
         len: append.events.len(),
         key: append.key.take(),
@@ -67,17 +67,15 @@ pub(crate) fn whole_part(append: &mut Append) -> Option<AppendPart> {
 }
 
 /// Whether a normalized append may write anything: events, or a key.
-#[cfg_attr(not(any(feature = "sqlite", feature = "postgres")), allow(dead_code))]
-pub(crate) fn may_write(append: &Append) -> bool {
+pub fn may_write(append: &Append) -> bool {
     !append.events.is_empty() || append.parts.iter().any(|part| part.key.is_some())
 }
 
 /// The outcome of a normalized append that writes nothing (see
 /// [`may_write`]) on a log whose head is `head`: every part an empty range
 /// after it.
-#[cfg_attr(not(any(feature = "sqlite", feature = "postgres")), allow(dead_code))]
-pub(crate) fn nothing_written(append: &Append, head: Position) -> Result<AppendedParts, LogError> {
-    let recorded_at = crate::stored::stamp(append.recorded_at).0;
+pub fn nothing_written(append: &Append, head: Position) -> Result<AppendedParts, LogError> {
+    let recorded_at = super::time::stamp(append.recorded_at).0;
     let never = |_: &IdempotencyKey| -> Result<Option<KeyRecord>, LogError> {
         Err(LogError::Config(
             "a part that writes nothing has no key".to_owned(),
@@ -91,7 +89,7 @@ pub(crate) fn nothing_written(append: &Append, head: Position) -> Result<Appende
 
 /// A planned append: what each part gets, and whether anything is written.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Planned {
+pub struct Planned {
     /// The outcome as the caller sees it.
     pub parts: AppendedParts,
     /// Whether events or keys are written (else the append is a no-op).
@@ -109,7 +107,7 @@ pub(crate) struct Planned {
 /// replayed part with events, holds the whole append back: nothing is
 /// written ([`AppendedParts::held_back`]). `Err` only for the backend's
 /// own failures in `find` or `judge`.
-pub(crate) fn plan<E>(
+pub fn plan<E>(
     parts: &[AppendPart],
     head: Position,
     recorded_at: std::time::SystemTime,
@@ -220,8 +218,7 @@ fn written_after(
 }
 
 /// A part that is written, with its events.
-#[cfg_attr(not(any(feature = "sqlite", feature = "postgres")), allow(dead_code))]
-pub(crate) struct Written<'a, T> {
+pub struct Written<'a, T> {
     /// The part's events.
     pub events: &'a [T],
     /// The part's key, if it has one.
@@ -232,8 +229,7 @@ pub(crate) struct Written<'a, T> {
 
 /// The parts of a planned append that are written (not replayed), in
 /// order, with their share of `events`.
-#[cfg_attr(not(any(feature = "sqlite", feature = "postgres")), allow(dead_code))]
-pub(crate) fn written<'a, T>(
+pub fn written<'a, T>(
     events: &'a [T],
     parts: &'a [AppendPart],
     outcomes: &'a [KeyRecord],
@@ -256,7 +252,7 @@ pub(crate) fn written<'a, T>(
 /// For a log that only takes whole appends: the parts of `append` if none
 /// carries a key or fingerprint (they are taken out of it, so it is one
 /// append without key), else [`LogError::Config`].
-pub(crate) fn unkeyed(append: &mut Append) -> Result<Vec<AppendPart>, LogError> {
+pub fn unkeyed(append: &mut Append) -> Result<Vec<AppendPart>, LogError> {
     check(append)?;
     normalize(append);
     take_unkeyed(append)
@@ -265,7 +261,7 @@ pub(crate) fn unkeyed(append: &mut Append) -> Result<Vec<AppendPart>, LogError> 
 /// For a log that only takes whole appends: as [`unkeyed`], but a single
 /// keyed part is taken too (as [`Append::key`]; its fingerprint is not
 /// kept, since such a log has nowhere to keep it).
-pub(crate) fn as_one_append(append: &mut Append) -> Result<Vec<AppendPart>, LogError> {
+pub fn as_one_append(append: &mut Append) -> Result<Vec<AppendPart>, LogError> {
     check(append)?;
     normalize(append);
     if let [part] = append.parts.as_mut_slice()
@@ -296,7 +292,7 @@ fn take_unkeyed(append: &mut Append) -> Result<Vec<AppendPart>, LogError> {
 
 /// The outcome of a whole append written as `parts`: the positions split
 /// among them in order.
-pub(crate) fn split(appended: Appended, parts: Vec<AppendPart>) -> AppendedParts {
+pub fn split(appended: Appended, parts: Vec<AppendPart>) -> AppendedParts {
     let mut last = appended.first - 1;
     let parts = parts
         .into_iter()
@@ -311,7 +307,7 @@ pub(crate) fn split(appended: Appended, parts: Vec<AppendPart>) -> AppendedParts
 
 /// The outcome of a whole append of one keyed part that was replayed, on a
 /// log whose head is (at least) `head`: nothing written.
-pub(crate) fn replayed_alone(replayed: Appended, head: Position) -> AppendedParts {
+pub fn replayed_alone(replayed: Appended, head: Position) -> AppendedParts {
     AppendedParts {
         appended: Appended {
             first: head + 1,

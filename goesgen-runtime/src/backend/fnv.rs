@@ -7,7 +7,7 @@ use std::hash::Hasher;
 
 /// 64-bit FNV-1a, as a [`Hasher`].
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct Fnv1a(u64);
+pub struct Fnv1a(u64);
 
 impl Default for Fnv1a {
     fn default() -> Self {

@@ -1,10 +1,9 @@
-//! The rules every backend applies the same way: the checks on a batch
-//! before it is appended, how an append's [`Condition`] is judged, the checks
-//! on a record read back from storage, and the stored form of a timestamp
-//! (integer microseconds since the Unix epoch). One place, so that every
-//! backend rejects and reports the same things in the same words.
-
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+//! The checks every backend applies the same way: the checks on an append
+//! before it is written ([`check_append`], [`check_batch`]), how an
+//! append's [`Condition`] is judged ([`judge`]), and the checks on records
+//! read back from storage ([`check_stored_kind`], [`check_stored_payload`],
+//! [`check_contiguous`]). One place, so that every backend rejects and
+//! reports the same things in the same words.
 
 use crate::bytes::any_byte;
 use crate::error::{Conflict, LogError};
@@ -16,7 +15,7 @@ use crate::record::{NewEvent, Position, Record};
 /// gives the position of the newest event of a kind (`None` if there is
 /// none). `Ok(Err(conflict))` when the condition does not hold; `Err` only
 /// when `last_of_kind` fails.
-pub(crate) fn judge<E>(
+pub fn judge<E>(
     condition: &Condition,
     head: Position,
     mut last_of_kind: impl FnMut(&str) -> Result<Option<Position>, E>,
@@ -49,21 +48,21 @@ pub(crate) fn judge<E>(
 }
 
 /// Checks an append before it is written: its parts (see
-/// [`parts::check`](crate::parts::check)), then every event: a kind that is
+/// [`parts::check`](super::parts::check)), then every event: a kind that is
 /// not empty, has no whitespace or control characters and is within the
 /// limits, and a payload within the limits that is one JSON object in
 /// UTF-8. The first bad event is [`LogError::InvalidEvent`]. Payloads the
 /// service engine encoded itself ([`Append::encoded`]: serde's JSON of an
 /// event struct, an object by construction) are not parsed again; their
 /// sizes and kinds are still checked.
-pub(crate) fn check_append(append: &Append, limits: &LogLimits) -> Result<(), LogError> {
-    crate::parts::check(append)?;
+pub fn check_append(append: &Append, limits: &LogLimits) -> Result<(), LogError> {
+    super::parts::check(append)?;
     check_events(&append.events, limits, append.encoded)
 }
 
-/// [`check_append`] on events from elsewhere than the engine.
-#[cfg(test)]
-pub(crate) fn check_batch(events: &[NewEvent], limits: &LogLimits) -> Result<(), LogError> {
+/// [`check_append`]'s checks of the events alone, for events from elsewhere
+/// than the engine (every payload is parsed).
+pub fn check_batch(events: &[NewEvent], limits: &LogLimits) -> Result<(), LogError> {
     check_events(events, limits, false)
 }
 
@@ -86,8 +85,7 @@ fn check_events(events: &[NewEvent], limits: &LogLimits, encoded: bool) -> Resul
 }
 
 /// Checks a kind read back from storage at `position`.
-#[cfg_attr(not(any(feature = "sqlite", feature = "postgres")), allow(dead_code))]
-pub(crate) fn check_stored_kind(position: Position, kind: &str) -> Result<(), LogError> {
+pub fn check_stored_kind(position: Position, kind: &str) -> Result<(), LogError> {
     match kind_problem(kind) {
         Some(reason) => Err(LogError::Corrupt { position, reason }),
         None => Ok(()),
@@ -95,8 +93,7 @@ pub(crate) fn check_stored_kind(position: Position, kind: &str) -> Result<(), Lo
 }
 
 /// Checks a payload read back from storage at `position`.
-#[cfg_attr(not(any(feature = "sqlite", feature = "postgres")), allow(dead_code))]
-pub(crate) fn check_stored_payload(position: Position, payload: &[u8]) -> Result<(), LogError> {
+pub fn check_stored_payload(position: Position, payload: &[u8]) -> Result<(), LogError> {
     match payload_problem(payload) {
         Some(reason) => Err(LogError::Corrupt { position, reason }),
         None => Ok(()),
@@ -156,8 +153,7 @@ fn payload_problem(payload: &[u8]) -> Option<String> {
 /// the positions `after + 1`, `after + 2`, ... in order: the first record
 /// elsewhere is [`LogError::Corrupt`] at the first position affected (the
 /// missing one), naming the position found there.
-#[cfg_attr(not(any(feature = "sqlite", feature = "postgres")), allow(dead_code))]
-pub(crate) fn check_contiguous(after: Position, records: &[Record]) -> Result<(), LogError> {
+pub fn check_contiguous(after: Position, records: &[Record]) -> Result<(), LogError> {
     let mut expected = after;
     for record in records {
         expected = expected.saturating_add(1);
@@ -184,106 +180,10 @@ pub(crate) fn check_contiguous(after: Position, records: &[Record]) -> Result<()
     Ok(())
 }
 
-/// How much one read may still take: at most `limit` records, and no more
-/// once their payloads reach the byte budget of the log's [`LogLimits`]
-/// (the record that crosses it is the last one taken, so every read that
-/// may take a record takes at least one). Backends count records as they
-/// stream them and stop when [`is_full`](Self::is_full).
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct ReadBudget {
-    limit: usize,
-    max_bytes: usize,
-    count: usize,
-    bytes: usize,
-}
-
-impl ReadBudget {
-    /// A budget of `limit` records and the read bytes of `limits`.
-    pub(crate) fn new(limit: usize, limits: &LogLimits) -> Self {
-        Self {
-            limit,
-            max_bytes: limits.read_bytes(),
-            count: 0,
-            bytes: 0,
-        }
-    }
-
-    /// Counts a record with a payload of `payload_bytes`; true when the
-    /// read must stop after it.
-    pub(crate) fn take(&mut self, payload_bytes: usize) -> bool {
-        self.count += 1;
-        self.bytes = self.bytes.saturating_add(payload_bytes);
-        self.is_full()
-    }
-
-    /// Whether the read may take no more records.
-    pub(crate) fn is_full(&self) -> bool {
-        self.count >= self.limit || self.bytes >= self.max_bytes
-    }
-}
-
-/// The [`ReadBatch::through`](crate::ReadBatch::through) of a read after
-/// `after` that saw `head`, returned `records` and spent `budget`: the last
-/// record's position when the budget cut the read short, else the head.
-pub(crate) fn covered_through(
-    after: Position,
-    head: Position,
-    budget: &ReadBudget,
-    records: &[Record],
-) -> Position {
-    match records.last() {
-        Some(last) if budget.is_full() => last.position,
-        _ if budget.limit == 0 => after.min(head),
-        _ => head,
-    }
-}
-
-/// A time as integer microseconds since the Unix epoch (negative before it;
-/// saturating far outside the range of `i64`).
-pub(crate) fn time_to_micros(time: SystemTime) -> i64 {
-    match time.duration_since(UNIX_EPOCH) {
-        Ok(after) => i64::try_from(after.as_micros()).unwrap_or(i64::MAX),
-        Err(before) => i64::try_from(before.duration().as_micros()).map_or(i64::MIN, |m| -m),
-    }
-}
-
-/// The time `micros` microseconds after the Unix epoch, if the platform can
-/// represent it.
-pub(crate) fn micros_to_time(micros: i64) -> Option<SystemTime> {
-    let magnitude = Duration::from_micros(micros.unsigned_abs());
-    if micros >= 0 {
-        UNIX_EPOCH.checked_add(magnitude)
-    } else {
-        UNIX_EPOCH.checked_sub(magnitude)
-    }
-}
-
-/// The current time, cut to the microsecond precision the log stores, both
-/// as a time and as stored microseconds.
-pub(crate) fn now() -> (SystemTime, i64) {
-    stamp(None)
-}
-
-/// The time an append records: the one it asked for
-/// ([`Append::recorded_at`](crate::Append::recorded_at)) or now, cut to
-/// microseconds, both as a time and as stored microseconds.
-pub(crate) fn stamp(asked: Option<SystemTime>) -> (SystemTime, i64) {
-    let time = asked.unwrap_or_else(SystemTime::now);
-    // After the epoch (every clock this runs on): drop the nanoseconds
-    // below the microsecond, without a round trip through a division.
-    if let Ok(after) = time.duration_since(UNIX_EPOCH)
-        && let Ok(micros) = i64::try_from(after.as_micros())
-    {
-        let below = Duration::from_nanos(u64::from(after.subsec_nanos() % 1_000));
-        return (time - below, micros);
-    }
-    let micros = time_to_micros(time);
-    let time = micros_to_time(micros).unwrap_or(time);
-    (time, micros)
-}
-
 #[cfg(test)]
 mod tests {
+    use std::time::UNIX_EPOCH;
+
     use super::*;
 
     #[test]
@@ -375,40 +275,5 @@ mod tests {
             check_contiguous(5, &[at(top)]),
             Err(LogError::Corrupt { position: 6, .. })
         ));
-    }
-
-    #[test]
-    fn micros_round_trip() {
-        for micros in [0, 1, -1, 1_700_000_000_123_456, -86_400_000_000] {
-            let time = micros_to_time(micros).unwrap();
-            assert_eq!(time_to_micros(time), micros);
-        }
-        let (time, micros) = now();
-        assert_eq!(time_to_micros(time), micros);
-    }
-
-    #[test]
-    fn stamps_cut_to_the_microsecond_stored() {
-        let nanos = |n: u64| UNIX_EPOCH + Duration::from_nanos(n);
-        let before = |n: u64| UNIX_EPOCH - Duration::from_nanos(n);
-        let cases = [
-            (nanos(0), 0),
-            (nanos(999), 0),
-            (nanos(1_000), 1),
-            (nanos(1_700_000_000_123_456_789), 1_700_000_000_123_456),
-            (before(1_000), -1),
-            (before(86_400_000_000_000), -86_400_000_000),
-        ];
-        for (asked, micros) in cases {
-            let (time, stored) = stamp(Some(asked));
-            assert_eq!(stored, micros, "{asked:?}");
-            assert_eq!(Some(time), micros_to_time(micros), "{asked:?}");
-        }
-        let (time, micros) = stamp(None);
-        assert_eq!(
-            (time, micros),
-            stamp(Some(time)),
-            "a stamp is kept as it is"
-        );
     }
 }

@@ -19,7 +19,7 @@ use crate::record::Position;
 /// The first damage a log handle found, if any: once set, the handle takes
 /// no more appends.
 #[derive(Debug, Default)]
-pub(crate) struct Damage {
+pub struct Damage {
     first: OnceLock<(Position, String)>,
 }
 
@@ -28,7 +28,7 @@ impl Damage {
     /// the check found the log damaged ([`LogError::Corrupt`]), which
     /// leaves the log open for reading; any other error of the check fails
     /// the open.
-    pub(crate) fn after_open_check(check: Result<(), LogError>) -> Result<Arc<Self>, LogError> {
+    pub fn after_open_check(check: Result<(), LogError>) -> Result<Arc<Self>, LogError> {
         let damage = Self::default();
         match damage.note(check) {
             Ok(()) | Err(LogError::Corrupt { .. }) => Ok(Arc::new(damage)),
@@ -38,7 +38,7 @@ impl Damage {
 
     /// `result` as it is, having latched the handle if it is
     /// [`LogError::Corrupt`] (only the first damage found is kept).
-    pub(crate) fn note<T>(&self, result: Result<T, LogError>) -> Result<T, LogError> {
+    pub fn note<T>(&self, result: Result<T, LogError>) -> Result<T, LogError> {
         if let Err(LogError::Corrupt { position, reason }) = &result
             && self.first.get().is_none()
             && self.first.set((*position, reason.clone())).is_ok()
@@ -55,7 +55,7 @@ impl Damage {
 
     /// `Ok` while no damage was found, else [`LogError::Corrupt`] naming
     /// the first damaged position found: the answer to every append.
-    pub(crate) fn check(&self) -> Result<(), LogError> {
+    pub fn check(&self) -> Result<(), LogError> {
         match self.first.get() {
             None => Ok(()),
             Some((position, reason)) => Err(LogError::Corrupt {
@@ -70,7 +70,7 @@ impl Damage {
 
     /// Runs a read (or a head, or a key lookup), and latches the handle if
     /// it finds damage.
-    pub(crate) async fn read<T>(
+    pub async fn read<T>(
         &self,
         read: impl Future<Output = Result<T, LogError>>,
     ) -> Result<T, LogError> {
@@ -79,7 +79,7 @@ impl Damage {
 
     /// Runs an append unless the handle is latched, and latches it if the
     /// append finds damage.
-    pub(crate) async fn append<T>(
+    pub async fn append<T>(
         &self,
         append: impl Future<Output = Result<T, LogError>>,
     ) -> Result<T, LogError> {
@@ -91,7 +91,7 @@ impl Damage {
     /// exists only to append), and wraps it so that its append is refused
     /// if the handle is latched meanwhile, and latches it if it finds
     /// damage.
-    pub(crate) async fn lock<'a>(
+    pub async fn lock<'a>(
         self: &Arc<Self>,
         take: impl Future<Output = Result<Box<dyn WriteLock + 'a>, LogError>>,
     ) -> Result<Box<dyn WriteLock + 'a>, LogError> {
@@ -107,13 +107,13 @@ impl Damage {
 /// What a log's open check counted over its positions (`count(*)`,
 /// `min`, `max`; the lowest is 1 and the highest 0 for an empty log).
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct Census {
+pub struct Census {
     /// How many records the log holds.
-    pub(crate) count: i64,
+    pub count: i64,
     /// The lowest position stored.
-    pub(crate) lowest: i64,
+    pub lowest: i64,
     /// The highest position stored: the head.
-    pub(crate) highest: i64,
+    pub highest: i64,
 }
 
 impl Census {
@@ -121,7 +121,7 @@ impl Census {
     /// positions, as a primary key keeps them, counting to the highest
     /// from 1 leave no room for a gap); else `Err` with the first missing
     /// position when the census alone tells it (`None`: look for it).
-    pub(crate) fn judge(&self) -> Result<(), Option<Position>> {
+    pub fn judge(&self) -> Result<(), Option<Position>> {
         if self.lowest != 1 && self.count > 0 {
             Err(Some(1))
         } else if self.count == self.highest {
@@ -133,7 +133,7 @@ impl Census {
 
     /// The damage, at `missing`: the first position from 1 where the
     /// record is not there.
-    pub(crate) fn missing(&self, missing: Position) -> LogError {
+    pub fn missing(&self, missing: Position) -> LogError {
         LogError::Corrupt {
             position: missing,
             reason: format!(
@@ -148,7 +148,7 @@ impl Census {
 /// The damage of a kind whose stored newest position (what kind
 /// conditions are judged on) is not the newest event of that kind: not
 /// one record's, so at position 0.
-pub(crate) fn stale_kind(kind: &str, stored: i64, newest: Option<i64>) -> LogError {
+pub fn stale_kind(kind: &str, stored: i64, newest: Option<i64>) -> LogError {
     LogError::Corrupt {
         position: 0,
         reason: format!(
