@@ -3,10 +3,14 @@
 //! waiters.
 
 use std::future::Future;
+use std::pin::pin;
+use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
 use super::*;
+use crate::error::LogError;
+use crate::record::Position;
 
 /// How long a test waits for something that should happen at once.
 const PATIENCE: Duration = Duration::from_secs(10);
