@@ -18,21 +18,27 @@
 //! - [`projection`]: projection state machines and their [`TransitionError`].
 //! - [`reader`]: [`LogReader`], a cursor that reads a long log in batches.
 //! - [`service`]: the service engine generated services run on, its
-//!   [`ServiceOptions`], [`ServiceError`] and [`Committed`] results, and
-//!   [`open_log`] to pick a log at run time.
+//!   [`ServiceOptions`], [`ServiceError`] and [`Committed`] results.
 //! - [`memory`]: [`MemoryLog`], the log in memory.
 //! - `sqlite` (feature `sqlite`, on by default): [`SqliteLog`], the durable
 //!   log in one SQLite file.
 //! - `http` (feature `http`): services over HTTP, a generated axum server
 //!   and reqwest client per service.
-//! - `postgres` (feature `postgres`): `PostgresLog`, the log in PostgreSQL
-//!   for many processes and hosts.
+//! - [`backend`]: what an event log backend must provide and the pieces
+//!   it builds on (the shared checks, heads, the damage latch, the parts
+//!   planner, the clock); the PostgreSQL log is the crate
+//!   `goesgen-postgres`, built on it.
+//! - `conformance` (feature `conformance`): the conformance suite every
+//!   backend runs, as a public test kit.
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![warn(missing_docs)]
 
 pub mod backend;
 mod bytes;
 pub mod codec;
+#[cfg(feature = "conformance")]
+#[cfg_attr(docsrs, doc(cfg(feature = "conformance")))]
+pub mod conformance;
 pub mod error;
 #[cfg(feature = "http")]
 #[cfg_attr(docsrs, doc(cfg(feature = "http")))]
@@ -41,9 +47,6 @@ pub mod kits;
 pub mod limits;
 pub mod log;
 pub mod memory;
-#[cfg(feature = "postgres")]
-#[cfg_attr(docsrs, doc(cfg(feature = "postgres")))]
-pub mod postgres;
 pub mod projection;
 pub mod reader;
 pub mod record;
@@ -64,15 +67,12 @@ pub use log::{
     PartAppended, ReadBatch, SharedLog, SortedKinds, Subscription, WriteLock,
 };
 pub use memory::MemoryLog;
-#[cfg(feature = "postgres")]
-pub use postgres::{PostgresLog, PostgresOptions};
 pub use projection::TransitionError;
 pub use reader::LogReader;
 pub use record::{NewEvent, Position, Record};
 pub use service::{
     CallOptions, Committed, ConflictRule, DomainError, MethodError, Recorded, RefusedRecords,
     ServiceError, ServiceOptions, ServiceStats, StoreError, StoreErrorKind, UnknownEvents,
-    open_log,
 };
 #[cfg(feature = "sqlite")]
 pub use sqlite::{SqliteLog, SqliteOptions, Synchronous};

@@ -1,6 +1,6 @@
 //! The conformance suite on `MemoryLog`, plus what is particular to it.
 
-mod conformance;
+use goesgen_runtime::conformance;
 
 use goesgen_runtime::log::BoxFuture;
 use goesgen_runtime::{

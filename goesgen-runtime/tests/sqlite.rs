@@ -2,7 +2,7 @@
 //! damaged rows, reopening, two handles and two processes on one file, and a
 //! writer killed mid-stream.
 
-mod conformance;
+use goesgen_runtime::conformance;
 mod sqlite_failsafe;
 
 use std::collections::{BTreeMap, BTreeSet};

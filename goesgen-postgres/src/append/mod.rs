@@ -30,7 +30,7 @@
 //! be learned is [`LogError::Indeterminate`]. A group that misses its
 //! deadline before its write was sent wrote nothing: `Unavailable`.
 //!
-//! [`EventLog::lock_writes`](crate::EventLog::lock_writes) runs the same
+//! [`EventLog::lock_writes`](goesgen_runtime::EventLog::lock_writes) runs the same
 //! code ([`run_group`]) on a connection of its own that already holds the
 //! lock.
 //!
@@ -46,13 +46,13 @@ use tokio_postgres::{Client, Statement};
 
 use super::connect::{Backoff, Connector, db_error};
 use super::schema::Sql;
-use crate::backend::parts;
-use crate::backend::time;
-use crate::error::{Cause, LogError};
-use crate::log::{
+use goesgen_runtime::backend::parts;
+use goesgen_runtime::backend::time;
+use goesgen_runtime::error::{Cause, LogError};
+use goesgen_runtime::log::{
     Append, Appended, AppendedParts, Condition, Fingerprint, HeadPublisher, KeyRecord,
 };
-use crate::record::Position;
+use goesgen_runtime::record::Position;
 
 mod plan;
 mod settle;

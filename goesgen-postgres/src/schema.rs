@@ -14,8 +14,8 @@
 
 use std::hash::Hasher;
 
-use crate::backend::fnv::Fnv1a;
-use crate::error::LogError;
+use goesgen_runtime::backend::fnv::Fnv1a;
+use goesgen_runtime::error::LogError;
 
 /// PostgreSQL's longest identifier, in bytes.
 const MAX_IDENTIFIER_LEN: usize = 63;

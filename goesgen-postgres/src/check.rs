@@ -3,15 +3,15 @@
 //! each kind's stored newest position (what kind conditions are judged
 //! on) is the newest event of that kind. Damage found is
 //! [`LogError::Corrupt`] at the first position affected, which latches the
-//! handle (see `crate::backend::damage`).
+//! handle (see `goesgen_runtime::backend::damage`).
 
 use tokio_postgres::Client;
 
 use super::connect::db_error;
 use super::schema::Sql;
-use crate::backend::damage::{self, Census};
-use crate::error::LogError;
-use crate::record::Position;
+use goesgen_runtime::backend::damage::{self, Census};
+use goesgen_runtime::error::LogError;
+use goesgen_runtime::record::Position;
 
 /// Checks the log's tables on `client`.
 pub(super) async fn check_log(client: &Client, sql: &Sql) -> Result<(), LogError> {

@@ -10,7 +10,7 @@
 //! ```text
 //! pg_virtualenv bash -c 'GOESGEN_TEST_POSTGRES="host=$PGHOST port=$PGPORT \
 //!   user=$PGUSER password=$PGPASSWORD dbname=$PGDATABASE" \
-//!   cargo bench -p goesgen-runtime --features postgres --bench log_postgres'
+//!   cargo bench -p goesgen-postgres --bench log_postgres'
 //! ```
 //!
 //! With `GOESGEN_TEST_POSTGRES_TLS` and `GOESGEN_TEST_POSTGRES_TLS_CA` set
@@ -24,8 +24,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use goesgen_runtime::postgres::PostgresOptions;
-use goesgen_runtime::{Condition, EventLog, KindFilter, LogError, NewEvent, PostgresLog};
+use goesgen_postgres::{PostgresLog, PostgresOptions};
+use goesgen_runtime::{Condition, EventLog, KindFilter, LogError, NewEvent};
 
 /// Events in the log the read benchmark reads.
 const READ_LOG_EVENTS: u64 = 1_000_000;

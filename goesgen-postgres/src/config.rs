@@ -11,8 +11,8 @@ use std::time::Duration;
 
 use super::PostgresLog;
 use super::tls::SslMode;
-use crate::error::LogError;
-use crate::limits::LogLimits;
+use goesgen_runtime::error::LogError;
+use goesgen_runtime::limits::LogLimits;
 
 /// The schema the log's tables live in unless configured otherwise.
 pub const DEFAULT_SCHEMA: &str = "public";
@@ -298,7 +298,7 @@ impl PostgresOptions {
     /// [`LogLimits::default`]: kinds up to 256 bytes, payloads up to 4 MiB,
     /// reads up to 16 MiB of payloads. An append with an event over a
     /// limit fails alone with
-    /// [`LogError::InvalidEvent`](crate::LogError::InvalidEvent) before it
+    /// [`LogError::InvalidEvent`](goesgen_runtime::LogError::InvalidEvent) before it
     /// joins a group commit; a read stops (on the server) after the record
     /// whose payload reaches the read budget.
     #[must_use]

@@ -29,6 +29,9 @@ mod connect;
 mod listen;
 mod pool;
 mod schema;
+#[cfg(feature = "testing")]
+#[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
+pub mod testing;
 mod tls;
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -51,16 +54,16 @@ use self::append::{PendingAppend, WriteConn, Writer, key_of, run_group};
 use self::connect::{Connector, db_error};
 use self::pool::ReadPool;
 use self::schema::Sql;
-use crate::backend::damage::Damage;
-use crate::backend::parts;
-use crate::backend::{budget, checks, time};
-use crate::error::LogError;
-use crate::limits::LogLimits;
-use crate::log::{
+use goesgen_runtime::backend::damage::Damage;
+use goesgen_runtime::backend::parts;
+use goesgen_runtime::backend::{budget, checks, time};
+use goesgen_runtime::error::LogError;
+use goesgen_runtime::limits::LogLimits;
+use goesgen_runtime::log::{
     Append, Appended, AppendedParts, BoxFuture, EventLog, HeadPublisher, IdempotencyKey, KeyRecord,
     KindFilter, ReadBatch, Subscription, WriteLock,
 };
-use crate::record::{Position, Record};
+use goesgen_runtime::record::{Position, Record};
 
 /// How many appends may wait for the writer before `append` waits for room.
 const QUEUE_CAPACITY: usize = 4096;
@@ -110,7 +113,7 @@ const QUEUE_CAPACITY: usize = 4096;
 /// long as the log, written in the same transaction as their events: one
 /// per keyed part of an append ([`EventLog::append_parts`]), with the
 /// part's sub-range (empty for a part without events) and
-/// [`Fingerprint`](crate::Fingerprint). Opening the log adds the
+/// [`Fingerprint`](goesgen_runtime::Fingerprint). Opening the log adds the
 /// fingerprint column to a keys table made before parts.
 /// [`EventLog::lock_writes`] opens a connection of its own that holds the
 /// log's advisory lock in a transaction until it appends or is dropped.

@@ -28,8 +28,8 @@ use tokio_postgres::AsyncMessage;
 use super::Stats;
 use super::connect::{Backoff, Connector, db_error};
 use super::schema::Sql;
-use crate::error::LogError;
-use crate::log::HeadPublisher;
+use goesgen_runtime::error::LogError;
+use goesgen_runtime::log::HeadPublisher;
 
 /// Listens for new heads until `shutdown` fires (or its sender is dropped),
 /// reconnecting with backoff whenever the connection is lost.

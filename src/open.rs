@@ -1,9 +1,9 @@
 //! [`open_log`]: one program, its log chosen at run time from a short
-//! text (a command line flag, an environment variable).
+//! text (a command line flag, an environment variable). It lives in the
+//! facade, the one crate that knows which backends this build has (its
+//! features), so the runtime names none of them.
 
-use crate::error::LogError;
-use crate::log::SharedLog;
-use crate::memory::MemoryLog;
+use goesgen_runtime::{LogError, MemoryLog, SharedLog};
 
 /// Opens the event log `spec` names:
 ///
@@ -18,10 +18,10 @@ use crate::memory::MemoryLog;
 ///
 /// ```
 /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
-/// let log = goesgen_runtime::service::open_log("memory").await?;
+/// let log = goesgen::service::open_log("memory").await?;
 /// assert_eq!(log.head().await?, 0);
-/// assert!(goesgen_runtime::service::open_log("floppy:A").await.is_err());
-/// # Ok::<(), goesgen_runtime::LogError>(()) }).unwrap();
+/// assert!(goesgen::service::open_log("floppy:A").await.is_err());
+/// # Ok::<(), goesgen::LogError>(()) }).unwrap();
 /// ```
 pub async fn open_log(spec: &str) -> Result<SharedLog, LogError> {
     let spec = spec.trim();
@@ -46,7 +46,7 @@ async fn open_sqlite(path: &str) -> Result<SharedLog, LogError> {
             "`sqlite:` needs a file path, e.g. `sqlite:events.db`".to_string(),
         ));
     }
-    Ok(crate::sqlite::SqliteLog::open(path).await?.shared())
+    Ok(goesgen_runtime::SqliteLog::open(path).await?.shared())
 }
 
 #[cfg(not(feature = "sqlite"))]
@@ -58,7 +58,7 @@ async fn open_sqlite(_path: &str) -> Result<SharedLog, LogError> {
 
 #[cfg(feature = "postgres")]
 async fn open_postgres(conninfo: &str) -> Result<SharedLog, LogError> {
-    let log = crate::postgres::PostgresLog::connect(conninfo).await?;
+    let log = goesgen_postgres::PostgresLog::connect(conninfo).await?;
     Ok(std::sync::Arc::new(log))
 }
 
@@ -67,4 +67,21 @@ async fn open_postgres(_conninfo: &str) -> Result<SharedLog, LogError> {
     Err(LogError::Config(
         "this build has no PostgreSQL event log: enable the `postgres` feature".to_string(),
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn open_log_names_its_backends() {
+        let log = open_log(" memory ").await.unwrap();
+        assert_eq!(log.head().await.unwrap(), 0);
+        for bad in ["", "disk", "sqlite:"] {
+            let Err(error) = open_log(bad).await else {
+                panic!("{bad:?} opened a log");
+            };
+            assert!(matches!(error, LogError::Config(_)), "{bad}: {error}");
+        }
+    }
 }

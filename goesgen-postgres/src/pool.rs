@@ -16,7 +16,7 @@ use tokio::sync::{Semaphore, SemaphorePermit};
 use super::ReadConn;
 use super::connect::{Backoff, Connector};
 use super::schema::Sql;
-use crate::error::LogError;
+use goesgen_runtime::error::LogError;
 
 /// The pool.
 #[derive(Debug)]

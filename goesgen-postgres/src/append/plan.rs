@@ -7,11 +7,11 @@ use std::collections::HashMap;
 use std::convert::Infallible;
 use std::time::SystemTime;
 
-use crate::backend::checks;
-use crate::backend::parts;
-use crate::error::Conflict;
-use crate::log::{Append, AppendedParts, Condition, KeyRecord};
-use crate::record::Position;
+use goesgen_runtime::backend::checks;
+use goesgen_runtime::backend::parts;
+use goesgen_runtime::error::Conflict;
+use goesgen_runtime::log::{Append, AppendedParts, Condition, KeyRecord};
+use goesgen_runtime::record::Position;
 
 /// What the log holds as far as a group cares, read under the lock.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -68,7 +68,7 @@ fn check(condition: &Condition, state: &LockedState) -> Result<(), Conflict> {
 /// wrote, and numbers the writers' events. A part whose key is in the log,
 /// or was written by an earlier member or part, is a replay of that first
 /// use; an append that writes nothing passes whatever its condition (the
-/// rules of [`MemoryLog`](crate::MemoryLog)).
+/// rules of [`MemoryLog`](goesgen_runtime::MemoryLog)).
 pub(crate) fn plan_group<'a, I>(mut state: LockedState, group: I) -> GroupPlan
 where
     I: IntoIterator<Item = &'a Append>,
@@ -99,7 +99,7 @@ where
                 }
                 if let Some(key) = part.key {
                     let first_use = KeyRecord {
-                        appended: crate::log::Appended {
+                        appended: goesgen_runtime::log::Appended {
                             replayed: true,
                             ..*appended
                         },
@@ -126,8 +126,8 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
-    use crate::log::{AppendPart, Appended, Fingerprint, IdempotencyKey};
-    use crate::record::NewEvent;
+    use goesgen_runtime::log::{AppendPart, Appended, Fingerprint, IdempotencyKey};
+    use goesgen_runtime::record::NewEvent;
 
     fn event(kind: &str) -> NewEvent {
         NewEvent::new(kind, b"{}".to_vec())

@@ -10,9 +10,9 @@ use tokio_postgres::types::ToSql;
 
 use super::GroupOutcome;
 use super::plan::GroupPlan;
-use crate::error::{Cause, LogError};
-use crate::postgres::connect::Connector;
-use crate::postgres::schema::Sql;
+use crate::connect::Connector;
+use crate::schema::Sql;
+use goesgen_runtime::error::{Cause, LogError};
 
 /// How long to keep asking whether a commit whose answer was lost went
 /// through.
@@ -171,8 +171,7 @@ mod tests {
         let Some(conninfo) = test_database() else {
             return;
         };
-        let connector =
-            Connector::new(&crate::postgres::config::PostgresOptions::new(&conninfo)).unwrap();
+        let connector = Connector::new(&crate::config::PostgresOptions::new(&conninfo)).unwrap();
         let sql = Sql::new("public", "unused").unwrap();
         let cause = || -> Cause { Arc::new(std::io::Error::other("connection lost")) };
         let client = connector.connect().await.unwrap();

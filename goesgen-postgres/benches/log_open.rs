@@ -3,9 +3,9 @@
 //! `min`, `max`) and each kind's stored newest position is probed in the
 //! kind index. Opens a log of 1,000 events and one of 1,000,000 (filled
 //! in appends of 1,000 events), on SQLite and, with
-//! `GOESGEN_TEST_POSTGRES` set (and the `postgres` feature), on
-//! PostgreSQL; the check's cost is the difference between the two (the
-//! rest of an open does not depend on the log's length).
+//! `GOESGEN_TEST_POSTGRES` set, on PostgreSQL (hence its place in this
+//! crate, which can open both); the check's cost is the difference between
+//! the two (the rest of an open does not depend on the log's length).
 //!
 //! Each figure is the median of `GOESGEN_BENCH_RUNS` opens (default 11),
 //! after one open that warms the caches. Run it with
@@ -13,7 +13,7 @@
 //! ```text
 //! pg_virtualenv bash -c 'GOESGEN_TEST_POSTGRES="host=$PGHOST port=$PGPORT \
 //!   user=$PGUSER password=$PGPASSWORD dbname=$PGDATABASE" \
-//!   cargo bench -p goesgen-runtime --all-features --bench log_open'
+//!   cargo bench -p goesgen-postgres --bench log_open'
 //! ```
 //!
 //! `cargo test --benches` (no `--bench` argument) runs it with 2,000
@@ -130,10 +130,8 @@ fn report(backend: &str, events: u64, sorted: &[Duration]) {
 
 /// The PostgreSQL rows, on tables of their own in the database of
 /// `GOESGEN_TEST_POSTGRES`, dropped afterwards.
-#[cfg(feature = "postgres")]
 async fn postgres(sizes: [u64; 2], runs: usize) {
-    use goesgen_runtime::PostgresLog;
-    use goesgen_runtime::postgres::PostgresOptions;
+    use goesgen_postgres::{PostgresLog, PostgresOptions};
 
     let Ok(conninfo) = std::env::var("GOESGEN_TEST_POSTGRES") else {
         eprintln!("log_open: GOESGEN_TEST_POSTGRES is not set; no PostgreSQL figures");
@@ -184,9 +182,4 @@ async fn postgres(sizes: [u64; 2], runs: usize) {
             .await
             .expect("drop the tables");
     }
-}
-
-#[cfg(not(feature = "postgres"))]
-async fn postgres(_sizes: [u64; 2], _runs: usize) {
-    eprintln!("log_open: built without the `postgres` feature; no PostgreSQL figures");
 }

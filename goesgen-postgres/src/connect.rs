@@ -19,7 +19,7 @@ use tokio_postgres::{Client, Config, Connection, Socket};
 
 use super::config::{PostgresOptions, Source, Timeouts};
 use super::tls::{SslMode, Tls, TlsStream, split_conninfo};
-use crate::error::LogError;
+use goesgen_runtime::error::LogError;
 
 /// How long a connection attempt may take unless the connection string says
 /// otherwise (`connect_timeout`).

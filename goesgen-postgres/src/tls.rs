@@ -37,7 +37,7 @@ use rustls::{
 use tokio_postgres::tls::{MakeTlsConnect, TlsConnect};
 use tokio_postgres_rustls::MakeRustlsConnect;
 
-use crate::error::LogError;
+use goesgen_runtime::error::LogError;
 
 /// How a [`PostgresLog`](super::PostgresLog) uses TLS: libpq's `sslmode`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
