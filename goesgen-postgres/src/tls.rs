@@ -1,6 +1,8 @@
 //! TLS for every connection of the log, with libpq's `sslmode` meanings, on
-//! rustls (`tokio-postgres-rustls`, the `ring` provider handed over
-//! explicitly: no OpenSSL, no process-wide default provider).
+//! rustls (`tokio-postgres-rustls`, the aws-lc-rs provider, with its
+//! post-quantum hybrid key exchange first, handed over explicitly: no
+//! OpenSSL, no process-wide default provider; see the project's
+//! `docs/decisions.md`, "TLS provider").
 //!
 //! - `disable`: plain TCP.
 //! - `prefer` (the default, as in libpq): TLS if the server offers it,
@@ -288,7 +290,7 @@ impl Tls {
     pub fn new(mode: SslMode, root_cert: Option<&Path>) -> Result<Self, LogError> {
         let root_cert = root_cert.filter(|path| path.as_os_str() != "system");
         let mode = effective_mode(mode, root_cert);
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
         let roots = Arc::new(load_roots(root_cert)?);
         let webpki = WebPkiServerVerifier::builder_with_provider(roots, Arc::clone(&provider))
             .build()

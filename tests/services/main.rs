@@ -12,9 +12,6 @@
 mod bank;
 mod concurrency;
 mod kits;
-#[cfg(feature = "postgres")]
-#[path = "../postgres_env/mod.rs"]
-mod postgres_env;
 #[path = "../support/scratch.rs"]
 mod scratch;
 mod semantics;
