@@ -100,7 +100,7 @@ pub(crate) enum Source {
 ///
 /// ```no_run
 /// # async fn example() -> Result<(), goesgen_runtime::LogError> {
-/// use goesgen_runtime::postgres::PostgresOptions;
+/// use goesgen_postgres::PostgresOptions;
 ///
 /// let log = PostgresOptions::new("host=localhost user=app dbname=app")
 ///     .schema("billing")
