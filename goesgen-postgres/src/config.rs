@@ -323,7 +323,7 @@ impl fmt::Debug for PostgresOptions {
         match &self.source {
             Source::Config(config) => debug.field("connection", config),
             Source::Conninfo(conninfo) => {
-                match super::tls::split_conninfo(conninfo)
+                match super::conninfo::split_conninfo(conninfo)
                     .ok()
                     .and_then(|split| split.rest.parse::<tokio_postgres::Config>().ok())
                 {

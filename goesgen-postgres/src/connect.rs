@@ -18,7 +18,8 @@ use tokio_postgres::config::Host;
 use tokio_postgres::{Client, Config, Connection, Socket};
 
 use super::config::{PostgresOptions, Source, Timeouts};
-use super::tls::{SslMode, Tls, TlsStream, split_conninfo};
+use super::conninfo::split_conninfo;
+use super::tls::{SslMode, Tls, TlsStream};
 use goesgen_runtime::error::LogError;
 
 /// How long a connection attempt may take unless the connection string says

@@ -8,8 +8,18 @@
 //! - `listen`: the `LISTEN/NOTIFY` follower that publishes heads;
 //! - `connect`: connections, reconnection backoff and error mapping;
 //! - `tls`: TLS on rustls with libpq's `sslmode` meanings ([`SslMode`]);
+//! - `conninfo`: the TLS settings taken out of a connection string;
 //! - `pool`: the small pool of read connections;
-//! - `config`: [`PostgresOptions`], the configuration.
+//! - `read`: the read statements: heads, pages of records, keys;
+//! - `lock`: the write lock ([`EventLog::lock_writes`]);
+//! - `plans`: [`PostgresLog::explain_plans`];
+//! - `stats`: the counters of [`PostgresLog::stats`];
+//! - `config`: [`PostgresOptions`], the configuration;
+//! - `testing` (feature `testing`): the test database goesgen's tests
+//!   share.
+//!
+//! It is built on [`goesgen_runtime::backend`] alone, as any backend can
+//! be, and its tests run the runtime's conformance suite.
 //!
 //! Storage: one events table (`position bigint` primary key, `recorded_at
 //! timestamptz`, `kind text`, `payload bytea`, kept byte for byte), an index
@@ -26,20 +36,24 @@ mod append;
 mod check;
 mod config;
 mod connect;
+mod conninfo;
 mod listen;
+mod lock;
+mod plans;
 mod pool;
+mod read;
 mod schema;
+mod stats;
 #[cfg(feature = "testing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
 pub mod testing;
 mod tls;
 
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, PoisonError};
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use tokio::sync::{mpsc, oneshot, watch};
-use tokio_postgres::{Client, Row, Statement};
 
 pub use config::{
     DEFAULT_GROUP_TIMEOUT, DEFAULT_IDLE_IN_TRANSACTION_TIMEOUT, DEFAULT_KEEPALIVES_IDLE,
@@ -50,20 +64,23 @@ pub use config::{
 pub use schema::MAX_TABLE_NAME_LEN;
 pub use tls::SslMode;
 
-use self::append::{PendingAppend, WriteConn, Writer, key_of, run_group};
+use self::append::{PendingAppend, Writer};
 use self::connect::{Connector, db_error};
 use self::pool::ReadPool;
+use self::read::{ReadConn, head_of, query_head};
 use self::schema::Sql;
+pub use self::stats::PostgresStats;
+use self::stats::Stats;
 use goesgen_runtime::backend::damage::Damage;
 use goesgen_runtime::backend::parts;
-use goesgen_runtime::backend::{budget, checks, time};
+use goesgen_runtime::backend::{checks, time};
 use goesgen_runtime::error::LogError;
 use goesgen_runtime::limits::LogLimits;
 use goesgen_runtime::log::{
     Append, Appended, AppendedParts, BoxFuture, EventLog, HeadPublisher, IdempotencyKey, KeyRecord,
     KindFilter, ReadBatch, Subscription, WriteLock,
 };
-use goesgen_runtime::record::{Position, Record};
+use goesgen_runtime::record::Position;
 
 /// How many appends may wait for the writer before `append` waits for room.
 const QUEUE_CAPACITY: usize = 4096;
@@ -137,68 +154,6 @@ pub struct PostgresLog {
     closed: AtomicBool,
     /// The first damage this handle found: then it takes no appends.
     damage: Arc<Damage>,
-}
-
-/// What a log has done, counted for tests and diagnostics.
-#[derive(Debug, Default)]
-pub(crate) struct Stats {
-    /// Pages read (`read`).
-    reads: AtomicU64,
-    /// Heads read for callers (`head`, an empty append).
-    head_reads: AtomicU64,
-    /// Notifications the listener received.
-    pub(crate) notifications: AtomicU64,
-    /// Heads the listener read from the table.
-    pub(crate) listener_head_reads: AtomicU64,
-}
-
-/// A snapshot of a [`PostgresLog`]'s counters (not a stable interface:
-/// for tests and diagnostics).
-#[doc(hidden)]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct PostgresStats {
-    /// Pages read by `read`.
-    pub reads: u64,
-    /// Heads read by `head` (and empty appends).
-    pub head_reads: u64,
-    /// Notifications received on the log's channel.
-    pub notifications: u64,
-    /// Heads the listener read from the table after notifications or
-    /// reconnects.
-    pub listener_head_reads: u64,
-}
-
-/// A read connection with its prepared statements.
-#[derive(Debug)]
-pub(crate) struct ReadConn {
-    client: Client,
-    head: Statement,
-    read_all: Statement,
-    read_kinds: Statement,
-    find_keys: Statement,
-}
-
-impl ReadConn {
-    pub(crate) async fn prepare(client: Client, sql: &Sql) -> Result<Self, LogError> {
-        let prepared = async {
-            Ok::<_, tokio_postgres::Error>((
-                client.prepare(&sql.head).await?,
-                client.prepare(&sql.read_all).await?,
-                client.prepare(&sql.read_kinds).await?,
-                client.prepare(&sql.find_keys).await?,
-            ))
-        };
-        let (head, read_all, read_kinds, find_keys) = prepared
-            .await
-            .map_err(|e| db_error("cannot prepare the read statements", e))?;
-        Ok(Self {
-            client,
-            head,
-            read_all,
-            read_kinds,
-            find_keys,
-        })
-    }
 }
 
 impl PostgresLog {
@@ -305,60 +260,6 @@ impl PostgresLog {
         &self.sql.channel
     }
 
-    /// The plans PostgreSQL uses for the statement every append runs under
-    /// the lock to read the head and check conditions, and for a filtered
-    /// read, as `EXPLAIN` text, each after a `-- ` title line. They are the
-    /// generic plans (the ones prepared statements settle on), taken on a
-    /// connection of their own. For operators checking a large log: the
-    /// events table should be reached by index only, never by `Seq Scan`.
-    pub async fn explain_plans(&self) -> Result<String, LogError> {
-        self.check_open()?;
-        let client = self.connector.connect().await?;
-        let explain = async {
-            client
-                .batch_execute(&format!(
-                    "SET plan_cache_mode = force_generic_plan;
-                     PREPARE goesgen_append_check(text[]) AS {};
-                     PREPARE goesgen_read_kinds(int8, int8, text[], int8) AS {};",
-                    self.sql.group_state, self.sql.read_kinds
-                ))
-                .await?;
-            let mut text = Vec::new();
-            for (title, statement) in [
-                ("append check", "goesgen_append_check('{}')"),
-                (
-                    "filtered read",
-                    "goesgen_read_kinds(0, 1000, '{}', 1000000)",
-                ),
-            ] {
-                text.push(format!("-- {title}"));
-                for row in client
-                    .query(&format!("EXPLAIN EXECUTE {statement}"), &[])
-                    .await?
-                {
-                    text.push(row.try_get::<_, String>(0)?);
-                }
-            }
-            Ok::<_, tokio_postgres::Error>(text)
-        };
-        let lines = explain
-            .await
-            .map_err(|e| db_error("cannot explain the log's statements", e))?;
-        Ok(lines.join("\n"))
-    }
-
-    /// The log's counters (not a stable interface: for tests and
-    /// diagnostics).
-    #[doc(hidden)]
-    pub fn stats(&self) -> PostgresStats {
-        PostgresStats {
-            reads: self.stats.reads.load(Ordering::Relaxed),
-            head_reads: self.stats.head_reads.load(Ordering::Relaxed),
-            notifications: self.stats.notifications.load(Ordering::Relaxed),
-            listener_head_reads: self.stats.listener_head_reads.load(Ordering::Relaxed),
-        }
-    }
-
     /// Closes the log: calls from now on fail with [`LogError::Closed`],
     /// appends still queued fail with it, the background tasks stop and
     /// subscriptions end. Dropping the log does the same.
@@ -378,72 +279,6 @@ impl PostgresLog {
         } else {
             Ok(())
         }
-    }
-
-    /// A read connection from the pool, opened (again) if none is idle.
-    async fn read_conn(&self) -> Result<pool::PooledRead<'_>, LogError> {
-        self.check_open()?;
-        self.readers.get(&self.connector, &self.sql).await
-    }
-
-    /// The head, read on a pooled connection.
-    async fn read_head(&self) -> Result<Position, LogError> {
-        self.stats.head_reads.fetch_add(1, Ordering::Relaxed);
-        let conn = self.read_conn().await?;
-        query_head(&conn).await
-    }
-
-    async fn read_batch(
-        &self,
-        after: Position,
-        filter: &KindFilter,
-        limit: usize,
-    ) -> Result<ReadBatch, LogError> {
-        self.stats.reads.fetch_add(1, Ordering::Relaxed);
-        let conn = self.read_conn().await?;
-        let sql_after = i64::try_from(after).unwrap_or(i64::MAX);
-        let sql_limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        let max_bytes = i64::try_from(self.limits.read_bytes()).unwrap_or(i64::MAX);
-        // The server cuts the page after the record that reaches the byte
-        // budget, so no more than the budget plus one payload arrives.
-        let rows = match filter {
-            KindFilter::All => {
-                conn.client
-                    .query(&conn.read_all, &[&sql_after, &sql_limit, &max_bytes])
-                    .await
-            }
-            KindFilter::Kinds(kinds) => {
-                conn.client
-                    .query(
-                        &conn.read_kinds,
-                        &[&sql_after, &sql_limit, &kinds.as_slice(), &max_bytes],
-                    )
-                    .await
-            }
-        }
-        .map_err(|e| db_error("cannot read the event log", e))?;
-        let mut head = 0;
-        let mut budget = budget::ReadBudget::new(limit, &self.limits);
-        let mut records = Vec::with_capacity(rows.len());
-        for row in &rows {
-            head = head_of(row)?;
-            if budget.is_full() {
-                continue;
-            }
-            if let Some(record) = record_of(row)? {
-                budget.take(record.payload.len());
-                records.push(record);
-            }
-        }
-        if matches!(filter, KindFilter::All) {
-            checks::check_contiguous(after, &records)?;
-        }
-        let through = budget::covered_through(after, head, &budget, &records);
-        Ok(ReadBatch {
-            records,
-            head,
-            through,
-        })
     }
 
     /// Checks an append before it is queued or written: the log is open,
@@ -480,144 +315,11 @@ impl PostgresLog {
             .map_err(|_| LogError::Closed)?;
         outcome.await.map_err(|_| LogError::Closed)?
     }
-
-    /// What the log keeps for `key`, read on the read connection.
-    async fn find(&self, key: &IdempotencyKey) -> Result<Option<KeyRecord>, LogError> {
-        let conn = self.read_conn().await?;
-        let keys = [key.as_str()];
-        let rows = conn
-            .client
-            .query(&conn.find_keys, &[&&keys[..]])
-            .await
-            .map_err(|e| db_error("cannot look up an idempotency key", e))?;
-        match rows.first() {
-            Some(row) => Ok(Some(key_of(row)?.1)),
-            None => Ok(None),
-        }
-    }
-
-    /// Takes the log's advisory lock in a transaction on a connection of
-    /// its own.
-    async fn lock(&self) -> Result<PostgresWriteLock<'_>, LogError> {
-        self.check_open()?;
-        let conn = WriteConn::open(&self.connector, &self.sql).await?;
-        conn.client
-            .batch_execute(&self.sql.begin_locked)
-            .await
-            .map_err(|e| db_error("cannot lock the event log", e))?;
-        tracing::debug!(table = %self.sql.table, "PostgreSQL log write lock taken");
-        Ok(PostgresWriteLock { log: self, conn })
-    }
 }
 
 /// The earliest time `timestamptz` holds (4714-11-24 BC), in microseconds
 /// since the Unix epoch.
 const MIN_TIMESTAMPTZ_MICROS: i64 = -210_866_803_200_000_000;
-
-/// [`PostgresLog`]'s write lock: a connection of its own, in a transaction
-/// that holds the log's advisory lock. Appending writes and commits through
-/// it (with the writer's code); dropping it closes the connection, which
-/// rolls the transaction back and releases the lock.
-struct PostgresWriteLock<'a> {
-    log: &'a PostgresLog,
-    conn: WriteConn,
-}
-
-impl WriteLock for PostgresWriteLock<'_> {
-    fn append(self: Box<Self>, append: Append) -> BoxFuture<'static, Result<Appended, LogError>> {
-        let appended = self.append_parts(append);
-        Box::pin(async move { Ok(appended.await?.single()) })
-    }
-
-    fn append_parts(
-        self: Box<Self>,
-        append: Append,
-    ) -> BoxFuture<'static, Result<AppendedParts, LogError>> {
-        let prepared = self.log.prepare_append(append);
-        let connector = Arc::clone(&self.log.connector);
-        let sql = Arc::clone(&self.log.sql);
-        let heads = self
-            .log
-            .heads_tx
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone();
-        let conn = self.conn;
-        let group_timeout = self.log.group_timeout;
-        Box::pin(async move {
-            // Dropping `conn` on any return releases the lock.
-            let append = prepared?;
-            let outcome = run_group(&conn, &connector, &sql, &[&append], true, group_timeout).await;
-            drop(conn);
-            if let (Some(heads), Some(head)) = (heads, outcome.head) {
-                heads.publish(head);
-            }
-            outcome
-                .results
-                .into_iter()
-                .next()
-                .unwrap_or(Err(LogError::Closed))
-        })
-    }
-}
-
-/// The head, read on `conn`.
-async fn query_head(conn: &ReadConn) -> Result<Position, LogError> {
-    let row = conn
-        .client
-        .query_one(&conn.head, &[])
-        .await
-        .map_err(|e| db_error("cannot read the event log's head", e))?;
-    head_of(&row)
-}
-
-/// The head column of a row (column 0).
-fn head_of(row: &Row) -> Result<Position, LogError> {
-    let head: i64 = row.try_get(0).map_err(|e| LogError::Corrupt {
-        position: 0,
-        reason: format!("unreadable head: {e}"),
-    })?;
-    Position::try_from(head).map_err(|_| LogError::Corrupt {
-        position: 0,
-        reason: format!("negative head {head}"),
-    })
-}
-
-/// The record in columns 1.. of a read row, if the row has one.
-fn record_of(row: &Row) -> Result<Option<Record>, LogError> {
-    let position: Option<i64> = row.try_get(1).map_err(|e| LogError::Corrupt {
-        position: 0,
-        reason: format!("unreadable position: {e}"),
-    })?;
-    let Some(position) = position else {
-        return Ok(None);
-    };
-    let corrupt = |reason: String| LogError::Corrupt {
-        position: Position::try_from(position).unwrap_or(0),
-        reason,
-    };
-    let position = Position::try_from(position)
-        .ok()
-        .filter(|p| *p > 0)
-        .ok_or_else(|| corrupt(format!("invalid position {position}")))?;
-    let recorded_at = row
-        .try_get::<_, SystemTime>(2)
-        .map_err(|e| corrupt(format!("unreadable recorded_at: {e}")))?;
-    let kind = row
-        .try_get::<_, String>(3)
-        .map_err(|e| corrupt(format!("unreadable kind: {e}")))?;
-    let payload = row
-        .try_get::<_, Vec<u8>>(4)
-        .map_err(|e| corrupt(format!("unreadable payload: {e}")))?;
-    checks::check_stored_kind(position, &kind)?;
-    checks::check_stored_payload(position, &payload)?;
-    Ok(Some(Record {
-        position,
-        recorded_at,
-        kind,
-        payload,
-    }))
-}
 
 impl EventLog for PostgresLog {
     fn head(&self) -> BoxFuture<'_, Result<Position, LogError>> {
