@@ -52,7 +52,7 @@ pub fn judge<E>(
 /// not empty, has no whitespace or control characters and is within the
 /// limits, and a payload within the limits that is one JSON object in
 /// UTF-8. The first bad event is [`LogError::InvalidEvent`]. Payloads the
-/// service engine encoded itself ([`Append::encoded`]: serde's JSON of an
+/// service engine encoded itself (`Append::encoded`: serde's JSON of an
 /// event struct, an object by construction) are not parsed again; their
 /// sizes and kinds are still checked.
 pub fn check_append(append: &Append, limits: &LogLimits) -> Result<(), LogError> {

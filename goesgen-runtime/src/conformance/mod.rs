@@ -121,7 +121,7 @@ where
     });
 }
 
-/// Expands to one `#[test]` per check of the [`conformance`] suite, each on a fresh
+/// Expands to one `#[test]` per check of the [`conformance`](crate::conformance) suite, each on a fresh
 /// log from `$make` (a closure returning a future of an empty `SharedLog`).
 ///
 /// `conformance_tests!(optional $make)` takes a closure returning a future

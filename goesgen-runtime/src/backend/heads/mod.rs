@@ -8,14 +8,14 @@
 //! command on the memory log. Here a publication is an atomic update of the
 //! head and an atomic load of the number of waiting subscriptions; only
 //! when that number is not zero does it wake them through a
-//! [`Notify`]. A subscription sees only the newest head, never a queue of
+//! [`Notify`](tokio::sync::Notify). A subscription sees only the newest head, never a queue of
 //! them, so a slow follower cannot fall behind on notifications (it reads
 //! the log).
 //!
 //! # Why no wake-up is lost
 //!
 //! A publisher updates the head (`fetch_max`), then loads the number of
-//! waiters (`waiters`), and calls [`Notify::notify_waiters`] only if it is
+//! waiters (`waiters`), and calls [`Notify::notify_waiters`](tokio::sync::Notify::notify_waiters) only if it is
 //! not zero. A waiter that finds the head short increments `waiters` (once,
 //! undone by a drop guard however the wait ends), and then, each time
 //! before it sleeps, creates and enables a

@@ -18,7 +18,7 @@ use crate::record::Position;
 /// backend's writer and watcher threads, say); when the last handle is
 /// dropped, or one [`close`](Self::close)s, every subscription's
 /// [`changed`](Subscription::changed) and
-/// [`wait_for`](Subscription::wait_for) ends with [`LogError::Closed`]
+/// [`wait_for`](Subscription::wait_for) ends with [`LogError::Closed`](crate::LogError::Closed)
 /// (once they have returned the heads published before).
 ///
 /// ```

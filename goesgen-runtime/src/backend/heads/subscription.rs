@@ -10,7 +10,7 @@ use crate::record::Position;
 
 /// Wakes a follower when the head of the log moves.
 ///
-/// Made by [`HeadPublisher::subscribe`] (a log's
+/// Made by [`HeadPublisher::subscribe`](super::HeadPublisher::subscribe) (a log's
 /// [`EventLog::subscribe`](crate::EventLog::subscribe)). A subscription
 /// sees only the newest head, never a queue of them, so a slow follower
 /// cannot fall behind on notifications (it reads the log). A clone
