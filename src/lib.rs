@@ -91,7 +91,26 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![warn(missing_docs)]
 
+mod open;
+
 pub use goesgen_runtime::*;
+pub use open::open_log;
+
+/// The service engine generated services run on (the runtime's
+/// [`service`](goesgen_runtime::service) module), and [`open_log`], which
+/// opens the log a program names at run time.
+pub mod service {
+    pub use crate::open::open_log;
+    pub use goesgen_runtime::service::*;
+}
+
+/// The PostgreSQL event log (the crate `goesgen-postgres`, feature
+/// `postgres`).
+#[cfg(feature = "postgres")]
+#[cfg_attr(docsrs, doc(cfg(feature = "postgres")))]
+pub use goesgen_postgres as postgres;
+#[cfg(feature = "postgres")]
+pub use goesgen_postgres::{PostgresLog, PostgresOptions};
 
 /// Services over HTTP (feature `http`): the crate `goesgen-http`, which
 /// the generated router and client of each service build on.

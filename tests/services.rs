@@ -22,9 +22,6 @@ mod bank;
 mod concurrency;
 #[path = "services/kits.rs"]
 mod kits;
-#[cfg(feature = "postgres")]
-#[path = "postgres_env/mod.rs"]
-mod postgres_env;
 #[path = "support/rerun.rs"]
 mod rerun;
 #[path = "support/scratch.rs"]

@@ -50,10 +50,6 @@ mod checks;
 mod child;
 #[path = "soak/drill.rs"]
 mod drill;
-#[cfg(feature = "postgres")]
-#[path = "postgres_env/mod.rs"]
-#[allow(dead_code)]
-mod postgres_env;
 #[path = "support/scratch.rs"]
 mod scratch;
 

@@ -19,8 +19,6 @@ mod domain;
 #[path = "../examples/tickets/id.rs"]
 #[allow(dead_code)]
 mod id;
-#[cfg(feature = "postgres")]
-mod postgres_env;
 #[path = "support/rerun.rs"]
 mod rerun;
 #[path = "../examples/tickets/scenario.rs"]

@@ -1,7 +1,7 @@
 //! The runtime's memory log: the conformance suite on `MemoryLog`, plus
 //! what is particular to it.
 
-mod conformance;
+use goesgen_runtime::conformance;
 
 use goesgen_runtime::log::BoxFuture;
 use goesgen_runtime::{

@@ -15,7 +15,7 @@
 //! damaged or read-only files) is drilled here: each such test failed
 //! before the backend did these things.
 
-mod conformance;
+use goesgen_runtime::conformance;
 
 #[path = "sqlite/damage.rs"]
 mod damage;

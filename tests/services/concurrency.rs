@@ -84,7 +84,7 @@ async fn no_lost_updates_on_sqlite_log() {
 #[cfg(feature = "postgres")]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_lost_updates_on_postgres_log() {
-    if let Some(log) = crate::postgres_env::fresh_log("services").await {
+    if let Some(log) = goesgen_postgres::testing::fresh_log("services").await {
         no_lost_updates(Arc::new(log), "postgres").await;
     }
 }

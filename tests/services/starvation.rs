@@ -142,7 +142,7 @@ async fn no_transaction_starves_on_postgres() {
     if std::env::var(CHILD_LOG).is_ok() {
         return;
     }
-    let Some(log) = crate::postgres_env::fresh_log("starvation").await else {
+    let Some(log) = goesgen_postgres::testing::fresh_log("starvation").await else {
         return;
     };
     let spec = format!("postgres-table:{}", log.table());

@@ -524,7 +524,7 @@ async fn on_sqlite() {
 #[cfg(feature = "postgres")]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn on_postgres() {
-    let Some(conninfo) = crate::postgres_env::conninfo() else {
+    let Some(conninfo) = goesgen_postgres::testing::conninfo() else {
         return;
     };
     let database = crate::checks::Database::create(&conninfo).await;

@@ -84,7 +84,7 @@ async fn the_scenario_twice_on_one_sqlite_file() {
 #[cfg(feature = "postgres")]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_scenario_on_postgres_log() {
-    if let Some(log) = crate::postgres_env::fresh_log("tickets").await {
+    if let Some(log) = goesgen_postgres::testing::fresh_log("tickets").await {
         first_run(std::sync::Arc::new(log)).await;
     }
 }

@@ -82,5 +82,5 @@ async fn open(spec: &str) -> Result<SharedLog, CliError> {
             "unknown event log `{spec}`: expected `sqlite:PATH` or `postgres:CONNINFO`"
         )));
     }
-    Ok(goesgen_runtime::open_log(spec).await?)
+    Ok(goesgen::open_log(spec).await?)
 }

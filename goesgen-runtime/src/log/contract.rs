@@ -101,15 +101,15 @@ pub trait EventLog: Send + Sync + 'static {
     /// [`keyed_parts`](Self::keyed_parts); a log of another crate should
     /// too.
     fn append_parts(&self, mut append: Append) -> BoxFuture<'_, Result<AppendedParts, LogError>> {
-        match crate::parts::as_one_append(&mut append) {
+        match crate::backend::parts::as_one_append(&mut append) {
             Ok(parts) => Box::pin(async move {
                 let appended = self.append_with(append).await?;
                 if appended.replayed {
                     // Nothing was written: an empty range after the head.
                     let head = self.head().await?;
-                    Ok(crate::parts::replayed_alone(appended, head))
+                    Ok(crate::backend::parts::replayed_alone(appended, head))
                 } else {
-                    Ok(crate::parts::split(appended, parts))
+                    Ok(crate::backend::parts::split(appended, parts))
                 }
             }),
             Err(error) => Box::pin(std::future::ready(Err(error))),

@@ -26,11 +26,11 @@ pub trait WriteLock: Send {
         self: Box<Self>,
         mut append: Append,
     ) -> BoxFuture<'static, Result<AppendedParts, LogError>> {
-        let parts = match crate::parts::unkeyed(&mut append) {
+        let parts = match crate::backend::parts::unkeyed(&mut append) {
             Ok(parts) => parts,
             Err(error) => return Box::pin(std::future::ready(Err(error))),
         };
         let written = self.append(append);
-        Box::pin(async move { Ok(crate::parts::split(written.await?, parts)) })
+        Box::pin(async move { Ok(crate::backend::parts::split(written.await?, parts)) })
     }
 }

@@ -44,7 +44,7 @@ pub use lock::WriteLock;
 pub use parts::{AppendPart, AppendedParts, KeyRecord, PartAppended};
 pub use read::{KindFilter, ReadBatch, SortedKinds};
 
-pub use crate::heads::{HeadPublisher, Subscription};
+pub use crate::backend::heads::{HeadPublisher, Subscription};
 
 /// A boxed future that can be sent across threads, as the log's methods
 /// return.

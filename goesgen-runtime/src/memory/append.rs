@@ -10,20 +10,20 @@ use super::chunks::Chunks;
 use crate::error::{Conflict, LogError};
 use crate::limits::LogLimits;
 use crate::log::{Append, Appended, AppendedParts, Condition, HeadPublisher, KeyRecord};
-use crate::parts;
+use crate::backend::parts;
 use crate::record::{NewEvent, Position, Record};
-use crate::stored;
+use crate::backend::{checks, time};
 
 /// Checks an append's events against the limits, before any lock, and
 /// gives the time it records (the engine's as it is: already cut).
 pub(super) fn prepare(append: &Append, limits: &LogLimits) -> Result<SystemTime, LogError> {
-    stored::check_append(append, limits)?;
+    checks::check_append(append, limits)?;
     match append.recorded_at {
         Some(engine) if append.encoded => {
-            debug_assert_eq!(stored::stamp(Some(engine)).0, engine, "cut");
+            debug_assert_eq!(time::stamp(Some(engine)).0, engine, "cut");
             Ok(engine)
         }
-        asked => Ok(stored::stamp(asked).0),
+        asked => Ok(time::stamp(asked).0),
     }
 }
 
@@ -70,7 +70,7 @@ fn judge_locked(state: &State, condition: &Condition, head: Position) -> Result<
         condition,
         Condition::NoneOfKindsAfter { after, .. } if *after >= head
     );
-    let judged = stored::judge(condition, head, |kind| {
+    let judged = checks::judge(condition, head, |kind| {
         if unmoved {
             return Ok(None);
         }

@@ -27,7 +27,7 @@ use append::Outcome;
 use chunks::Chunks;
 
 use crate::error::LogError;
-use crate::fnv::Fnv1a;
+use crate::backend::fnv::Fnv1a;
 use crate::limits::LogLimits;
 use crate::log::{
     Append, AppendCost, Appended, AppendedParts, BoxFuture, EventLog, HeadPublisher,

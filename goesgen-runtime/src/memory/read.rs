@@ -5,7 +5,7 @@
 use super::{MemoryLog, lock};
 use crate::log::{KindFilter, ReadBatch};
 use crate::record::{Position, Record};
-use crate::stored::{self, ReadBudget};
+use crate::backend::budget::{self, ReadBudget};
 
 impl MemoryLog {
     pub(super) fn head_now(&self) -> Position {
@@ -54,7 +54,7 @@ impl MemoryLog {
                 }
             }
         }
-        let through = stored::covered_through(after, head, &budget, &records);
+        let through = budget::covered_through(after, head, &budget, &records);
         ReadBatch {
             records,
             head,

@@ -30,8 +30,8 @@
 //! are). The store's version is only ever set to a position whose
 //! preceding subscribed events have all been applied.
 //!
-//! [`Engine::sync`] catches a store up, [`Engine::follow`] keeps it current,
-//! [`open_log`] opens the log a program names at run time.
+//! [`Engine::sync`] catches a store up, [`Engine::follow`] keeps it current
+//! (`goesgen::open_log` opens the log a program names at run time).
 //!
 //! Every call, sync and follow runs in a [`tracing`] span (target
 //! `goesgen_runtime::service::*`) naming the service and recording what it
@@ -48,7 +48,6 @@ mod follow;
 mod keys;
 mod method_error;
 mod observe;
-mod open;
 mod options;
 mod refusal;
 mod store;
@@ -65,7 +64,6 @@ pub use engine::Engine;
 pub use error::ServiceError;
 pub use method_error::{DomainError, MethodError};
 pub use observe::{Progress, ProgressReceiver};
-pub use open::open_log;
 pub use options::{
     ConflictRule, DEFAULT_ESCALATE_AFTER, DEFAULT_MAX_ATTEMPTS, DEFAULT_MAX_BACKOFF,
     DEFAULT_MAX_BATCH_BYTES, DEFAULT_MAX_BATCH_CALLS, RefusedRecords, ServiceOptions,

@@ -25,6 +25,7 @@
 
 use std::collections::VecDeque;
 
+use crate::backend::time;
 use crate::codec::{EventKindSet, EventSet};
 use crate::error::{Conflict, LogError};
 use crate::log::{Append, Appended, WriteLock};
@@ -37,7 +38,6 @@ use crate::service::error::ServiceError;
 use crate::service::keys::{key_part, replayed};
 use crate::service::refusal::SecondLook;
 use crate::service::store::{Emitted, MethodCall, ServiceStore};
-use crate::stored;
 /// How one attempt ended, short of an error.
 enum Decided<O, E> {
     /// The method emitted nothing: commit the catch-up.
@@ -255,7 +255,7 @@ impl<S: ServiceStore> Engine<S> {
             let committed = self.committed(output, events, empty_after(version), attempts);
             return Ok(Decided::Nothing(committed));
         }
-        let (recorded_at, _) = stored::now();
+        let (recorded_at, _) = time::now();
         let (batch, events) = self
             .apply_ahead(txn, version, recorded_at, events)
             .await

@@ -3,12 +3,12 @@
 //! each kind's stored newest position (what kind conditions are judged
 //! on) is the newest event of that kind. Damage found is
 //! [`LogError::Corrupt`] at the first position affected, which latches the
-//! handle (see `crate::damage`).
+//! handle (see `crate::backend::damage`).
 
 use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior};
 
 use super::{classify, classify_at, writer};
-use crate::damage::{self, Census};
+use crate::backend::damage::{self, Census};
 use crate::error::LogError;
 use crate::record::Position;
 

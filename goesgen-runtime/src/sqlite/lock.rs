@@ -7,9 +7,9 @@ use std::path::PathBuf;
 use rusqlite::Connection;
 
 use super::{SqliteOptions, classify, connection, run_blocking, writer};
+use crate::backend::checks;
 use crate::error::LogError;
 use crate::log::{Append, Appended, AppendedParts, BoxFuture, HeadPublisher, WriteLock};
-use crate::stored;
 
 /// The write lock of a [`SqliteLog`](super::SqliteLog): a connection in an
 /// open `BEGIN IMMEDIATE` transaction. Every other writer, in this process
@@ -65,7 +65,7 @@ impl SqliteWriteLock {
     /// (rolls back on a conflict or an error); publishes the new head.
     fn append_blocking(mut self, append: Append) -> Result<AppendedParts, LogError> {
         let connection = self.connection.take().ok_or(LogError::Closed)?;
-        stored::check_append(&append, &self.options.limits)
+        checks::check_append(&append, &self.options.limits)
             .and_then(|()| writer::Member::new(append))
             .and_then(|member| {
                 let mut head = writer::begin_writing(&connection, None)?;

@@ -29,16 +29,16 @@ use std::time::Duration;
 use rusqlite::ErrorCode;
 use tokio::sync::oneshot;
 
-use crate::damage::Damage;
+use crate::backend::checks;
+use crate::backend::damage::Damage;
+use crate::backend::parts;
 use crate::error::LogError;
 use crate::limits::LogLimits;
 use crate::log::{
     Append, Appended, AppendedParts, BoxFuture, EventLog, HeadPublisher, IdempotencyKey, KeyRecord,
     KindFilter, ReadBatch, SharedLog, Subscription, WriteLock,
 };
-use crate::parts;
 use crate::record::Position;
-use crate::stored;
 
 /// How hard each commit is pushed to stable storage (SQLite's
 /// `PRAGMA synchronous` in WAL mode).
@@ -312,7 +312,7 @@ impl SqliteLog {
     }
 
     async fn append_now(&self, mut append: Append) -> Result<AppendedParts, LogError> {
-        stored::check_append(&append, &self.options.limits)?;
+        checks::check_append(&append, &self.options.limits)?;
         parts::normalize(&mut append);
         if !parts::may_write(&append) {
             // Nothing to write (no events, no keys): the head.

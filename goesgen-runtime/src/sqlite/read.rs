@@ -10,11 +10,12 @@ use rusqlite::types::{ToSql, ValueRef};
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, TransactionBehavior};
 
 use super::{SqliteOptions, classify, classify_at, connection};
+use crate::backend::budget::ReadBudget;
+use crate::backend::{budget, checks, time};
 use crate::error::LogError;
 use crate::limits::LogLimits;
 use crate::log::{Appended, Fingerprint, IdempotencyKey, KeyRecord, KindFilter, ReadBatch};
 use crate::record::{Position, Record};
-use crate::stored::{self, ReadBudget};
 
 /// Idle read connections to the log's file, opened on demand.
 #[derive(Debug)]
@@ -120,7 +121,7 @@ pub(super) fn lookup_key(
     if first == 0 || last.saturating_add(1) < first {
         return Err(corrupt(format!("positions {first} to {last}")));
     }
-    let recorded_at = stored::micros_to_time(micros)
+    let recorded_at = time::micros_to_time(micros)
         .ok_or_else(|| corrupt(format!("recorded_at {micros} is out of range")))?;
     let fingerprint = fingerprint
         .map(Fingerprint::new)
@@ -160,7 +161,7 @@ pub(super) fn read(
         KindFilter::Kinds(kinds) if kinds.is_empty() => Vec::new(),
         KindFilter::All => {
             let records = select(&snapshot, ALL, span, &mut budget, limit, &[])?;
-            stored::check_contiguous(after, &records)?;
+            checks::check_contiguous(after, &records)?;
             records
         }
         KindFilter::Kinds(kinds) if kinds.len() > MERGED_KINDS => {
@@ -180,7 +181,7 @@ pub(super) fn read(
     snapshot
         .commit()
         .map_err(|e| classify("cannot end a read", e))?;
-    let through = stored::covered_through(after, head, &budget, &records);
+    let through = budget::covered_through(after, head, &budget, &records);
     Ok(ReadBatch {
         records,
         head,
@@ -302,7 +303,7 @@ fn decode(row: &Row<'_>, next: Position) -> Result<Record, LogError> {
     };
     let corrupt = |reason: String| LogError::Corrupt { position, reason };
     let recorded_at = match column(1)? {
-        ValueRef::Integer(micros) => stored::micros_to_time(micros)
+        ValueRef::Integer(micros) => time::micros_to_time(micros)
             .ok_or_else(|| corrupt(format!("recorded_at {micros} is out of range")))?,
         other => {
             return Err(corrupt(format!(
@@ -322,7 +323,7 @@ fn decode(row: &Row<'_>, next: Position) -> Result<Record, LogError> {
             )));
         }
     };
-    stored::check_stored_kind(position, kind)?;
+    checks::check_stored_kind(position, kind)?;
     let payload = match column(3)? {
         ValueRef::Text(payload) => payload,
         other => {
@@ -332,7 +333,7 @@ fn decode(row: &Row<'_>, next: Position) -> Result<Record, LogError> {
             )));
         }
     };
-    stored::check_stored_payload(position, payload)?;
+    checks::check_stored_payload(position, payload)?;
     Ok(Record {
         position,
         recorded_at,

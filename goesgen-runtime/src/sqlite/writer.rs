@@ -10,11 +10,11 @@ use rusqlite::{Connection, ErrorCode, OptionalExtension, Transaction, Transactio
 use tokio::sync::{mpsc, oneshot};
 
 use super::{SqliteOptions, classify, classify_at};
+use crate::backend::parts;
+use crate::backend::{checks, time};
 use crate::error::{Conflict, LogError};
 use crate::log::{Append, AppendPart, AppendedParts, Condition, Fingerprint, HeadPublisher};
-use crate::parts;
 use crate::record::{NewEvent, Position};
-use crate::stored;
 
 /// How many of the newest rows the writer checks when it does not know
 /// the log yet (when it starts, and for a write lock).
@@ -29,7 +29,7 @@ pub(super) struct TextEvent {
     payload: String,
 }
 
-/// One append, checked (see [`stored::check_append`]) and ready for storage,
+/// One append, checked (see [`checks::check_append`]) and ready for storage,
 /// with its parts ([`Append::key`] as one part).
 pub(super) struct Member {
     events: Vec<TextEvent>,
@@ -39,7 +39,7 @@ pub(super) struct Member {
 }
 
 impl Member {
-    /// The append's events as text, after [`stored::check_append`]: the
+    /// The append's events as text, after [`checks::check_append`]: the
     /// conversion is the UTF-8 check of payloads that function does not
     /// parse (the engine's own), and fails with `InvalidEvent` otherwise.
     pub(super) fn new(mut append: Append) -> Result<Self, LogError> {
@@ -274,7 +274,7 @@ pub(super) fn write_member(
     head: &mut Position,
     member: &Member,
 ) -> Result<Result<AppendedParts, Conflict>, LogError> {
-    let (recorded_at, micros) = stored::stamp(member.recorded_at);
+    let (recorded_at, micros) = time::stamp(member.recorded_at);
     let doing = "cannot append";
     let fail = |e| classify(doing, e);
     let before = *head;
@@ -287,7 +287,7 @@ pub(super) fn write_member(
             let mut last_of_kind = connection
                 .prepare_cached("SELECT last_position FROM goesgen_kinds WHERE kind = ?1")
                 .map_err(fail)?;
-            stored::judge(&member.condition, before, |kind| {
+            checks::judge(&member.condition, before, |kind| {
                 let last = last_of_kind
                     .query_row([kind], |row| row.get::<_, i64>(0))
                     .optional()

@@ -9,10 +9,10 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::queue::{Reply, Seat, ToCall, Turn};
 use super::{Decision, Part, Round};
+use crate::backend::time;
 use crate::record::{NewEvent, Position};
 use crate::service::engine::Engine;
 use crate::service::store::ServiceStore;
-use crate::stored;
 
 impl<S: ServiceStore> Engine<S> {
     /// One round of deciding a batch in `txn`: catch up, then give each
@@ -43,7 +43,7 @@ impl<S: ServiceStore> Engine<S> {
                 return Round::Failed { error, decided: 0 };
             }
         };
-        let (recorded_at, _) = stored::now();
+        let (recorded_at, _) = time::now();
         let mut parts = Vec::with_capacity(seats.len());
         let mut events: Vec<NewEvent> = Vec::new();
         let mut bytes = 0;

@@ -886,21 +886,6 @@ async fn two_engines_on_one_log_lose_no_update() {
     }
 }
 
-#[tokio::test]
-async fn open_log_names_its_backends() {
-    let log = open_log(" memory ").await.unwrap();
-    assert_eq!(log.head().await.unwrap(), 0);
-    for bad in ["", "disk", "sqlite:"] {
-        let Err(error) = open_log(bad).await else {
-            panic!("{bad:?} opened a log");
-        };
-        assert!(
-            matches!(error, crate::LogError::Config(_)),
-            "{bad}: {error}"
-        );
-    }
-}
-
 /// A MemoryLog whose next `read_failures` reads and `append_failures`
 /// appends fail as unavailable.
 struct FlakyLog {
