@@ -2,7 +2,16 @@
 //! the head, each kind's last position and the keys the group names
 //! ([`read_locked_state`]), and a row of the keys table ([`key_of`]).
 
-use super::*;
+use std::time::SystemTime;
+
+use goesgen_runtime::backend::time;
+use goesgen_runtime::error::LogError;
+use goesgen_runtime::log::{Append, Appended, Condition, Fingerprint, KeyRecord};
+use tokio_postgres::types::ToSql;
+
+use super::{LockedState, WriteConn, from_sql_position};
+use crate::connect::db_error;
+use crate::schema::Sql;
 
 /// Reads what a group is judged against on `conn`: takes the lock first
 /// (unless `locked`), pipelined with the state query and the key lookup,

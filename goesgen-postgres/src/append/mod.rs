@@ -37,21 +37,18 @@
 //! [`PostgresLog`]: super::PostgresLog
 
 use std::sync::Arc;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
-use tokio::sync::{mpsc, oneshot, watch};
+use tokio::sync::oneshot;
 use tokio_postgres::error::Severity;
 use tokio_postgres::types::ToSql;
 use tokio_postgres::{Client, Statement};
 
-use super::connect::{Backoff, Connector, db_error};
+use super::connect::{Connector, db_error};
 use super::schema::Sql;
 use goesgen_runtime::backend::parts;
-use goesgen_runtime::backend::time;
 use goesgen_runtime::error::{Cause, LogError};
-use goesgen_runtime::log::{
-    Append, Appended, AppendedParts, Condition, Fingerprint, HeadPublisher, KeyRecord,
-};
+use goesgen_runtime::log::{Append, AppendedParts, Fingerprint};
 use goesgen_runtime::record::Position;
 
 mod locked;

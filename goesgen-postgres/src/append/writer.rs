@@ -2,7 +2,16 @@
 //! connection and commits the queued appends group by group, reconnecting
 //! after a lost connection.
 
-use super::*;
+use std::sync::Arc;
+use std::time::Duration;
+
+use goesgen_runtime::error::LogError;
+use goesgen_runtime::log::{Append, HeadPublisher};
+use tokio::sync::{mpsc, watch};
+
+use super::{GroupOutcome, PendingAppend, WriteConn, run_group};
+use crate::connect::{Backoff, Connector};
+use crate::schema::Sql;
 
 /// The single writer of one log: owns the write connection and commits the
 /// queued appends group by group.
