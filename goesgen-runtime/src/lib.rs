@@ -10,6 +10,8 @@
 //! - [`record`]: what the log stores and returns.
 //! - [`error`]: the one error type of the log, [`LogError`].
 //! - [`limits`]: [`LogLimits`], the sizes a log accepts and returns.
+//! - [`store`]: [`Store`], the contract of a store's transactions and
+//!   projection version.
 //! - [`kits`]: store kits, [`MemoryStore`] and `SqliteStore`: transactions,
 //!   rollback and the version done once, so a store is only its apply
 //!   functions.
@@ -55,6 +57,7 @@ pub mod service;
 #[cfg(feature = "sqlite")]
 #[cfg_attr(docsrs, doc(cfg(feature = "sqlite")))]
 pub mod sqlite;
+pub mod store;
 mod stored;
 
 pub use codec::{DecodeError, EncodeError, FieldProblem, UnknownKind};
@@ -81,6 +84,7 @@ pub use service::{
 };
 #[cfg(feature = "sqlite")]
 pub use sqlite::{SqliteLog, SqliteOptions, Synchronous};
+pub use store::Store;
 
 /// rusqlite, the SQLite bindings goesgen links: a store on SQLite must use
 /// this version (two versions of rusqlite cannot link one native SQLite),

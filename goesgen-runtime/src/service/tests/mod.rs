@@ -183,12 +183,9 @@ impl Store {
     }
 }
 
-impl ServiceStore for Store {
-    type Event = Event;
+impl crate::Store for Store {
     type Write = Write;
     type Read = OwnedRwLockReadGuard<State>;
-    const SERVICE: &'static str = "Counters";
-    const SUBSCRIBED: &'static [Kind] = &[Kind::Counted];
 
     async fn begin_write(&self) -> Result<Write, StoreError> {
         let guard = self.state.clone().write_owned().await;
@@ -232,6 +229,13 @@ impl ServiceStore for Store {
         *txn.guard = state;
         Ok(())
     }
+}
+
+impl ServiceStore for Store {
+    type Event = Event;
+    const SERVICE: &'static str = "Counters";
+    const SUBSCRIBED: &'static [Kind] = &[Kind::Counted];
+
     async fn apply(&self, txn: &mut Write, at: &Recorded, event: &Event) -> Result<(), StoreError> {
         if *self.panic_at.lock().unwrap() == Some(at.position) {
             panic!("the store panics at position {}", at.position);
