@@ -4,6 +4,7 @@
 //! syncs, sees them and assigns one to a new ticket; a third child, Users
 //! again, finds the names taken. The parent checks the file.
 
+use goesgen::Store as _;
 use std::process::Command;
 
 use super::*;
@@ -137,7 +138,7 @@ async fn child_tickets() {
     );
     tickets.sync().await.unwrap();
     {
-        let projection = tickets.store().read();
+        let projection = tickets.store().begin_read().await.unwrap();
         assert!(projection.has_user(&a) && projection.has_user(&b));
     }
     let ticket = tickets
