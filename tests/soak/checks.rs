@@ -9,7 +9,6 @@ use std::process::Command;
 
 use goesgen::{KindFilter, Position, Record, SharedLog};
 
-use crate::bank::schema::bank::BankStore;
 use crate::bank::schema::events::Event;
 use crate::bank::{Bank, SqliteStore, open_store};
 use crate::drill::{ACCOUNTS, Call, FORBIDDEN, Figures, Outcome, Service, Setup, options};
