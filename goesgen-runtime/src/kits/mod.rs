@@ -23,6 +23,8 @@
 mod memory;
 #[cfg(feature = "sqlite")]
 mod sqlite;
+#[cfg(feature = "sqlite")]
+mod sqlite_error;
 
 pub use memory::{MemoryRead, MemoryStore, MemoryWrite};
 #[cfg(feature = "sqlite")]

@@ -19,14 +19,15 @@
 use std::fmt;
 use std::ops::Deref;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex as SyncMutex, PoisonError};
+use std::sync::Arc;
 
 use rusqlite::{Connection, OptionalExtension};
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
+use crate::kits::sqlite_error::sqlite_kind;
 use crate::record::Position;
-use crate::service::store_error::sqlite_kind;
 use crate::service::{StoreError, StoreErrorKind};
+use crate::sqlite::idle::IdleConnections;
 use crate::store::Store;
 
 const VERSION_TABLE: &str = "CREATE TABLE IF NOT EXISTS goesgen_projection (
@@ -54,7 +55,7 @@ struct Shared {
 
 struct Readers {
     path: PathBuf,
-    idle: SyncMutex<Vec<Connection>>,
+    idle: IdleConnections,
 }
 
 impl<T: Clone> Clone for SqliteStore<T> {
@@ -119,7 +120,7 @@ impl<T> SqliteStore<T> {
             tables,
             Some(Readers {
                 path,
-                idle: SyncMutex::new(Vec::new()),
+                idle: IdleConnections::new(MAX_IDLE_READERS),
             }),
         )
     }
@@ -239,12 +240,7 @@ impl<T: Send + Sync + 'static> Store for SqliteStore<T> {
                 shared: Arc::clone(&self.shared),
             });
         };
-        let idle = readers
-            .idle
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .pop();
-        let connection = match idle {
+        let connection = match readers.idle.take() {
             Some(connection) => connection,
             None => {
                 let path = readers.path.clone();
@@ -471,10 +467,7 @@ impl Drop for SqliteRead {
             return; // not reused
         }
         if let Some(readers) = &self.shared.readers {
-            let mut idle = readers.idle.lock().unwrap_or_else(PoisonError::into_inner);
-            if idle.len() < MAX_IDLE_READERS {
-                idle.push(connection);
-            }
+            readers.idle.keep(connection);
         }
     }
 }
