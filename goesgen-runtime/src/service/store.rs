@@ -16,7 +16,7 @@ use crate::store::Store;
 /// transactions and version) that knows the schema's events and applies
 /// the subscribed ones.
 ///
-/// Generated code gets it from [`Dispatched`] over the user's
+/// Generated code gets it from [`Dispatched`](crate::service::Dispatched) over the user's
 /// `<Service>Store`, whose `apply_<event>` methods its
 /// [`Dispatch`](crate::service::Dispatch) calls. It can also be implemented
 /// by hand (the runtime's own tests do).
