@@ -56,7 +56,9 @@ pub use domain::{InvalidValue, TicketCommentMessage, TicketDescription, TicketTi
 use std::sync::Mutex;
 use std::time::{Instant, SystemTime};
 
-use goesgen::{Condition, MemoryLog, NewEvent, Recorded, ServiceOptions, SharedLog, StoreError};
+use goesgen::{
+    Condition, MemoryLog, NewEvent, Recorded, ServiceOptions, SharedLog, Store as _, StoreError,
+};
 use methods::Tickets;
 use schema::events::{Event, UserCreated};
 use schema::projections::TicketState;

@@ -43,7 +43,7 @@ use bank::{Bank, Store, Transfer};
 #[derive(Clone, Default)]
 struct Notes(Arc<Mutex<Position>>);
 
-impl AuditStore for Notes {
+impl goesgen::Store for Notes {
     type Write = OwnedMutexGuard<Position>;
     type Read = OwnedMutexGuard<Position>;
     async fn begin_write(&self) -> Result<Self::Write, StoreError> {
@@ -71,6 +71,9 @@ impl AuditStore for Notes {
         **txn = v;
         Ok(())
     }
+}
+
+impl AuditStore for Notes {
     async fn apply_audit_noted(
         &self,
         _: &mut Self::Write,

@@ -179,8 +179,11 @@ pub use goesgen_http as http;
 ///   and `struct <Name>Properties` of its properties.
 ///
 /// Per service, a module (`users` for `Users`) with the `<Service>Store`
-/// and `<Service>Methods` traits to implement, per write method the enum
-/// of the events it may emit, and `<Service>Service`, which runs them.
+/// (one apply function per subscribed event, on top of [`Store`]'s
+/// transactions; the store kits implement it) and `<Service>Methods` traits
+/// to implement, per write method the enum of the events it may emit, and
+/// `<Service>Service`, which runs them (and derefs to a
+/// [`service::Runner`] for `sync`, `follow`, `stats` and the like).
 /// With the feature `http`, also `<Service>Service::router` (an axum
 /// router with one `POST /<Service>/<Method>` route per method) and
 /// `<Service>Client` (a typed HTTP client); see `goesgen::http`.

@@ -101,9 +101,45 @@ pub struct SavedWrite<T> {
     saved: Option<T>,
 }
 
-impl<T> SavedWrite<T> {
-    fn commit(mut self) -> Result<(), StoreError> {
-        self.saved = None;
+/// Projections that carry their version, so that [`Locked`] is a
+/// `goesgen::Store` over them.
+pub trait Versioned: Clone + Send + Sync + 'static {
+    /// The projection version.
+    fn version(&self) -> Position;
+    /// Sets the projection version.
+    fn set_version(&mut self, version: Position);
+}
+
+impl<T: Versioned> goesgen::Store for Locked<T> {
+    type Write = SavedWrite<T>;
+    type Read = OwnedRwLockReadGuard<T>;
+
+    async fn begin_write(&self) -> Result<SavedWrite<T>, StoreError> {
+        self.write().await
+    }
+    async fn begin_read(&self) -> Result<Self::Read, StoreError> {
+        self.read().await
+    }
+    async fn commit(&self, mut txn: SavedWrite<T>) -> Result<(), StoreError> {
+        txn.saved = None;
+        Ok(())
+    }
+    async fn rollback(&self, txn: SavedWrite<T>) -> Result<(), StoreError> {
+        drop(txn);
+        Ok(())
+    }
+    async fn read_version(&self, txn: &mut Self::Read) -> Result<Position, StoreError> {
+        Ok(txn.version())
+    }
+    async fn version(&self, txn: &mut SavedWrite<T>) -> Result<Position, StoreError> {
+        Ok(txn.guard.version())
+    }
+    async fn set_version(
+        &self,
+        txn: &mut SavedWrite<T>,
+        version: Position,
+    ) -> Result<(), StoreError> {
+        txn.guard.set_version(version);
         Ok(())
     }
 }
@@ -146,37 +182,16 @@ impl MemoryWrite {
     }
 }
 
-impl BankStore for MemoryStore {
-    type Write = MemoryWrite;
-    type Read = OwnedRwLockReadGuard<Balances>;
+impl Versioned for Balances {
+    fn version(&self) -> Position {
+        self.version
+    }
+    fn set_version(&mut self, version: Position) {
+        self.version = version;
+    }
+}
 
-    async fn begin_write(&self) -> Result<MemoryWrite, StoreError> {
-        self.write().await
-    }
-    async fn begin_read(&self) -> Result<Self::Read, StoreError> {
-        self.read().await
-    }
-    async fn commit(&self, txn: MemoryWrite) -> Result<(), StoreError> {
-        txn.commit()
-    }
-    async fn rollback(&self, txn: MemoryWrite) -> Result<(), StoreError> {
-        drop(txn);
-        Ok(())
-    }
-    async fn read_version(&self, txn: &mut Self::Read) -> Result<Position, StoreError> {
-        Ok(txn.version)
-    }
-    async fn version(&self, txn: &mut MemoryWrite) -> Result<Position, StoreError> {
-        Ok(txn.guard.version)
-    }
-    async fn set_version(
-        &self,
-        txn: &mut MemoryWrite,
-        version: Position,
-    ) -> Result<(), StoreError> {
-        txn.guard.version = version;
-        Ok(())
-    }
+impl BankStore for MemoryStore {
     async fn apply_account_opened(
         &self,
         txn: &mut MemoryWrite,
@@ -226,37 +241,16 @@ pub type Notes = (Position, u64);
 /// The audit service's store.
 pub type NotesStore = Locked<Notes>;
 
-impl AuditStore for NotesStore {
-    type Write = SavedWrite<Notes>;
-    type Read = OwnedRwLockReadGuard<Notes>;
+impl Versioned for Notes {
+    fn version(&self) -> Position {
+        self.0
+    }
+    fn set_version(&mut self, version: Position) {
+        self.0 = version;
+    }
+}
 
-    async fn begin_write(&self) -> Result<Self::Write, StoreError> {
-        self.write().await
-    }
-    async fn begin_read(&self) -> Result<Self::Read, StoreError> {
-        self.read().await
-    }
-    async fn commit(&self, txn: Self::Write) -> Result<(), StoreError> {
-        txn.commit()
-    }
-    async fn rollback(&self, txn: Self::Write) -> Result<(), StoreError> {
-        drop(txn);
-        Ok(())
-    }
-    async fn read_version(&self, txn: &mut Self::Read) -> Result<Position, StoreError> {
-        Ok(txn.0)
-    }
-    async fn version(&self, txn: &mut Self::Write) -> Result<Position, StoreError> {
-        Ok(txn.guard.0)
-    }
-    async fn set_version(
-        &self,
-        txn: &mut Self::Write,
-        version: Position,
-    ) -> Result<(), StoreError> {
-        txn.guard.0 = version;
-        Ok(())
-    }
+impl AuditStore for NotesStore {
     async fn apply_audit_noted(
         &self,
         txn: &mut Self::Write,

@@ -74,7 +74,7 @@ impl Drop for Write {
     }
 }
 
-impl BankStore for Store {
+impl goesgen::Store for Store {
     type Write = Write;
     type Read = OwnedMutexGuard<Balances>;
 
@@ -108,6 +108,9 @@ impl BankStore for Store {
         txn.version.get_or_insert(old);
         Ok(())
     }
+}
+
+impl BankStore for Store {
     async fn apply_account_opened(
         &self,
         txn: &mut Write,

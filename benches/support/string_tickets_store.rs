@@ -193,7 +193,7 @@ impl TicketsStore {
     }
 }
 
-impl Store for TicketsStore {
+impl goesgen::Store for TicketsStore {
     type Write = Write;
     type Read = Read;
 
@@ -231,7 +231,9 @@ impl Store for TicketsStore {
         txn.undo.push(Undo::Version(previous));
         Ok(())
     }
+}
 
+impl Store for TicketsStore {
     async fn apply_user_created(
         &self,
         txn: &mut Write,

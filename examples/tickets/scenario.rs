@@ -13,7 +13,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use goesgen::service::ProgressReceiver;
-use goesgen::{MethodError, ServiceError, ServiceOptions, SharedLog};
+use goesgen::{MethodError, ServiceError, ServiceOptions, SharedLog, Store as _};
 
 use crate::auth::Caller;
 use crate::schema::projections::TicketState;
@@ -134,7 +134,7 @@ pub async fn run_watched(
 
     watch(tickets.progress());
     let synced = tickets.sync().await?;
-    let known = tickets.store().read();
+    let known = tickets.store().begin_read().await?;
     writeln!(
         out,
         "Tickets service synced to version {synced} (users: {}, tickets: {})",
@@ -261,7 +261,7 @@ pub async fn run_watched(
     }
 
     tickets.sync().await?;
-    let tickets_known = tickets.store().read().ticket_count();
+    let tickets_known = tickets.store().begin_read().await?.ticket_count();
     let head_at_end = log.head().await?;
     writeln!(
         out,

@@ -5,18 +5,15 @@
 //! finds and reads the schema file (and its baseline), `goesgen-schema`
 //! parses and validates it and judges its changes against the baseline,
 //! `diagnostics` turns its errors and breaking changes into compile errors, and `expand`
-//! generates the code (`events`, `projections`, `services` and their store
-//! `kits`, with `docs` and
-//! `types`).
+//! generates the code (`events`, `projections`, `services` with their
+//! store `kits` and `http`, with `docs` and `types`).
 #![warn(missing_docs)]
 
 mod diagnostics;
 mod docs;
 mod events;
 mod expand;
-mod http;
 mod input;
-mod kits;
 mod locate;
 mod projections;
 mod services;

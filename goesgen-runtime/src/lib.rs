@@ -11,6 +11,8 @@
 //! - [`record`]: what the log stores and returns.
 //! - [`error`]: the one error type of the log, [`LogError`].
 //! - [`limits`]: [`LogLimits`], the sizes a log accepts and returns.
+//! - [`store`]: [`Store`], the contract of a store's transactions and
+//!   projection version.
 //! - [`kits`]: store kits, [`MemoryStore`] and `SqliteStore`: transactions,
 //!   rollback and the version done once, so a store is only its apply
 //!   functions.
@@ -54,10 +56,11 @@ pub mod service;
 #[cfg(feature = "sqlite")]
 #[cfg_attr(docsrs, doc(cfg(feature = "sqlite")))]
 pub mod sqlite;
+pub mod store;
 
+pub use backend::fnv::Fnv1a;
 pub use codec::{DecodeError, EncodeError, FieldProblem, UnknownKind};
 pub use error::{Cause, Conflict, LogError};
-pub use backend::fnv::Fnv1a;
 pub use kits::MemoryStore;
 #[cfg(feature = "sqlite")]
 pub use kits::SqliteStore;
@@ -77,6 +80,7 @@ pub use service::{
 };
 #[cfg(feature = "sqlite")]
 pub use sqlite::{SqliteLog, SqliteOptions, Synchronous};
+pub use store::Store;
 
 /// rusqlite, the SQLite bindings goesgen links: a store on SQLite must use
 /// this version (two versions of rusqlite cannot link one native SQLite),

@@ -17,6 +17,7 @@ use std::time::Duration;
 
 use cancel::drop_at_every_await;
 use goesgen_runtime::MemoryStore;
+use goesgen_runtime::Store as _;
 
 /// How long a check may wait for what a dropped future left running
 /// (a worker on the blocking pool finishing its SQL) before it fails.
@@ -57,31 +58,33 @@ mod memory {
     /// Two writers, the second waiting for the first, then writing and
     /// committing: every await of `write` (free and contended) is a cut.
     async fn two_writers(store: MemoryStore<Totals>, cut: String, committing: Committing) {
-        let first = store.write().await;
+        let first = store.begin_write().await.unwrap();
         let release = async move {
             tokio::task::yield_now().await;
             drop(first);
         };
-        let ((), mut txn) = tokio::join!(release, store.write());
+        let ((), txn) = tokio::join!(release, store.begin_write());
+        let mut txn = txn.unwrap();
         txn.insert(cut, 1);
         let version = txn.version() + 1;
-        txn.set_version(version);
+        store.set_version(&mut txn, version).await.unwrap();
         tokio::task::yield_now().await;
         committing.set();
-        store.commit(txn);
+        store.commit(txn).await.unwrap();
     }
 
     /// After a cut: a writer gets its turn at once, commits, and a read
     /// sees its commit and the cut's transaction only if it committed.
     async fn assert_usable(store: &MemoryStore<Totals>, cut: &str, committed: bool) {
-        let mut probe = tokio::time::timeout(SETTLE, store.write())
+        let mut probe = tokio::time::timeout(SETTLE, store.begin_write())
             .await
-            .expect("a new write transaction gets its turn after the cut");
+            .expect("a new write transaction gets its turn after the cut")
+            .unwrap();
         probe.insert(format!("probe {cut}"), 1);
         let version = probe.version() + 1;
-        probe.set_version(version);
-        store.commit(probe);
-        let read = store.read();
+        store.set_version(&mut probe, version).await.unwrap();
+        store.commit(probe).await.unwrap();
+        let read = store.begin_read().await.unwrap();
         assert_eq!(read.version(), version, "{cut}: the committed version");
         assert_eq!(read.get(&format!("probe {cut}")), Some(&1), "{cut}");
         assert_eq!(read.contains_key(cut), committed, "{cut}: committed only");
@@ -151,7 +154,7 @@ mod sqlite {
         store: &Store,
         then: impl Future<Output = Result<T, StoreError>>,
     ) -> Result<T, StoreError> {
-        let writer = store.begin().await?;
+        let writer = store.begin_write().await?;
         let release = async {
             tokio::task::yield_now().await;
             store.rollback(writer).await
@@ -168,7 +171,7 @@ mod sqlite {
         cut: String,
         committing: Committing,
     ) -> Result<(), StoreError> {
-        let txn = after_a_writer(&store, store.begin()).await?;
+        let txn = after_a_writer(&store, store.begin_write()).await?;
         txn.execute("INSERT INTO rows (tag) VALUES (?1), (?1)", [&cut])?;
         tokio::task::yield_now().await;
         committing.set();
@@ -217,14 +220,17 @@ mod sqlite {
     /// any) can write.
     async fn assert_usable(store: &Store, file: Option<&Path>, cut: &str, committed: bool) {
         let probe = format!("probe {cut}");
-        let mut txn = tokio::time::timeout(SETTLE, store.begin())
+        let mut txn = tokio::time::timeout(SETTLE, store.begin_write())
             .await
             .expect("a new write transaction gets the connection after the cut")
             .unwrap_or_else(|e| panic!("{cut}: a new write transaction begins: {e:?}"));
         txn.execute("INSERT INTO rows (tag) VALUES (?1)", [&probe])
             .expect("write after the cut");
         let version = txn.version().expect("version") + 1;
-        txn.set_version(version).expect("set the version");
+        store
+            .set_version(&mut txn, version)
+            .await
+            .expect("set the version");
         store.commit(txn).await.expect("commit after the cut");
 
         let read = store.begin_read().await.expect("read after the cut");
@@ -367,7 +373,7 @@ mod sqlite {
         let path = fresh_path("begin-waits");
         let store = open(&path);
         let other = hold_the_file(&path);
-        let begun = cancel::drop_after_pendings(store.begin(), 1).await;
+        let begun = cancel::drop_after_pendings(store.begin_write(), 1).await;
         assert!(begun.is_none(), "begin waited for the other writer");
         other.execute_batch("ROLLBACK").expect("release the file");
         assert_usable(&store, Some(&path), "begin cut while waiting", false).await;

@@ -148,7 +148,7 @@ fn fault(on: &AtomicBool, what: &str) -> Result<(), StoreError> {
     }
 }
 
-impl CountersStore for Store {
+impl goesgen::Store for Store {
     type Write = Write;
     type Read = OwnedMutexGuard<Totals>;
 
@@ -181,6 +181,9 @@ impl CountersStore for Store {
         txn.guard.version = version;
         Ok(())
     }
+}
+
+impl CountersStore for Store {
     async fn apply_counted(
         &self,
         txn: &mut Write,

@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 
-use goesgen::{MemoryLog, ServiceOptions};
+use goesgen::{MemoryLog, ServiceOptions, Store as _};
 
 use super::*;
 
@@ -77,25 +77,33 @@ async fn an_sqlite_store_runs_the_bank_from_spawned_tasks() {
 
 #[tokio::test]
 async fn a_cut_off_write_transaction_is_rolled_back() {
-    use schema::bank::BankStore;
     let path = fresh_path("cut-off");
     let store = open_store(&path).await;
     {
         let mut txn = store.begin_write().await.unwrap();
         set_balance(&txn, "ghost", 5).unwrap();
-        BankStore::set_version(&store, &mut txn, 9).await.unwrap();
+        goesgen::Store::set_version(&store, &mut txn, 9)
+            .await
+            .unwrap();
         // Dropped without commit, as a cancelled future would drop it.
     }
     let mut txn = store.begin_write().await.unwrap();
-    assert_eq!(BankStore::version(&store, &mut txn).await.unwrap(), 0);
+    assert_eq!(goesgen::Store::version(&store, &mut txn).await.unwrap(), 0);
     assert_eq!(txn.balance("ghost").unwrap(), None);
-    BankStore::rollback(&store, txn).await.unwrap();
+    goesgen::Store::rollback(&store, txn).await.unwrap();
     // Reads see only what was committed, at the version committed.
     let mut txn = store.begin_write().await.unwrap();
     set_balance(&txn, "kept", 7).unwrap();
-    BankStore::set_version(&store, &mut txn, 3).await.unwrap();
-    BankStore::commit(&store, txn).await.unwrap();
-    let mut read = BankStore::begin_read(&store).await.unwrap();
-    assert_eq!(BankStore::read_version(&store, &mut read).await.unwrap(), 3);
+    goesgen::Store::set_version(&store, &mut txn, 3)
+        .await
+        .unwrap();
+    goesgen::Store::commit(&store, txn).await.unwrap();
+    let mut read = goesgen::Store::begin_read(&store).await.unwrap();
+    assert_eq!(
+        goesgen::Store::read_version(&store, &mut read)
+            .await
+            .unwrap(),
+        3
+    );
     assert_eq!(read.balance("kept").unwrap(), Some(7));
 }

@@ -9,7 +9,6 @@ use std::process::Command;
 
 use goesgen::{KindFilter, Position, Record, SharedLog};
 
-use crate::bank::schema::bank::BankStore;
 use crate::bank::schema::events::Event;
 use crate::bank::{Bank, SqliteStore, open_store};
 use crate::drill::{ACCOUNTS, Call, FORBIDDEN, Figures, Outcome, Service, Setup, options};
@@ -54,8 +53,10 @@ fn replayed(records: &[(Position, Event)], version: Position) -> Balances {
 
 /// A store's committed version and balances.
 async fn contents(store: &SqliteStore) -> (Position, Balances) {
-    let mut read = BankStore::begin_read(store).await.unwrap();
-    let version = BankStore::read_version(store, &mut read).await.unwrap();
+    let mut read = goesgen::Store::begin_read(store).await.unwrap();
+    let version = goesgen::Store::read_version(store, &mut read)
+        .await
+        .unwrap();
     let mut statement = read.prepare("SELECT name, balance FROM accounts").unwrap();
     let balances = statement
         .query_map([], |row| {

@@ -5,6 +5,8 @@
 //! again, finds the names taken. The parent checks the file. The children
 //! are ignored tests, run only by their parent (`--exact --ignored`).
 
+use goesgen::Store as _;
+
 use super::*;
 use crate::schema::events::EventKind;
 use crate::service::tickets::io::{AssignUserToTicketIn, CreateTicketIn};
@@ -134,7 +136,7 @@ async fn child_tickets() {
     );
     tickets.sync().await.unwrap();
     {
-        let projection = tickets.store().read();
+        let projection = tickets.store().begin_read().await.unwrap();
         assert!(projection.has_user(&a) && projection.has_user(&b));
     }
     let ticket = tickets

@@ -4,6 +4,7 @@
 //! declares them; and the in-memory store's rollback.
 
 use goesgen::ServiceError;
+use goesgen::Store as _;
 
 use super::*;
 use crate::schema::events::{
@@ -75,7 +76,7 @@ impl Board {
     }
 
     async fn state(&self) -> TicketState {
-        let projection = self.setup.tickets.store().read();
+        let projection = self.setup.tickets.store().begin_read().await.unwrap();
         projection.ticket(&self.ticket).unwrap().state
     }
 
@@ -530,7 +531,7 @@ async fn an_event_the_table_forbids_rolls_the_whole_batch_back() {
         board.setup.tickets.projection_version().await.unwrap(),
         version
     );
-    let projection = board.setup.tickets.store().read();
+    let projection = board.setup.tickets.store().begin_read().await.unwrap();
     let ticket = projection.ticket(&board.ticket).unwrap();
     assert!(ticket.assignees.is_empty());
     assert_eq!(ticket.state, TicketState::New);
@@ -540,7 +541,7 @@ async fn an_event_the_table_forbids_rolls_the_whole_batch_back() {
 async fn a_rolled_back_or_dropped_transaction_changes_nothing() {
     let board = board().await;
     let store = board.setup.tickets.store();
-    let before = (*store.read()).clone();
+    let before = (*store.begin_read().await.unwrap()).clone();
     let at = goesgen::Recorded {
         position: 99,
         recorded_at: std::time::SystemTime::now(),
@@ -565,12 +566,12 @@ async fn a_rolled_back_or_dropped_transaction_changes_nothing() {
         assert!(txn.has_user(&c.id));
         store.rollback(txn).await.unwrap();
     }
-    assert_eq!(*store.read(), before);
+    assert_eq!(*store.begin_read().await.unwrap(), before);
     {
         // Dropped unfinished, as a cancelled future drops it.
         let mut txn = store.begin_write().await.unwrap();
         store.set_version(&mut txn, 77).await.unwrap();
     }
-    assert_eq!(*store.read(), before);
-    assert_ne!(store.read().version(), 77);
+    assert_eq!(*store.begin_read().await.unwrap(), before);
+    assert_ne!(store.begin_read().await.unwrap().version(), 77);
 }

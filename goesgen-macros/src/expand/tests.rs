@@ -308,3 +308,35 @@ fn a_breaking_change_against_the_baseline_is_a_compile_error_at_its_line() {
     );
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+/// The tokens of `tokens`, groups included (a delimiter pair counts one).
+fn token_count(tokens: proc_macro2::TokenStream) -> usize {
+    tokens
+        .into_iter()
+        .map(|tree| match tree {
+            proc_macro2::TokenTree::Group(group) => 1 + token_count(group.stream()),
+            _ => 1,
+        })
+        .sum()
+}
+
+/// The size of the tickets example's expansion (the figure of
+/// docs/benchmarks.md's issue 20 section; print it with
+/// `cargo test -p goesgen-macros expansion_size -- --nocapture`).
+#[test]
+fn expansion_size() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../examples/tickets/schema.yml"
+    );
+    let source = std::fs::read_to_string(path).expect("the tickets schema");
+    let schema = goesgen_schema::parse(&source, "schema.yml").expect("a valid schema");
+    let tokens = expand(&schema, quote!(::goesgen));
+    let text = tokens.to_string();
+    let count = token_count(tokens);
+    println!(
+        "tickets expansion: {count} tokens, {} bytes as text",
+        text.len()
+    );
+    assert!(count > 0);
+}

@@ -8,12 +8,15 @@
 //! nothing is published before commit.
 
 use std::fmt;
+use std::future::{Future, ready};
 use std::ops::{Deref, DerefMut};
 use std::sync::{Arc, PoisonError, RwLock};
 
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
 use crate::record::Position;
+use crate::service::StoreError;
+use crate::store::Store;
 
 /// A projection of type `P` in memory, with the version it reflects. See
 /// the [module docs](crate::kits).
@@ -78,30 +81,33 @@ impl<P> MemoryStore<P> {
             .unwrap_or_else(PoisonError::into_inner);
         Arc::clone(&committed)
     }
-
-    /// The committed projection, as a read transaction (never waits).
-    pub fn read(&self) -> MemoryRead<P> {
-        MemoryRead(self.committed())
-    }
 }
 
-impl<P: Clone> MemoryStore<P> {
+impl<P: Clone + Send + Sync + 'static> Store for MemoryStore<P> {
+    type Write = MemoryWrite<P>;
+    type Read = MemoryRead<P>;
+
     /// Opens a write transaction on a clone of the committed projection,
     /// waiting for the open one, if any.
-    pub async fn write(&self) -> MemoryWrite<P> {
+    async fn begin_write(&self) -> Result<MemoryWrite<P>, StoreError> {
         let turn = Arc::clone(&self.shared.writer).lock_owned().await;
         let committed = self.committed();
-        MemoryWrite {
+        Ok(MemoryWrite {
             _turn: turn,
             state: committed.state.clone(),
             version: committed.version,
             savepoint: None,
-        }
+        })
+    }
+
+    /// The committed projection, as a read transaction (never waits).
+    fn begin_read(&self) -> impl Future<Output = Result<MemoryRead<P>, StoreError>> + Send {
+        ready(Ok(MemoryRead(self.committed())))
     }
 
     /// Commits `txn`: its projection and version become the committed
     /// ones.
-    pub fn commit(&self, txn: MemoryWrite<P>) {
+    fn commit(&self, txn: MemoryWrite<P>) -> impl Future<Output = Result<(), StoreError>> + Send {
         let MemoryWrite {
             _turn,
             state,
@@ -115,12 +121,66 @@ impl<P: Clone> MemoryStore<P> {
             .unwrap_or_else(PoisonError::into_inner);
         *committed = Arc::new(Committed { state, version });
         // `_turn` is released after the new projection is published.
+        ready(Ok(()))
+    }
+
+    /// Drops `txn`: its changes are discarded.
+    fn rollback(&self, txn: MemoryWrite<P>) -> impl Future<Output = Result<(), StoreError>> + Send {
+        drop(txn);
+        ready(Ok(()))
+    }
+
+    fn read_version(
+        &self,
+        txn: &mut MemoryRead<P>,
+    ) -> impl Future<Output = Result<Position, StoreError>> + Send {
+        ready(Ok(txn.version()))
+    }
+
+    fn version(
+        &self,
+        txn: &mut MemoryWrite<P>,
+    ) -> impl Future<Output = Result<Position, StoreError>> + Send {
+        ready(Ok(txn.version()))
+    }
+
+    fn set_version(
+        &self,
+        txn: &mut MemoryWrite<P>,
+        version: Position,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send {
+        txn.version = version;
+        ready(Ok(()))
+    }
+
+    /// Keeps a clone of the projection (as cheap as the clone a write
+    /// transaction begins with).
+    fn savepoint(
+        &self,
+        txn: &mut MemoryWrite<P>,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send {
+        txn.savepoint = Some((txn.state.clone(), txn.version));
+        ready(Ok(true))
+    }
+
+    fn rollback_to_savepoint(
+        &self,
+        txn: &mut MemoryWrite<P>,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send {
+        let Some((state, version)) = &txn.savepoint else {
+            return ready(Err(StoreError::new(
+                "no savepoint to roll back to in this memory transaction",
+            )));
+        };
+        txn.state = state.clone();
+        txn.version = *version;
+        ready(Ok(()))
     }
 }
 
 /// A write transaction of a [`MemoryStore`]: the projection as this
 /// transaction changes it (`Deref`/`DerefMut` to `P`). Dropped without
-/// [`MemoryStore::commit`], its changes are discarded.
+/// [`Store::commit`], its changes are discarded.
 pub struct MemoryWrite<P> {
     _turn: OwnedMutexGuard<()>,
     state: P,
@@ -129,37 +189,10 @@ pub struct MemoryWrite<P> {
     savepoint: Option<(P, Position)>,
 }
 
-impl<P: Clone> MemoryWrite<P> {
-    /// Marks the projection as it is now for
-    /// [`rollback_to_savepoint`](Self::rollback_to_savepoint) (a clone of
-    /// it: as cheap as the clone a write transaction begins with).
-    pub fn savepoint(&mut self) {
-        self.savepoint = Some((self.state.clone(), self.version));
-    }
-
-    /// Returns the projection to the last [`savepoint`](Self::savepoint),
-    /// which stays set; an error if there is none.
-    pub fn rollback_to_savepoint(&mut self) -> Result<(), crate::service::StoreError> {
-        let Some((state, version)) = &self.savepoint else {
-            return Err(crate::service::StoreError::new(
-                "no savepoint to roll back to in this memory transaction",
-            ));
-        };
-        self.state = state.clone();
-        self.version = *version;
-        Ok(())
-    }
-}
-
 impl<P> MemoryWrite<P> {
     /// The projection version as of this transaction.
     pub fn version(&self) -> Position {
         self.version
-    }
-
-    /// Sets the projection version in this transaction.
-    pub fn set_version(&mut self, version: Position) {
-        self.version = version;
     }
 }
 
@@ -203,66 +236,72 @@ mod tests {
 
     type Totals = BTreeMap<String, u64>;
 
+    async fn read(store: &MemoryStore<Totals>) -> MemoryRead<Totals> {
+        store.begin_read().await.unwrap()
+    }
+
     #[tokio::test]
     async fn commit_publishes_and_drop_discards() {
         let store = MemoryStore::<Totals>::default();
-        let mut txn = store.write().await;
+        let mut txn = store.begin_write().await.unwrap();
         txn.insert("a".into(), 1);
-        txn.set_version(1);
-        let before = store.read();
-        store.commit(txn);
+        store.set_version(&mut txn, 1).await.unwrap();
+        let before = read(&store).await;
+        store.commit(txn).await.unwrap();
         assert_eq!((before.version(), before.get("a")), (0, None));
-        let after = store.read();
+        let after = read(&store).await;
         assert_eq!((after.version(), after.get("a")), (1, Some(&1)));
 
-        let mut txn = store.write().await;
+        let mut txn = store.begin_write().await.unwrap();
         txn.insert("a".into(), 2);
-        txn.set_version(2);
+        store.set_version(&mut txn, 2).await.unwrap();
         drop(txn);
-        assert_eq!(
-            (store.read().version(), store.read().get("a")),
-            (1, Some(&1))
-        );
+        let now = read(&store).await;
+        assert_eq!((now.version(), now.get("a")), (1, Some(&1)));
     }
 
     #[tokio::test]
     async fn a_rollback_to_the_savepoint_undoes_only_what_came_after_it() {
         let store = MemoryStore::<Totals>::default();
-        let mut txn = store.write().await;
-        assert!(txn.rollback_to_savepoint().is_err(), "no savepoint yet");
+        let mut txn = store.begin_write().await.unwrap();
+        assert!(
+            store.rollback_to_savepoint(&mut txn).await.is_err(),
+            "no savepoint yet"
+        );
         txn.insert("a".into(), 1);
-        txn.set_version(1);
-        txn.savepoint();
+        store.set_version(&mut txn, 1).await.unwrap();
+        assert!(store.savepoint(&mut txn).await.unwrap());
         txn.insert("b".into(), 2);
-        txn.set_version(2);
-        txn.rollback_to_savepoint().unwrap();
+        store.set_version(&mut txn, 2).await.unwrap();
+        store.rollback_to_savepoint(&mut txn).await.unwrap();
         assert_eq!(
             (txn.version(), txn.get("a"), txn.get("b")),
             (1, Some(&1), None)
         );
         txn.insert("c".into(), 3);
-        txn.rollback_to_savepoint().unwrap();
+        store.rollback_to_savepoint(&mut txn).await.unwrap();
         assert_eq!(txn.get("c"), None, "the savepoint stays set");
-        store.commit(txn);
-        assert_eq!(store.read().version(), 1);
+        store.commit(txn).await.unwrap();
+        assert_eq!(read(&store).await.version(), 1);
     }
 
     #[tokio::test]
     async fn writers_take_turns_and_a_cancelled_one_leaves_nothing() {
         let store = MemoryStore::<Totals>::default();
-        let first = store.write().await;
+        let first = store.begin_write().await.unwrap();
         // A second writer waits; cancelled while waiting, it changes nothing.
-        let waiting = tokio::time::timeout(std::time::Duration::from_millis(50), store.write());
+        let waiting =
+            tokio::time::timeout(std::time::Duration::from_millis(50), store.begin_write());
         assert!(waiting.await.is_err(), "the second writer waited");
         drop(first);
-        let mut txn = store.write().await;
+        let mut txn = store.begin_write().await.unwrap();
         txn.insert("b".into(), 1);
         let cancelled = async move {
             let _txn = txn;
             std::future::pending::<()>().await;
         };
         let _ = tokio::time::timeout(std::time::Duration::from_millis(10), cancelled).await;
-        assert!(store.read().get("b").is_none());
-        assert!(store.write().await.get("b").is_none());
+        assert!(read(&store).await.get("b").is_none());
+        assert!(store.begin_write().await.unwrap().get("b").is_none());
     }
 }

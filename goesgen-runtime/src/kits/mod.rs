@@ -14,15 +14,20 @@
 //!   run off the async worker threads; the version is in a table goesgen
 //!   manages; a transaction dropped unfinished rolls back.
 //!
-//! `include_schema!` generates, per service, a `<Service>InMemory` trait
-//! (implement it for the projection type: one `apply_<event>(&mut self,
-//! ..)` per subscribed event) and a `<Service>InSqlite` trait (one
-//! `apply_<event>(&self, db, ..)`), with the glue that makes
+//! Each implements [`Store`](crate::Store) once, here (the SQLite kit's
+//! error mapping, what a `rusqlite::Error` means to a store, is beside it
+//! in `sqlite_error`). `include_schema!` generates, per service, a
+//! `<Service>InMemory` trait (implement it for the projection type: one
+//! `apply_<event>(&mut self, ..)` per subscribed event) and a
+//! `<Service>InSqlite` trait (one `apply_<event>(&self, db, ..)`), with the
+//! glue that forwards the service's `apply_<event>` to them, which makes
 //! `MemoryStore<P>` and `SqliteStore<T>` the service's store.
 
 mod memory;
 #[cfg(feature = "sqlite")]
 mod sqlite;
+#[cfg(feature = "sqlite")]
+mod sqlite_error;
 
 pub use memory::{MemoryRead, MemoryStore, MemoryWrite};
 #[cfg(feature = "sqlite")]

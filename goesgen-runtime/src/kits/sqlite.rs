@@ -19,14 +19,16 @@
 use std::fmt;
 use std::ops::Deref;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex as SyncMutex, PoisonError};
+use std::sync::Arc;
 
 use rusqlite::{Connection, OptionalExtension};
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
+use crate::kits::sqlite_error::sqlite_kind;
 use crate::record::Position;
-use crate::service::store_error::sqlite_kind;
 use crate::service::{StoreError, StoreErrorKind};
+use crate::sqlite::idle::IdleConnections;
+use crate::store::Store;
 
 const VERSION_TABLE: &str = "CREATE TABLE IF NOT EXISTS goesgen_projection (
     name    TEXT PRIMARY KEY,
@@ -53,7 +55,7 @@ struct Shared {
 
 struct Readers {
     path: PathBuf,
-    idle: SyncMutex<Vec<Connection>>,
+    idle: IdleConnections,
 }
 
 impl<T: Clone> Clone for SqliteStore<T> {
@@ -118,7 +120,7 @@ impl<T> SqliteStore<T> {
             tables,
             Some(Readers {
                 path,
-                idle: SyncMutex::new(Vec::new()),
+                idle: IdleConnections::new(MAX_IDLE_READERS),
             }),
         )
     }
@@ -200,12 +202,17 @@ impl<T> SqliteStore<T> {
         })
         .await
     }
+}
+
+impl<T: Send + Sync + 'static> Store for SqliteStore<T> {
+    type Write = SqliteWrite;
+    type Read = SqliteRead;
 
     /// Opens a write transaction: the write connection inside `BEGIN
     /// IMMEDIATE` (waiting for other writers, in this process and others,
     /// off the async threads). Cancelled at any point, it leaves no
     /// transaction open.
-    pub async fn begin(&self) -> Result<SqliteWrite, StoreError> {
+    async fn begin_write(&self) -> Result<SqliteWrite, StoreError> {
         let turn = self.write_turn().await;
         let name = self.shared.name.clone();
         // The transaction is built where it begins: if this call is gone
@@ -223,7 +230,7 @@ impl<T> SqliteStore<T> {
     }
 
     /// Opens a read transaction: a snapshot of the committed projection.
-    pub async fn begin_read(&self) -> Result<SqliteRead, StoreError> {
+    async fn begin_read(&self) -> Result<SqliteRead, StoreError> {
         let Some(readers) = &self.shared.readers else {
             let turn = self.write_turn().await;
             turn.execute_batch("BEGIN")
@@ -233,12 +240,7 @@ impl<T> SqliteStore<T> {
                 shared: Arc::clone(&self.shared),
             });
         };
-        let idle = readers
-            .idle
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .pop();
-        let connection = match idle {
+        let connection = match readers.idle.take() {
             Some(connection) => connection,
             None => {
                 let path = readers.path.clone();
@@ -265,13 +267,65 @@ impl<T> SqliteStore<T> {
     /// Commits `txn` (its fsync off the async threads). On failure the
     /// transaction is rolled back. Cancelled, the commit still runs to its
     /// end (or, if it never started, the transaction rolls back).
-    pub async fn commit(&self, txn: SqliteWrite) -> Result<(), StoreError> {
+    async fn commit(&self, txn: SqliteWrite) -> Result<(), StoreError> {
         txn.end("COMMIT").await
     }
 
     /// Rolls `txn` back.
-    pub async fn rollback(&self, txn: SqliteWrite) -> Result<(), StoreError> {
+    async fn rollback(&self, txn: SqliteWrite) -> Result<(), StoreError> {
         txn.end("ROLLBACK").await
+    }
+
+    async fn read_version(&self, txn: &mut SqliteRead) -> Result<Position, StoreError> {
+        txn.version()
+    }
+
+    async fn version(&self, txn: &mut SqliteWrite) -> Result<Position, StoreError> {
+        txn.version()
+    }
+
+    /// Sets the projection version in this transaction.
+    async fn set_version(
+        &self,
+        txn: &mut SqliteWrite,
+        version: Position,
+    ) -> Result<(), StoreError> {
+        let version = i64::try_from(version).map_err(|_| {
+            StoreError::of(
+                StoreErrorKind::Other,
+                format!("projection version {version} does not fit SQLite's integers"),
+            )
+        })?;
+        txn.execute(
+            "INSERT INTO goesgen_projection (name, version) VALUES (?1, ?2)
+             ON CONFLICT (name) DO UPDATE SET version = excluded.version",
+            rusqlite::params![txn.name, version],
+        )
+        .map_err(sql_error("setting the projection version"))?;
+        Ok(())
+    }
+
+    /// An SQL `SAVEPOINT`, replacing the one set before.
+    async fn savepoint(&self, txn: &mut SqliteWrite) -> Result<bool, StoreError> {
+        let sql = if txn.savepoint {
+            "RELEASE goesgen_savepoint; SAVEPOINT goesgen_savepoint"
+        } else {
+            "SAVEPOINT goesgen_savepoint"
+        };
+        txn.execute_batch(sql)
+            .map_err(sql_error("setting a savepoint"))?;
+        txn.savepoint = true;
+        Ok(true)
+    }
+
+    async fn rollback_to_savepoint(&self, txn: &mut SqliteWrite) -> Result<(), StoreError> {
+        if !txn.savepoint {
+            return Err(StoreError::new(
+                "no savepoint to roll back to in this SQLite transaction",
+            ));
+        }
+        txn.execute_batch("ROLLBACK TO goesgen_savepoint")
+            .map_err(sql_error("rolling back to a savepoint"))
     }
 }
 
@@ -336,7 +390,7 @@ impl Drop for WriteTurn {
 pub struct SqliteWrite {
     turn: WriteTurn,
     name: String,
-    /// Whether the savepoint of [`savepoint`](Self::savepoint) is set.
+    /// Whether the savepoint of [`Store::savepoint`] is set.
     savepoint: bool,
 }
 
@@ -344,51 +398,6 @@ impl SqliteWrite {
     /// The projection version as of this transaction.
     pub fn version(&self) -> Result<Position, StoreError> {
         read_version(self, &self.name)
-    }
-
-    /// Sets the projection version in this transaction.
-    pub fn set_version(&mut self, version: Position) -> Result<(), StoreError> {
-        let version = i64::try_from(version).map_err(|_| {
-            StoreError::of(
-                StoreErrorKind::Other,
-                format!("projection version {version} does not fit SQLite's integers"),
-            )
-        })?;
-        self.execute(
-            "INSERT INTO goesgen_projection (name, version) VALUES (?1, ?2)
-             ON CONFLICT (name) DO UPDATE SET version = excluded.version",
-            rusqlite::params![self.name, version],
-        )
-        .map_err(sql_error("setting the projection version"))?;
-        Ok(())
-    }
-
-    /// Marks the transaction's state for
-    /// [`rollback_to_savepoint`](Self::rollback_to_savepoint) (an SQL
-    /// `SAVEPOINT`, replacing the one set before).
-    pub fn savepoint(&mut self) -> Result<(), StoreError> {
-        let sql = if self.savepoint {
-            "RELEASE goesgen_savepoint; SAVEPOINT goesgen_savepoint"
-        } else {
-            "SAVEPOINT goesgen_savepoint"
-        };
-        self.execute_batch(sql)
-            .map_err(sql_error("setting a savepoint"))?;
-        self.savepoint = true;
-        Ok(())
-    }
-
-    /// Undoes what the transaction did since the last
-    /// [`savepoint`](Self::savepoint), which stays set; an error if there
-    /// is none.
-    pub fn rollback_to_savepoint(&mut self) -> Result<(), StoreError> {
-        if !self.savepoint {
-            return Err(StoreError::new(
-                "no savepoint to roll back to in this SQLite transaction",
-            ));
-        }
-        self.execute_batch("ROLLBACK TO goesgen_savepoint")
-            .map_err(sql_error("rolling back to a savepoint"))
     }
 
     async fn end(self, statement: &'static str) -> Result<(), StoreError> {
@@ -458,10 +467,7 @@ impl Drop for SqliteRead {
             return; // not reused
         }
         if let Some(readers) = &self.shared.readers {
-            let mut idle = readers.idle.lock().unwrap_or_else(PoisonError::into_inner);
-            if idle.len() < MAX_IDLE_READERS {
-                idle.push(connection);
-            }
+            readers.idle.keep(connection);
         }
     }
 }

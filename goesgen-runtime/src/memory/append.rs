@@ -7,12 +7,12 @@ use std::time::SystemTime;
 
 use super::State;
 use super::chunks::Chunks;
+use crate::backend::parts;
+use crate::backend::{checks, time};
 use crate::error::{Conflict, LogError};
 use crate::limits::LogLimits;
 use crate::log::{Append, Appended, AppendedParts, Condition, HeadPublisher, KeyRecord};
-use crate::backend::parts;
 use crate::record::{NewEvent, Position, Record};
-use crate::backend::{checks, time};
 
 /// Checks an append's events against the limits, before any lock, and
 /// gives the time it records (the engine's as it is: already cut).

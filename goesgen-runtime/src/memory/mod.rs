@@ -26,8 +26,8 @@ use tokio::sync::Notify;
 use append::Outcome;
 use chunks::Chunks;
 
-use crate::error::LogError;
 use crate::backend::fnv::Fnv1a;
+use crate::error::LogError;
 use crate::limits::LogLimits;
 use crate::log::{
     Append, AppendCost, Appended, AppendedParts, BoxFuture, EventLog, HeadPublisher,

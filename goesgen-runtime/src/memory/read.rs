@@ -3,9 +3,9 @@
 //! the read's budget.
 
 use super::{MemoryLog, lock};
+use crate::backend::budget::{self, ReadBudget};
 use crate::log::{KindFilter, ReadBatch};
 use crate::record::{Position, Record};
-use crate::backend::budget::{self, ReadBudget};
 
 impl MemoryLog {
     pub(super) fn head_now(&self) -> Position {

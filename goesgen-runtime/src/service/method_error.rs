@@ -58,13 +58,6 @@ impl<E> From<StoreError> for MethodError<E> {
     }
 }
 
-#[cfg(feature = "sqlite")]
-impl<E> From<rusqlite::Error> for MethodError<E> {
-    fn from(error: rusqlite::Error) -> Self {
-        MethodError::Store(error.into())
-    }
-}
-
 impl<E: fmt::Display> fmt::Display for MethodError<E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

@@ -2,9 +2,11 @@
 //! written once, generic over the store and the method, tested here with a
 //! hand-written store.
 //!
-//! A generated `<Service>Service` holds an [`Engine`] over an adapter of the
-//! user's `<Service>Store` (a [`ServiceStore`]) and calls, per schema
-//! method, one of:
+//! A generated `<Service>Service` holds a [`Runner`]: an [`Engine`] over
+//! the user's `<Service>Store` (a [`Store`](crate::Store)) with the
+//! generated [`Dispatch`] of its events (together a [`Dispatched`], the
+//! [`ServiceStore`] the engine runs); it derefs to the runner for sync,
+//! follow, stats and the like, and calls, per schema method, one of:
 //!
 //! - [`Engine::run_readonly`]: read transaction, call, return the output;
 //!   nothing is written.
@@ -42,6 +44,7 @@ pub(crate) mod backoff;
 mod batch;
 mod call;
 mod committed;
+mod dispatch;
 mod engine;
 mod error;
 mod follow;
@@ -50,6 +53,7 @@ mod method_error;
 mod observe;
 mod options;
 mod refusal;
+mod runner;
 mod store;
 pub(crate) mod store_error;
 mod sync;
@@ -60,6 +64,7 @@ mod transaction;
 pub use backoff::random_below;
 pub use call::CallOptions;
 pub use committed::{Committed, Recorded, ServiceStats, SkipCause, Skipped};
+pub use dispatch::{Dispatch, Dispatched};
 pub use engine::Engine;
 pub use error::ServiceError;
 pub use method_error::{DomainError, MethodError};
@@ -69,5 +74,6 @@ pub use options::{
     DEFAULT_MAX_BATCH_BYTES, DEFAULT_MAX_BATCH_CALLS, RefusedRecords, ServiceOptions,
     UnknownEvents,
 };
+pub use runner::Runner;
 pub use store::{Emitted, MethodCall, ServiceStore};
 pub use store_error::{StoreError, StoreErrorKind};

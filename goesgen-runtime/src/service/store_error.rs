@@ -139,41 +139,6 @@ impl From<TransitionError> for StoreError {
     }
 }
 
-/// The kind of an SQLite error, by its result code: a constraint is a
-/// refusal, busy or locked a conflict, I/O and full disks unavailability,
-/// damaged files corruption.
-#[cfg(feature = "sqlite")]
-pub(crate) fn sqlite_kind(error: &rusqlite::Error) -> StoreErrorKind {
-    use rusqlite::ErrorCode;
-    match error.sqlite_error_code() {
-        Some(ErrorCode::ConstraintViolation) => StoreErrorKind::Refused,
-        Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => StoreErrorKind::Conflict,
-        Some(
-            ErrorCode::SystemIoFailure
-            | ErrorCode::DiskFull
-            | ErrorCode::CannotOpen
-            | ErrorCode::OutOfMemory,
-        ) => StoreErrorKind::Unavailable,
-        Some(ErrorCode::DatabaseCorrupt | ErrorCode::NotADatabase) => StoreErrorKind::Corrupt,
-        _ => StoreErrorKind::Other,
-    }
-}
-
-#[cfg(feature = "sqlite")]
-impl From<rusqlite::Error> for StoreError {
-    /// Classified by SQLite's result code (see [`StoreErrorKind`]).
-    fn from(error: rusqlite::Error) -> Self {
-        let message = match sqlite_kind(&error) {
-            StoreErrorKind::Refused => "the SQLite store refused the change",
-            StoreErrorKind::Conflict => "the SQLite store is busy",
-            StoreErrorKind::Unavailable => "the SQLite store is unavailable",
-            StoreErrorKind::Corrupt => "the SQLite store is damaged",
-            _ => "the SQLite store failed",
-        };
-        Self::of(sqlite_kind(&error), message).caused_by(error)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -183,24 +148,5 @@ mod tests {
         assert!(!StoreError::refused("no").is_retryable());
         assert!(StoreError::of(StoreErrorKind::Unavailable, "busy").is_retryable());
         assert_eq!(StoreError::new("x").kind(), StoreErrorKind::Other);
-    }
-
-    #[cfg(feature = "sqlite")]
-    #[test]
-    fn sqlite_errors_are_classified_by_code() {
-        let db = rusqlite::Connection::open_in_memory().unwrap();
-        db.execute_batch("CREATE TABLE t (name TEXT UNIQUE); INSERT INTO t VALUES ('a');")
-            .unwrap();
-        let unique = db.execute("INSERT INTO t VALUES ('a')", []).unwrap_err();
-        let error = StoreError::from(unique);
-        assert_eq!(error.kind(), StoreErrorKind::Refused);
-        // The message does not repeat the cause; the cause is the source.
-        assert!(!error.to_string().contains("UNIQUE"), "{error}");
-        assert!(
-            std::error::Error::source(&error)
-                .unwrap()
-                .to_string()
-                .contains("UNIQUE")
-        );
     }
 }

@@ -6,6 +6,8 @@
 //! - `check`: the check of positions and kinds when the log is opened.
 //! - `writer`: the writer thread that commits appends in groups.
 //! - `read`: the pool of read connections and decoding of stored rows.
+//! - `idle`: the idle read connections, kept up to a maximum (the log's
+//!   pool and the SQLite store kit share it).
 //! - `watcher`: the thread that sees other processes' commits and keeps
 //!   the write-ahead log short.
 //! - `lock`: [`EventLog::lock_writes`], a connection holding SQLite's write
@@ -16,6 +18,7 @@
 
 mod check;
 mod connection;
+pub(crate) mod idle;
 mod lock;
 mod read;
 mod watcher;

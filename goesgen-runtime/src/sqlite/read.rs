@@ -4,11 +4,11 @@
 //! lookup of idempotency keys.
 
 use std::path::PathBuf;
-use std::sync::{Mutex, PoisonError};
 
 use rusqlite::types::{ToSql, ValueRef};
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, TransactionBehavior};
 
+use super::idle::IdleConnections;
 use super::{SqliteOptions, classify, classify_at, connection};
 use crate::backend::budget::ReadBudget;
 use crate::backend::{budget, checks, time};
@@ -22,15 +22,15 @@ use crate::record::{Position, Record};
 pub(super) struct ReadPool {
     path: PathBuf,
     options: SqliteOptions,
-    idle: Mutex<Vec<Connection>>,
+    idle: IdleConnections,
 }
 
 impl ReadPool {
     pub(super) fn new(path: PathBuf, options: SqliteOptions) -> Self {
         Self {
             path,
+            idle: IdleConnections::new(options.max_idle_readers),
             options,
-            idle: Mutex::new(Vec::new()),
         }
     }
 
@@ -40,12 +40,7 @@ impl ReadPool {
         &self,
         work: impl FnOnce(&Connection) -> Result<T, LogError>,
     ) -> Result<T, LogError> {
-        let idle = self
-            .idle
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .pop();
-        let connection = match idle {
+        let connection = match self.idle.take() {
             Some(connection) => connection,
             None => {
                 let connection = connection::open(&self.path, &self.options)?;
@@ -56,10 +51,7 @@ impl ReadPool {
             }
         };
         let result = work(&connection);
-        let mut idle = self.idle.lock().unwrap_or_else(PoisonError::into_inner);
-        if idle.len() < self.options.max_idle_readers {
-            idle.push(connection);
-        }
+        self.idle.keep(connection);
         result
     }
 }

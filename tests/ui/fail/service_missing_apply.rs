@@ -10,7 +10,7 @@ use schema::events::Counted;
 
 pub struct Store;
 
-impl CountersStore for Store {
+impl goesgen::Store for Store {
     type Write = u64;
     type Read = u64;
     async fn begin_write(&self) -> Result<u64, StoreError> { Ok(0) }
@@ -20,6 +20,9 @@ impl CountersStore for Store {
     async fn read_version(&self, _txn: &mut u64) -> Result<Position, StoreError> { Ok(0) }
     async fn version(&self, _txn: &mut u64) -> Result<Position, StoreError> { Ok(0) }
     async fn set_version(&self, _txn: &mut u64, _v: Position) -> Result<(), StoreError> { Ok(()) }
+}
+
+impl CountersStore for Store {
     async fn apply_counted(&self, txn: &mut u64, _at: &Recorded, e: &Counted) -> Result<(), StoreError> {
         *txn = e.total;
         Ok(())

@@ -20,12 +20,9 @@ use super::*;
 #[derive(Clone, Default)]
 struct Yielding(Store);
 
-impl ServiceStore for Yielding {
-    type Event = Event;
+impl crate::Store for Yielding {
     type Write = Write;
     type Read = OwnedRwLockReadGuard<State>;
-    const SERVICE: &'static str = "Counters";
-    const SUBSCRIBED: &'static [Kind] = &[Kind::Counted];
 
     async fn begin_write(&self) -> Result<Write, StoreError> {
         tokio::task::yield_now().await;
@@ -49,6 +46,13 @@ impl ServiceStore for Yielding {
     async fn set_version(&self, txn: &mut Write, version: Position) -> Result<(), StoreError> {
         self.0.set_version(txn, version).await
     }
+}
+
+impl ServiceStore for Yielding {
+    type Event = Event;
+    const SERVICE: &'static str = "Counters";
+    const SUBSCRIBED: &'static [Kind] = &[Kind::Counted];
+
     async fn apply(&self, txn: &mut Write, at: &Recorded, event: &Event) -> Result<(), StoreError> {
         self.0.apply(txn, at, event).await
     }

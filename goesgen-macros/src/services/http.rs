@@ -139,11 +139,11 @@ pub fn service_http(service: &Service, krate: &TokenStream) -> TokenStream {
             const NAME: &'static str = #name;
 
             fn catch_up(&self) -> impl ::core::future::Future<Output = ::core::result::Result<#krate::Position, #krate::ServiceError<M::Error>>> + ::core::marker::Send {
-                self.engine.sync()
+                self.runner.sync()
             }
 
             fn event_log(&self) -> &#krate::SharedLog {
-                self.engine.log()
+                self.runner.log()
             }
         }
 

@@ -1,0 +1,116 @@
+//! `<Service>Store`: what the user's store adds to the runtime's
+//! `goesgen::Store` (transactions and the version, the same for every
+//! service) for this service: one `apply_<event>` per subscribed event.
+//! Beside it, `Subscriptions<S>`, the runtime's `Dispatch` of the schema's
+//! events to those apply functions, which makes any `<Service>Store` the
+//! store the runtime's engine runs.
+
+use goesgen_schema::{Schema, Service};
+use proc_macro2::{Ident, TokenStream};
+use quote::quote;
+
+use super::Subscribed;
+use crate::docs;
+
+/// `<Service>Store`.
+pub(super) fn store_trait(
+    service: &Service,
+    subscribed: &Subscribed,
+    store: &Ident,
+    krate: &TokenStream,
+) -> TokenStream {
+    let name = service.name.as_str();
+    let applies = subscribed.types.iter().zip(&subscribed.applies).map(|(ty, apply)| {
+        let doc = docs::lines([format!(
+            "Applies a [`{ty}`](super::events::{ty}) event, recorded at `at`, to the projections \
+             in `txn`. Called in log order, once per event."
+        )
+        .as_str()]);
+        quote! {
+            #doc
+            fn #apply(
+                &self,
+                txn: &mut Self::Write,
+                at: &#krate::Recorded,
+                event: &super::events::#ty,
+            ) -> impl ::core::future::Future<Output = ::core::result::Result<(), #krate::StoreError>> + ::core::marker::Send;
+        }
+    });
+    let projections: Vec<String> = service
+        .projections
+        .iter()
+        .map(|p| format!("`{}`", p.name.as_str()))
+        .collect();
+    let doc = docs::lines([
+        format!(
+            "Where the `{name}` service keeps its projections ({}), implemented by you: an in-memory \
+             map, an SQLite database, ...",
+            projections.join(", ")
+        )
+        .as_str(),
+        "",
+        "Its transactions and version are those of a `goesgen::Store` (see its contract):",
+        "goesgen's kits (`goesgen::MemoryStore`, `goesgen::SqliteStore`) implement it, or",
+        "implement it for your own store. This trait adds one `apply_<event>` per event the",
+        "service subscribes to (the `createOn` and transition events of its projections);",
+        "leaving one out does not compile.",
+    ]);
+    quote! {
+        #doc
+        pub trait #store: #krate::Store {
+            #(#applies)*
+        }
+    }
+}
+
+/// `Subscriptions<S>`: the dispatch of the schema's events to a
+/// `<Service>Store`'s apply functions.
+pub(super) fn dispatch(
+    schema: &Schema,
+    service: &Service,
+    subscribed: &Subscribed,
+    store: &Ident,
+    krate: &TokenStream,
+) -> TokenStream {
+    let name = service.name.as_str();
+    let (types, applies) = (&subscribed.types, &subscribed.applies);
+    let fallback = if types.len() == schema.events.len() {
+        TokenStream::new()
+    } else {
+        quote! {
+            other => ::core::result::Result::Err(#krate::StoreError::new(::std::format!(
+                "the {} service does not subscribe to {} events",
+                #name,
+                other.kind().name()
+            ))),
+        }
+    };
+    let doc = format!(
+        " The events the `{name}` service subscribes to, applied by the store `S`'s \
+         `apply_<event>`: how the service's engine applies them (`goesgen::service::Dispatch`)."
+    );
+    quote! {
+        #[doc = #doc]
+        pub struct Subscriptions<S>(::core::marker::PhantomData<fn() -> S>);
+
+        impl<S: #store> #krate::service::Dispatch for Subscriptions<S> {
+            type Store = S;
+            type Event = super::events::Event;
+            const SERVICE: &'static str = #name;
+            const SUBSCRIBED: &'static [super::events::EventKind] =
+                &[#(super::events::EventKind::#types),*];
+
+            async fn apply(
+                store: &S,
+                txn: &mut S::Write,
+                at: &#krate::Recorded,
+                event: &super::events::Event,
+            ) -> ::core::result::Result<(), #krate::StoreError> {
+                match event {
+                    #(super::events::Event::#types(event) => store.#applies(txn, at, event).await,)*
+                    #fallback
+                }
+            }
+        }
+    }
+}

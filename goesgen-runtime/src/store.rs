@@ -1,0 +1,88 @@
+//! [`Store`]: the contract of a store's transactions, the same for every
+//! service and every kind of store. A store kit
+//! ([`MemoryStore`](crate::MemoryStore), `SqliteStore`) implements it once;
+//! a hand-written store implements it too. What depends on the schema (one
+//! `apply_<event>` per subscribed event) is the generated `<Service>Store`
+//! trait, which extends this one.
+
+use std::future::Future;
+
+use crate::record::Position;
+use crate::service::StoreError;
+
+/// A store's transactions and its projection version: where a service
+/// keeps its projections, as every service's engine uses it.
+///
+/// # Contract
+///
+/// - A `Write` is exclusive: while one is open no other `Write` or `Read`
+///   of the same store sees its changes; [`commit`](Self::commit) makes
+///   them visible at once, [`rollback`](Self::rollback) discards them.
+///   A `Write` dropped without either (its future was cancelled) must
+///   discard its changes too.
+/// - The version is the log position the projections reflect: every
+///   subscribed event up to it has been applied, none after it (0 for a
+///   new store).
+/// - Methods get a `&mut` transaction so that it only needs to be `Send`
+///   (a `rusqlite::Connection` is not `Sync`): an owned lock guard is the
+///   usual choice (`tokio::sync::OwnedMutexGuard<Connection>` after
+///   `BEGIN`, or a guard over a map plus an undo log).
+pub trait Store: Send + Sync + 'static {
+    /// An exclusive write transaction (`'static`: a batch of transactions
+    /// is finished by a task of its own).
+    type Write: Send + 'static;
+    /// A shared read transaction.
+    type Read: Send;
+
+    /// Opens a write transaction (waiting for the one open, if any).
+    fn begin_write(&self) -> impl Future<Output = Result<Self::Write, StoreError>> + Send;
+    /// Opens a read transaction.
+    fn begin_read(&self) -> impl Future<Output = Result<Self::Read, StoreError>> + Send;
+    /// Commits a write transaction (on failure it must be rolled back).
+    fn commit(&self, txn: Self::Write) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// Discards a write transaction.
+    fn rollback(&self, txn: Self::Write) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// The projection version as a read transaction sees it (0 for a new
+    /// store).
+    fn read_version(
+        &self,
+        txn: &mut Self::Read,
+    ) -> impl Future<Output = Result<Position, StoreError>> + Send;
+    /// The projection version as of this transaction (0 for a new store).
+    fn version(
+        &self,
+        txn: &mut Self::Write,
+    ) -> impl Future<Output = Result<Position, StoreError>> + Send;
+    /// Sets the projection version in this transaction.
+    fn set_version(
+        &self,
+        txn: &mut Self::Write,
+        version: Position,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// Marks the state of `txn` so that
+    /// [`rollback_to_savepoint`](Self::rollback_to_savepoint) can return
+    /// to it (a later mark replaces an earlier one). The engine marks
+    /// before each call of a batch, so that a call that fails is undone
+    /// alone and the calls before it keep their decisions. `Ok(false)`,
+    /// the default: the store cannot, and a failed call makes the batch
+    /// decide again from its start.
+    fn savepoint(
+        &self,
+        txn: &mut Self::Write,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send {
+        let _ = txn;
+        std::future::ready(Ok(false))
+    }
+    /// Undoes what `txn` did since its last
+    /// [`savepoint`](Self::savepoint) (which stays set). Called only after
+    /// a `savepoint` that answered `true`.
+    fn rollback_to_savepoint(
+        &self,
+        txn: &mut Self::Write,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send {
+        let _ = txn;
+        std::future::ready(Err(StoreError::new(
+            "this store keeps no savepoints to roll back to",
+        )))
+    }
+}
