@@ -1,19 +1,23 @@
 //! What the server needs of a service and of its callers: [`HttpService`]
-//! (implemented by generated code for each `<Service>Service`: its name,
-//! its catch-up and its log) and [`Authenticate`] (the user's: who calls,
-//! and how far their idempotency keys reach).
+//! (its name, its catch-up and its log; implemented once here for every
+//! generated `<Service>Service`, which derefs to the runtime's
+//! [`Runner`]) and [`Authenticate`] (the user's: who calls, and how far
+//! their idempotency keys reach).
 
 use std::future::Future;
+use std::ops::Deref;
 
 use axum::http::request::Parts;
+use goesgen_runtime::service::{Dispatch, Runner};
 use goesgen_runtime::{Position, ServiceError, SharedLog};
 
 use crate::problem::Problem;
 use crate::service_error::MethodProblem;
 
 /// A generated service as the HTTP server sees it: its name, how to catch
-/// it up with the log, and the log. Generated code implements it for each
-/// `<Service>Service` whose method error implements [`MethodProblem`].
+/// it up with the log, and the log. Every type that derefs to a
+/// [`Runner`] (each generated `<Service>Service`) whose method error
+/// implements [`MethodProblem`] is one.
 pub trait HttpService: Send + Sync + 'static {
     /// The error of the service's methods.
     type Error: MethodProblem + Send + Sync + 'static;
@@ -25,6 +29,24 @@ pub trait HttpService: Send + Sync + 'static {
     fn catch_up(&self) -> impl Future<Output = Result<Position, ServiceError<Self::Error>>> + Send;
     /// The event log the service runs on.
     fn event_log(&self) -> &SharedLog;
+}
+
+impl<T, D, E> HttpService for T
+where
+    T: Deref<Target = Runner<D, E>> + Send + Sync + 'static,
+    D: Dispatch,
+    E: MethodProblem + Send + Sync + 'static,
+{
+    type Error = E;
+    const NAME: &'static str = D::SERVICE;
+
+    fn catch_up(&self) -> impl Future<Output = Result<Position, ServiceError<E>>> + Send {
+        Runner::sync(self)
+    }
+
+    fn event_log(&self) -> &SharedLog {
+        Runner::log(self)
+    }
 }
 
 /// Who calls: turns a request's head (its headers, URI, extensions) into

@@ -1,6 +1,7 @@
-//! Services over HTTP: per service, the runtime's `HttpService` for the
-//! generated `<Service>Service`, its `router` (one route per method, listed
-//! for the runtime's generic `Routes`), and the typed `<Service>Client`.
+//! Services over HTTP: per service, the `router` of the generated
+//! `<Service>Service` (one route per method, listed for goesgen-http's
+//! generic `Routes`; goesgen-http's `HttpService` comes with the service's
+//! `Runner`), and the typed `<Service>Client`.
 //!
 //! All of it is wrapped in the facade's `__private::if_http!`, which
 //! expands it only when the `goesgen` crate's feature `http` is on: the
@@ -131,22 +132,6 @@ pub fn service_http(service: &Service, krate: &TokenStream) -> TokenStream {
         "retries reuse it; what the client retries is `goesgen::http::HttpClient`'s policy.",
     ]);
     let body = quote! {
-        impl<M: #methods_trait> #krate::http::HttpService for #service_struct<M>
-        where
-            M::Error: #krate::http::MethodProblem,
-        {
-            type Error = M::Error;
-            const NAME: &'static str = #name;
-
-            fn catch_up(&self) -> impl ::core::future::Future<Output = ::core::result::Result<#krate::Position, #krate::ServiceError<M::Error>>> + ::core::marker::Send {
-                self.runner.sync()
-            }
-
-            fn event_log(&self) -> &#krate::SharedLog {
-                self.runner.log()
-            }
-        }
-
         impl<M: #methods_trait> #service_struct<M> {
             #router_doc
             pub fn router<A>(self: ::std::sync::Arc<Self>, auth: A, options: #krate::http::HttpOptions) -> #krate::http::Router
