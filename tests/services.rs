@@ -22,6 +22,8 @@ mod bank;
 mod concurrency;
 #[path = "services/kits.rs"]
 mod kits;
+#[path = "support/locked.rs"]
+mod locked;
 #[path = "support/rerun.rs"]
 mod rerun;
 #[path = "support/scratch.rs"]
@@ -39,9 +41,10 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
 use goesgen::{MethodError, Position, Recorded, SharedLog, StoreError};
-use tokio::sync::{OwnedRwLockReadGuard, OwnedRwLockWriteGuard, RwLock};
+use tokio::sync::OwnedRwLockReadGuard;
 
 pub use bank::*;
+pub use locked::{Locked, SavedWrite, Versioned};
 use schema::audit::{AuditMethods, AuditStore, NoteEvent};
 use schema::bank::{BankStore, DepositBlindlyEvent};
 use schema::events::{AccountOpened, AuditNoted, MoneyDeposited, MoneyWithdrawn};
@@ -59,99 +62,6 @@ pub struct Balances {
     pub applied: Vec<Position>,
 }
 
-/// A store in memory: a lock over the projections `T`. Its write
-/// transaction is an owned guard with a copy to roll back to.
-#[derive(Debug, Default)]
-pub struct Locked<T> {
-    /// The projections.
-    pub state: Arc<RwLock<T>>,
-}
-
-impl<T> Clone for Locked<T> {
-    fn clone(&self) -> Self {
-        Self {
-            state: self.state.clone(),
-        }
-    }
-}
-
-impl<T: Clone + Send + Sync + 'static> Locked<T> {
-    /// A copy of the projections.
-    pub async fn snapshot(&self) -> T {
-        self.state.read().await.clone()
-    }
-
-    async fn write(&self) -> Result<SavedWrite<T>, StoreError> {
-        let guard = self.state.clone().write_owned().await;
-        // A copy to roll back to: small projections in tests (a large store
-        // would keep an undo log instead).
-        let saved = Some(guard.clone());
-        Ok(SavedWrite { guard, saved })
-    }
-
-    async fn read(&self) -> Result<OwnedRwLockReadGuard<T>, StoreError> {
-        Ok(self.state.clone().read_owned().await)
-    }
-}
-
-/// A write transaction: the lock, and the projections to restore unless
-/// committed (also when dropped unfinished).
-pub struct SavedWrite<T> {
-    guard: OwnedRwLockWriteGuard<T>,
-    saved: Option<T>,
-}
-
-/// Projections that carry their version, so that [`Locked`] is a
-/// `goesgen::Store` over them.
-pub trait Versioned: Clone + Send + Sync + 'static {
-    /// The projection version.
-    fn version(&self) -> Position;
-    /// Sets the projection version.
-    fn set_version(&mut self, version: Position);
-}
-
-impl<T: Versioned> goesgen::Store for Locked<T> {
-    type Write = SavedWrite<T>;
-    type Read = OwnedRwLockReadGuard<T>;
-
-    async fn begin_write(&self) -> Result<SavedWrite<T>, StoreError> {
-        self.write().await
-    }
-    async fn begin_read(&self) -> Result<Self::Read, StoreError> {
-        self.read().await
-    }
-    async fn commit(&self, mut txn: SavedWrite<T>) -> Result<(), StoreError> {
-        txn.saved = None;
-        Ok(())
-    }
-    async fn rollback(&self, txn: SavedWrite<T>) -> Result<(), StoreError> {
-        drop(txn);
-        Ok(())
-    }
-    async fn read_version(&self, txn: &mut Self::Read) -> Result<Position, StoreError> {
-        Ok(txn.version())
-    }
-    async fn version(&self, txn: &mut SavedWrite<T>) -> Result<Position, StoreError> {
-        Ok(txn.guard.version())
-    }
-    async fn set_version(
-        &self,
-        txn: &mut SavedWrite<T>,
-        version: Position,
-    ) -> Result<(), StoreError> {
-        txn.guard.set_version(version);
-        Ok(())
-    }
-}
-
-impl<T> Drop for SavedWrite<T> {
-    fn drop(&mut self) {
-        if let Some(saved) = self.saved.take() {
-            *self.guard = saved;
-        }
-    }
-}
-
 /// The bank's store in memory.
 pub type MemoryStore = Locked<Balances>;
 /// Its write transaction.
@@ -159,10 +69,10 @@ pub type MemoryWrite = SavedWrite<Balances>;
 
 impl Accounts for MemoryWrite {
     fn balance(&mut self, account: &str) -> Result<Option<u64>, StoreError> {
-        Ok(self.guard.accounts.get(account).copied())
+        Ok(self.accounts.get(account).copied())
     }
     fn count(&mut self) -> Result<u64, StoreError> {
-        Ok(self.guard.accounts.len() as u64)
+        Ok(self.accounts.len() as u64)
     }
 }
 
@@ -177,8 +87,8 @@ impl Accounts for OwnedRwLockReadGuard<Balances> {
 
 impl MemoryWrite {
     fn set_balance(&mut self, at: &Recorded, account: &str, balance: u64) {
-        self.guard.accounts.insert(account.to_string(), balance);
-        self.guard.applied.push(at.position);
+        self.accounts.insert(account.to_string(), balance);
+        self.applied.push(at.position);
     }
 }
 
@@ -257,7 +167,7 @@ impl AuditStore for NotesStore {
         _at: &Recorded,
         _event: &AuditNoted,
     ) -> Result<(), StoreError> {
-        txn.guard.1 += 1;
+        txn.1 += 1;
         Ok(())
     }
 }

@@ -9,14 +9,19 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
+use std::sync::atomic::{AtomicU8, Ordering};
 
 use goesgen::log::BoxFuture;
 use goesgen::{
     Append, Appended, EventLog, IdempotencyKey, KindFilter, LogError, Position, ReadBatch,
     Recorded, SharedLog, StoreError, Subscription, WriteLock,
 };
-use tokio::sync::{Mutex, OwnedMutexGuard};
+use tokio::sync::OwnedRwLockReadGuard;
+
+#[path = "../support/locked.rs"]
+mod locked;
+pub use locked::Faults;
+use locked::{Locked, SavedWrite, Versioned};
 
 pub mod schema {
     goesgen::include_schema!("../fixtures/counter.yml");
@@ -108,89 +113,26 @@ pub struct Totals {
     totals: HashMap<String, u64>,
 }
 
-/// A write transaction: the lock and a copy to roll back to.
-pub struct Write {
-    guard: OwnedMutexGuard<Totals>,
-    saved: Option<Totals>,
-}
-
-impl Drop for Write {
-    fn drop(&mut self) {
-        if let Some(saved) = self.saved.take() {
-            *self.guard = saved;
-        }
+impl Versioned for Totals {
+    fn version(&self) -> Position {
+        self.version
+    }
+    fn set_version(&mut self, version: Position) {
+        self.version = version;
     }
 }
 
-/// Store faults.
-#[derive(Default)]
-pub struct Faults {
-    /// Opening a transaction fails.
-    pub begin: AtomicBool,
-    /// Committing fails.
-    pub commit: AtomicBool,
-}
-
-#[derive(Default, Clone)]
-pub struct Store {
-    totals: Arc<Mutex<Totals>>,
-    pub faults: Arc<Faults>,
-}
-
-fn fault(on: &AtomicBool, what: &str) -> Result<(), StoreError> {
-    if on.load(Ordering::SeqCst) {
-        Err(StoreError::of(
-            goesgen::StoreErrorKind::Unavailable,
-            format!("injected: {what} failed"),
-        ))
-    } else {
-        Ok(())
-    }
-}
-
-impl goesgen::Store for Store {
-    type Write = Write;
-    type Read = OwnedMutexGuard<Totals>;
-
-    async fn begin_write(&self) -> Result<Write, StoreError> {
-        fault(&self.faults.begin, "begin")?;
-        let guard = self.totals.clone().lock_owned().await;
-        let saved = Some(guard.clone());
-        Ok(Write { guard, saved })
-    }
-    async fn begin_read(&self) -> Result<Self::Read, StoreError> {
-        fault(&self.faults.begin, "begin")?;
-        Ok(self.totals.clone().lock_owned().await)
-    }
-    async fn commit(&self, mut txn: Write) -> Result<(), StoreError> {
-        fault(&self.faults.commit, "commit")?;
-        txn.saved = None;
-        Ok(())
-    }
-    async fn rollback(&self, txn: Write) -> Result<(), StoreError> {
-        drop(txn);
-        Ok(())
-    }
-    async fn read_version(&self, txn: &mut Self::Read) -> Result<Position, StoreError> {
-        Ok(txn.version)
-    }
-    async fn version(&self, txn: &mut Write) -> Result<Position, StoreError> {
-        Ok(txn.guard.version)
-    }
-    async fn set_version(&self, txn: &mut Write, version: Position) -> Result<(), StoreError> {
-        txn.guard.version = version;
-        Ok(())
-    }
-}
+/// The counters' store: the shared test store over [`Totals`].
+pub type Store = Locked<Totals>;
 
 impl CountersStore for Store {
     async fn apply_counted(
         &self,
-        txn: &mut Write,
+        txn: &mut SavedWrite<Totals>,
         _at: &Recorded,
         event: &Counted,
     ) -> Result<(), StoreError> {
-        txn.guard.totals.insert(event.counter.clone(), event.total);
+        txn.totals.insert(event.counter.clone(), event.total);
         Ok(())
     }
 }
@@ -224,7 +166,7 @@ impl CountersMethods for Logic {
     async fn total(
         &self,
         _ctx: &(),
-        txn: &mut OwnedMutexGuard<Totals>,
+        txn: &mut OwnedRwLockReadGuard<Totals>,
         counter: String,
     ) -> Result<u64, goesgen::MethodError<CountError>> {
         Ok(txn.totals.get(&counter).copied().unwrap_or(0))
@@ -233,13 +175,13 @@ impl CountersMethods for Logic {
     async fn count(
         &self,
         _ctx: &(),
-        txn: &mut Write,
+        txn: &mut SavedWrite<Totals>,
         counter: String,
     ) -> Result<(u64, Vec<CountEvent>), goesgen::MethodError<CountError>> {
         if counter == "refused" {
             return Err(CountError::Refused(counter).into());
         }
-        let total = txn.guard.totals.get(&counter).copied().unwrap_or(0) + 1;
+        let total = txn.totals.get(&counter).copied().unwrap_or(0) + 1;
         if counter == "contended" {
             let rival = Event::from(Counted {
                 counter: "rival".into(),
