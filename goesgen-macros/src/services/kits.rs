@@ -12,7 +12,7 @@ use goesgen_schema::Service;
 use proc_macro2::{Ident, TokenStream};
 use quote::quote;
 
-use super::Subscribed;
+use super::{Subscribed, applied};
 use crate::types::suffixed_ident;
 
 /// The doc of each apply function of `subscribed`: it applies the event
@@ -45,11 +45,6 @@ pub(super) fn kits(
         #memory
         #krate::__private::if_sqlite! { #sqlite }
     }
-}
-
-/// The return type of a generated `apply_<event>`.
-fn applied(krate: &TokenStream) -> TokenStream {
-    quote!(impl ::core::future::Future<Output = ::core::result::Result<(), #krate::StoreError>> + ::core::marker::Send)
 }
 
 fn memory(

@@ -145,6 +145,12 @@ fn service_items(schema: &Schema, service: &Service, krate: &TokenStream) -> Tok
 }
 
 /// `apply_<event>`, the store's function applying an event.
+/// The return type of every generated `apply_<event>`: a `Send` future of
+/// `Result<(), StoreError>`.
+fn applied(krate: &TokenStream) -> TokenStream {
+    quote!(impl ::core::future::Future<Output = ::core::result::Result<(), #krate::StoreError>> + ::core::marker::Send)
+}
+
 fn apply_ident(snake: &str) -> Ident {
     Ident::new(&format!("apply_{snake}"), Span::call_site())
 }

@@ -20,22 +20,27 @@ pub(super) fn store_trait(
     krate: &TokenStream,
 ) -> TokenStream {
     let name = service.name.as_str();
-    let applies = subscribed.types.iter().zip(&subscribed.applies).map(|(ty, apply)| {
-        let doc = docs::lines([format!(
+    let applied = super::applied(krate);
+    let applies = subscribed
+        .types
+        .iter()
+        .zip(&subscribed.applies)
+        .map(|(ty, apply)| {
+            let doc = docs::lines([format!(
             "Applies a [`{ty}`](super::events::{ty}) event, recorded at `at`, to the projections \
              in `txn`. Called in log order, once per event."
         )
         .as_str()]);
-        quote! {
-            #doc
-            fn #apply(
-                &self,
-                txn: &mut Self::Write,
-                at: &#krate::Recorded,
-                event: &super::events::#ty,
-            ) -> impl ::core::future::Future<Output = ::core::result::Result<(), #krate::StoreError>> + ::core::marker::Send;
-        }
-    });
+            quote! {
+                #doc
+                fn #apply(
+                    &self,
+                    txn: &mut Self::Write,
+                    at: &#krate::Recorded,
+                    event: &super::events::#ty,
+                ) -> #applied;
+            }
+        });
     let projections: Vec<String> = service
         .projections
         .iter()
