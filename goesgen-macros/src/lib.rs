@@ -4,9 +4,12 @@
 //! This crate stays thin: `input` reads the macro's arguments, `locate`
 //! finds and reads the schema file (and its baseline), `goesgen-schema`
 //! parses and validates it and judges its changes against the baseline,
-//! `diagnostics` turns its errors and breaking changes into compile errors, and `expand`
-//! generates the code (`events`, `projections`, `services` with their
-//! store `kits` and `http`, with `docs` and `types`).
+//! `diagnostics` turns its errors and breaking changes into compile
+//! errors, and `expand` generates the code (`events`, `projections`,
+//! `services` with its parts: the store trait, the methods trait, the
+//! event enums, the calls, the service, the store `kits` and `http`; with
+//! `docs` and `types`). Generated code is thin glue over the runtime's
+//! generic `Store`, `Dispatch`, `Runner` and `Engine`.
 #![warn(missing_docs)]
 
 mod diagnostics;
