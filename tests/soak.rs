@@ -41,17 +41,30 @@
 //! only in its own package. The drill uses the binary next to its own
 //! (`target/<profile>/goesgen`, built by `cargo test --workspace`), and
 //! builds it with cargo when it is missing.
+//!
+//! The parts, one file each: `drill` (the plan, `run` and the two runs),
+//! `callers` (the clients and their calls), `servers` (the child server
+//! process), `faults` (the killer and the third writer), `figures` (what
+//! the drill counts) and `checks` (what it checks once the traffic stops).
 
 #[path = "support/bank.rs"]
 mod bank;
+#[path = "soak/callers.rs"]
+mod callers;
 #[path = "soak/checks.rs"]
 mod checks;
 #[path = "support/child.rs"]
 mod child;
 #[path = "soak/drill.rs"]
 mod drill;
+#[path = "soak/faults.rs"]
+mod faults;
+#[path = "soak/figures.rs"]
+mod figures;
 #[path = "support/scratch.rs"]
 mod scratch;
+#[path = "soak/servers.rs"]
+mod servers;
 
 /// The schema names its input type at the crate root.
 pub use bank::Transfer;

@@ -44,7 +44,7 @@ mod processes;
 mod scenario_runs;
 #[path = "tickets/seeded.rs"]
 mod seeded;
-#[path = "tickets/tickets_methods.rs"]
+#[path = "tickets/tickets_methods/mod.rs"]
 mod tickets_methods;
 #[path = "tickets/users.rs"]
 mod users;

@@ -11,7 +11,11 @@ use goesgen::{KindFilter, Position, Record, SharedLog};
 
 use crate::bank::schema::events::Event;
 use crate::bank::{Bank, SqliteStore, open_store};
-use crate::drill::{ACCOUNTS, Call, FORBIDDEN, Figures, Outcome, Service, Setup, options};
+use crate::callers::{ACCOUNTS, Call, Outcome};
+use crate::drill::Setup;
+use crate::faults::FORBIDDEN;
+use crate::figures::Figures;
+use crate::servers::{Service, options};
 
 /// Balances by account.
 type Balances = BTreeMap<String, u64>;

@@ -9,7 +9,8 @@
 //! - `conflicts`: conflicts, retries and the conflict rules;
 //! - `sync`: catching up, kinds passed over, bad records, `follow`;
 //! - `logs`: a log that fails;
-//! - `batching`: concurrent transactions sharing one append;
+//! - `batching`: concurrent transactions sharing one append (a directory,
+//!   one file per behaviour);
 //! - `cancellation`: calls dropped at every await;
 //! - `failsafe`: failing safe: events the store refuses, poison records;
 //! - `observe`: progress, stats and spans.
