@@ -44,10 +44,13 @@ async fn the_scenario_catches_up_with_2000_seeded_tickets_on_sqlite() {
         crate::service::users::store::in_memory().unwrap(),
         &mut out,
         |mut progress| {
+            // The value before the first sync, read here, before the sync
+            // starts (the task below may first run after it has begun).
+            let first = *progress.borrow_and_update();
             watcher = Some(tokio::spawn(async move {
                 // Every value published until the service is dropped (a
                 // value not yet seen is delivered before the close).
-                let mut seen = vec![*progress.borrow_and_update()];
+                let mut seen = vec![first];
                 while progress.changed().await.is_ok() {
                     seen.push(*progress.borrow_and_update());
                 }
