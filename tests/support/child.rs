@@ -6,8 +6,11 @@
 //! one that does not stop after its stdin closes is killed.
 #![allow(dead_code)]
 
+#[path = "rerun.rs"]
+mod rerun;
+
 use std::io::{BufRead, BufReader};
-use std::process::{Child, ChildStdin, Command, Stdio};
+use std::process::{Child, ChildStdin, Stdio};
 use std::time::{Duration, Instant};
 
 /// What a child prints before its address.
@@ -29,14 +32,7 @@ impl ChildServer {
     /// child with the environment `envs`, and waits for the address it
     /// prints. Blocks: call it off the async threads.
     pub fn start(test: &str, envs: &[(&str, &str)]) -> Self {
-        let mut child = Command::new(std::env::current_exe().unwrap())
-            .args([
-                test,
-                "--exact",
-                "--ignored",
-                "--nocapture",
-                "--test-threads=1",
-            ])
+        let mut child = rerun::ignored_test(test)
             .envs(envs.iter().copied())
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())

@@ -121,17 +121,15 @@ where
     });
 }
 
-/// Expands to one `#[test]` per check of the [`conformance`](crate::conformance) suite, each on a fresh
-/// log from `$make` (a closure returning a future of an empty `SharedLog`).
-///
-/// `conformance_tests!(optional $make)` takes a closure returning a future
-/// of `Option<SharedLog>` instead: a check whose factory gives `None` (no
-/// database configured) returns at once, so a backend that may be absent
-/// still gets one test per check, reported by name.
+/// The one list of the suite's checks, handed to `$callback` after
+/// `$args`: what [`conformance_tests!`](crate::conformance_tests) makes a
+/// test of each of, and what [`run_all`] runs in turn.
+#[doc(hidden)]
 #[macro_export]
-macro_rules! conformance_tests {
-    (optional $make:expr) => {
-        $crate::conformance_tests!(@each $make;
+macro_rules! __conformance_checks {
+    (@call [$($callback:tt)*] [$($args:tt)*]) => {
+        $($callback)*! {
+            $($args)*
             empty_log,
             appends_get_consecutive_positions,
             payloads_round_trip_exactly,
@@ -171,7 +169,21 @@ macro_rules! conformance_tests {
             an_append_now_lands_once_or_is_handed_back,
             oversized_events_are_refused_alone,
             reads_stop_at_the_byte_budget,
-        );
+        }
+    };
+}
+
+/// Expands to one `#[test]` per check of the [`conformance`](crate::conformance) suite, each on a fresh
+/// log from `$make` (a closure returning a future of an empty `SharedLog`).
+///
+/// `conformance_tests!(optional $make)` takes a closure returning a future
+/// of `Option<SharedLog>` instead: a check whose factory gives `None` (no
+/// database configured) returns at once, so a backend that may be absent
+/// still gets one test per check, reported by name.
+#[macro_export]
+macro_rules! conformance_tests {
+    (optional $make:expr) => {
+        $crate::__conformance_checks!(@call [$crate::conformance_tests] [@each $make;]);
     };
     ($make:expr) => {
         $crate::conformance_tests!(optional {
@@ -204,43 +216,10 @@ where
     F: Fn() -> Fut,
     Fut: Future<Output = SharedLog>,
 {
-    empty_log(make().await).await;
-    appends_get_consecutive_positions(make().await).await;
-    payloads_round_trip_exactly(make().await).await;
-    empty_batch_is_a_no_op(make().await).await;
-    invalid_events_are_rejected_whole(make().await).await;
-    head_is_condition(make().await).await;
-    none_of_kinds_after_condition(make().await).await;
-    conflicting_batch_writes_nothing(make().await).await;
-    filtered_reads_report_head_and_through(make().await).await;
-    reads_at_the_edges(make().await).await;
-    batched_reader_reads_a_long_log(make().await).await;
-    concurrent_appenders_get_gap_free_positions(make().await).await;
-    contended_head_conditions_lose_no_update(make().await).await;
-    kind_conditions_on_distinct_kinds_never_conflict(make().await).await;
-    group_members_are_judged_alone(make().await).await;
-    subscription_wakes_on_append(make().await).await;
-    subscription_closes_with_the_log(make().await).await;
-    keyed_append_writes_once(make().await).await;
-    keys_replay_whatever_the_condition(make().await).await;
-    keyed_appends_racing_write_once(make().await).await;
-    parts_get_their_own_positions(make().await).await;
-    parts_get_their_own_positions_under_a_lock(make().await).await;
-    a_part_whose_key_is_in_the_log_is_replayed(make().await).await;
-    a_part_whose_key_is_in_the_log_is_replayed_under_a_lock(make().await).await;
-    a_key_twice_in_one_append_replays_the_first_part(make().await).await;
-    a_key_twice_in_one_append_replays_the_first_part_under_a_lock(make().await).await;
-    an_empty_keyed_part_records_its_key(make().await).await;
-    an_empty_keyed_part_records_its_key_under_a_lock(make().await).await;
-    a_conflict_writes_no_part_and_records_no_key(make().await).await;
-    a_conflict_writes_no_part_and_records_no_key_under_a_lock(make().await).await;
-    parts_must_add_up_to_the_events(make().await).await;
-    parts_must_add_up_to_the_events_under_a_lock(make().await).await;
-    keyed_parts_racing_write_once(make().await).await;
-    recorded_at_is_as_asked(make().await).await;
-    write_lock_excludes_other_appends(make().await).await;
-    dropping_a_write_lock_releases_it(make().await).await;
-    an_append_now_lands_once_or_is_handed_back(make().await).await;
-    oversized_events_are_refused_alone(make().await).await;
-    reads_stop_at_the_byte_budget(make().await).await;
+    macro_rules! each {
+        ($($check:ident),* $(,)?) => {
+            $( $check(make().await).await; )*
+        };
+    }
+    crate::__conformance_checks!(@call [each] []);
 }

@@ -28,14 +28,15 @@ pub(crate) fn sqlite_kind(error: &rusqlite::Error) -> StoreErrorKind {
 impl From<rusqlite::Error> for StoreError {
     /// Classified by SQLite's result code (see [`StoreErrorKind`]).
     fn from(error: rusqlite::Error) -> Self {
-        let message = match sqlite_kind(&error) {
+        let kind = sqlite_kind(&error);
+        let message = match kind {
             StoreErrorKind::Refused => "the SQLite store refused the change",
             StoreErrorKind::Conflict => "the SQLite store is busy",
             StoreErrorKind::Unavailable => "the SQLite store is unavailable",
             StoreErrorKind::Corrupt => "the SQLite store is damaged",
             _ => "the SQLite store failed",
         };
-        Self::of(sqlite_kind(&error), message).caused_by(error)
+        Self::of(kind, message).caused_by(error)
     }
 }
 
