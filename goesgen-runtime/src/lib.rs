@@ -29,6 +29,8 @@
 //!   it builds on (the shared checks, heads, the damage latch, the parts
 //!   planner, the clock); the PostgreSQL log is the crate
 //!   `goesgen-postgres`, built on it.
+//! - `testing` (feature `testing`): the test kit behind the given / when /
+//!   then harness generated for every service, transition coverage.
 //! - `conformance` (feature `conformance`): the conformance suite every
 //!   backend runs, as a public test kit.
 //!
@@ -57,6 +59,9 @@ pub mod service;
 #[cfg_attr(docsrs, doc(cfg(feature = "sqlite")))]
 pub mod sqlite;
 pub mod store;
+#[cfg(feature = "testing")]
+#[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
+pub mod testing;
 
 pub use backend::fnv::Fnv1a;
 pub use codec::{DecodeError, EncodeError, FieldProblem, UnknownKind};

@@ -67,6 +67,8 @@ fn allowed_text(event: &str, from: &str, allowed: &[&'static str]) -> String {
 pub fn transition<S: ProjectionState>(from: S, kind: S::Kind, to: S) -> Result<S, TransitionError> {
     let targets = from.targets(kind);
     if targets.contains(&to) {
+        #[cfg(feature = "testing")]
+        crate::testing::coverage::record(from, kind, to);
         Ok(to)
     } else {
         Err(TransitionError {

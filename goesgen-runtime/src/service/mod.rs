@@ -43,6 +43,7 @@
 pub(crate) mod backoff;
 mod batch;
 mod call;
+mod clock;
 mod committed;
 mod dispatch;
 mod engine;
@@ -63,6 +64,7 @@ mod transaction;
 
 pub use backoff::random_below;
 pub use call::CallOptions;
+pub use clock::Clock;
 pub use committed::{Committed, Recorded, ServiceStats, SkipCause, Skipped};
 pub use dispatch::{Dispatch, Dispatched};
 pub use engine::Engine;

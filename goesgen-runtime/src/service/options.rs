@@ -13,6 +13,7 @@ use std::collections::BTreeSet;
 use std::time::Duration;
 
 use crate::record::Position;
+use crate::service::clock::Clock;
 
 /// Which appends make a transaction's decision stale.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -92,6 +93,7 @@ pub struct ServiceOptions {
     pub(crate) read_batch: usize,
     pub(crate) max_batch_calls: usize,
     pub(crate) max_batch_bytes: usize,
+    pub(crate) clock: Clock,
 }
 
 /// The default number of attempts of a conflicting transaction.
@@ -127,11 +129,19 @@ impl Default for ServiceOptions {
             read_batch: crate::reader::DEFAULT_BATCH,
             max_batch_calls: DEFAULT_MAX_BATCH_CALLS,
             max_batch_bytes: DEFAULT_MAX_BATCH_BYTES,
+            clock: Clock::system(),
         }
     }
 }
 
 impl ServiceOptions {
+    /// The clock the service stamps its methods' events with (default:
+    /// the system clock); a test sets its own to control time.
+    pub fn clock(mut self, clock: Clock) -> Self {
+        self.clock = clock;
+        self
+    }
+
     /// Whether the service keeps its own events in its store as it appends
     /// them (default: on), so a read right after a write sees it. Off, the
     /// projection moves only on [`sync`](crate::service::Engine::sync) or

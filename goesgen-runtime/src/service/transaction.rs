@@ -25,7 +25,6 @@
 
 use std::collections::VecDeque;
 
-use crate::backend::time;
 use crate::codec::{EventKindSet, EventSet};
 use crate::error::{Conflict, LogError};
 use crate::log::{Append, Appended, WriteLock};
@@ -255,7 +254,7 @@ impl<S: ServiceStore> Engine<S> {
             let committed = self.committed(output, events, empty_after(version), attempts);
             return Ok(Decided::Nothing(committed));
         }
-        let (recorded_at, _) = time::now();
+        let (recorded_at, _) = self.core.options.clock.now();
         let (batch, events) = self
             .apply_ahead(txn, version, recorded_at, events)
             .await

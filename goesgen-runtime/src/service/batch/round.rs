@@ -9,7 +9,6 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::queue::{Reply, Seat, ToCall, Turn};
 use super::{Decision, Part, Round};
-use crate::backend::time;
 use crate::record::{NewEvent, Position};
 use crate::service::engine::Engine;
 use crate::service::store::ServiceStore;
@@ -43,7 +42,7 @@ impl<S: ServiceStore> Engine<S> {
                 return Round::Failed { error, decided: 0 };
             }
         };
-        let (recorded_at, _) = time::now();
+        let (recorded_at, _) = self.core.options.clock.now();
         let mut parts = Vec::with_capacity(seats.len());
         let mut events: Vec<NewEvent> = Vec::new();
         let mut bytes = 0;
