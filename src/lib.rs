@@ -262,4 +262,24 @@ pub mod __private {
     }
 
     pub use __goesgen_if_sqlite as if_sqlite;
+
+    /// Expands to its input where this crate has its `testing` feature (the
+    /// test harness of each service), to nothing otherwise.
+    #[cfg(feature = "testing")]
+    #[macro_export]
+    #[doc(hidden)]
+    macro_rules! __goesgen_if_testing {
+        ($($item:tt)*) => { $($item)* };
+    }
+
+    /// Expands to its input where this crate has its `testing` feature (the
+    /// test harness of each service), to nothing otherwise.
+    #[cfg(not(feature = "testing"))]
+    #[macro_export]
+    #[doc(hidden)]
+    macro_rules! __goesgen_if_testing {
+        ($($item:tt)*) => {};
+    }
+
+    pub use __goesgen_if_testing as if_testing;
 }

@@ -10,11 +10,13 @@
 //! `store_trait` (the store trait and the dispatch of events to it),
 //! `methods_trait`, `event_enums`, `calls` (per method a small call struct
 //! implementing the runtime's `MethodCall`), `service` (the service struct,
-//! deref'ing to the runtime's `Runner`), `kits` and `http`. The runtime's
+//! deref'ing to the runtime's `Runner`), `kits`, `http` and `harness` (the
+//! test harness, feature `testing`). The runtime's
 //! `Engine` does the rest, the same for every schema.
 
 mod calls;
 mod event_enums;
+mod harness;
 mod http;
 mod kits;
 mod methods_trait;
@@ -132,6 +134,7 @@ fn service_items(schema: &Schema, service: &Service, krate: &TokenStream) -> Tok
         krate,
     );
     let http = http::service_http(service, krate);
+    let harness = harness::harness(service, &parts, &methods_trait, &service_struct, krate);
     quote! {
         #store_trait
         #methods
@@ -141,6 +144,7 @@ fn service_items(schema: &Schema, service: &Service, krate: &TokenStream) -> Tok
         #(#calls)*
         #kits
         #http
+        #krate::__private::if_testing! { #harness }
     }
 }
 

@@ -38,7 +38,11 @@ impl Clock {
 
 impl fmt::Debug for Clock {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(if self.0.is_some() { "Clock(set)" } else { "Clock(system)" })
+        f.write_str(if self.0.is_some() {
+            "Clock(set)"
+        } else {
+            "Clock(system)"
+        })
     }
 }
 

@@ -67,9 +67,9 @@ impl<O, E: Error + 'static> Answered<O, E> {
                 panic!("{out}")
             }
             Ok(answer) => {
-                let mut out = self
-                    .call
-                    .headline("answered, but it was expected to refuse with the method's own error");
+                let mut out = self.call.headline(
+                    "answered, but it was expected to refuse with the method's own error",
+                );
                 out.push_str(&format!("answer:\n{}\n", indent(&format!("{answer:#?}"))));
                 panic!("{out}")
             }

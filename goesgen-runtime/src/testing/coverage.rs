@@ -188,9 +188,18 @@ impl Coverage {
         }
         let mut out = String::from("transition coverage:\n");
         for (title, moves) in [
-            ("declared moves no test took", not_left_out.iter().map(|m| m.as_str()).collect::<Vec<_>>()),
-            ("moves left out that a test took", taken.iter().map(|m| **m).collect()),
-            ("moves left out that no table declares", unknown.iter().map(|m| **m).collect()),
+            (
+                "declared moves no test took",
+                not_left_out.iter().map(|m| m.as_str()).collect::<Vec<_>>(),
+            ),
+            (
+                "moves left out that a test took",
+                taken.iter().map(|m| **m).collect(),
+            ),
+            (
+                "moves left out that no table declares",
+                unknown.iter().map(|m| **m).collect(),
+            ),
         ] {
             if !moves.is_empty() {
                 out.push_str(title);
@@ -225,9 +234,9 @@ impl fmt::Display for Coverage {
 /// Why [`of_tests`] could not collect the moves.
 #[derive(Debug, thiserror::Error)]
 pub enum CoverageError {
-    /// Called in the child process it starts (the filter matches the test
+    /// Called in the child process it starts (a filter matches the test
     /// that calls it).
-    #[error("of_tests runs in the child process it started: its test must not match the filter")]
+    #[error("of_tests runs in the child process it started: its test must not match the filters")]
     Nested,
     /// The child process or its file could not be used.
     #[error("the child test process could not be run or read")]
@@ -235,28 +244,29 @@ pub enum CoverageError {
     /// Some of the child's tests failed.
     #[error("the tests matching `{filter}` failed:\n{output}")]
     Failed {
-        /// The filter.
+        /// The filters.
         filter: String,
         /// The child's output (its last lines).
         output: String,
     },
 }
 
-/// Runs the tests of this test binary whose names contain `filter` in a
-/// child process, and returns the declared moves of the projections
+/// Runs the tests of this test binary whose names contain one of
+/// `filters` in a child process, and returns the declared moves of the projections
 /// tracked here with those the child's tests took. Call it from a test
-/// the filter does not match; track the projections first (building a
+/// no filter matches; track the projections first (building a
 /// harness of the service does).
 ///
 /// # Errors
 /// [`CoverageError`]: the child could not run, or its tests failed.
-pub fn of_tests(filter: &str) -> Result<Coverage, CoverageError> {
+pub fn of_tests(filters: &[&str]) -> Result<Coverage, CoverageError> {
     if std::env::var_os(COVERAGE_FILE).is_some() {
         return Err(CoverageError::Nested);
     }
     let file = scratch_file();
     let output = Command::new(std::env::current_exe()?)
-        .args([filter, "--test-threads=2"])
+        .args(filters)
+        .arg("--test-threads=2")
         .env(COVERAGE_FILE, &file)
         .output()?;
     let written = std::fs::read_to_string(&file).unwrap_or_default();
@@ -266,7 +276,7 @@ pub fn of_tests(filter: &str) -> Result<Coverage, CoverageError> {
         let lines: Vec<&str> = text.lines().collect();
         let tail = lines[lines.len().saturating_sub(40)..].join("\n");
         return Err(CoverageError::Failed {
-            filter: filter.to_string(),
+            filter: filters.join(" "),
             output: tail,
         });
     }

@@ -115,7 +115,11 @@ impl<Ev: EventSet> Kit<Ev> {
         let before = self.head().await;
         let result = call.await;
         let after = self.head().await;
-        Written::new(self.call(method, before, after), result, describe_as::<M, Ev>)
+        Written::new(
+            self.call(method, before, after),
+            result,
+            describe_as::<M, Ev>,
+        )
     }
 
     /// Runs `call`, a call of the readonly method `method`, and keeps what

@@ -145,12 +145,13 @@ where
         self,
         is: impl FnOnce(&TransitionError) -> bool,
     ) -> TransitionError {
-        or_panic(self.refusal("a move the transition table refuses", |error| {
-            match find_transition(&error) {
+        or_panic(self.refusal(
+            "a move the transition table refuses",
+            |error| match find_transition(&error) {
                 Some(refused) if is(refused) => Ok(refused.clone()),
                 _ => Err(error),
-            }
-        }))
+            },
+        ))
     }
 
     /// The call's output if it emitted `expected`, else the message.
@@ -183,9 +184,16 @@ where
         }
         let got: Vec<Described> = committed.events.iter().map(describe).collect();
         let what = if want.is_empty() {
-            format!("emitted {}, but it was expected to append nothing", count(got.len()))
+            format!(
+                "emitted {}, but it was expected to append nothing",
+                count(got.len())
+            )
         } else {
-            format!("emitted other events than expected ({} expected, {} emitted)", want.len(), got.len())
+            format!(
+                "emitted other events than expected ({} expected, {} emitted)",
+                want.len(),
+                got.len()
+            )
         };
         let mut out = call.headline(&what);
         if !want.is_empty() {
@@ -218,7 +226,9 @@ where
             Ok(committed) => {
                 let emitted: Vec<Described> = committed.events.iter().map(describe).collect();
                 let what = if emitted.is_empty() {
-                    format!("succeeded (emitting nothing), but it was expected to refuse with {expected}")
+                    format!(
+                        "succeeded (emitting nothing), but it was expected to refuse with {expected}"
+                    )
                 } else {
                     format!(
                         "emitted {}, but it was expected to refuse with {expected}",

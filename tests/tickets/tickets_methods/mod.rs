@@ -1,60 +1,60 @@
-//! Every method of the tickets example's `Tickets` service, end to end
-//! through the generated service on an in-memory log: what it returns,
-//! what it appends, and each refusal (with nothing appended). Here, what
-//! the files share: a board (two users and a ticket) and the check of a
-//! refusal. The behaviours, one file each:
+//! Every method of the tickets example's `Tickets` service, through
+//! goesgen's test kit (`TicketsService::test`): given events, when a caller
+//! calls a method, then it emits these events, refuses, or answers. The
+//! service runs on the example's real store over an in-memory log, so the
+//! store's apply functions are tested with the methods. Here, what the
+//! files share: a board (two users and a ticket, given as events). The
+//! behaviours, one file each:
 //!
 //! - `ticket`: creating, reading, closing, commenting on and editing a
 //!   ticket;
 //! - `assignments`: assigning users to a ticket and unassigning them;
 //! - `table_and_rollback`: the `Ticket` state machine's paths as the
-//!   schema's table declares them, and the in-memory store's rollback.
-
-use goesgen::ServiceError;
-use goesgen::Store as _;
+//!   schema's table declares them, and the in-memory store's rollback;
+//! - `coverage`: the declared moves of the `Ticket` table these tests take,
+//!   and those they leave out on purpose.
 
 use super::*;
+use crate::schema::events::{TicketClosed, TicketCreated};
 use crate::schema::projections::TicketState;
+use crate::schema::tickets::TicketsTest;
 use crate::service::tickets::TicketsError;
 use crate::service::tickets::io::{
-    AssignUserToTicketIn, CloseTicketIn, CreateCommentIn, CreateTicketIn, UnassignUserFromTicketIn,
+    AssignUserToTicketIn, CreateCommentIn, GetTicketByIDOut, UnassignUserFromTicketIn,
 };
 
 mod assignments;
+mod coverage;
 mod table_and_rollback;
 mod ticket;
 
-/// A setup with users "User A" and "User B" and a ticket created by A.
+/// The Tickets service under test, given users "User A" and "User B" and
+/// a ticket A created.
 struct Board {
-    setup: Setup,
+    t: TicketsTest<Tickets>,
     a: id::User,
     b: id::User,
     ticket: id::Ticket,
 }
 
+/// The Tickets service under test, on a new store.
+fn tickets() -> TicketsTest<Tickets> {
+    TicketsService::test(Tickets, TicketsStore::default())
+}
+
 async fn board() -> Board {
-    let setup = Setup::memory();
-    let a = setup.user("User A").await;
-    let b = setup.user("User B").await;
-    let ticket = setup
-        .tickets
-        .create_ticket(
-            &as_user(a),
-            CreateTicketIn {
-                title: TicketTitle::new("Example Ticket").unwrap(),
-                description: TicketDescription::new("This is an example ticket").unwrap(),
-            },
-        )
-        .await
-        .unwrap()
-        .output
-        .id;
-    Board {
-        setup,
-        a,
-        b,
-        ticket,
-    }
+    let t = tickets();
+    let (a, user_a) = user_created("User A");
+    let (b, user_b) = user_created("User B");
+    let ticket = id::Ticket::new();
+    let created = TicketCreated {
+        id: ticket,
+        title: TicketTitle::new("Example Ticket").unwrap(),
+        description: TicketDescription::new("This is an example ticket").unwrap(),
+        author: a,
+    };
+    t.given([user_a, user_b, created.into()]).await.unwrap();
+    Board { t, a, b, ticket }
 }
 
 impl Board {
@@ -79,36 +79,35 @@ impl Board {
         }
     }
 
-    async fn state(&self) -> TicketState {
-        let projection = self.setup.tickets.store().begin_read().await.unwrap();
-        projection.ticket(&self.ticket).unwrap().state
+    /// The ticket as `board()` created it.
+    fn created(&self) -> GetTicketByIDOut {
+        GetTicketByIDOut {
+            id: self.ticket,
+            state: TicketState::New,
+            title: TicketTitle::new("Example Ticket").unwrap(),
+            description: TicketDescription::new("This is an example ticket").unwrap(),
+            author: self.a,
+            assignees: Vec::new(),
+            comments: Vec::new(),
+        }
     }
 
-    async fn close(&self) {
-        self.setup
-            .tickets
-            .close_ticket(
-                &as_user(self.a),
-                CloseTicketIn {
-                    ticket: self.ticket,
-                },
-            )
+    /// The ticket now, as A reads it.
+    async fn read(&self) -> GetTicketByIDOut {
+        let caller = as_user(self.a);
+        self.t
+            .when(&caller)
+            .get_ticket_by_id(self.ticket)
             .await
-            .unwrap();
+            .answer()
     }
-}
 
-/// Asserts that `result` is the method's refusal `expected` and that the
-/// log did not move.
-async fn refused<T: std::fmt::Debug>(
-    setup: &Setup,
-    head: u64,
-    result: Result<T, ServiceError<TicketsError>>,
-    expected: impl FnOnce(&TicketsError) -> bool,
-) {
-    match result {
-        Err(ServiceError::Method(error)) => assert!(expected(&error), "unexpected refusal {error}"),
-        other => panic!("expected a refusal, got {other:?}"),
+    /// Given: B closed the ticket.
+    async fn closed(&self) {
+        let closed = TicketClosed {
+            ticket: self.ticket,
+            by: self.b,
+        };
+        self.t.given([closed.into()]).await.unwrap();
     }
-    assert_eq!(setup.head().await, head, "a refused call appended events");
 }

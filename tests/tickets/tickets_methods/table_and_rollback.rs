@@ -1,8 +1,9 @@
-//! The tickets example's `Tickets` service, end to end on an in-memory
-//! log: the `Ticket` state machine's paths as the schema's table declares
+//! The tickets example's `Tickets` service on goesgen's test kit: the `Ticket` state machine's paths as the schema's table declares
 //! them; a batch from another writer holding an event the table forbids,
 //! rolled back whole; and the in-memory store's rollback of a transaction
 //! rolled back or dropped.
+
+use goesgen::Store as _;
 
 use super::*;
 use crate::schema::events::{EventKind, UserAssignedToTicket, UserUnassignedFromTicket};
@@ -48,7 +49,8 @@ fn the_state_machine_paths_the_table_declares() {
 #[tokio::test]
 async fn an_event_the_table_forbids_rolls_the_whole_batch_back() {
     let board = board().await;
-    let version = board.setup.tickets.projection_version().await.unwrap();
+    let service = board.t.service();
+    let version = service.projection_version().await.unwrap();
     // Another writer appends, in one batch, a valid assignment and an
     // unassignment the table forbids (out of New).
     let assigned = UserAssignedToTicket {
@@ -61,26 +63,18 @@ async fn an_event_the_table_forbids_rolls_the_whole_batch_back() {
         ticket: board.ticket,
         by: board.a,
     };
-    let events: Vec<Event> = vec![assigned.into(), unassigned.into()];
-    let new = events.iter().map(|e| e.to_new_event().unwrap()).collect();
-    board
-        .setup
-        .log
-        .append(new, goesgen::Condition::None)
+    let error = board
+        .t
+        .given([assigned.into(), unassigned.into()])
         .await
-        .unwrap();
-    let error = board.setup.tickets.sync().await.unwrap_err();
+        .unwrap_err();
     assert!(
         error.to_string().contains("UserUnassignedFromTicket"),
         "{error}"
     );
     // Nothing of the batch shows: the rollback took the assignment back.
-    assert_eq!(
-        board.setup.tickets.projection_version().await.unwrap(),
-        version
-    );
-    let projection = board.setup.tickets.store().begin_read().await.unwrap();
-    let ticket = projection.ticket(&board.ticket).unwrap();
+    assert_eq!(service.projection_version().await.unwrap(), version);
+    let ticket = board.read().await;
     assert!(ticket.assignees.is_empty());
     assert_eq!(ticket.state, TicketState::New);
 }
@@ -88,7 +82,7 @@ async fn an_event_the_table_forbids_rolls_the_whole_batch_back() {
 #[tokio::test]
 async fn a_rolled_back_or_dropped_transaction_changes_nothing() {
     let board = board().await;
-    let store = board.setup.tickets.store();
+    let store = board.t.service().store();
     let before = (*store.begin_read().await.unwrap()).clone();
     let at = goesgen::Recorded {
         position: 99,
