@@ -236,7 +236,10 @@ where
                     )
                 };
                 let mut out = call.headline(&what);
-                list(&mut out, &emitted);
+                if !emitted.is_empty() {
+                    out.push_str("emitted:\n");
+                    list(&mut out, &emitted);
+                }
                 Err(out)
             }
             Err(error) => match accept(error) {
