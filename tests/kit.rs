@@ -2,11 +2,14 @@
 //! the harness generated for its `Doors` service passes on right methods
 //! and a right store, and fails, with the messages pinned here, on a
 //! deliberately wrong method and a deliberately wrong store (`messages`);
-//! time under the test's control (`time`).
+//! time under the test's control (`time`); histories from the `Door`
+//! table, and the property that finds the forgetful store (`histories`).
 //!
 //! The support here: the schema's code, the methods (right and wrong) and
 //! the stores (right and forgetful).
 
+#[path = "kit/histories.rs"]
+mod histories;
 #[path = "kit/messages.rs"]
 mod messages;
 #[path = "kit/time.rs"]

@@ -1,7 +1,8 @@
 //! The tickets example (`examples/tickets/`), tested through its public
 //! service API: goesgen's own two service tests ported (`ported`), every
 //! `Tickets` method with its successes and refusals and the `Ticket` state
-//! machine (`tickets_methods`), the `Users` service and its SQL store
+//! machine (`tickets_methods`, on goesgen's test kit), histories from the
+//! `Ticket` table applied by its store (`histories`), the `Users` service and its SQL store
 //! (`users`), the whole scenario on every log backend (`scenario_runs`), the
 //! scenario after `--seed` filled the log (`seeded`), and the two services
 //! as separate processes on one SQLite log (`processes`).
@@ -36,6 +37,8 @@ mod seed;
 #[allow(dead_code)]
 mod service;
 
+#[path = "tickets/histories.rs"]
+mod histories;
 #[path = "tickets/ported.rs"]
 mod ported;
 #[path = "tickets/processes.rs"]

@@ -12,10 +12,14 @@
 //!   a field-by-field diff or the error with its cause chain; `report`).
 //! - [`coverage`]: which declared transitions of which projections the
 //!   tests took, and which they left out.
+//! - [`histories`]: random histories that follow a projection's
+//!   transition table (proptest strategies) and the property that a store
+//!   applies every one of them and ends in the state the table predicts.
 
 mod answered;
 pub mod coverage;
 mod diff;
+pub mod histories;
 mod kit;
 mod report;
 mod written;
@@ -25,3 +29,6 @@ pub use kit::Kit;
 pub use written::Written;
 
 pub use coverage::coverage;
+
+/// proptest, which the strategies of [`histories`] are written for.
+pub use proptest;
