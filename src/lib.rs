@@ -10,7 +10,9 @@
 //!
 //! Features: `sqlite` (default) for the SQLite log, `postgres` for the
 //! PostgreSQL log, `http` for services over HTTP (a generated axum router
-//! and reqwest client per service; see `goesgen::http`).
+//! and reqwest client per service; see `goesgen::http`), `testing` for
+//! the test kit (a given / when / then harness per service,
+//! `<Service>Service::test`; see `goesgen::testing`), for dev-dependencies.
 //!
 //! # A service, end to end
 //!
@@ -186,7 +188,11 @@ pub use goesgen_http as http;
 /// [`service::Runner`] for `sync`, `follow`, `stats` and the like).
 /// With the feature `http`, also `<Service>Service::router` (an axum
 /// router with one `POST /<Service>/<Method>` route per method) and
-/// `<Service>Client` (a typed HTTP client); see `goesgen::http`.
+/// `<Service>Client` (a typed HTTP client); see `goesgen::http`. With the
+/// feature `testing`, also `<Service>Service::test(methods, store)`, its
+/// test harness (`<Service>Test`: `given`, `when(ctx)` giving
+/// `<Service>When`, one typed call per method with the `then_*`
+/// assertions; see `goesgen::testing`).
 ///
 /// Property types are paths from the crate root (`id.User` is
 /// `crate::id::User`, `Title` is `crate::Title`) or Rust types as written;

@@ -1,12 +1,14 @@
 //! The `Users` service and its SQLite store: names are checked and unique,
-//! users are found by id, a failing batch rolls the SQL transaction back,
-//! and a store in a file keeps its projection and version.
+//! users are found by id (on goesgen's test kit), a failing batch rolls the
+//! SQL transaction back, and a store in a file keeps its projection and
+//! version.
 
 use goesgen::ServiceError;
 
 use super::*;
+use crate::schema::users::UsersTest;
 use crate::service::users::UsersError;
-use crate::service::users::io::CreateUserIn;
+use crate::service::users::io::{CreateUserIn, GetUserByIDOut};
 
 fn named(name: &str) -> CreateUserIn {
     CreateUserIn {
@@ -14,68 +16,64 @@ fn named(name: &str) -> CreateUserIn {
     }
 }
 
+/// The Users service under test, on an SQLite store in memory.
+fn users() -> UsersTest<Users> {
+    UsersService::test(Users, crate::service::users::store::in_memory().unwrap())
+}
+
 #[tokio::test]
 async fn create_user_then_get_it_by_id() {
-    let setup = Setup::memory();
-    let committed = setup
-        .users
-        .create_user(&Caller::Anonymous, named("User A"))
+    let t = users();
+    let out = t
+        .when(&Caller::Anonymous)
+        .create_user(named("User A"))
         .await
-        .unwrap();
-    let out = committed.output;
+        .then_emits_with(|out| {
+            [UserCreated {
+                id: out.id,
+                name: out.name.clone(),
+            }]
+        });
     assert_eq!(out.name.as_str(), "User A");
-    let expected = UserCreated {
-        id: out.id,
-        name: out.name.clone(),
-    };
-    assert_eq!(setup.events().await, vec![Event::UserCreated(expected)]);
-    let found = setup
-        .users
-        .get_user_by_id(&Caller::Anonymous, out.id)
+    t.when(&Caller::Anonymous)
+        .get_user_by_id(out.id)
         .await
-        .unwrap();
-    assert_eq!((found.id, found.name), (out.id, out.name));
-
+        .then_answers(GetUserByIDOut {
+            id: out.id,
+            name: out.name,
+        });
     let stranger = id::User::new();
-    let error = setup
-        .users
-        .get_user_by_id(&Caller::Anonymous, stranger)
+    t.when(&Caller::Anonymous)
+        .get_user_by_id(stranger)
         .await
-        .unwrap_err();
-    assert!(matches!(error, ServiceError::Method(UsersError::NotFound(u)) if u == stranger));
+        .then_refuses(|e| matches!(e, UsersError::NotFound(u) if *u == stranger));
 }
 
 #[tokio::test]
 async fn a_taken_name_is_refused_and_nothing_appended() {
-    let setup = Setup::memory();
-    let first = setup.user("User A").await;
-    let error = setup
-        .users
-        .create_user(&Caller::Anonymous, named("User A"))
+    let t = users();
+    let (first, taken) = user_created("User A");
+    t.given([taken]).await.unwrap();
+    let refusal = t
+        .when(&Caller::Anonymous)
+        .create_user(named("User A"))
         .await
-        .unwrap_err();
-    match error {
-        ServiceError::Method(UsersError::NameTaken { name, by }) => {
-            assert_eq!((name.as_str(), by), ("User A", first));
-        }
-        other => panic!("expected NameTaken, got {other:?}"),
-    }
-    assert_eq!(setup.head().await, 1);
+        .then_refuses(|e| matches!(e, UsersError::NameTaken { .. }));
+    let UsersError::NameTaken { name, by } = refusal else {
+        unreachable!("the refusal accepted is NameTaken");
+    };
+    assert_eq!((name.as_str(), by), ("User A", first));
 
-    // A name another writer took is seen too: the transaction catches up
-    // with the log before it decides.
+    // A name another writer took, not applied yet, is seen too: the
+    // transaction catches up with the log before it decides.
     let (_, taken) = user_created("User B");
-    setup.append(vec![taken]).await;
-    let error = setup
-        .users
-        .create_user(&Caller::Anonymous, named("User B"))
+    let new = vec![taken.to_new_event().unwrap()];
+    let log = t.kit().log();
+    log.append(new, goesgen::Condition::None).await.unwrap();
+    t.when(&Caller::Anonymous)
+        .create_user(named("User B"))
         .await
-        .unwrap_err();
-    assert!(matches!(
-        error,
-        ServiceError::Method(UsersError::NameTaken { .. })
-    ));
-    assert_eq!(setup.head().await, 2);
+        .then_refuses(|e| matches!(e, UsersError::NameTaken { .. }));
 }
 
 #[test]
