@@ -10,7 +10,9 @@ and times `cargo check` after touching `src/lib.rs`, RUNS times each
 - big: include_schema! of a generated schema of 1,000 events (3 properties
   each), one projection with 999 transitions, one service;
 - big_plain: the 1,000 event structs written by hand with the same derives,
-  and an enum over them: what the big schema costs without the macro.
+  and an enum over them: what the big schema costs without the macro;
+- tickets_testing: tickets with goesgen's `testing` feature (the test
+  harness of each service generated and checked).
 
 Usage: benches/check_time.py [RUNS] [opt]. With `opt` the scratch crates
 set `[profile.dev.build-override] opt-level = 3`, which compiles proc macros
@@ -59,12 +61,14 @@ for i in range(1000):
 PLAIN.append("#[derive(Debug, Clone, PartialEq)] pub enum Event {" + ",".join(f"E{i:04}(E{i:04})" for i in range(1000)) + "}")
 PLAIN.append("}")
 variants["big_plain"] = ("\n".join(PLAIN) + "\n", None)
+variants["tickets_testing"] = variants["tickets"]
+FEATURES = {"tickets_testing": ', features = ["testing"]'}
 suffix = "-opt" if OPT else ""
 for name, (lib, schema) in variants.items():
     d = f"{ROOT}/{name}"
     os.makedirs(f"{d}/src", exist_ok=True)
     extra = "\n[profile.dev.build-override]\nopt-level = 3\n" if OPT else ""
-    open(f"{d}/Cargo.toml", "w").write(f'[package]\nname = "ct_{name}"\nversion = "0.0.0"\nedition = "2024"\npublish = false\n\n[dependencies]\ngoesgen = {{ path = "{REPO}", default-features = false }}\nserde = {{ version = "1", features = ["derive"] }}\n\n[workspace]\n{extra}')
+    open(f"{d}/Cargo.toml", "w").write(f'[package]\nname = "ct_{name}"\nversion = "0.0.0"\nedition = "2024"\npublish = false\n\n[dependencies]\ngoesgen = {{ path = "{REPO}", default-features = false{FEATURES.get(name, "")} }}\nserde = {{ version = "1", features = ["derive"] }}\n\n[workspace]\n{extra}')
     shutil.copy(f"{REPO}/Cargo.lock", f"{d}/Cargo.lock")
     open(f"{d}/src/lib.rs", "w").write(lib)
     if schema: open(f"{d}/src/schema.yml", "w").write(schema)
@@ -83,3 +87,4 @@ for name in variants:
 print("tickets - base: %.3f s" % (statistics.median(results["tickets"]) - statistics.median(results["base"])))
 print("big - base: %.3f s" % (statistics.median(results["big"]) - statistics.median(results["base"])))
 print("big - big_plain: %.3f s" % (statistics.median(results["big"]) - statistics.median(results["big_plain"])))
+print("tickets_testing - tickets: %.3f s" % (statistics.median(results["tickets_testing"]) - statistics.median(results["tickets"])))
