@@ -10,7 +10,7 @@
 //!   `then_answers`, `then_appends_nothing` and their kin; a failed one
 //!   panics with a message a person can read (the method, the given events,
 //!   a field-by-field diff or the error with its cause chain; `report`).
-//! - [`coverage`]: which declared transitions of which projections the
+//! - [`coverage`](mod@coverage): which declared transitions of which projections the
 //!   tests took, and which they left out.
 //! - [`histories`]: random histories that follow a projection's
 //!   transition table (proptest strategies) and the property that a store
