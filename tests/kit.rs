@@ -3,11 +3,14 @@
 //! and a right store, and fails, with the messages pinned here, on a
 //! deliberately wrong method and a deliberately wrong store (`messages`);
 //! time under the test's control (`time`); histories from the `Door`
-//! table, and the property that finds the forgetful store (`histories`).
+//! table, and the property that finds the forgetful store (`histories`);
+//! calls of the harness dropped at each await point (`dropped`).
 //!
 //! The support here: the schema's code, the methods (right and wrong) and
 //! the stores (right and forgetful).
 
+#[path = "kit/dropped.rs"]
+mod dropped;
 #[path = "kit/histories.rs"]
 mod histories;
 #[path = "kit/messages.rs"]
