@@ -4,7 +4,7 @@
 
 use proc_macro2::TokenStream;
 use quote::{ToTokens, quote};
-use syn::{Item, TraitItem};
+use syn::{Item, TraitItem, Type};
 
 use super::services;
 
@@ -190,4 +190,81 @@ fn each_call_names_its_method_and_runs_on_the_engine_by_kind() {
 #[test]
 fn the_same_schema_gives_the_same_tokens() {
     assert_eq!(tokens().to_string(), tokens().to_string());
+}
+
+/// The items inside the module's `if_testing!` (the harness).
+fn harness() -> Vec<Item> {
+    let items = doors();
+    let gated = items
+        .iter()
+        .find_map(|item| match item {
+            Item::Macro(m) if m.mac.path.segments.last().unwrap().ident == "if_testing" => {
+                Some(m.mac.tokens.clone())
+            }
+            _ => None,
+        })
+        .expect("the harness behind if_testing!");
+    syn::parse2::<syn::File>(gated)
+        .expect("the harness parses")
+        .items
+}
+
+#[test]
+fn the_harness_has_one_typed_call_per_method_behind_the_testing_gate() {
+    let items = harness();
+    let structs: Vec<String> = items
+        .iter()
+        .filter_map(|item| match item {
+            Item::Struct(s) => Some(s.ident.to_string()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(structs, ["DoorsTest", "DoorsWhen"]);
+    // Per impl block, its type and each function with its return type.
+    let impls: Vec<(String, Vec<(String, String)>)> = items
+        .iter()
+        .filter_map(|item| match item {
+            Item::Impl(imp) => Some(imp),
+            _ => None,
+        })
+        .map(|imp| {
+            let Type::Path(path) = &*imp.self_ty else {
+                panic!("an impl on a path type");
+            };
+            let fns = imp
+                .items
+                .iter()
+                .filter_map(|item| match item {
+                    syn::ImplItem::Fn(f) => Some((
+                        f.sig.ident.to_string(),
+                        f.sig.output.to_token_stream().to_string(),
+                    )),
+                    _ => None,
+                })
+                .collect();
+            (path.path.segments.last().unwrap().ident.to_string(), fns)
+        })
+        .collect();
+    let names: Vec<(&str, Vec<&str>)> = impls
+        .iter()
+        .map(|(ty, fns)| (ty.as_str(), fns.iter().map(|(f, _)| f.as_str()).collect()))
+        .collect();
+    assert_eq!(
+        names,
+        [
+            ("DoorsService", vec!["test"]),
+            ("DoorsTest", vec!["given", "when", "service", "kit"]),
+            ("DoorsWhen", vec!["is_open", "close", "paint"]),
+        ]
+    );
+    let returns: Vec<&str> = impls[2].1.iter().map(|(_, r)| r.as_str()).collect();
+    let expected = [
+        quote!(-> ::goesgen::testing::Answered<bool, M::Error>),
+        quote!(-> ::goesgen::testing::Written<(), CloseEvent, M::Error>),
+        quote!(-> ::goesgen::testing::Written<(), PaintEvent, M::Error>),
+    ];
+    assert_eq!(
+        returns,
+        expected.iter().map(ToString::to_string).collect::<Vec<_>>()
+    );
 }
