@@ -299,3 +299,53 @@ fn scratch_file() -> PathBuf {
     );
     Path::new(&std::env::temp_dir()).join(name)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn door(event: &'static str, from: &'static str, to: &'static str) -> Move {
+        Move {
+            projection: "Door",
+            event,
+            from,
+            to,
+        }
+    }
+
+    /// The message `coverage.assert_covered_except(left_out)` panics with.
+    fn failure(coverage: &Coverage, left_out: &[&str]) -> String {
+        let payload = std::panic::catch_unwind(|| coverage.assert_covered_except(left_out))
+            .expect_err("the check passed");
+        payload.downcast::<String>().map(|m| *m).unwrap_or_default()
+    }
+
+    #[test]
+    fn the_check_names_moves_missed_taken_while_left_out_and_unknown() {
+        let opened = door("Opened", "Shut", "Open");
+        let closed = door("Closed", "Open", "Shut");
+        let locked = door("Locked", "Shut", "Locked");
+        let coverage = Coverage {
+            declared: vec![opened, closed, locked],
+            taken: [opened].into(),
+        };
+        assert_eq!(coverage.missed(), [closed, locked]);
+        coverage
+            .assert_covered_except(&["Door: Closed Open -> Shut", "Door: Locked Shut -> Locked"]);
+        assert_eq!(
+            failure(
+                &coverage,
+                &["Door: Opened Shut -> Open", "Door: Painted Open -> Open"]
+            ),
+            "transition coverage:\n\
+             declared moves no test took:\n  Door: Closed Open -> Shut\n  Door: Locked Shut -> Locked\n\
+             moves left out that a test took:\n  Door: Opened Shut -> Open\n\
+             moves left out that no table declares:\n  Door: Painted Open -> Open\n"
+        );
+        assert_eq!(
+            coverage.to_string(),
+            "1 of 3 declared moves taken\n  not taken: Door: Closed Open -> Shut\n  \
+             not taken: Door: Locked Shut -> Locked\n"
+        );
+    }
+}
