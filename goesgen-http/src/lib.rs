@@ -42,6 +42,11 @@
 //! Every input and output type of a schema's methods must implement
 //! `serde::Serialize` and `serde::Deserialize` when the feature is on.
 //!
+//! With the feature `openapi` (the `goesgen` crate's `http` brings it),
+//! each `<Service>Service` also has `openapi()`, its OpenAPI 3.1 document
+//! (see [`openapi`]), which the router serves at
+//! `GET /<Service>/openapi.json` when [`HttpOptions::serve_openapi`] asks.
+//!
 //! The modules: [`codes`] (the stable codes), `problem` (the [`Problem`]
 //! body), `known` (the one table of goesgen's own problems: status, code
 //! and title), `service_error` (how a service call's error becomes a
@@ -56,6 +61,9 @@ mod client;
 pub mod codes;
 mod keys;
 mod known;
+#[cfg(feature = "openapi")]
+#[cfg_attr(docsrs, doc(cfg(feature = "openapi")))]
+pub mod openapi;
 mod problem;
 mod server;
 mod service_error;

@@ -137,6 +137,7 @@ pub fn expand(schema: &Schema, krate: TokenStream) -> TokenStream {
         return failed(error, None);
     }
     let events = events(schema, &krate);
+    let contracts = crate::contracts::events_contracts(schema, &krate);
     let projections = projections(schema, &krate);
     let services = crate::services::services(schema, &krate);
     let file = &schema.file;
@@ -152,6 +153,7 @@ pub fn expand(schema: &Schema, krate: TokenStream) -> TokenStream {
         pub mod events {
             #serde_import
             #events
+            #contracts
         }
 
         #[doc = #projections_doc]

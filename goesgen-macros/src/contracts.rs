@@ -1,0 +1,119 @@
+//! The events' contracts in the `events` module (with the `goesgen`
+//! crate's feature `contracts`, which `http` brings): `events::json_schema()`
+//! (JSON Schema of the wire format) and `events::asyncapi()` (AsyncAPI 3.0
+//! of the log). The generated part is the schema as data, a runtime
+//! `LogContract` whose property schemas come from the Rust types through
+//! the runtime's `Describe`; the runtime's `contracts` builds the
+//! documents.
+//!
+//! All of it is wrapped in the facade's `__private::if_contracts!`: the
+//! macro cannot see the features of the crate it generates for.
+
+use goesgen_schema::evolution::is_optional;
+use goesgen_schema::{Doc, Schema};
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use crate::types::rust_type;
+
+/// The contract functions of the `events` module.
+pub fn events_contracts(schema: &Schema, krate: &TokenStream) -> TokenStream {
+    let contracts = quote!(#krate::contracts);
+    let events = schema.events.iter().map(|event| {
+        let name = event.name.as_str();
+        let doc = text(&event.doc);
+        let properties = event.properties.iter().map(|property| {
+            let wire = property.name.as_str();
+            let doc = text(&property.doc);
+            let written = property.ty.written.as_str();
+            let required = !is_optional(&property.ty);
+            let ty = rust_type(&property.ty);
+            quote! {
+                #contracts::PropertyContract {
+                    name: #wire,
+                    doc: #doc,
+                    rust_type: #written,
+                    required: #required,
+                    schema: schemas.of::<#ty>(),
+                }
+            }
+        });
+        quote! {
+            #contracts::EventContract {
+                name: #name,
+                doc: #doc,
+                properties: ::std::vec![#(#properties),*],
+            }
+        }
+    });
+    let services = schema.services.iter().map(|service| {
+        let name = service.name.as_str();
+        let doc = text(&service.doc);
+        let mut sends: Vec<&str> = Vec::new();
+        for method in &service.methods {
+            for emitted in &method.emits {
+                if !sends.contains(&emitted.name.as_str()) {
+                    sends.push(emitted.name.as_str());
+                }
+            }
+        }
+        let receives = service
+            .subscriptions
+            .iter()
+            .map(|&index| schema.events[index].name.as_str());
+        quote! {
+            #contracts::ServiceContract {
+                name: #name,
+                doc: #doc,
+                sends: ::std::vec![#(#sends),*],
+                receives: ::std::vec![#(#receives),*],
+            }
+        }
+    });
+    let title = schema.file.as_str();
+    quote! {
+        #krate::__private::if_contracts! {
+            /// The schema as the contracts see it, its property schemas
+            /// generated into `schemas`.
+            fn __contract(schemas: &mut #contracts::Schemas) -> #contracts::LogContract<'static> {
+                #contracts::LogContract {
+                    title: #title,
+                    version: ::core::env!("CARGO_PKG_VERSION"),
+                    events: ::std::vec![#(#events),*],
+                    services: ::std::vec![#(#services),*],
+                    definitions: ::core::default::Default::default(),
+                }
+            }
+
+            /// The JSON Schema (2020-12) of one event in goesgen's wire
+            /// format, `{"type": ..., "payload": {...}}`: a `oneOf` over the
+            /// kinds, each payload with its properties (the `Option` ones
+            /// not required), described by the schema's comments; the
+            /// property types' schemas (from `schemars::JsonSchema`) under
+            /// `$defs`.
+            pub fn json_schema() -> #krate::__private::serde_json::Value {
+                let mut schemas = #contracts::Schemas::json_schema();
+                let mut contract = __contract(&mut schemas);
+                contract.definitions = schemas.into_definitions();
+                #contracts::events_json_schema(&contract)
+            }
+
+            /// The AsyncAPI 3.0 document of the event log: one channel,
+            /// one message per event kind with its payload schema, and per
+            /// service the kinds it sends (its methods emit) and receives
+            /// (its projections subscribe to). Its version is the including
+            /// crate's.
+            pub fn asyncapi() -> #krate::__private::serde_json::Value {
+                let mut schemas = #contracts::Schemas::asyncapi();
+                let mut contract = __contract(&mut schemas);
+                contract.definitions = schemas.into_definitions();
+                #contracts::asyncapi(&contract)
+            }
+        }
+    }
+}
+
+/// A schema comment as one text (its lines joined).
+pub fn text(doc: &Doc) -> String {
+    doc.lines.join("\n")
+}
