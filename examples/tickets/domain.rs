@@ -67,6 +67,7 @@ macro_rules! checked_text {
         $(
             #[$doc]
             #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+            #[cfg_attr(feature = "contracts", derive(schemars::JsonSchema))]
             #[serde(try_from = "String", into = "String")]
             pub struct $name(String);
 

@@ -14,7 +14,7 @@ use goesgen_schema::{Doc, Schema};
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use crate::types::rust_type;
+use crate::types::{rust_type, suffixed_ident};
 
 /// The contract functions of the `events` module.
 pub fn events_contracts(schema: &Schema, krate: &TokenStream) -> TokenStream {
@@ -109,6 +109,38 @@ pub fn events_contracts(schema: &Schema, krate: &TokenStream) -> TokenStream {
                 contract.definitions = schemas.into_definitions();
                 #contracts::asyncapi(&contract)
             }
+        }
+    }
+}
+
+/// `schemars::JsonSchema` for each projection's state enum (its states'
+/// names), in the `projections` module: method outputs carry states.
+pub fn projection_states(schema: &Schema, krate: &TokenStream) -> TokenStream {
+    let schemars = quote!(#krate::contracts::schemars);
+    let impls = schema.projections.iter().map(|projection| {
+        let state = suffixed_ident(&projection.name, "State");
+        let name = state.to_string();
+        let names = projection.states.iter().map(|state| state.name.as_str());
+        let description = format!("A state of the `{}` projection.", projection.name.as_str());
+        quote! {
+            impl #schemars::JsonSchema for #state {
+                fn schema_name() -> ::std::borrow::Cow<'static, str> {
+                    ::std::borrow::Cow::Borrowed(#name)
+                }
+
+                fn schema_id() -> ::std::borrow::Cow<'static, str> {
+                    ::std::borrow::Cow::Borrowed(::core::concat!(::core::module_path!(), "::", #name))
+                }
+
+                fn json_schema(_: &mut #schemars::SchemaGenerator) -> #schemars::Schema {
+                    #krate::contracts::names_schema(&[#(#names),*], #description)
+                }
+            }
+        }
+    });
+    quote! {
+        #krate::__private::if_contracts! {
+            #(#impls)*
         }
     }
 }

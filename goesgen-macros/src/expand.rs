@@ -138,6 +138,7 @@ pub fn expand(schema: &Schema, krate: TokenStream) -> TokenStream {
     }
     let events = events(schema, &krate);
     let contracts = crate::contracts::events_contracts(schema, &krate);
+    let states = crate::contracts::projection_states(schema, &krate);
     let projections = projections(schema, &krate);
     let services = crate::services::services(schema, &krate);
     let file = &schema.file;
@@ -160,6 +161,7 @@ pub fn expand(schema: &Schema, krate: TokenStream) -> TokenStream {
         pub mod projections {
             #serde_import
             #projections
+            #states
         }
 
         #services

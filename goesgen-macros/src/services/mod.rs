@@ -10,7 +10,7 @@
 //! `store_trait` (the store trait and the dispatch of events to it),
 //! `methods_trait`, `event_enums`, `calls` (per method a small call struct
 //! implementing the runtime's `MethodCall`), `service` (the service struct,
-//! deref'ing to the runtime's `Runner`), `kits` and `http`. The runtime's
+//! deref'ing to the runtime's `Runner`), `kits`, `http` and `openapi`. The runtime's
 //! `Engine` does the rest, the same for every schema.
 
 mod calls;
@@ -18,6 +18,7 @@ mod event_enums;
 mod http;
 mod kits;
 mod methods_trait;
+mod openapi;
 mod service;
 mod store_trait;
 #[cfg(test)]
@@ -132,6 +133,7 @@ fn service_items(schema: &Schema, service: &Service, krate: &TokenStream) -> Tok
         krate,
     );
     let http = http::service_http(service, krate);
+    let openapi = openapi::service_openapi(service, &parts, krate);
     quote! {
         #store_trait
         #methods
@@ -141,6 +143,7 @@ fn service_items(schema: &Schema, service: &Service, krate: &TokenStream) -> Tok
         #(#calls)*
         #kits
         #http
+        #openapi
     }
 }
 

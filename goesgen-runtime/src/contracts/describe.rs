@@ -75,6 +75,17 @@ impl Schemas {
     }
 }
 
+/// The schema of a type written as one of `names` (a generated state
+/// enum: `TicketState` is `"Open"`, `"Closed"`, ...), described by
+/// `description`.
+pub fn names_schema(names: &[&str], description: &str) -> schemars::Schema {
+    let mut schema = Map::new();
+    schema.insert("type".into(), "string".into());
+    schema.insert("enum".into(), names.into());
+    schema.insert("description".into(), description.into());
+    schema.into()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -92,6 +103,15 @@ mod tests {
         );
         let definitions = schemas.into_definitions();
         assert_eq!(definitions.keys().collect::<Vec<_>>(), ["Duration"]);
+    }
+
+    #[test]
+    fn names_are_an_enum_of_strings() {
+        let schema = names_schema(&["Open", "Closed"], "A state.").to_value();
+        assert_eq!(
+            schema,
+            serde_json::json!({"type": "string", "enum": ["Open", "Closed"], "description": "A state."})
+        );
     }
 
     #[test]

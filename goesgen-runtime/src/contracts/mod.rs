@@ -16,7 +16,8 @@
 //! - `documents`: the two documents.
 //! - `rust_names`: schemas from a type's Rust name.
 //! - `describe` (feature `schemars`): [`Describe`] and [`Schemas`], the
-//!   schemas of Rust types from schemars.
+//!   schemas of Rust types from schemars, and [`names_schema`], that of a
+//!   generated state enum.
 
 #[cfg(feature = "schemars")]
 mod describe;
@@ -24,9 +25,13 @@ mod documents;
 mod rust_names;
 
 #[cfg(feature = "schemars")]
-pub use describe::{Describe, Schemas};
+pub use describe::{Describe, Schemas, names_schema};
 pub use documents::{asyncapi, events_json_schema, payload_schema};
 pub use rust_names::schema_of_rust_name;
+/// schemars, which describes Rust types (generated code implements its
+/// `JsonSchema` for the projections' state enums through this path).
+#[cfg(feature = "schemars")]
+pub use schemars;
 
 use serde_json::{Map, Value};
 
