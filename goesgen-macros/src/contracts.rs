@@ -25,14 +25,12 @@ pub fn events_contracts(schema: &Schema, krate: &TokenStream) -> TokenStream {
         let properties = event.properties.iter().map(|property| {
             let wire = property.name.as_str();
             let doc = text(&property.doc);
-            let written = property.ty.written.as_str();
             let required = !is_optional(&property.ty);
             let ty = rust_type(&property.ty);
             quote! {
                 #contracts::PropertyContract {
                     name: #wire,
                     doc: #doc,
-                    rust_type: #written,
                     required: #required,
                     schema: schemas.of::<#ty>(),
                 }
@@ -49,18 +47,8 @@ pub fn events_contracts(schema: &Schema, krate: &TokenStream) -> TokenStream {
     let services = schema.services.iter().map(|service| {
         let name = service.name.as_str();
         let doc = text(&service.doc);
-        let mut sends: Vec<&str> = Vec::new();
-        for method in &service.methods {
-            for emitted in &method.emits {
-                if !sends.contains(&emitted.name.as_str()) {
-                    sends.push(emitted.name.as_str());
-                }
-            }
-        }
-        let receives = service
-            .subscriptions
-            .iter()
-            .map(|&index| schema.events[index].name.as_str());
+        let sends = schema.sends(service);
+        let receives = schema.receives(service);
         quote! {
             #contracts::ServiceContract {
                 name: #name,

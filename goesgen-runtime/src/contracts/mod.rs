@@ -52,8 +52,6 @@ pub struct PropertyContract<'a> {
     pub name: &'a str,
     /// The schema's comment on it (may be empty).
     pub doc: &'a str,
-    /// Its type as the schema writes it (`id.User`, `Option<u64>`).
-    pub rust_type: &'a str,
     /// Whether a payload must have it (`Option` properties need not).
     pub required: bool,
     /// Its JSON Schema (with `$ref`s into the contract's definitions).
