@@ -245,7 +245,7 @@ async fn over_http(args: &Args) -> Result<(), scenario::Error> {
 #[cfg(feature = "http")]
 fn print_document(name: &str) -> Result<(), scenario::Error> {
     let document = match name {
-        "openapi" => serve::openapi(),
+        "openapi" => serve::openapi()?,
         "asyncapi" => schema::events::asyncapi(),
         _ => schema::events::json_schema(),
     };

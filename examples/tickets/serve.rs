@@ -103,13 +103,16 @@ pub fn security() -> Security {
 }
 
 /// The OpenAPI 3.1 document of both services, with their security.
-pub fn openapi() -> serde_json::Value {
+///
+/// # Errors
+/// Where the services define one type name differently.
+pub fn openapi() -> Result<serde_json::Value, goesgen::http::openapi::MergeConflict> {
     let both = goesgen::http::openapi::merge(
         "tickets",
         env!("CARGO_PKG_VERSION"),
         &[UsersService::openapi(), TicketsService::openapi()],
-    );
-    goesgen::http::openapi::secure(both, &security())
+    )?;
+    Ok(goesgen::http::openapi::secure(both, &security()))
 }
 
 /// The router of the Users service.

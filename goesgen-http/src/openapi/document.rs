@@ -195,11 +195,25 @@ fn headers() -> Value {
     })
 }
 
+/// Two documents define one component differently: they cannot be merged
+/// into one document (rename one of the types).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the documents define `components.{section}.{name}` differently (two types of one name?)")]
+pub struct MergeConflict {
+    /// The components' section (`schemas`, `responses`, ...).
+    pub section: String,
+    /// The component's name.
+    pub name: String,
+}
+
 /// Several services' documents as one, titled `title` with `version`: the
-/// paths and tags of all, their components joined (the shared ones are
-/// the same in each; a schema two services define under one name is kept
-/// once, the first's).
-pub fn merge(title: &str, version: &str, documents: &[Value]) -> Value {
+/// paths and tags of all, their components joined (those goesgen writes
+/// are the same in each; a type two services share is defined once).
+///
+/// # Errors
+/// [`MergeConflict`] where two documents define a component of one name
+/// differently.
+pub fn merge(title: &str, version: &str, documents: &[Value]) -> Result<Value, MergeConflict> {
     let mut merged = json!({
         "openapi": OPENAPI_VERSION,
         "jsonSchemaDialect": JSON_SCHEMA_DIALECT,
@@ -214,29 +228,41 @@ pub fn merge(title: &str, version: &str, documents: &[Value]) -> Value {
         {
             into.extend(tags.iter().cloned());
         }
-        join(&mut merged["paths"], &document["paths"]);
+        join(&mut merged["paths"], &document["paths"], "paths")?;
         if let Some(components) = document["components"].as_object() {
             for (section, entries) in components {
-                join(&mut merged["components"][section], entries);
+                join(&mut merged["components"][section], entries, section)?;
             }
         }
     }
-    merged
+    Ok(merged)
 }
 
-/// The members of `from` that `into` lacks, added to it.
-fn join(into: &mut Value, from: &Value) {
+/// The members of `from` added to `into`; one both have must be the same.
+fn join(into: &mut Value, from: &Value, section: &str) -> Result<(), MergeConflict> {
     let Some(from) = from.as_object() else {
-        return;
+        return Ok(());
     };
     if !into.is_object() {
         *into = Value::Object(Map::new());
     }
     if let Some(into) = into.as_object_mut() {
         for (name, value) in from {
-            into.entry(name.clone()).or_insert_with(|| value.clone());
+            match into.get(name) {
+                Some(kept) if kept != value => {
+                    return Err(MergeConflict {
+                        section: section.to_owned(),
+                        name: name.clone(),
+                    });
+                }
+                Some(_) => {}
+                None => {
+                    into.insert(name.clone(), value.clone());
+                }
+            }
         }
     }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -309,10 +335,23 @@ mod tests {
             "both",
             "1",
             &[document(&service("Counters")), document(&service("Others"))],
-        );
+        )
+        .unwrap();
         let paths: Vec<&String> = merged["paths"].as_object().unwrap().keys().collect();
         assert_eq!(paths.len(), 4);
         assert_eq!(merged["tags"].as_array().unwrap().len(), 2);
         assert!(merged["components"]["responses"]["Problem503"].is_object());
+    }
+
+    #[test]
+    fn two_types_of_one_name_do_not_merge() {
+        let mut other = service("Others");
+        other.definitions.insert("Total".to_owned(), json!({"type": "string"}));
+        let conflict = merge("both", "1", &[document(&service("Counters")), document(&other)])
+            .unwrap_err();
+        assert_eq!((conflict.section.as_str(), conflict.name.as_str()), ("schemas", "Total"));
+        // The same service twice is its paths twice: the same, so merged.
+        let twice = [document(&service("Counters")), document(&service("Counters"))];
+        assert!(merge("twice", "1", &twice).is_ok());
     }
 }

@@ -17,7 +17,8 @@
 //! when [`HttpOptions::serve_openapi`](crate::HttpOptions::serve_openapi)
 //! asks for it (per service, so that merged routers do not clash).
 //!
-//! - `document`: [`ServiceApi`], [`OperationApi`], [`document`], [`merge`].
+//! - `document`: [`ServiceApi`], [`OperationApi`], [`document`], [`merge`]
+//!   ([`MergeConflict`]).
 //! - `problems`: the problem components.
 //! - `security`: [`Security`], [`secure`], [`WithSecurity`].
 //! - `serve`: the route `GET /<Service>/openapi.json`.
@@ -27,7 +28,7 @@ mod problems;
 mod security;
 mod serve;
 
-pub use document::{OperationApi, ServiceApi, document, merge};
+pub use document::{MergeConflict, OperationApi, ServiceApi, document, merge};
 pub use security::{Security, WithSecurity, secure};
 pub(crate) use serve::serve_document;
 

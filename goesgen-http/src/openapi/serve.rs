@@ -2,6 +2,7 @@
 //! the authenticator's security, encoded once when the router is built.
 
 use axum::Router;
+use axum::body::Bytes;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
@@ -21,7 +22,9 @@ pub(crate) fn serve_document<S: HttpService>(
     if let Some(security) = &security {
         document = secure(document, security);
     }
-    let body = serde_json::to_vec(&document).map_err(|error| error.to_string());
+    let body = serde_json::to_vec(&document)
+        .map(Bytes::from)
+        .map_err(|error| error.to_string());
     let path = format!("/{}/openapi.json", S::NAME);
     router.route(
         &path,
@@ -32,7 +35,7 @@ pub(crate) fn serve_document<S: HttpService>(
     )
 }
 
-fn respond(body: Result<Vec<u8>, String>) -> Response {
+fn respond(body: Result<Bytes, String>) -> Response {
     match body {
         Ok(body) => {
             let mut response = (StatusCode::OK, body).into_response();
