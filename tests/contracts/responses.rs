@@ -155,7 +155,11 @@ async fn every_success_and_problem_of_the_tickets_services_is_as_documented() {
         bob["positions"]["last"].to_string(),
     );
     let (status, _) = checker
-        .call("/Users/GetUserByID", &json!(alice_id), &[seen.clone()])
+        .call(
+            "/Users/GetUserByID",
+            &json!(alice_id),
+            std::slice::from_ref(&seen),
+        )
         .await;
     assert_eq!(status, 200);
     // The scheme's name in any case, as HTTP has it.

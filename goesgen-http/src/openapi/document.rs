@@ -346,12 +346,24 @@ mod tests {
     #[test]
     fn two_types_of_one_name_do_not_merge() {
         let mut other = service("Others");
-        other.definitions.insert("Total".to_owned(), json!({"type": "string"}));
-        let conflict = merge("both", "1", &[document(&service("Counters")), document(&other)])
-            .unwrap_err();
-        assert_eq!((conflict.section.as_str(), conflict.name.as_str()), ("schemas", "Total"));
+        other
+            .definitions
+            .insert("Total".to_owned(), json!({"type": "string"}));
+        let conflict = merge(
+            "both",
+            "1",
+            &[document(&service("Counters")), document(&other)],
+        )
+        .unwrap_err();
+        assert_eq!(
+            (conflict.section.as_str(), conflict.name.as_str()),
+            ("schemas", "Total")
+        );
         // The same service twice is its paths twice: the same, so merged.
-        let twice = [document(&service("Counters")), document(&service("Counters"))];
+        let twice = [
+            document(&service("Counters")),
+            document(&service("Counters")),
+        ];
         assert!(merge("twice", "1", &twice).is_ok());
     }
 }

@@ -158,7 +158,6 @@ mod tests {
             } else {
                 ""
             },
-            rust_type,
             required,
             schema: schema_of_rust_name(rust_type),
         };
