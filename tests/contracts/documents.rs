@@ -162,18 +162,8 @@ fn writes_take_a_key_and_answer_output_and_positions() {
         let response = &read["responses"][status]["$ref"];
         assert_eq!(*response, format!("#/components/responses/Problem{status}"));
     }
-    let problem = &document["components"]["schemas"]["Problem"]["properties"];
-    for member in [
-        "type",
-        "title",
-        "status",
-        "detail",
-        "code",
-        "field",
-        "positions",
-    ] {
-        assert!(problem[member].is_object(), "{member}");
-    }
+    // The Problem schema against every problem: goesgen-http's unit tests.
+    assert!(document["components"]["schemas"]["Problem"].is_object());
 }
 
 #[test]

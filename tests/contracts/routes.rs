@@ -10,7 +10,7 @@ use goesgen::MemoryLog;
 use goesgen::http::HttpOptions;
 use serde_json::Value;
 
-use super::{serve, tickets_server};
+use super::{Server, serve, tickets_server};
 
 /// `/<Service>/<Method>` of every method of the example's schema file.
 fn schema_paths() -> BTreeSet<String> {
@@ -44,8 +44,16 @@ fn the_documented_paths_are_the_schemas_methods() {
     assert_eq!(documented, schema_paths());
 }
 
-/// The problem code of `response`, if it is a problem.
-async fn code(response: reqwest::Response) -> (u16, Option<String>) {
+/// The status and problem code (if it is a problem) of a POST of `{}` to
+/// `path`.
+async fn post(http: &reqwest::Client, server: &Server, path: &str) -> (u16, Option<String>) {
+    let response = http
+        .post(format!("{}{path}", server.url))
+        .header("content-type", "application/json")
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
     let status = response.status().as_u16();
     let bytes = response.bytes().await.unwrap();
     let body: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
@@ -62,14 +70,7 @@ async fn every_documented_path_is_served_and_nothing_beside() {
     let http = reqwest::Client::new();
     let document = serve::openapi().unwrap();
     for path in documented_paths(&document) {
-        let response = http
-            .post(format!("{}{path}", server.url))
-            .header("content-type", "application/json")
-            .body("{}")
-            .send()
-            .await
-            .unwrap();
-        let (status, code) = code(response).await;
+        let (status, code) = post(&http, &server, &path).await;
         assert_ne!(code.as_deref(), Some("unknown-method"), "{path}: {status}");
     }
     for path in [
@@ -78,18 +79,8 @@ async fn every_documented_path_is_served_and_nothing_beside() {
         "/Users",
         "/openapi.json",
     ] {
-        let response = http
-            .post(format!("{}{path}", server.url))
-            .header("content-type", "application/json")
-            .body("{}")
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(
-            code(response).await,
-            (404, Some("unknown-method".into())),
-            "{path}"
-        );
+        let answer = post(&http, &server, path).await;
+        assert_eq!(answer, (404, Some("unknown-method".into())), "{path}");
     }
 }
 

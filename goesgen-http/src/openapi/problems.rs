@@ -107,6 +107,42 @@ mod tests {
     }
 
     #[test]
+    fn the_schema_describes_every_member_and_every_problem_of_the_table() {
+        let schemas = schemas();
+        let described: Vec<&str> = schemas["Problem"]["properties"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        let mut members = crate::problem::MEMBERS.to_vec();
+        members.sort_unstable();
+        let mut described = described;
+        described.sort_unstable();
+        assert_eq!(described, members);
+        let document = json!({
+            "$schema": goesgen_runtime::contracts::JSON_SCHEMA_DIALECT,
+            "$ref": "#/components/schemas/Problem",
+            "components": {"schemas": schemas},
+        });
+        let validator = jsonschema::draft202012::new(&document).unwrap();
+        let positions = crate::Positions { first: 3, last: 4 };
+        for known in Known::ALL {
+            let mut problem = known.detail("what happened").extension("user", "u1");
+            problem.members.positions = Some(positions);
+            problem.members.field = Some("name".into());
+            let body = serde_json::to_value(&problem).unwrap();
+            let errors: Vec<String> = validator
+                .iter_errors(&body)
+                .map(|e| e.to_string())
+                .collect();
+            assert!(errors.is_empty(), "{known:?}: {errors:?}");
+        }
+        // The schema refuses a problem without its code.
+        assert!(!validator.is_valid(&json!({"type": "t", "title": "t", "status": 400})));
+    }
+
+    #[test]
     fn each_response_names_its_codes() {
         let responses = responses();
         let conflict = responses["Problem409"]["description"].as_str().unwrap();
