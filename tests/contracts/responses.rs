@@ -206,6 +206,17 @@ async fn every_success_and_problem_of_the_tickets_services_is_as_documented() {
         .await;
     assert_eq!((status, code(&body)), (400, "invalid-json"));
     assert_eq!(body["field"], "name");
+    // What the documented input refuses, the server refuses too: a name
+    // too short, a blank one.
+    let create_user =
+        "/paths/~1Users~1CreateUser/post/requestBody/content/application~1json/schema";
+    let input = at(&checker.document, create_user);
+    for refused in [json!({"name": "Bob"}), json!({"name": "    "})] {
+        assert!(!errors(&input, &refused).is_empty(), "{refused}");
+        let text = refused.to_string();
+        let (status, body) = checker.call_raw_json("/Users/CreateUser", &text).await;
+        assert_eq!((status, code(&body)), (400, "invalid-json"), "{refused}");
+    }
     let bad_seen = [("goesgen-seen-position", "soon".to_owned())];
     let (status, body) = checker
         .call("/Users/GetUserByID", &json!(alice_id), &bad_seen)
