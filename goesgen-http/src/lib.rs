@@ -52,8 +52,9 @@
 //! and title), `service_error` (how a service call's error becomes a
 //! problem: [`problem_of`], [`MethodProblem`]), `keys` (idempotency keys
 //! and request fingerprints), `server` (routes, request decoding,
-//! responses, the seen position) and `client` ([`HttpClient`] and its
-//! retries).
+//! responses, the seen position), `client` ([`HttpClient`] and its
+//! retries) and, with the feature `openapi`, [`openapi`] (the documents,
+//! their problem components from `known`, the authenticator's security).
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![warn(missing_docs)]
 
