@@ -137,3 +137,36 @@ pub fn projection_states(schema: &Schema, krate: &TokenStream) -> TokenStream {
 pub fn text(doc: &Doc) -> String {
     doc.lines.join("\n")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SCHEMA: &str = "events:\n  Opened:\n    id: String\n    note: Option<String>\n\
+                          projections:\n  Door:\n    states: [Open]\n    createOn: Opened\n\
+                          services:\n  Doors:\n    projections: [Door]\n    methods:\n      Open: {in: String, emits: [Opened]}\n";
+
+    #[test]
+    fn optional_properties_are_not_required_and_the_whole_is_gated() {
+        let schema = goesgen_schema::parse(SCHEMA, "doors.yml").unwrap();
+        let tokens = events_contracts(&schema, &quote!(::goesgen)).to_string();
+        assert!(
+            tokens.starts_with(":: goesgen :: __private :: if_contracts !"),
+            "{tokens}"
+        );
+        let id = tokens.find("name : \"id\"").unwrap();
+        let note = tokens.find("name : \"note\"").unwrap();
+        assert!(tokens[id..note].contains("required : true"));
+        assert!(tokens[note..].contains("required : false"));
+        assert!(tokens.contains("schemas . of :: < Option < String > > ()"));
+        assert!(tokens.contains("sends : :: std :: vec ! [\"Opened\"]"));
+    }
+
+    #[test]
+    fn each_state_enum_is_described_by_its_states() {
+        let schema = goesgen_schema::parse(SCHEMA, "doors.yml").unwrap();
+        let tokens = projection_states(&schema, &quote!(::goesgen)).to_string();
+        assert!(tokens.contains("JsonSchema for DoorState"), "{tokens}");
+        assert!(tokens.contains("names_schema (& [\"Open\"]"), "{tokens}");
+    }
+}
