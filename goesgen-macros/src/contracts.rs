@@ -27,14 +27,7 @@ pub fn events_contracts(schema: &Schema, krate: &TokenStream) -> TokenStream {
             let doc = text(&property.doc);
             let required = !is_optional(&property.ty);
             let ty = rust_type(&property.ty);
-            quote! {
-                #contracts::PropertyContract {
-                    name: #wire,
-                    doc: #doc,
-                    required: #required,
-                    schema: schemas.of::<#ty>(),
-                }
-            }
+            quote!(schemas.property::<#ty>(#wire, #doc, #required))
         });
         quote! {
             #contracts::EventContract {
@@ -154,11 +147,14 @@ mod tests {
             tokens.starts_with(":: goesgen :: __private :: if_contracts !"),
             "{tokens}"
         );
-        let id = tokens.find("name : \"id\"").unwrap();
-        let note = tokens.find("name : \"note\"").unwrap();
-        assert!(tokens[id..note].contains("required : true"));
-        assert!(tokens[note..].contains("required : false"));
-        assert!(tokens.contains("schemas . of :: < Option < String > > ()"));
+        assert!(
+            tokens.contains("schemas . property :: < String > (\"id\" , \"\" , true)"),
+            "{tokens}"
+        );
+        assert!(
+            tokens
+                .contains("schemas . property :: < Option < String > > (\"note\" , \"\" , false)")
+        );
         assert!(tokens.contains("sends : :: std :: vec ! [\"Opened\"]"));
     }
 

@@ -5,7 +5,7 @@ use serde_json::{Map, Value, json};
 
 use super::OPENAPI_VERSION;
 use super::problems;
-use goesgen_runtime::contracts::JSON_SCHEMA_DIALECT;
+use goesgen_runtime::contracts::{Describe, JSON_SCHEMA_DIALECT, Schemas};
 
 /// One method of a service, as its document describes it.
 #[derive(Debug, Clone, PartialEq)]
@@ -23,7 +23,25 @@ pub struct OperationApi<'a> {
     pub output: Value,
 }
 
-impl OperationApi<'_> {
+impl<'a> OperationApi<'a> {
+    /// The method `method` of `kind`, described by `doc`, with input `I`
+    /// and output `O` (their schemas generated into `schemas`; what
+    /// generated code lists per method).
+    pub fn of<I: Describe + ?Sized, O: Describe + ?Sized>(
+        schemas: &mut Schemas,
+        method: &'a str,
+        doc: &'a str,
+        kind: &'a str,
+    ) -> Self {
+        Self {
+            method,
+            doc,
+            kind,
+            input: schemas.of::<I>(),
+            output: schemas.of::<O>(),
+        }
+    }
+
     /// Whether it writes (an append or a transaction).
     pub fn writes(&self) -> bool {
         self.kind != "readonly"

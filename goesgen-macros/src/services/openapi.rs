@@ -35,15 +35,7 @@ pub fn service_openapi(
         };
         let input = part.input.clone().unwrap_or_else(|| quote!(()));
         let output = &part.output;
-        quote! {
-            #api::OperationApi {
-                method: #method,
-                doc: #doc,
-                kind: #kind,
-                input: schemas.of::<#input>(),
-                output: schemas.of::<#output>(),
-            }
-        }
+        quote!(#api::OperationApi::of::<#input, #output>(&mut schemas, #method, #doc, #kind))
     });
     let module_doc = format!(
         " The OpenAPI 3.1 document of the `{name}` service: one `POST /{name}/<Method>` \

@@ -8,7 +8,7 @@ use schemars::SchemaGenerator;
 use schemars::generate::SchemaSettings;
 use serde_json::{Map, Value};
 
-use super::{COMPONENT_SCHEMAS, JSON_SCHEMA_DEFINITIONS};
+use super::{COMPONENT_SCHEMAS, JSON_SCHEMA_DEFINITIONS, PropertyContract};
 
 /// A type with a JSON Schema: every `T: schemars::JsonSchema` (derive it,
 /// or implement it by hand).
@@ -67,6 +67,23 @@ impl Schemas {
     /// defines it once).
     pub fn of<T: Describe + ?Sized>(&mut self) -> Value {
         T::describe(self)
+    }
+
+    /// The contract of an event property `name` of type `T`, described by
+    /// `doc`, `required` unless it is an `Option` (what generated code
+    /// lists per property).
+    pub fn property<'a, T: Describe + ?Sized>(
+        &mut self,
+        name: &'a str,
+        doc: &'a str,
+        required: bool,
+    ) -> PropertyContract<'a> {
+        PropertyContract {
+            name,
+            doc,
+            required,
+            schema: self.of::<T>(),
+        }
     }
 
     /// The definitions the schemas so far refer to, by name.
