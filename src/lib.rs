@@ -10,9 +10,12 @@
 //!
 //! Features: `sqlite` (default) for the SQLite log, `postgres` for the
 //! PostgreSQL log, `http` for services over HTTP (a generated axum router
-//! and reqwest client per service; see `goesgen::http`), `testing` for
-//! the test kit (a given / when / then harness per service,
-//! `<Service>Service::test`; see `goesgen::testing`), for dev-dependencies.
+//! and reqwest client per service, and its OpenAPI document; see
+//! `goesgen::http`), `contracts` (which `http` brings) for the events'
+//! JSON Schema and AsyncAPI document (`events::json_schema()`,
+//! `events::asyncapi()`; see [`contracts`]), `testing` for the test kit
+//! (a given / when / then harness per service, `<Service>Service::test`;
+//! see `goesgen::testing`), for dev-dependencies.
 //!
 //! # A service, end to end
 //!
@@ -240,9 +243,30 @@ macro_rules! __goesgen_if_http {
     ($($tokens:tt)*) => {};
 }
 
+/// Expands its tokens when the feature `contracts` is on (`http` brings
+/// it), else nothing: the generated JSON Schema and AsyncAPI of the events
+/// go through it.
+#[cfg(feature = "contracts")]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __goesgen_if_contracts {
+    ($($tokens:tt)*) => { $($tokens)* };
+}
+
+/// Expands its tokens when the feature `contracts` is on (`http` brings
+/// it), else nothing: the generated JSON Schema and AsyncAPI of the events
+/// go through it.
+#[cfg(not(feature = "contracts"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __goesgen_if_contracts {
+    ($($tokens:tt)*) => {};
+}
+
 /// What generated code reaches through `$crate`; not a public API.
 #[doc(hidden)]
 pub mod __private {
+    pub use crate::__goesgen_if_contracts as if_contracts;
     pub use crate::__goesgen_if_http as if_http;
     pub use goesgen_macros::include_schema;
     pub use serde;

@@ -42,6 +42,8 @@ mod scratch;
 #[path = "../examples/tickets/serve.rs"]
 #[allow(dead_code)]
 mod serve;
+#[path = "support/server.rs"]
+mod server;
 #[path = "../examples/tickets/service/mod.rs"]
 #[allow(dead_code)]
 mod service;
@@ -58,42 +60,9 @@ mod processes;
 mod retries;
 
 pub use domain::{InvalidValue, TicketCommentMessage, TicketDescription, TicketTitle, UserName};
+pub use server::Server;
 
 use std::path::PathBuf;
-
-use goesgen::http::Router;
-use tokio::sync::oneshot;
-
-/// A router served on 127.0.0.1 (an ephemeral port) until dropped.
-pub struct Server {
-    /// `http://127.0.0.1:PORT`.
-    pub url: String,
-    stop: Option<oneshot::Sender<()>>,
-}
-
-impl Server {
-    /// Serves `router`.
-    pub async fn start(router: Router) -> Self {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let url = format!("http://{}", listener.local_addr().unwrap());
-        let (stop, stopped) = oneshot::channel::<()>();
-        tokio::spawn(goesgen::http::serve(listener, router, async move {
-            let _ = stopped.await;
-        }));
-        Self {
-            url,
-            stop: Some(stop),
-        }
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-    }
-}
 
 /// The example's Users and Tickets services on `log`, behind one router.
 pub async fn tickets_server(log: goesgen::SharedLog) -> Server {

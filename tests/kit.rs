@@ -34,6 +34,7 @@ use schema::events::{DoorClosed, DoorInstalled, DoorLocked, DoorOpened, Event, E
 use schema::projections::DoorState;
 
 /// What `Look` answers: a door's state and when it last moved.
+#[cfg_attr(feature = "contracts", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct DoorView {
     /// The door's state.

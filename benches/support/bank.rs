@@ -22,6 +22,7 @@ use schema::events::{AccountOpened, MoneyDeposited, MoneyWithdrawn};
 
 /// The schema's transfer input.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "contracts", derive(schemars::JsonSchema))]
 pub struct Transfer {
     /// The account.
     pub account: String,

@@ -42,30 +42,56 @@ pub enum InvalidValue {
     },
 }
 
-/// Checks `text` against the rule of one domain type.
-fn check(
-    what: &'static str,
-    text: &str,
+/// The rule of a domain type's text: not blank, and at least `min` and
+/// at most `max` characters.
+#[derive(Debug, Clone, Copy)]
+struct Rule {
     min: usize,
     max: Option<usize>,
-) -> Result<(), InvalidValue> {
-    if text.trim().is_empty() {
-        return Err(InvalidValue::Empty { what });
-    }
-    let len = text.chars().count();
-    if len < min {
-        return Err(InvalidValue::TooShort { what, len, min });
-    }
-    match max {
-        Some(max) if len > max => Err(InvalidValue::TooLong { what, len, max }),
-        _ => Ok(()),
+}
+
+impl Rule {
+    /// Checks `text` (the value of `what`) against the rule.
+    fn check(self, what: &'static str, text: &str) -> Result<(), InvalidValue> {
+        if text.trim().is_empty() {
+            return Err(InvalidValue::Empty { what });
+        }
+        let len = text.chars().count();
+        if len < self.min {
+            return Err(InvalidValue::TooShort {
+                what,
+                len,
+                min: self.min,
+            });
+        }
+        match self.max {
+            Some(max) if len > max => Err(InvalidValue::TooLong { what, len, max }),
+            _ => Ok(()),
+        }
     }
 }
 
+/// The JSON Schema of a text under `rule` (`None`: any text), described
+/// by `description`: the contracts say the rule the type checks.
+#[cfg(feature = "contracts")]
+fn text_schema(rule: Option<Rule>, description: &str) -> schemars::Schema {
+    let mut schema = schemars::json_schema!({"type": "string"});
+    schema.insert("description".into(), description.trim().into());
+    if let Some(rule) = rule {
+        schema.insert("minLength".into(), rule.min.into());
+        if let Some(max) = rule.max {
+            schema.insert("maxLength".into(), max.into());
+        }
+        // Not blank: at least one character that is not whitespace.
+        schema.insert("pattern".into(), "\\S".into());
+    }
+    schema
+}
+
 macro_rules! checked_text {
-    ($(#[$doc:meta] $name:ident: $what:literal, $check:expr;)*) => {
+    ($(#[doc = $doc:literal] $name:ident: $what:literal, $rule:expr;)*) => {
         $(
-            #[$doc]
+            #[doc = $doc]
             #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
             #[serde(try_from = "String", into = "String")]
             pub struct $name(String);
@@ -74,8 +100,10 @@ macro_rules! checked_text {
                 /// The value, if `text` passes the type's rule.
                 pub fn new(text: impl Into<String>) -> Result<Self, InvalidValue> {
                     let text = text.into();
-                    let check: fn(&'static str, &str) -> Result<(), InvalidValue> = $check;
-                    check($what, &text)?;
+                    let rule: Option<Rule> = $rule;
+                    if let Some(rule) = rule {
+                        rule.check($what, &text)?;
+                    }
                     Ok(Self(text))
                 }
 
@@ -85,6 +113,16 @@ macro_rules! checked_text {
                 }
             }
 
+            #[cfg(feature = "contracts")]
+            impl schemars::JsonSchema for $name {
+                fn schema_name() -> std::borrow::Cow<'static, str> {
+                    stringify!($name).into()
+                }
+
+                fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+                    text_schema($rule, $doc)
+                }
+            }
             impl TryFrom<String> for $name {
                 type Error = InvalidValue;
                 fn try_from(text: String) -> Result<Self, InvalidValue> {
@@ -116,11 +154,11 @@ macro_rules! checked_text {
 
 checked_text! {
     /// A ticket's title: not empty.
-    TicketTitle: "ticket title", |what, text| check(what, text, 1, None);
+    TicketTitle: "ticket title", Some(Rule { min: 1, max: None });
     /// A ticket's description: any text, empty included.
-    TicketDescription: "ticket description", |_, _| Ok(());
+    TicketDescription: "ticket description", None;
     /// A comment's message: not empty.
-    TicketCommentMessage: "comment message", |what, text| check(what, text, 1, None);
+    TicketCommentMessage: "comment message", Some(Rule { min: 1, max: None });
     /// A user's name: 4 to 64 characters.
-    UserName: "user name", |what, text| check(what, text, 4, Some(64));
+    UserName: "user name", Some(Rule { min: 4, max: Some(64) });
 }

@@ -14,6 +14,7 @@ macro_rules! uuid_id {
         $(
             #[$doc]
             #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+            #[cfg_attr(feature = "contracts", derive(schemars::JsonSchema))]
             #[serde(transparent)]
             pub struct $name(Uuid);
 

@@ -12,6 +12,9 @@
 //! RUST_LOG=goesgen=debug cargo run --example tickets              # the services' spans
 //! cargo run --example tickets --features http -- serve --log sqlite:tickets.db [--addr 127.0.0.1:8080]
 //! cargo run --example tickets --features http -- --remote http://127.0.0.1:8080
+//! cargo run --example tickets --features http -- openapi       # the services' OpenAPI 3.1
+//! cargo run --example tickets --features http -- asyncapi      # the log's AsyncAPI 3.0
+//! cargo run --example tickets --features http -- json-schema   # the events' JSON Schema
 //! ```
 //!
 //! Run it twice on the same SQLite file: the second run finds the first
@@ -47,7 +50,8 @@ use tracing_subscriber::fmt::format::FmtSpan;
 /// progress bar.
 const BAR_FROM: u64 = 5_000;
 
-const USAGE: &str = "usage: tickets [serve [--addr HOST:PORT] [--services users,tickets]] \
+const USAGE: &str = "usage: tickets [openapi | asyncapi | json-schema] \
+                     [serve [--addr HOST:PORT] [--services users,tickets]] \
                      [--log memory|sqlite:PATH|postgres:CONNINFO] [--users-db PATH] [--seed N] \
                      [--remote URL]";
 
@@ -58,6 +62,8 @@ struct Args {
     seed: u64,
     /// Over HTTP (feature `http`): serve, or run the scenario remotely.
     http: HttpArgs,
+    /// A document to print instead (`openapi`, `asyncapi`, `json-schema`).
+    document: Option<String>,
 }
 
 /// The command line's HTTP part (`serve.rs`, `remote.rs`).
@@ -86,6 +92,7 @@ fn parse_args() -> Result<Args, String> {
         users_db: None,
         seed: 0,
         http: HttpArgs::default(),
+        document: None,
     };
     let mut words = std::env::args().skip(1);
     while let Some(word) = words.next() {
@@ -100,6 +107,7 @@ fn parse_args() -> Result<Args, String> {
                     .map_err(|_| format!("--seed needs a number of tickets, not `{n}`"))?;
             }
             "serve" => args.http.serve = true,
+            "openapi" | "asyncapi" | "json-schema" => args.document = Some(word),
             "--addr" => args.http.addr = Some(value("--addr")?),
             "--services" => args.http.services = Some(value("--services")?),
             "--remote" => args.http.remote = Some(value("--remote")?),
@@ -150,6 +158,9 @@ async fn main() -> std::process::ExitCode {
 }
 
 async fn run(args: &Args) -> Result<(), scenario::Error> {
+    if let Some(document) = &args.document {
+        return print_document(document);
+    }
     if args.http.serve || args.http.remote.is_some() {
         return over_http(args).await;
     }
@@ -227,6 +238,25 @@ async fn over_http(args: &Args) -> Result<(), scenario::Error> {
         }
     };
     serve::serve(listener, log, users_store, which, ctrl_c).await
+}
+
+/// Prints the document `name` (`openapi`, `asyncapi`, `json-schema`) as
+/// JSON to stdout.
+#[cfg(feature = "http")]
+fn print_document(name: &str) -> Result<(), scenario::Error> {
+    let document = match name {
+        "openapi" => serve::openapi()?,
+        "asyncapi" => schema::events::asyncapi(),
+        _ => schema::events::json_schema(),
+    };
+    println!("{}", serde_json::to_string_pretty(&document)?);
+    Ok(())
+}
+
+/// Without the feature `http`: a hint.
+#[cfg(not(feature = "http"))]
+fn print_document(_name: &str) -> Result<(), scenario::Error> {
+    Err("the documents need the feature `http`: cargo run --example tickets --features http -- openapi".into())
 }
 
 /// Without the feature `http`: a hint.

@@ -7,14 +7,19 @@
 //! cargo run --example tickets --features http -- serve --log sqlite:tickets.db --addr 127.0.0.1:8080
 //! ```
 //!
-//! The token is the user's id (`Authorization: Bearer <user id>`): a
-//! stand-in for a real session or signed token, which an `Authenticate`
-//! implementation would check the same way.
+//! The token is the user's id (`Authorization: Bearer <user id>`; the
+//! scheme's name in any case, as HTTP has it): a stand-in for a real
+//! session or signed token, which an `Authenticate` implementation would
+//! check the same way. The Users methods serve anonymous callers, the
+//! Tickets methods need a signed-in user: the OpenAPI document says so
+//! ([`security`], [`openapi`]), and each router serves its service's at
+//! `GET /<Service>/openapi.json`.
 
 use std::future::Future;
 use std::sync::Arc;
 
 use goesgen::SharedLog;
+use goesgen::http::openapi::{Security, WithSecurity};
 use goesgen::http::{
     Authenticate, HttpOptions, MethodProblem, Parts, Problem, Router, WithKeyScope,
 };
@@ -25,7 +30,8 @@ use crate::service::tickets::{TicketsError, TicketsService};
 use crate::service::users::{UsersError, UsersService};
 
 /// The caller of a request: `Authorization: Bearer <user id>` is that
-/// user, no header is anonymous, anything else is refused (401).
+/// user (the scheme's name in any case: `bearer`, `BEARER`), no header is
+/// anonymous, anything else is refused (401).
 pub fn bearer_caller(parts: &Parts) -> Result<Caller, Problem> {
     let Some(value) = parts.headers.get("authorization") else {
         return Ok(Caller::Anonymous);
@@ -33,7 +39,9 @@ pub fn bearer_caller(parts: &Parts) -> Result<Caller, Problem> {
     let token = value
         .to_str()
         .ok()
-        .and_then(|text| text.strip_prefix("Bearer "))
+        .and_then(|text| text.trim_start().split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, token)| token)
         .ok_or_else(|| Problem::unauthenticated("expected `Authorization: Bearer <user id>`"))?;
     let user = token
         .trim()
@@ -77,12 +85,34 @@ impl MethodProblem for TicketsError {
 }
 
 /// Who calls, as [`bearer_caller`] says, with each user's idempotency keys
-/// kept apart from everyone else's (anonymous callers share theirs).
+/// kept apart from everyone else's (anonymous callers share theirs),
+/// described by [`security`].
 pub fn authenticate() -> impl Authenticate<Caller> {
-    WithKeyScope::new(bearer_caller, |caller: &Caller| match caller {
+    let scoped = WithKeyScope::new(bearer_caller, |caller: &Caller| match caller {
         Caller::User(user) => Some(user.to_string()),
         Caller::Anonymous => None,
-    })
+    });
+    WithSecurity::new(scoped, security())
+}
+
+/// The authenticator as OpenAPI describes it: a bearer token (the user's
+/// id), needed by the Tickets methods, not by the Users methods.
+pub fn security() -> Security {
+    Security::bearer("bearer", "The signed-in user's id as the bearer token.")
+        .anonymous_service("Users")
+}
+
+/// The OpenAPI 3.1 document of both services, with their security.
+///
+/// # Errors
+/// Where the services define one type name differently.
+pub fn openapi() -> Result<serde_json::Value, goesgen::http::openapi::MergeConflict> {
+    let both = goesgen::http::openapi::merge(
+        "tickets",
+        env!("CARGO_PKG_VERSION"),
+        &[UsersService::openapi(), TicketsService::openapi()],
+    )?;
+    Ok(goesgen::http::openapi::secure(both, &security()))
 }
 
 /// The router of the Users service.
@@ -134,7 +164,7 @@ pub async fn serve(
 ) -> Result<(), crate::scenario::Error> {
     let mut router = Router::new();
     let mut followers = Vec::new();
-    let options = HttpOptions::default();
+    let options = HttpOptions::default().serve_openapi(true);
     let mut names = Vec::new();
     if which.users {
         let users = Arc::new(UsersService::new(

@@ -27,6 +27,8 @@ pub enum Command {
     Diff(DiffArgs),
     /// Inspect and verify an event log.
     Log(LogArgs),
+    /// Write the AsyncAPI 3.0 document of a schema's event log.
+    Asyncapi(AsyncApiArgs),
 }
 
 /// How schema errors and changes are written.
@@ -82,6 +84,17 @@ pub struct DiffArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
     pub format: ReportFormat,
+}
+
+/// `goesgen asyncapi`.
+#[derive(Debug, Args)]
+pub struct AsyncApiArgs {
+    /// The schema file.
+    #[arg(default_value = "schema.yml")]
+    pub schema: PathBuf,
+    /// The version the document gives the API (`info.version`).
+    #[arg(long, default_value = "0.1.0")]
+    pub api_version: String,
 }
 
 /// `goesgen log`.

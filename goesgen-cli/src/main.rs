@@ -8,6 +8,9 @@
 //! - `goesgen diff OLD NEW`: every change between two versions of a schema,
 //!   classified breaking or compatible for a log written under the old
 //!   one ([`diff`]).
+//! - `goesgen asyncapi [SCHEMA]`: the AsyncAPI 3.0 document of the
+//!   schema's event log, payload properties typed by their Rust names
+//!   where no JSON type is known ([`asyncapi`]).
 //! - `goesgen log stat|tail|show|verify LOG`: inspect and verify an event
 //!   log, `sqlite:PATH` or `postgres:CONNINFO` ([`log`]).
 //!
@@ -21,6 +24,7 @@
 //! every write checked) and `schema_file` (a schema file read and parsed).
 #![warn(missing_docs)]
 
+mod asyncapi;
 mod check;
 mod cli;
 mod diff;
@@ -56,6 +60,7 @@ fn main() -> ExitCode {
         Command::Graph(args) => graph::run(&args, &mut out),
         Command::Diff(args) => diff::run(&args, &mut out),
         Command::Log(args) => log::run(args, &mut out),
+        Command::Asyncapi(args) => asyncapi::run(&args, &mut out),
     };
     // What is still buffered goes out now, so that a failed write (a full
     // disk) is an error and not a silent success.

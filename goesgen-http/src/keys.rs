@@ -60,6 +60,11 @@ where
     fn key_scope(&self, ctx: &C) -> Option<String> {
         (self.scope)(ctx)
     }
+
+    #[cfg(feature = "openapi")]
+    fn security(&self) -> Option<crate::openapi::Security> {
+        self.auth.security()
+    }
 }
 
 /// Where the server keeps an `Idempotency-Key` header's `key` sent to

@@ -70,8 +70,8 @@ pub(crate) enum Known {
 
 impl Known {
     /// Every entry of the table.
-    #[cfg(test)]
-    const ALL: [Known; 24] = [
+    #[cfg(any(test, feature = "openapi"))]
+    pub(crate) const ALL: [Known; 24] = [
         Known::InvalidInput,
         Known::UnreadableBody,
         Known::InvalidHeader,
@@ -99,7 +99,7 @@ impl Known {
     ];
 
     /// The table: the entry's status, code and title.
-    const fn entry(self) -> (u16, &'static str, &'static str) {
+    pub(crate) const fn entry(self) -> (u16, &'static str, &'static str) {
         match self {
             Known::InvalidInput => (400, codes::INVALID_JSON, "invalid input"),
             Known::UnreadableBody => (400, codes::INVALID_JSON, "the body could not be read"),

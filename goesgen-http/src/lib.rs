@@ -42,13 +42,19 @@
 //! Every input and output type of a schema's methods must implement
 //! `serde::Serialize` and `serde::Deserialize` when the feature is on.
 //!
+//! With the feature `openapi` (the `goesgen` crate's `http` brings it),
+//! each `<Service>Service` also has `openapi()`, its OpenAPI 3.1 document
+//! (see [`openapi`]), which the router serves at
+//! `GET /<Service>/openapi.json` when [`HttpOptions::serve_openapi`] asks.
+//!
 //! The modules: [`codes`] (the stable codes), `problem` (the [`Problem`]
 //! body), `known` (the one table of goesgen's own problems: status, code
 //! and title), `service_error` (how a service call's error becomes a
 //! problem: [`problem_of`], [`MethodProblem`]), `keys` (idempotency keys
 //! and request fingerprints), `server` (routes, request decoding,
-//! responses, the seen position) and `client` ([`HttpClient`] and its
-//! retries).
+//! responses, the seen position), `client` ([`HttpClient`] and its
+//! retries) and, with the feature `openapi`, [`openapi`] (the documents,
+//! their problem components from `known`, the authenticator's security).
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![warn(missing_docs)]
 
@@ -56,6 +62,9 @@ mod client;
 pub mod codes;
 mod keys;
 mod known;
+#[cfg(feature = "openapi")]
+#[cfg_attr(docsrs, doc(cfg(feature = "openapi")))]
+pub mod openapi;
 mod problem;
 mod server;
 mod service_error;

@@ -15,6 +15,19 @@ use goesgen_runtime::{Appended, Position};
 
 use crate::known::Known;
 
+/// The members a problem body has by name (RFC 9457's, `code`, and
+/// goesgen's own), which [`Problem::extension`] does not replace.
+pub(crate) const MEMBERS: [&str; 8] = [
+    "type",
+    "title",
+    "status",
+    "detail",
+    "code",
+    "field",
+    "positions",
+    "retry_after",
+];
+
 /// The media type of a problem body.
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
@@ -118,17 +131,7 @@ impl Problem {
     /// The same problem with one more member `name` (ignored if it is one
     /// of the standard members).
     pub fn extension(mut self, name: &str, value: impl Into<serde_json::Value>) -> Self {
-        const TAKEN: [&str; 8] = [
-            "type",
-            "title",
-            "status",
-            "detail",
-            "code",
-            "field",
-            "positions",
-            "retry_after",
-        ];
-        if !TAKEN.contains(&name) {
+        if !MEMBERS.contains(&name) {
             self.members
                 .extensions
                 .insert(name.to_owned(), value.into());

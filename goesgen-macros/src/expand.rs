@@ -137,6 +137,8 @@ pub fn expand(schema: &Schema, krate: TokenStream) -> TokenStream {
         return failed(error, None);
     }
     let events = events(schema, &krate);
+    let contracts = crate::contracts::events_contracts(schema, &krate);
+    let states = crate::contracts::projection_states(schema, &krate);
     let projections = projections(schema, &krate);
     let services = crate::services::services(schema, &krate);
     let file = &schema.file;
@@ -152,12 +154,14 @@ pub fn expand(schema: &Schema, krate: TokenStream) -> TokenStream {
         pub mod events {
             #serde_import
             #events
+            #contracts
         }
 
         #[doc = #projections_doc]
         pub mod projections {
             #serde_import
             #projections
+            #states
         }
 
         #services

@@ -8,10 +8,12 @@
 //! errors, and `expand` generates the code (`events`, `projections`,
 //! `services` with its parts: the store trait, the methods trait, the
 //! event enums, the calls, the service, the store `kits` and `http`; with
-//! `docs` and `types`). Generated code is thin glue over the runtime's
+//! `docs` and `types`; the events' `contracts`, and the services'
+//! `openapi`). Generated code is thin glue over the runtime's
 //! generic `Store`, `Dispatch`, `Runner` and `Engine`.
 #![warn(missing_docs)]
 
+mod contracts;
 mod diagnostics;
 mod docs;
 mod events;

@@ -18,6 +18,8 @@
 //!   functions.
 //! - [`codec`]: the JSON codec of events that generated code calls, and
 //!   its [`DecodeError`].
+//! - [`contracts`]: the events described for other languages (JSON
+//!   Schema, AsyncAPI); with the feature `schemars`, from the Rust types.
 //! - [`projection`]: projection state machines and their [`TransitionError`].
 //! - [`reader`]: [`LogReader`], a cursor that reads a long log in batches.
 //! - [`service`]: the service engine generated services run on, its
@@ -46,6 +48,7 @@ pub mod codec;
 #[cfg(feature = "conformance")]
 #[cfg_attr(docsrs, doc(cfg(feature = "conformance")))]
 pub mod conformance;
+pub mod contracts;
 pub mod error;
 pub mod kits;
 pub mod limits;

@@ -10,6 +10,8 @@
 //! - [`error`]: errors and their rendering.
 //! - [`evolution`]: what changed between two versions of a schema, and
 //!   whether the change breaks a log written under the old one ([`diff`]).
+//! - `flows`: per service, the events it sends and receives
+//!   ([`Schema::sends`], [`Schema::receives`]).
 //!
 //! Inside, a schema goes through these stages, all reporting to one error
 //! context (`context`): YAML to a raw located tree (`raw`), the tree to the
@@ -24,6 +26,7 @@ mod comments;
 mod context;
 pub mod error;
 pub mod evolution;
+mod flows;
 pub mod model;
 pub mod naming;
 mod raw;

@@ -30,6 +30,7 @@ use schema::events::{AccountOpened, MoneyDeposited, MoneyWithdrawn};
 
 /// The input of deposits and withdrawals.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "contracts", derive(schemars::JsonSchema))]
 pub struct Transfer {
     /// The account.
     pub account: String,

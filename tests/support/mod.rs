@@ -13,26 +13,33 @@ pub mod id {
 
     /// A ticket id.
     #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    #[cfg_attr(feature = "contracts", derive(schemars::JsonSchema))]
     pub struct Ticket(pub String);
     /// A user id.
     #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    #[cfg_attr(feature = "contracts", derive(schemars::JsonSchema))]
     pub struct User(pub String);
     /// A comment id.
     #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    #[cfg_attr(feature = "contracts", derive(schemars::JsonSchema))]
     pub struct Comment(pub String);
 }
 
 /// A ticket's title.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "contracts", derive(schemars::JsonSchema))]
 pub struct TicketTitle(pub String);
 /// A ticket's description.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "contracts", derive(schemars::JsonSchema))]
 pub struct TicketDescription(pub String);
 /// A comment's text.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "contracts", derive(schemars::JsonSchema))]
 pub struct TicketCommentMessage(pub String);
 /// A user's name.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "contracts", derive(schemars::JsonSchema))]
 pub struct UserName(pub String);
 
 /// The services' inputs and outputs, as goesgen's example names them.
@@ -44,6 +51,7 @@ pub mod service {
                 #[derive(
                     Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize,
                 )]
+                #[cfg_attr(feature = "contracts", derive(schemars::JsonSchema))]
                 pub struct $name;
             )*
         };

@@ -14,6 +14,9 @@ pub struct HttpOptions {
     /// service to reach that position (default 5 s); then
     /// `503 not-caught-up`.
     pub catch_up_timeout: Duration,
+    /// Whether the router also serves its service's OpenAPI document at
+    /// `GET /<Service>/openapi.json` (feature `openapi`; default off).
+    pub serve_openapi: bool,
 }
 
 impl Default for HttpOptions {
@@ -21,6 +24,7 @@ impl Default for HttpOptions {
         Self {
             body_limit: 1 << 20,
             catch_up_timeout: Duration::from_secs(5),
+            serve_openapi: false,
         }
     }
 }
@@ -29,6 +33,14 @@ impl HttpOptions {
     /// The largest request body, in bytes.
     pub fn body_limit(mut self, bytes: usize) -> Self {
         self.body_limit = bytes;
+        self
+    }
+
+    /// Whether the router serves its service's OpenAPI document at
+    /// `GET /<Service>/openapi.json` (feature `openapi`), with the
+    /// authenticator's [`security`](crate::Authenticate::security).
+    pub fn serve_openapi(mut self, serve: bool) -> Self {
+        self.serve_openapi = serve;
         self
     }
 

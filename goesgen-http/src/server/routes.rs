@@ -40,6 +40,9 @@ pub(super) struct Shared<S, A> {
 pub struct Routes<S, A, C> {
     shared: Arc<Shared<S, A>>,
     router: Router,
+    /// The service's OpenAPI document, served when the options ask.
+    #[cfg(feature = "openapi")]
+    document: Option<fn() -> serde_json::Value>,
     context: PhantomData<fn() -> C>,
 }
 
@@ -66,6 +69,8 @@ where
                 options,
             }),
             router: Router::new(),
+            #[cfg(feature = "openapi")]
+            document: None,
             context: PhantomData,
         }
     }
@@ -152,6 +157,15 @@ where
         self
     }
 
+    /// The service's OpenAPI document (`<Service>Service::openapi`), which
+    /// the router serves at `GET /<Service>/openapi.json` with the
+    /// authenticator's security when [`HttpOptions::serve_openapi`] is on.
+    #[cfg(feature = "openapi")]
+    pub fn describe(mut self, document: fn() -> serde_json::Value) -> Self {
+        self.document = Some(document);
+        self
+    }
+
     /// The router, with the fallbacks: `404 unknown-method` for any other
     /// path, `405 method-not-allowed` for a method's path with another
     /// HTTP method than POST. To serve several services behind one router,
@@ -159,7 +173,20 @@ where
     /// [`Router::reset_fallback`] (axum keeps one fallback per router) and
     /// set [`unknown_method`] as the fallback of the result.
     pub fn into_router(self) -> Router {
-        self.router
+        #[cfg(feature = "openapi")]
+        let router = match self.document {
+            Some(document) if self.shared.options.serve_openapi => {
+                crate::openapi::serve_document::<S>(
+                    self.router,
+                    document,
+                    self.shared.auth.security(),
+                )
+            }
+            _ => self.router,
+        };
+        #[cfg(not(feature = "openapi"))]
+        let router = self.router;
+        router
             .method_not_allowed_fallback(method_not_allowed)
             .fallback(unknown_method)
     }

@@ -66,6 +66,14 @@ pub trait Authenticate<C>: Send + Sync + 'static {
         let _ = ctx;
         None
     }
+
+    /// How the authenticator is described in the OpenAPI document the
+    /// router serves (feature `openapi`): `None` (the default) describes
+    /// no security.
+    #[cfg(feature = "openapi")]
+    fn security(&self) -> Option<crate::openapi::Security> {
+        None
+    }
 }
 
 impl<C, F> Authenticate<C> for F

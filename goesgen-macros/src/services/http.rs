@@ -142,6 +142,7 @@ pub fn service_http(service: &Service, krate: &TokenStream) -> TokenStream {
             {
                 #krate::http::Routes::new(self, auth, options)
                     #(#routes)*
+                    .describe(Self::openapi)
                     .into_router()
             }
         }

@@ -10,8 +10,8 @@
 //! `store_trait` (the store trait and the dispatch of events to it),
 //! `methods_trait`, `event_enums`, `calls` (per method a small call struct
 //! implementing the runtime's `MethodCall`), `service` (the service struct,
-//! deref'ing to the runtime's `Runner`), `kits`, `http` and `harness` (the
-//! test harness, feature `testing`). The runtime's
+//! deref'ing to the runtime's `Runner`), `kits`, `http`, `openapi` and
+//! `harness` (the test harness, feature `testing`). The runtime's
 //! `Engine` does the rest, the same for every schema.
 
 mod calls;
@@ -20,6 +20,7 @@ mod harness;
 mod http;
 mod kits;
 mod methods_trait;
+mod openapi;
 mod service;
 mod store_trait;
 #[cfg(test)]
@@ -135,6 +136,7 @@ fn service_items(schema: &Schema, service: &Service, krate: &TokenStream) -> Tok
     );
     let http = http::service_http(service, krate);
     let harness = harness::harness(service, &parts, &methods_trait, &service_struct, krate);
+    let openapi = openapi::service_openapi(service, &parts, krate);
     quote! {
         #store_trait
         #methods
@@ -145,6 +147,7 @@ fn service_items(schema: &Schema, service: &Service, krate: &TokenStream) -> Tok
         #kits
         #http
         #krate::__private::if_testing! { #harness }
+        #openapi
     }
 }
 

@@ -3,6 +3,7 @@
 
 /// Defined; `crate::material::Frame` is not.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "contracts", derive(schemars::JsonSchema))]
 pub struct Width(pub u32);
 
 pub mod schema {

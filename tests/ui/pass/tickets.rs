@@ -11,26 +11,33 @@ pub mod id {
 
     /// A ticket id.
     #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+    #[cfg_attr(feature = "contracts", derive(schemars::JsonSchema))]
     pub struct Ticket(pub String);
     /// A user id.
     #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+    #[cfg_attr(feature = "contracts", derive(schemars::JsonSchema))]
     pub struct User(pub String);
     /// A comment id.
     #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+    #[cfg_attr(feature = "contracts", derive(schemars::JsonSchema))]
     pub struct Comment(pub String);
 }
 
 /// A title.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "contracts", derive(schemars::JsonSchema))]
 pub struct TicketTitle(pub String);
 /// A description.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "contracts", derive(schemars::JsonSchema))]
 pub struct TicketDescription(pub String);
 /// A comment.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "contracts", derive(schemars::JsonSchema))]
 pub struct TicketCommentMessage(pub String);
 /// A name.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "contracts", derive(schemars::JsonSchema))]
 pub struct UserName(pub String);
 
 /// The services' inputs and outputs (validated by the schema; used once
@@ -47,6 +54,7 @@ pub mod service {
                     $(
                         #[doc = stringify!($name)]
                         #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+                        #[cfg_attr(feature = "contracts", derive(schemars::JsonSchema))]
                         pub struct $name;
                     )*
                 };
@@ -73,12 +81,15 @@ pub mod service {
 
             /// Output of GetUserByID.
             #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+            #[cfg_attr(feature = "contracts", derive(schemars::JsonSchema))]
             pub struct GetUserByIDOut;
             /// Input of CreateUser.
             #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+            #[cfg_attr(feature = "contracts", derive(schemars::JsonSchema))]
             pub struct CreateUserIn;
             /// Output of CreateUser.
             #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+            #[cfg_attr(feature = "contracts", derive(schemars::JsonSchema))]
             pub struct CreateUserOut;
         }
     }

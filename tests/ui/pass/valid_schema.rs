@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 /// `Foo`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "contracts", derive(schemars::JsonSchema))]
 pub struct Foo(pub u32);
 
 /// `sub`.
@@ -14,6 +15,7 @@ pub mod sub {
 
     /// `sub.Bar`.
     #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+    #[cfg_attr(feature = "contracts", derive(schemars::JsonSchema))]
     pub struct Bar(pub String);
 
     /// `sub.subsub`.
@@ -22,6 +24,7 @@ pub mod sub {
 
         /// `sub.subsub.Baz`.
         #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+        #[cfg_attr(feature = "contracts", derive(schemars::JsonSchema))]
         pub struct Baz {
             /// A value.
             pub value: bool,

@@ -9,6 +9,7 @@ use crate::{TicketCommentMessage, TicketDescription, TicketTitle, id};
 
 /// The input of `CreateTicket`; the author is the caller.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "contracts", derive(schemars::JsonSchema))]
 pub struct CreateTicketIn {
     /// The title.
     pub title: TicketTitle,
@@ -18,6 +19,7 @@ pub struct CreateTicketIn {
 
 /// The output of `CreateTicket`: the new ticket.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "contracts", derive(schemars::JsonSchema))]
 pub struct CreateTicketOut {
     /// The ticket's id.
     pub id: id::Ticket,
@@ -31,6 +33,7 @@ pub struct CreateTicketOut {
 
 /// A comment as `GetTicketByID` shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "contracts", derive(schemars::JsonSchema))]
 pub struct Comment {
     /// The comment's id.
     pub id: id::Comment,
@@ -42,6 +45,7 @@ pub struct Comment {
 
 /// The output of `GetTicketByID`: the ticket as the projection holds it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "contracts", derive(schemars::JsonSchema))]
 pub struct GetTicketByIDOut {
     /// The ticket's id.
     pub id: id::Ticket,
@@ -61,6 +65,7 @@ pub struct GetTicketByIDOut {
 
 /// The input of `AssignUserToTicket`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "contracts", derive(schemars::JsonSchema))]
 pub struct AssignUserToTicketIn {
     /// Who to assign.
     pub user: id::User,
@@ -70,6 +75,7 @@ pub struct AssignUserToTicketIn {
 
 /// The input of `UnassignUserFromTicket`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "contracts", derive(schemars::JsonSchema))]
 pub struct UnassignUserFromTicketIn {
     /// Who to unassign.
     pub user: id::User,
@@ -79,6 +85,7 @@ pub struct UnassignUserFromTicketIn {
 
 /// The input of `CloseTicket`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "contracts", derive(schemars::JsonSchema))]
 pub struct CloseTicketIn {
     /// The ticket to close.
     pub ticket: id::Ticket,
@@ -86,6 +93,7 @@ pub struct CloseTicketIn {
 
 /// The input of `CreateComment`; the author is the caller.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "contracts", derive(schemars::JsonSchema))]
 pub struct CreateCommentIn {
     /// The ticket to comment on.
     pub ticket: id::Ticket,
@@ -95,6 +103,7 @@ pub struct CreateCommentIn {
 
 /// The output of `CreateComment`: the new comment.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "contracts", derive(schemars::JsonSchema))]
 pub struct CreateCommentOut {
     /// The comment's id.
     pub id: id::Comment,
@@ -108,6 +117,7 @@ pub struct CreateCommentOut {
 
 /// The input of `UpdateTicket`: what to change (`None`: leave as is).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "contracts", derive(schemars::JsonSchema))]
 pub struct UpdateTicketIn {
     /// The ticket to change.
     pub ticket: id::Ticket,

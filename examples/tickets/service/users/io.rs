@@ -8,6 +8,7 @@ use crate::{UserName, id};
 
 /// The input of `CreateUser`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "contracts", derive(schemars::JsonSchema))]
 pub struct CreateUserIn {
     /// The new user's name (unique).
     pub name: UserName,
@@ -15,6 +16,7 @@ pub struct CreateUserIn {
 
 /// The output of `CreateUser`: the new user.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "contracts", derive(schemars::JsonSchema))]
 pub struct CreateUserOut {
     /// The user's id.
     pub id: id::User,
@@ -24,6 +26,7 @@ pub struct CreateUserOut {
 
 /// The output of `GetUserByID`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "contracts", derive(schemars::JsonSchema))]
 pub struct GetUserByIDOut {
     /// The user's id.
     pub id: id::User,
