@@ -18,6 +18,7 @@ mod events;
 mod expand;
 mod input;
 mod locate;
+mod migrations;
 mod projections;
 mod services;
 mod types;
