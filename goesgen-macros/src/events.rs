@@ -53,7 +53,10 @@ pub fn events(schema: &Schema, krate: &TokenStream) -> TokenStream {
         .iter()
         .map(|name| docs::lines([format!("The kind of a [`{name}`] event.").as_str()]));
     let codec = quote!(#krate::codec);
-    let decode_arms = schema.events.iter().map(|e| migrations::decode_arm(e, krate));
+    let decode_arms = schema
+        .events
+        .iter()
+        .map(|e| migrations::decode_arm(e, krate));
     let former_names = schema.events.iter().map(migrations::former_names);
     let default_tests = migrations::default_tests(schema, krate);
     quote! {

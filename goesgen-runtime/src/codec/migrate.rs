@@ -90,23 +90,31 @@ pub fn decode_migrated<P: Migrated>(kind: &str, payload: &[u8]) -> Result<P, Dec
     {
         return Ok(event);
     }
-    let value: Value = serde_json::from_slice(payload).map_err(|error| DecodeError::json(&error))?;
+    let value: Value =
+        serde_json::from_slice(payload).map_err(|error| DecodeError::json(&error))?;
     let value = migrate::<P>(kind, value)?;
     P::deserialize(&value).map_err(|error| diagnose_value::<P>(&value, &error))
 }
 
 /// `payload` (of a record written under `kind`) in `P`'s current shape:
 /// renamed properties moved to their current names (a record that already
-/// has the current name keeps it), defaults filled where the property is
+/// has the current name keeps it, and loses the former ones), defaults
+/// filled where the property is
 /// missing, then the upcaster run. A payload that is not an object is left
 /// to the upcaster (and then to decoding, which names the problem).
 pub fn migrate<P: Migrated>(kind: &str, mut payload: Value) -> Result<Value, DecodeError> {
     if let Value::Object(fields) = &mut payload {
         for renamed in P::RENAMED {
-            if fields.contains_key(renamed.name) {
-                continue;
-            }
-            if let Some(value) = renamed.was.iter().find_map(|old| fields.remove(*old)) {
+            // The current name wins, then the most recent former one; the
+            // others go (serde would see them as the field given twice).
+            let first = renamed
+                .was
+                .iter()
+                .filter_map(|old| fields.remove(*old))
+                .reduce(|first, _| first);
+            if let Some(value) = first
+                && !fields.contains_key(renamed.name)
+            {
                 fields.insert(renamed.name.to_string(), value);
             }
         }

@@ -49,8 +49,8 @@ pub use kind::{UnknownKind, parse_kind, unknown_kind};
 pub use migrate::{
     Defaulted, Migrated, Renamed, UpcastError, Upcaster, check_default, decode_migrated, migrate,
 };
-pub use verify::{LogVerdict, Unreadable, verify_log};
 pub use traits::{EventKindSet, EventPayload, EventSet, FieldSpec, check_field};
+pub use verify::{LogVerdict, Unreadable, verify_log};
 
 #[cfg(test)]
 mod tests;
