@@ -31,3 +31,7 @@ pub use support::{TicketCommentMessage, TicketDescription, TicketTitle, UserName
 /// A user's handle (version 2): the name, lowercase, words joined by dots.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct UserHandle(pub String);
+
+/// A counter's unit (version 2 of the counter).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct CounterUnit(pub String);

@@ -37,7 +37,12 @@ pub fn migrated_impl(event: &Event, krate: &TokenStream) -> Option<TokenStream> 
     let upcast = match &event.upcast {
         None => quote!(::core::option::Option::None),
         Some(upcast) => match syn::parse_str::<syn::Path>(&upcast.path) {
-            Ok(path) => quote!(::core::option::Option::Some(#path)),
+            // A named constant of the upcaster's type: a wrong signature
+            // is reported as that type against the function's.
+            Ok(path) => quote!({
+                const UPCASTER: #codec::Upcaster = #path;
+                ::core::option::Option::Some(UPCASTER)
+            }),
             Err(error) => syn::Error::new(
                 Span::call_site(),
                 format!(

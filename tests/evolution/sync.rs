@@ -9,20 +9,23 @@ use goesgen::{
     Condition, MemoryLog, MemoryStore, MethodError, Recorded, ServiceOptions, StoreError,
 };
 
+use crate::CounterUnit;
 use crate::schemas::counter_v1;
 use crate::schemas::counter_v2::counters::{
     CountEvent, CountersInMemory, CountersMethods, CountersService,
 };
 use crate::schemas::counter_v2::events::Incremented;
 
-/// Each counter's total and the step of its last increment.
+/// Each counter's total and the step and unit of its last increment.
 #[derive(Clone, Default)]
-struct Totals(imbl::HashMap<String, (u64, u64)>);
+struct Totals(imbl::HashMap<String, (u64, u64, CounterUnit)>);
 
 impl CountersInMemory for Totals {
     fn apply_incremented(&mut self, _: &Recorded, event: &Incremented) -> Result<(), StoreError> {
-        self.0
-            .insert(event.counter.clone(), (event.total, event.step));
+        self.0.insert(
+            event.counter.clone(),
+            (event.total, event.step, event.unit.clone()),
+        );
         Ok(())
     }
 }
@@ -40,7 +43,7 @@ impl CountersMethods for Logic {
         txn: &mut MemoryRead<Totals>,
         counter: String,
     ) -> Result<u64, MethodError<Self::Error>> {
-        Ok(txn.0.get(&counter).map_or(0, |(total, _)| *total))
+        Ok(txn.0.get(&counter).map_or(0, |(total, ..)| *total))
     }
 
     async fn count(
@@ -49,7 +52,7 @@ impl CountersMethods for Logic {
         txn: &mut MemoryWrite<Totals>,
         counter: String,
     ) -> Result<(u64, Vec<CountEvent>), MethodError<Self::Error>> {
-        let total = txn.0.get(&counter).map_or(0, |(total, _)| *total) + 2;
+        let total = txn.0.get(&counter).map_or(0, |(total, ..)| *total) + 2;
         Ok((
             total,
             vec![
@@ -57,6 +60,7 @@ impl CountersMethods for Logic {
                     counter,
                     total,
                     step: 2,
+                    unit: CounterUnit("visits".into()),
                 }
                 .into(),
             ],
@@ -87,6 +91,12 @@ async fn the_service_applies_records_of_the_former_kind() {
     );
     assert_eq!(service.sync().await.unwrap(), 3);
     assert_eq!(service.total(&(), "visits".into()).await.unwrap(), 3);
+    let applied = goesgen::Store::begin_read(service.store()).await.unwrap();
+    assert_eq!(
+        applied.0.get("visits"),
+        Some(&(3, 1, CounterUnit("times".into()))),
+        "version 1's records read the defaults"
+    );
     let counted = service.count(&(), "visits".into()).await.unwrap();
     assert_eq!(counted.output, 5);
 
