@@ -47,6 +47,10 @@ pub struct CheckArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
     pub format: ReportFormat,
+    /// Also list the parts of a valid schema the Go original would refuse
+    /// (goesgen-for-Rust extensions); found ones are problems.
+    #[arg(long)]
+    pub go: bool,
 }
 
 /// The graph languages.

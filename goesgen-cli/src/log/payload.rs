@@ -4,19 +4,57 @@
 //! checked and what cannot be), and the payload must be an object with
 //! every required property, each of its shape. Properties the schema does
 //! not declare are allowed (decoders ignore them).
+//!
+//! The schema's migration declarations apply as the generated decoder
+//! applies them: a former kind (`was`) reads as its event, a former
+//! property name as the property, a missing property with a default as
+//! the default. Upcasters are Rust functions: a record that would need one
+//! is reported as such ([`Checked::NeedsUpcaster`]), not checked.
 
 use std::collections::HashMap;
 use std::path::Path;
 
+use goesgen_runtime::codec::rename_field;
 use goesgen_schema::JsonShape;
 use serde_json::Value;
 
 use crate::error::CliError;
 use crate::schema_file::SchemaFile;
 
-/// The expected shape of each event's payload, by kind.
+/// The expected shape of each event's payload, and its migration
+/// declarations.
 pub struct EventShapes {
-    events: HashMap<String, Vec<(String, JsonShape)>>,
+    /// The events, in schema order.
+    events: Vec<EventShape>,
+    /// Each kind (current and former names) to its event.
+    kinds: HashMap<String, usize>,
+}
+
+/// One event: its properties and its upcaster.
+struct EventShape {
+    name: String,
+    properties: Vec<PropertyShape>,
+    upcast: Option<String>,
+}
+
+/// One property: its shape, former names and default.
+struct PropertyShape {
+    name: String,
+    shape: JsonShape,
+    was: Vec<String>,
+    default: Option<Value>,
+}
+
+/// What checking one payload found.
+#[derive(Debug, PartialEq)]
+pub enum Checked {
+    /// The schema has no event of that kind (current or former).
+    UnknownKind,
+    /// What is wrong with the payload (nothing when it matches).
+    Problems(Vec<String>),
+    /// The payload needs the event's upcaster, which runs only in Rust:
+    /// why, in words.
+    NeedsUpcaster(String),
 }
 
 impl EventShapes {
@@ -24,34 +62,89 @@ impl EventShapes {
     /// valid).
     pub fn read(path: &Path) -> Result<Self, CliError> {
         let schema = SchemaFile::read(path)?.valid()?;
-        Ok(EventShapes {
-            events: schema
-                .events
-                .iter()
-                .map(|event| {
-                    let properties = event
-                        .properties
-                        .iter()
-                        .map(|p| (p.name.text.clone(), JsonShape::of(&p.ty.rust)))
-                        .collect();
-                    (event.name.text.clone(), properties)
-                })
-                .collect(),
-        })
+        let events: Vec<EventShape> = schema
+            .events
+            .iter()
+            .map(|event| EventShape {
+                name: event.name.text.clone(),
+                properties: event
+                    .properties
+                    .iter()
+                    .map(|p| PropertyShape {
+                        name: p.name.text.clone(),
+                        shape: JsonShape::of(&p.ty.rust),
+                        was: p.was.iter().map(|n| n.text.clone()).collect(),
+                        // The schema wrote it from a JSON value.
+                        default: p
+                            .default
+                            .as_ref()
+                            .and_then(|d| serde_json::from_str(&d.json).ok()),
+                    })
+                    .collect(),
+                upcast: event.upcast.as_ref().map(|u| u.path.clone()),
+            })
+            .collect();
+        let mut kinds = HashMap::new();
+        for (index, event) in schema.events.iter().enumerate() {
+            kinds.insert(event.name.text.clone(), index);
+            for former in &event.was {
+                kinds.insert(former.text.clone(), index);
+            }
+        }
+        Ok(EventShapes { events, kinds })
     }
 
-    /// What is wrong with `payload` (an object) as an event of `kind`:
-    /// `None` when the schema has no such event, else the problems (none
-    /// when it matches).
-    pub fn check(&self, kind: &str, payload: &Value) -> Option<Vec<String>> {
-        let properties = self.events.get(kind)?;
+    /// What is wrong with `payload` (an object) as a record of `kind`, with
+    /// the event's renames and defaults applied as the generated decoder
+    /// applies them. A record the decoder would hand to the event's
+    /// upcaster (one under a former kind, or one that does not match as it
+    /// is) cannot be checked here.
+    pub fn check(&self, kind: &str, payload: &Value) -> Checked {
+        let Some(event) = self.kinds.get(kind).map(|&i| &self.events[i]) else {
+            return Checked::UnknownKind;
+        };
+        let mut payload = payload.clone();
+        if let Value::Object(fields) = &mut payload {
+            for property in &event.properties {
+                rename_field(
+                    fields,
+                    &property.name,
+                    property.was.iter().map(String::as_str),
+                );
+                if let Some(default) = &property.default {
+                    fields
+                        .entry(property.name.clone())
+                        .or_insert_with(|| default.clone());
+                }
+            }
+        }
+        let problems = event.problems(&payload);
+        match &event.upcast {
+            Some(upcast) if kind != event.name => Checked::NeedsUpcaster(format!(
+                "a {kind} record is read as {} by its upcaster `{upcast}`, which runs only in Rust",
+                event.name
+            )),
+            Some(upcast) if !problems.is_empty() => Checked::NeedsUpcaster(format!(
+                "the record needs {}'s upcaster `{upcast}`, which runs only in Rust ({})",
+                event.name,
+                problems.join("; ")
+            )),
+            _ => Checked::Problems(problems),
+        }
+    }
+}
+
+impl EventShape {
+    /// What is wrong with `payload`, in the current shape, as this event.
+    fn problems(&self, payload: &Value) -> Vec<String> {
         let mut problems = Vec::new();
-        for (name, shape) in properties {
+        for property in &self.properties {
+            let name = &property.name;
             match payload.get(name) {
-                None if shape.optional() => {}
+                None if property.shape.optional() => {}
                 None => problems.push(format!("required property `{name}` is missing")),
                 Some(value) => {
-                    if let Err(expected) = shape.accepts(value) {
+                    if let Err(expected) = property.shape.accepts(value) {
                         problems.push(format!(
                             "property `{name}`: expected {expected}, found {}",
                             short(value)
@@ -60,7 +153,7 @@ impl EventShapes {
                 }
             }
         }
-        Some(problems)
+        problems
     }
 }
 

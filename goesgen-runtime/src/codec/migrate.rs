@@ -105,18 +105,7 @@ pub fn decode_migrated<P: Migrated>(kind: &str, payload: &[u8]) -> Result<P, Dec
 pub fn migrate<P: Migrated>(kind: &str, mut payload: Value) -> Result<Value, DecodeError> {
     if let Value::Object(fields) = &mut payload {
         for renamed in P::RENAMED {
-            // The current name wins, then the most recent former one; the
-            // others go (serde would see them as the field given twice).
-            let first = renamed
-                .was
-                .iter()
-                .filter_map(|old| fields.remove(*old))
-                .reduce(|first, _| first);
-            if let Some(value) = first
-                && !fields.contains_key(renamed.name)
-            {
-                fields.insert(renamed.name.to_string(), value);
-            }
+            rename_field(fields, renamed.name, renamed.was.iter().copied());
         }
         for default in P::DEFAULTS {
             if fields.contains_key(default.name) {
@@ -140,6 +129,27 @@ pub fn migrate<P: Migrated>(kind: &str, mut payload: Value) -> Result<Value, Dec
             event: P::KIND,
             source,
         }),
+    }
+}
+
+/// Moves the value of a renamed property to its current name `name` in a
+/// payload's `fields`: the current name wins, then the most recent former
+/// one (`was`, most recent first); the other former names go (serde would
+/// see them as the field given twice). Shared with the `goesgen` command's
+/// `log verify`, which applies the declarations without generated code.
+pub fn rename_field<'a>(
+    fields: &mut serde_json::Map<String, Value>,
+    name: &str,
+    was: impl IntoIterator<Item = &'a str>,
+) {
+    let first = was
+        .into_iter()
+        .filter_map(|old| fields.remove(old))
+        .reduce(|first, _| first);
+    if let Some(value) = first
+        && !fields.contains_key(name)
+    {
+        fields.insert(name.to_string(), value);
     }
 }
 

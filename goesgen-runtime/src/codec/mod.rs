@@ -48,6 +48,7 @@ pub use error::{DecodeError, EncodeError, FieldProblem};
 pub use kind::{UnknownKind, parse_kind, unknown_kind};
 pub use migrate::{
     Defaulted, Migrated, Renamed, UpcastError, Upcaster, check_default, decode_migrated, migrate,
+    rename_field,
 };
 pub use traits::{EventKindSet, EventPayload, EventSet, FieldSpec, check_field};
 pub use verify::{LogVerdict, Unreadable, verify_log};
