@@ -160,3 +160,38 @@ pub fn check_default<T: serde::de::DeserializeOwned>(json: &str) -> Result<(), s
     let value: Value = serde_json::from_str(json)?;
     T::deserialize(&value).map(drop)
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::{check_default, rename_field};
+
+    #[test]
+    fn a_renamed_field_takes_the_current_name_then_the_most_recent_former_one() {
+        let rename = |payload: serde_json::Value| {
+            let mut payload = payload;
+            let fields = payload.as_object_mut().unwrap();
+            rename_field(fields, "closedBy", ["closer", "by"]);
+            payload
+        };
+        assert_eq!(rename(json!({"by": 1})), json!({"closedBy": 1}));
+        assert_eq!(
+            rename(json!({"by": 1, "closer": 2})),
+            json!({"closedBy": 2})
+        );
+        assert_eq!(
+            rename(json!({"by": 1, "closedBy": 3, "x": 0})),
+            json!({"closedBy": 3, "x": 0})
+        );
+        assert_eq!(rename(json!({"x": 0})), json!({"x": 0}));
+    }
+
+    #[test]
+    fn a_default_is_checked_against_its_type() {
+        assert!(check_default::<u8>("7").is_ok());
+        assert!(check_default::<u8>("300").is_err());
+        assert!(check_default::<Vec<String>>(r#"["a"]"#).is_ok());
+        assert!(check_default::<String>("not json").is_err());
+    }
+}
