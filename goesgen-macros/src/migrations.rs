@@ -134,3 +134,81 @@ pub fn default_tests(schema: &Schema, krate: &TokenStream) -> TokenStream {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use quote::quote;
+
+    use super::*;
+
+    const SCHEMA: &str = "\
+events:
+  Opened:
+    by: String
+  Shut:
+    was: [Closed]
+    upcast: crate::migrations::shut
+    shutBy: {type: String, was: closer}
+    reason: {type: crate::Reason, default: none}
+projections:
+  Door:
+    states: [Open]
+    createOn: Opened
+    transitions:
+      Shut: [Open -> Open]
+services:
+  Doors:
+    projections: [Door]
+    methods:
+      Open: {emits: [Opened, Shut]}
+";
+
+    fn schema() -> Schema {
+        goesgen_schema::parse(SCHEMA, "schema.yml").unwrap()
+    }
+
+    fn text(tokens: Option<TokenStream>) -> String {
+        tokens.map(|t| t.to_string()).unwrap_or_default()
+    }
+
+    #[test]
+    fn an_event_without_declarations_keeps_the_plain_decoder() {
+        let schema = schema();
+        let krate = quote!(::goesgen);
+        let opened = &schema.events[0];
+        assert!(migrated_impl(opened, &krate).is_none());
+        let arm = decode_arm(opened, &krate).to_string();
+        assert!(arm.contains("decode_payload :: < Opened >"), "{arm}");
+        assert!(!arm.contains("decode_migrated"), "{arm}");
+    }
+
+    #[test]
+    fn an_event_with_declarations_routes_its_former_kinds_to_the_migrating_decoder() {
+        let schema = schema();
+        let krate = quote!(::goesgen);
+        let shut = &schema.events[1];
+        let arm = decode_arm(shut, &krate).to_string();
+        assert!(
+            arm.starts_with("\"Shut\" | \"Closed\" => :: goesgen :: codec :: decode_migrated :: < Shut > (kind , payload)"),
+            "{arm}"
+        );
+        let migrated = text(migrated_impl(shut, &krate));
+        for part in [
+            "const FORMER_KINDS : & 'static [& 'static str] = & [\"Closed\"]",
+            "Renamed { name : \"shutBy\" , was : & [\"closer\"] }",
+            "Defaulted { name : \"reason\" , json : \"\\\"none\\\"\" }",
+            "const UPCASTER : :: goesgen :: codec :: Upcaster = crate :: migrations :: shut",
+        ] {
+            assert!(migrated.contains(part), "{part} not in {migrated}");
+        }
+        let tests = default_tests(&schema, &krate).to_string();
+        assert!(
+            tests.contains("fn default_of_shut_reason_decodes"),
+            "{tests}"
+        );
+        assert!(
+            tests.contains("check_default :: < crate :: Reason >"),
+            "{tests}"
+        );
+    }
+}

@@ -111,3 +111,47 @@ async fn on_a_postgres_log() {
     };
     v2_reads_what_v1_wrote(&log).await;
 }
+
+/// Polls `future` once: its output if it finished.
+async fn poll_once<F: std::future::Future + Unpin>(future: &mut F) -> Option<F::Output> {
+    std::future::poll_fn(|cx| {
+        std::task::Poll::Ready(match std::pin::Pin::new(&mut *future).poll(cx) {
+            std::task::Poll::Ready(output) => Some(output),
+            std::task::Poll::Pending => None,
+        })
+    })
+    .await
+}
+
+#[tokio::test]
+async fn a_verification_dropped_at_any_await_leaves_the_log_as_it_was() {
+    let path = crate::scratch::sqlite_path("evolution", "dropped-verify");
+    let log = SqliteLog::open(&path).await.unwrap();
+    let events = day_of_v1()
+        .iter()
+        .map(|e| e.to_new_event().unwrap())
+        .collect();
+    log.append(events, Condition::None).await.unwrap();
+    let whole = v2::events::Event::verify_log(&log).await.unwrap();
+    // Drop the verification after 0, 1, 2, ... suspensions, until one
+    // finishes before its cut.
+    for cut in 0.. {
+        let mut verifying = Box::pin(v2::events::Event::verify_log(&log));
+        let mut finished = None;
+        for _ in 0..=cut {
+            finished = poll_once(&mut verifying).await;
+            if finished.is_some() {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+        }
+        drop(verifying);
+        assert_eq!(log.head().await.unwrap(), 4, "cut after {cut}");
+        assert_eq!(v2::events::Event::verify_log(&log).await.unwrap(), whole);
+        if let Some(verdict) = finished {
+            assert_eq!(verdict.unwrap(), whole);
+            assert!(cut > 0, "the SQLite log reads off the caller's task");
+            break;
+        }
+    }
+}
