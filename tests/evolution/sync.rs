@@ -1,12 +1,14 @@
 //! A service's sync over a log written under a former event name: version
 //! 2 of the counter (`Counted` renamed `Incremented`, with a default
-//! `step`) applies version 1's records as its own, with the service's
-//! default of failing on kinds the schema does not define, and appends
-//! its own events in the new shape only.
+//! `step`) applies version 1's records as its own, whether it fails on
+//! kinds the schema does not define (reading every kind) or skips them
+//! (reading the subscribed kinds only), and appends its own events in the
+//! new shape only.
 
 use goesgen::kits::{MemoryRead, MemoryWrite};
 use goesgen::{
     Condition, MemoryLog, MemoryStore, MethodError, Recorded, ServiceOptions, StoreError,
+    UnknownEvents,
 };
 
 use crate::CounterUnit;
@@ -70,6 +72,21 @@ impl CountersMethods for Logic {
 
 #[tokio::test]
 async fn the_service_applies_records_of_the_former_kind() {
+    applies_records_of_the_former_kind(ServiceOptions::default()).await;
+}
+
+#[tokio::test]
+async fn reads_filtered_to_the_subscribed_kinds_include_former_names() {
+    // Skipping unknown kinds filters reads to the subscribed kinds.
+    applies_records_of_the_former_kind(
+        ServiceOptions::default().unknown_events(UnknownEvents::Skip),
+    )
+    .await;
+}
+
+/// Version 1's records, then the version 2 service over them with
+/// `options`.
+async fn applies_records_of_the_former_kind(options: ServiceOptions) {
     let log = MemoryLog::shared();
     let v1_events = (1..=3)
         .map(|total| {
@@ -83,12 +100,7 @@ async fn the_service_applies_records_of_the_former_kind() {
         .collect();
     log.append(v1_events, Condition::None).await.unwrap();
 
-    let service = CountersService::new(
-        Logic,
-        MemoryStore::default(),
-        log.clone(),
-        ServiceOptions::default(),
-    );
+    let service = CountersService::new(Logic, MemoryStore::default(), log.clone(), options);
     assert_eq!(service.sync().await.unwrap(), 3);
     assert_eq!(service.total(&(), "visits".into()).await.unwrap(), 3);
     let applied = goesgen::Store::begin_read(service.store()).await.unwrap();
