@@ -136,7 +136,9 @@ pub enum LogCommand {
         /// The log.
         #[command(flatten)]
         target: LogTarget,
-        /// Also check each record's kind and payload against this schema.
+        /// Also check each record's kind and payload against this schema,
+        /// with its renames and defaults applied (records needing an
+        /// upcaster are listed as unchecked).
         #[arg(long)]
         schema: Option<PathBuf>,
     },
