@@ -162,7 +162,12 @@ pub use goesgen_http as http;
 /// stored events reach removed. Each breaking change is a compile error
 /// with the message `goesgen diff` prints (the rules are goesgen-schema's
 /// `evolution`), located at the new schema's line, or the baseline's where
-/// the entry is gone (a removed event). Compatible changes compile.
+/// the entry is gone (a removed event), its hint naming the declarations
+/// that would cover it. Compatible changes compile, and so do migrated
+/// ones: changes the schema's migration declarations cover (a property's
+/// `default` and `was`, an event's `was` and `upcast`; docs/schema.md,
+/// "Changing events already in the log"), which decoding applies to the
+/// records already written.
 ///
 /// # What it generates
 ///
@@ -176,8 +181,10 @@ pub use goesgen_http as http;
 ///   use goesgen's wire format `{"type":"TicketCreated","payload":{...}}`;
 ///   `Event::to_json_batch` / `Event::from_json_batch` a JSON array of
 ///   those (decoding also accepts a single object); `Event::to_new_event` /
-///   `Event::from_record` the kind and payload as the event log stores them.
-///   A failed decode is a [`DecodeError`] naming the event type and field.
+///   `Event::from_record` the kind and payload as the event log stores them;
+///   `Event::verify_log` decodes a whole log and lists the records that do
+///   not. A failed decode is a [`DecodeError`] naming the event type and
+///   field.
 /// - `projections`: per projection `enum <Name>State` with `ALL`,
 ///   `INITIAL`, `CREATE_ON`, `targets(kind)` and the checked
 ///   `transition(kind, to)` (an undeclared move is a [`TransitionError`]),

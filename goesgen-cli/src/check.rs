@@ -4,7 +4,8 @@
 //! error: `file`, `line`, `column`, `rule` (snake_case, e.g.
 //! `unused_event`), `rule_number` (its number in `docs/schema.md`, or null),
 //! `path`, `message`, `hint` (or null). A valid schema prints one `ok`
-//! line in text and nothing in JSON.
+//! line in text and nothing in JSON; with `--go`, then what the Go
+//! original would refuse in it (see `go_check`).
 
 use goesgen_schema::SchemaError;
 use serde_json::{Value, json};
@@ -12,6 +13,7 @@ use serde_json::{Value, json};
 use crate::Outcome;
 use crate::cli::{CheckArgs, ReportFormat};
 use crate::error::CliError;
+use crate::go_check;
 use crate::output::Out;
 use crate::schema_file::SchemaFile;
 
@@ -28,6 +30,9 @@ pub fn run(args: &CheckArgs, out: &mut Out) -> Result<Outcome, CliError> {
                     schema.projections.len(),
                     schema.services.len()
                 ))?;
+            }
+            if args.go {
+                return go_check::run(&schema, args.format, out);
             }
             Ok(Outcome::Clean)
         }

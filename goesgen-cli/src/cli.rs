@@ -49,6 +49,10 @@ pub struct CheckArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
     pub format: ReportFormat,
+    /// Also list the parts of a valid schema the Go original would refuse
+    /// (goesgen-for-Rust extensions); found ones are problems.
+    #[arg(long)]
+    pub go: bool,
 }
 
 /// The graph languages.
@@ -145,7 +149,9 @@ pub enum LogCommand {
         /// The log.
         #[command(flatten)]
         target: LogTarget,
-        /// Also check each record's kind and payload against this schema.
+        /// Also check each record's kind and payload against this schema,
+        /// with its renames and defaults applied (records needing an
+        /// upcaster are listed as unchecked).
         #[arg(long)]
         schema: Option<PathBuf>,
     },

@@ -4,7 +4,8 @@
 //! `baseline`).
 //!
 //! Text: one line per change, `breaking: FILE:LINE:COLUMN: MESSAGE in PATH`
-//! (or `compatible: ...`), located in NEW where the changed entry (or the
+//! (or `migrated: ...`, a change a declaration of NEW covers, or
+//! `compatible: ...`), located in NEW where the changed entry (or the
 //! one containing it) still is, else in OLD; `no changes` when there are
 //! none. `--format json`: JSON lines, one object per change: `class`,
 //! `kind`, `file`, `line`, `column`, `side` (`old`/`new`), `path`,

@@ -1,13 +1,14 @@
 //! `goesgen`: the command-line companion of the goesgen crates.
 //!
-//! - `goesgen check [SCHEMA]`: every error of a schema, as the
-//!   `include_schema!` macro reports them ([`check`]).
+//! - `goesgen check [SCHEMA] [--go]`: every error of a schema, as the
+//!   `include_schema!` macro reports them ([`check`]); with `--go`, the
+//!   parts the Go original would refuse ([`go_check`]).
 //! - `goesgen graph [SCHEMA] --format mermaid|dot [--projection NAME]`: the
 //!   system (services, methods, events, projections) or one projection's
 //!   state machine as a Mermaid or Graphviz graph ([`graph`]).
 //! - `goesgen diff OLD NEW`: every change between two versions of a schema,
-//!   classified breaking or compatible for a log written under the old
-//!   one ([`diff`]).
+//!   classified breaking, migrated or compatible for a log written under
+//!   the old one ([`diff`]).
 //! - `goesgen asyncapi [SCHEMA]`: the AsyncAPI 3.0 document of the
 //!   schema's event log, payload properties typed by their Rust names
 //!   where no JSON type is known ([`asyncapi`]).
@@ -29,6 +30,7 @@ mod check;
 mod cli;
 mod diff;
 mod error;
+mod go_check;
 mod graph;
 mod log;
 mod output;

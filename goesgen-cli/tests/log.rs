@@ -213,7 +213,7 @@ fn verify_accepts_a_sound_log() {
     assert_eq!(run.status, Some(0), "{}{}", run.stdout, run.stderr);
     assert_eq!(
         run.json_lines(),
-        [json!({"records": 3, "corrupt": 0, "head": 3, "problems": 0, "ok": true})]
+        [json!({"records": 3, "corrupt": 0, "head": 3, "problems": 0, "unchecked": 0, "ok": true})]
     );
 }
 
@@ -231,7 +231,7 @@ fn verify_reads_a_log_whose_positions_are_damaged() {
     assert_eq!(lines[0]["position"].as_u64(), Some(2), "{}", run.stdout);
     assert_eq!(
         lines[1],
-        json!({"records": 2, "corrupt": 1, "head": 3, "problems": 1, "ok": false})
+        json!({"records": 2, "corrupt": 1, "head": 3, "problems": 1, "unchecked": 0, "ok": false})
     );
     assert_eq!(log(&["stat", &spec]).json_lines()[0]["corrupt"], json!([2]));
 }
@@ -254,7 +254,7 @@ fn verify_names_a_corrupt_record_and_goes_on() {
     );
     assert_eq!(
         lines[1],
-        json!({"records": 2, "corrupt": 1, "head": 3, "problems": 1, "ok": false})
+        json!({"records": 2, "corrupt": 1, "head": 3, "problems": 1, "unchecked": 0, "ok": false})
     );
     // The other commands step over it too.
     assert_eq!(log(&["stat", &spec]).json_lines()[0]["corrupt"], json!([2]));

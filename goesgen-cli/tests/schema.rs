@@ -278,7 +278,9 @@ fn diff_breaking_changes_exit_one_with_json() {
     assert_eq!(changes[0]["side"], "new");
     assert_eq!(
         changes[0]["hint"],
-        "make it optional: `reason: Option<String>`"
+        "give it a default: `reason: {type: String, default: ..}`; or make it optional: \
+         `reason: Option<String>`; or name an upcaster on the event: \
+         `upcast: crate::migrations::<fn>`"
     );
     assert_eq!(changes[1]["kind"], "transition-removed");
     assert_eq!(

@@ -2,13 +2,15 @@
 //! snake_case, serialised under the schema's exact names), `enum Event` with
 //! a same-named variant per event, `enum EventKind`, and the glue that
 //! hands encoding and decoding to the runtime's generic codec
-//! (`goesgen::codec`).
+//! (`goesgen::codec`); the glue of migration declarations is
+//! [`migrations`](crate::migrations)'.
 
 use goesgen_schema::{Event, Property, Schema};
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
 
 use crate::docs;
+use crate::migrations;
 use crate::types::{field_ident, rust_type, type_ident};
 
 /// Names the `events` module generates besides the event structs.
@@ -51,8 +53,16 @@ pub fn events(schema: &Schema, krate: &TokenStream) -> TokenStream {
         .iter()
         .map(|name| docs::lines([format!("The kind of a [`{name}`] event.").as_str()]));
     let codec = quote!(#krate::codec);
+    let decode_arms = schema
+        .events
+        .iter()
+        .map(|e| migrations::decode_arm(e, krate));
+    let former_names = schema.events.iter().map(migrations::former_names);
+    let default_tests = migrations::default_tests(schema, krate);
     quote! {
         #(#structs)*
+
+        #default_tests
 
         /// Every event of the schema: one variant per event type, in schema
         /// order. Encode and decode it in goesgen's wire format
@@ -135,6 +145,18 @@ pub fn events(schema: &Schema, krate: &TokenStream) -> TokenStream {
             pub fn from_record(kind: &str, payload: &[u8]) -> ::core::result::Result<Self, #krate::DecodeError> {
                 #codec::decode_record(kind, payload)
             }
+
+            /// Decodes every record of `log` as an event of this schema,
+            /// with its migration declarations applied (defaults, renames,
+            /// upcasters), and lists each record that does not decode, by
+            /// position: run it on a copy of a real log before shipping a
+            /// new schema version.
+            ///
+            /// # Errors
+            /// When the log cannot be read.
+            pub async fn verify_log(log: &dyn #krate::EventLog) -> ::core::result::Result<#codec::LogVerdict, #krate::LogError> {
+                #codec::verify_log::<Self>(log).await
+            }
         }
 
         impl #codec::EventSet for Event {
@@ -152,7 +174,7 @@ pub fn events(schema: &Schema, krate: &TokenStream) -> TokenStream {
 
             fn decode_payload(kind: &str, payload: &[u8]) -> ::core::result::Result<Self, #krate::DecodeError> {
                 match kind {
-                    #(#wire => #codec::decode_payload::<#names>(payload).map(Event::#names),)*
+                    #(#decode_arms)*
                     _ => ::core::result::Result::Err(#krate::DecodeError::UnknownKind(
                         #codec::unknown_kind::<EventKind>(kind),
                     )),
@@ -204,6 +226,12 @@ pub fn events(schema: &Schema, krate: &TokenStream) -> TokenStream {
             fn name(self) -> &'static str {
                 EventKind::name(self)
             }
+
+            fn former_names(self) -> &'static [&'static str] {
+                match self {
+                    #(#former_names)*
+                }
+            }
         }
 
         impl ::core::str::FromStr for EventKind {
@@ -236,6 +264,7 @@ fn event_struct(event: &Event, krate: &TokenStream) -> TokenStream {
     let record = record_struct(&ident, &doc, &event.properties, &types, &entry);
     let wire = event.properties.iter().map(|p| p.name.as_str());
     let codec = quote!(#krate::codec);
+    let migrated = migrations::migrated_impl(event, krate);
     quote! {
         #record
 
@@ -245,6 +274,8 @@ fn event_struct(event: &Event, krate: &TokenStream) -> TokenStream {
                 #(#codec::FieldSpec { name: #wire, check: #codec::check_field::<#types> },)*
             ];
         }
+
+        #migrated
     }
 }
 
@@ -262,6 +293,11 @@ pub fn record_struct(
     let fields = properties.iter().zip(types).map(|(property, ty)| {
         let wire = property.name.as_str();
         let field = field_ident(&property.name);
+        // A former name (`was`) reads as this one, in serde's one pass.
+        let aliases = property.was.iter().map(|former| {
+            let former = former.as_str();
+            quote!(#[serde(alias = #former)])
+        });
         let doc = docs::item_doc(
             &property.doc,
             &format!(
@@ -273,6 +309,7 @@ pub fn record_struct(
         quote! {
             #doc
             #[serde(rename = #wire)]
+            #(#aliases)*
             pub #field: #ty,
         }
     });

@@ -20,6 +20,7 @@ mod events;
 mod expand;
 mod input;
 mod locate;
+mod migrations;
 mod projections;
 mod services;
 mod types;

@@ -3,7 +3,7 @@
 //! rule checked. [`crate::shape`] builds it from the raw YAML tree;
 //! [`crate::resolve`] turns it into the model.
 
-use crate::raw::{Spot, Text};
+use crate::raw::{Node, Spot, Text};
 
 /// The whole schema file.
 #[derive(Debug, Default)]
@@ -27,6 +27,11 @@ pub(crate) struct EventDecl {
     pub name: Text,
     /// Its properties.
     pub properties: Vec<PropertyDecl>,
+    /// `was: [OldName, ...]`: the names its records were written under.
+    pub was: Vec<Text>,
+    /// `upcast: crate::path::to_fn`: the function that turns old records
+    /// into this event's current shape.
+    pub upcast: Option<Text>,
 }
 
 /// A property of an event or projection.
@@ -36,6 +41,12 @@ pub(crate) struct PropertyDecl {
     pub name: Text,
     /// Its type reference; `None` when the value is missing (reported).
     pub ty: Option<Text>,
+    /// Whether it is written in the long form `{type: X, ...}`.
+    pub long_form: bool,
+    /// `default: <JSON>` (long form): the value of records that lack it.
+    pub default: Option<Node>,
+    /// `was: oldName` (long form): the names it was written under.
+    pub was: Vec<Text>,
 }
 
 /// A projection.

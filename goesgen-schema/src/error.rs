@@ -51,6 +51,12 @@ pub enum Rule {
     UnusedEvent,
     /// 17. Two names that become the same Rust identifier.
     NameCollision,
+    /// 18. A migration declaration (a property's `default` or `was`, an
+    ///     event's `was` or `upcast`) that cannot apply: a default that is
+    ///     not of the property's type, a former name still in use or
+    ///     claimed twice, an upcaster that is not a path from the crate
+    ///     root.
+    Migration,
     /// A value of the wrong YAML kind (a list where a mapping is expected, a
     /// mapping where a name is expected...). Not numbered in
     /// `docs/schema.md`: it is the "what was expected" of the schema's shape.
@@ -83,6 +89,7 @@ impl Rule {
             Rule::MethodKind => 15,
             Rule::UnusedEvent => 16,
             Rule::NameCollision => 17,
+            Rule::Migration => 18,
             Rule::Shape | Rule::Evolution => return None,
         })
     }

@@ -9,16 +9,22 @@
 //! - [`naming`]: names and their Rust forms.
 //! - [`error`]: errors and their rendering.
 //! - [`evolution`]: what changed between two versions of a schema, and
-//!   whether the change breaks a log written under the old one ([`diff`]).
+//!   whether the change breaks a log written under the old one ([`diff`]),
+//!   or is migrated by the schema's declarations.
 //! - `flows`: per service, the events it sends and receives
 //!   ([`Schema::sends`], [`Schema::receives`]).
+//! - [`extensions`]: the parts of a schema the Go original would refuse
+//!   (the migration declarations, [`go_extensions`]).
+//! - [`json_shape`]: the JSON a Rust type reads, as far as it is known
+//!   without compiling ([`JsonShape`]).
 //!
 //! Inside, a schema goes through these stages, all reporting to one error
 //! context (`context`): YAML to a raw located tree (`raw`), the tree to the
 //! declared schema with its shape checked (`shape`, `ast`), the declared
 //! schema to the model with every rule checked (`resolve`, `rules`), with
 //! doc comments (`comments`), type references (`types`) and name
-//! suggestions (`suggest`).
+//! suggestions (`suggest`); the migration declarations' shape is read by
+//! `long_form`, their rules are `rules::migrations`.
 #![warn(missing_docs)]
 
 mod ast;
@@ -26,7 +32,10 @@ mod comments;
 mod context;
 pub mod error;
 pub mod evolution;
+pub mod extensions;
 mod flows;
+pub mod json_shape;
+mod long_form;
 pub mod model;
 pub mod naming;
 mod raw;
@@ -38,6 +47,8 @@ mod types;
 
 pub use error::{Rule, SchemaError, SchemaErrors};
 pub use evolution::{Change, ChangeKind, Class, diff};
+pub use extensions::{Extension, go_extensions};
+pub use json_shape::JsonShape;
 pub use model::*;
 pub use naming::Name;
 

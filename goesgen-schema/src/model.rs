@@ -89,6 +89,14 @@ pub struct Event {
     pub doc: Doc,
     /// Its properties, in declaration order.
     pub properties: Vec<Property>,
+    /// `was: [..]`: the names its records were written under before it
+    /// was renamed (a goesgen-for-Rust extension); records of those kinds
+    /// decode as this event.
+    pub was: Vec<Name>,
+    /// `upcast: crate::path`: the function that turns an old record's
+    /// payload into this event's current one (a goesgen-for-Rust
+    /// extension).
+    pub upcast: Option<Upcast>,
 }
 
 /// A property of an event or of a projection.
@@ -100,6 +108,49 @@ pub struct Property {
     pub doc: Doc,
     /// Its type.
     pub ty: TypeRef,
+    /// Whether it is written in the long form `{type: X, ...}` (a
+    /// goesgen-for-Rust extension).
+    pub long_form: bool,
+    /// `default: <JSON>`: the value of records that lack it (events only).
+    pub default: Option<DefaultValue>,
+    /// `was: oldName`: the names records carry it under from before it was
+    /// renamed (events only).
+    pub was: Vec<Name>,
+}
+
+/// The default of a property: the value records that lack it read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DefaultValue {
+    /// The value as compact JSON text (`"unspecified"`, `0`, `[]`).
+    pub json: String,
+    /// Whether the schema could check it against the property's type (a
+    /// standard type); else generated code checks it in a test.
+    pub checked: bool,
+    /// Where it is written.
+    pub at: Location,
+}
+
+/// An event's upcaster: the Rust function the schema names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Upcast {
+    /// Its path as written (`crate::migrations::ticket_closed`).
+    pub path: String,
+    /// Where it is written.
+    pub at: Location,
+}
+
+impl Event {
+    /// Whether records written under an older schema may need work to
+    /// decode as this event: it declares a former name, a renamed or
+    /// defaulted property, or an upcaster.
+    pub fn has_migrations(&self) -> bool {
+        !self.was.is_empty()
+            || self.upcast.is_some()
+            || self
+                .properties
+                .iter()
+                .any(|p| p.default.is_some() || !p.was.is_empty())
+    }
 }
 
 /// A projection: a state machine built from events.

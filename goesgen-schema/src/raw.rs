@@ -30,6 +30,9 @@ pub(crate) struct Text {
     /// Whether the source shows the value exactly as it is (a plain scalar
     /// on one line): then a character of the value can be located precisely.
     pub verbatim: bool,
+    /// Whether YAML typed the scalar (a number or boolean written plain),
+    /// rather than a string: `0` but not `"0"`.
+    pub typed: bool,
 }
 
 impl Text {
@@ -186,6 +189,7 @@ fn text_of(value: String, typed: bool, spot: Spot, written: Option<&str>) -> Tex
         text,
         spot,
         verbatim,
+        typed,
     }
 }
 

@@ -11,7 +11,7 @@ use crate::raw::Spot;
 use crate::rules::names::{
     Case, GENERATED_EVENT_TYPES, check_case, check_collisions, check_reserved, snake_ident,
 };
-use crate::rules::{Table, keep, name, projections, properties, services, usage};
+use crate::rules::{Once, Table, keep, migrations, name, projections, properties, services, usage};
 use crate::shape::join;
 
 /// The model of `decl`, or `None` when it breaks a rule (each reported).
@@ -33,6 +33,7 @@ pub(crate) fn resolve(decl: &Decl, file: &str, cx: &mut Context<'_>) -> Option<S
 
     let event_table = Table::new("events", decl.events.iter().map(|e| e.name.text.as_str()));
     let mut events = Some(Vec::with_capacity(decl.events.len()));
+    let mut former = Once::new();
     for event in &decl.events {
         let path = join("events", &event.name.text);
         check_case(&event.name, Case::Pascal, "event", &path, cx);
@@ -46,10 +47,13 @@ pub(crate) fn resolve(decl: &Decl, file: &str, cx: &mut Context<'_>) -> Option<S
         );
         let doc = comments::doc(&event.name, cx);
         let properties = properties::properties(&event.properties, &path, cx);
+        let (was, upcast) = migrations::event(event, &event_table, &mut former, &path, cx);
         let built = properties.map(|properties| Event {
             name: name(&event.name),
             doc,
             properties,
+            was,
+            upcast,
         });
         keep(&mut events, built);
     }

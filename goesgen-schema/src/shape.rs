@@ -7,6 +7,7 @@ use crate::ast::TransitionsDecl;
 use crate::ast::{Decl, EventDecl, MethodDecl, ProjectionDecl, PropertyDecl, ServiceDecl};
 use crate::context::Context;
 use crate::error::Rule;
+use crate::long_form;
 use crate::raw::{Entry, Kind, Node, Text};
 use crate::rules::Once;
 use crate::suggest;
@@ -55,31 +56,51 @@ fn events(node: &Node, path: &str, cx: &mut Context<'_>) -> Vec<EventDecl> {
     };
     entries
         .into_iter()
-        .map(|entry| {
-            let path = join(path, &entry.key.text);
-            EventDecl {
-                name: entry.key.clone(),
-                properties: properties(&entry.value, &path, cx),
-            }
-        })
+        .map(|entry| long_form::event(&entry.key, &entry.value, &join(path, &entry.key.text), cx))
         .collect()
 }
 
-fn properties(node: &Node, path: &str, cx: &mut Context<'_>) -> Vec<PropertyDecl> {
+/// The properties of an event (`long`: the long form `{type: X, ...}` is
+/// allowed) or of a projection (it is not).
+pub(crate) fn properties(
+    node: &Node,
+    path: &str,
+    long: bool,
+    cx: &mut Context<'_>,
+) -> Vec<PropertyDecl> {
     let expected = "a mapping of property names to types (`title: TicketTitle`)";
     let Some(entries) = mapping(node, path, expected, cx) else {
         return Vec::new();
     };
+    properties_of(&entries, path, long, cx)
+}
+
+/// The properties among `entries` (see [`properties`]).
+pub(crate) fn properties_of(
+    entries: &[&Entry],
+    path: &str,
+    long: bool,
+    cx: &mut Context<'_>,
+) -> Vec<PropertyDecl> {
     entries
-        .into_iter()
-        .map(|entry| PropertyDecl {
-            name: entry.key.clone(),
-            ty: scalar(
-                &entry.value,
-                &join(path, &entry.key.text),
-                "a type (`id.User`, `u64`, `String`)",
-                cx,
-            ),
+        .iter()
+        .map(|entry| {
+            let path = join(path, &entry.key.text);
+            if long && matches!(entry.value.kind, Kind::Map(_)) {
+                return long_form::property(&entry.key, &entry.value, &path, cx);
+            }
+            PropertyDecl {
+                name: entry.key.clone(),
+                ty: scalar(
+                    &entry.value,
+                    &path,
+                    "a type (`id.User`, `u64`, `String`)",
+                    cx,
+                ),
+                long_form: false,
+                default: None,
+                was: Vec::new(),
+            }
         })
         .collect()
 }
@@ -114,7 +135,9 @@ fn projections(node: &Node, path: &str, cx: &mut Context<'_>) -> Vec<ProjectionD
                     projection.states_key = Some(field.key.spot);
                     projection.states = names(&field.value, &path, "state", cx);
                 }
-                "properties" => projection.properties = properties(&field.value, &path, cx),
+                "properties" => {
+                    projection.properties = properties(&field.value, &path, false, cx);
+                }
                 "createOn" => {
                     projection.create_on = scalar(&field.value, &path, "an event name", cx);
                 }
@@ -244,7 +267,7 @@ pub(crate) fn index(path: &str, index: usize) -> String {
 /// The entries of a mapping, a key written twice reported (rule 1) and
 /// left out; an empty value is an empty mapping. `None` (reported) for any
 /// other kind.
-fn mapping<'n>(
+pub(crate) fn mapping<'n>(
     node: &'n Node,
     path: &str,
     expected: &str,
@@ -281,7 +304,7 @@ fn mapping<'n>(
 
 /// The entries whose key is one of `valid`; each other key is reported
 /// (rule 2) with the valid keys in the hint.
-fn known<'n>(
+pub(crate) fn known<'n>(
     entries: &[&'n Entry],
     valid: &[&str],
     path: &str,
@@ -317,7 +340,12 @@ fn known<'n>(
 }
 
 /// A scalar's text; `None` (reported) for an empty value or any other kind.
-fn scalar(node: &Node, path: &str, expected: &str, cx: &mut Context<'_>) -> Option<Text> {
+pub(crate) fn scalar(
+    node: &Node,
+    path: &str,
+    expected: &str,
+    cx: &mut Context<'_>,
+) -> Option<Text> {
     match &node.kind {
         Kind::Scalar(text) => Some(text.clone()),
         other => {
@@ -361,7 +389,7 @@ fn list(node: &Node, path: &str, items_are: &str, item: &str, cx: &mut Context<'
 }
 
 /// A list of names of a kind of entry (`what`: "event").
-fn names(node: &Node, path: &str, what: &str, cx: &mut Context<'_>) -> Vec<Text> {
+pub(crate) fn names(node: &Node, path: &str, what: &str, cx: &mut Context<'_>) -> Vec<Text> {
     let article = if what.starts_with(['a', 'e', 'i', 'o', 'u']) {
         "an"
     } else {

@@ -192,7 +192,11 @@ fn required_property_added_is_breaking() {
     assert_eq!(change.at, Location { line: 6, column: 5 });
     assert_eq!(
         change.hint.as_deref(),
-        Some("make it optional: `note: Option<String>`")
+        Some(
+            "give it a default: `note: {type: String, default: ..}`; or make it optional: \
+             `note: Option<String>`; or name an upcaster on the event: \
+             `upcast: crate::migrations::<fn>`"
+        )
     );
 }
 
@@ -399,6 +403,8 @@ fn a_change_renders_like_a_schema_error() {
         error.to_string(),
         "schema.yml:6:5: breaking change: required property `note` added: records already in \
          the log lack it in events.Closed.note\n  |\n6 |     note: String\n  |     ^^^^\n  = hint: \
-         make it optional: `note: Option<String>`"
+         give it a default: `note: {type: String, default: ..}`; or make it optional: \
+         `note: Option<String>`; or name an upcaster on the event: \
+         `upcast: crate::migrations::<fn>`"
     );
 }

@@ -26,6 +26,9 @@ fn property(wire: &str, rust: &str, doc: &[&str]) -> Property {
             rust: rust.into(),
             at: Location::default(),
         },
+        long_form: false,
+        default: None,
+        was: Vec::new(),
     }
 }
 
@@ -34,6 +37,8 @@ fn event(text: &str, properties: Vec<Property>) -> Event {
         name: name(text),
         doc: Doc::default(),
         properties,
+        was: Vec::new(),
+        upcast: None,
     }
 }
 

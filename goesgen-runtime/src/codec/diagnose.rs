@@ -30,16 +30,24 @@ fn describe_value(value: &Value) -> &'static str {
 /// The precise error for a payload that failed to decode as `P`: the first
 /// field, in schema order, that is missing or does not decode.
 pub(super) fn diagnose<P: EventPayload>(payload: &[u8], error: &serde_json::Error) -> DecodeError {
-    let value: Value = match serde_json::from_slice(payload) {
-        Ok(value) => value,
-        Err(syntax) => return DecodeError::json(&syntax),
-    };
-    let Value::Object(fields) = &value else {
+    match serde_json::from_slice::<Value>(payload) {
+        Ok(value) => diagnose_value::<P>(&value, error),
+        Err(syntax) => DecodeError::json(&syntax),
+    }
+}
+
+/// The precise error for a payload, already read as JSON, that failed to
+/// decode as `P` (see [`diagnose`]).
+pub(super) fn diagnose_value<P: EventPayload>(
+    value: &Value,
+    error: &serde_json::Error,
+) -> DecodeError {
+    let Value::Object(fields) = value else {
         return DecodeError::Payload {
             kind: P::KIND.to_string(),
             reason: format!(
                 "the payload is {}, not a JSON object",
-                describe_value(&value)
+                describe_value(value)
             ),
         };
     };

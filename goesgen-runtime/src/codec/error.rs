@@ -4,7 +4,7 @@
 
 use std::fmt;
 
-use super::UnknownKind;
+use super::{UnknownKind, UpcastError};
 
 /// An event could not be encoded: one of its property types failed to
 /// serialise (a custom `Serialize` that returned an error, a map with
@@ -110,6 +110,18 @@ pub enum DecodeError {
         /// What is wrong with it.
         reason: String,
     },
+    /// The event's upcaster refused a record written under an older schema
+    /// (see [`Upcaster`](super::Upcaster)).
+    #[error("{kind} record (read as {event}): the upcaster refused it: {source}")]
+    Upcast {
+        /// The kind the record was written under.
+        kind: String,
+        /// The event it decodes as.
+        event: &'static str,
+        /// The upcaster's reason.
+        #[source]
+        source: UpcastError,
+    },
     /// An event of a batch (JSON array) failed to decode.
     #[error("event #{index} of the batch (counting from 0): {source}")]
     InBatch {
@@ -132,6 +144,7 @@ impl DecodeError {
         match self {
             DecodeError::Field { kind, .. } | DecodeError::Payload { kind, .. } => Some(kind),
             DecodeError::UnknownKind(unknown) => Some(&unknown.name),
+            DecodeError::Upcast { kind, .. } => Some(kind),
             DecodeError::InBatch { source, .. } => source.kind(),
             _ => None,
         }

@@ -27,6 +27,10 @@
 //!   fast path first.
 //! - `diagnose`: which field failed, once the fast path has.
 //! - `compact`: the JSON writer of payloads, serde_json's output faster.
+//! - `migrate`: records written under an older schema, read in the
+//!   current shape ([`Migrated`], [`decode_migrated`], [`Upcaster`]).
+//! - `verify`: every record of a log decoded under the current schema
+//!   ([`verify_log`]).
 
 mod compact;
 mod decode;
@@ -34,13 +38,20 @@ mod diagnose;
 mod encode;
 mod error;
 mod kind;
+mod migrate;
 mod traits;
+mod verify;
 
 pub use decode::{decode, decode_batch, decode_payload, decode_record};
 pub use encode::{encode, encode_batch, encode_into, to_new_event, write_payload};
 pub use error::{DecodeError, EncodeError, FieldProblem};
 pub use kind::{UnknownKind, parse_kind, unknown_kind};
+pub use migrate::{
+    Defaulted, Migrated, Renamed, UpcastError, Upcaster, check_default, decode_migrated, migrate,
+    rename_field,
+};
 pub use traits::{EventKindSet, EventPayload, EventSet, FieldSpec, check_field};
+pub use verify::{LogVerdict, Unreadable, verify_log};
 
 #[cfg(test)]
 mod tests;

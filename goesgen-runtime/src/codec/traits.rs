@@ -52,6 +52,12 @@ pub trait EventKindSet: Copy + Eq + Ord + Hash + fmt::Debug + Send + Sync + 'sta
     const ALL: &'static [Self];
     /// The kind's type name, as in the schema and on the wire.
     fn name(self) -> &'static str;
+    /// The names records of this kind were written under before the event
+    /// was renamed (the schema's `was: [..]`): readers take them as this
+    /// kind. None by default.
+    fn former_names(self) -> &'static [&'static str] {
+        &[]
+    }
 }
 
 /// The enum of all events of a schema (`Event`).

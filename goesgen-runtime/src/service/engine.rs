@@ -81,12 +81,16 @@ impl<S: ServiceStore> Engine<S> {
     /// An engine for `store` on `log`.
     pub fn new(store: S, log: SharedLog, options: ServiceOptions) -> Self {
         let all = <<S::Event as EventSet>::Kind as EventKindSet>::ALL;
+        // A kind's former names (the schema's `was`) read as the kind.
+        let names = |kind: &<S::Event as EventSet>::Kind| {
+            std::iter::once(kind.name()).chain(kind.former_names().iter().copied())
+        };
         let mut kinds: Vec<(&'static str, bool)> = all
             .iter()
-            .map(|kind| (kind.name(), S::SUBSCRIBED.contains(kind)))
+            .flat_map(|kind| names(kind).map(|name| (name, S::SUBSCRIBED.contains(kind))))
             .collect();
         kinds.sort_unstable_by_key(|(name, _)| *name);
-        let subscribed = KindFilter::kinds(S::SUBSCRIBED.iter().map(|kind| kind.name()));
+        let subscribed = KindFilter::kinds(S::SUBSCRIBED.iter().flat_map(names));
         let heads = log.subscribe();
         let tracker = Tracker::new(heads.head());
         let batching = options.max_batch_calls > 1 && log.append_cost() == AppendCost::Commit;

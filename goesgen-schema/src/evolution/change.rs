@@ -12,15 +12,21 @@ use crate::model::Location;
 pub enum Class {
     /// Data already stored (or readers still on the old schema) would fail.
     Breaking,
+    /// Data already stored would fail as it is, but a declaration of the
+    /// new schema (a default, a former name, an upcaster) turns it into the
+    /// new shape when it is read; the change's message names it. Readers
+    /// still on the old schema do not read the new records.
+    Migrated,
     /// Everything stored still reads, and old readers read the new events.
     Compatible,
 }
 
 impl Class {
-    /// `breaking` or `compatible`.
+    /// `breaking`, `migrated` or `compatible`.
     pub fn as_str(self) -> &'static str {
         match self {
             Class::Breaking => "breaking",
+            Class::Migrated => "migrated",
             Class::Compatible => "compatible",
         }
     }
@@ -40,16 +46,20 @@ pub enum ChangeKind {
     /// An event removed (breaking).
     EventRemoved,
     /// An event renamed: one removed, one added with the same properties
-    /// (breaking).
+    /// (breaking), or one added that declares the removed one's name in
+    /// its `was` (migrated).
     EventRenamed,
-    /// A new event property: compatible if optional, else breaking.
+    /// A new event property: compatible if optional, migrated if it has a
+    /// default or the event an upcaster, else breaking.
     PropertyAdded,
     /// An event property removed (breaking).
     PropertyRemoved,
     /// An event property renamed: one removed, one added of the same type
-    /// (breaking).
+    /// (breaking), or one added that declares the removed one's name in its
+    /// `was` (migrated).
     PropertyRenamed,
-    /// An event property's type changed (breaking).
+    /// An event property's type changed: migrated if the event has an
+    /// upcaster, else breaking.
     PropertyTypeChanged,
     /// A new projection (compatible).
     ProjectionAdded,

@@ -4,8 +4,9 @@
 //!
 //! [`diff`] compares two validated models and returns every [`Change`], in
 //! schema order (events, projections, services), each classified
-//! [`Class::Breaking`] or [`Class::Compatible`]. The classification is about
-//! the data already stored, which outlives every version of the code:
+//! [`Class::Breaking`], [`Class::Migrated`] or [`Class::Compatible`]. The
+//! classification is about the data already stored, which outlives every
+//! version of the code:
 //!
 //! - **Events** (the log's records): a removed or renamed event, a removed
 //!   or renamed property, a property whose type changed, and a new property
@@ -14,6 +15,12 @@
 //!   instance not yet upgraded, sharing the log) cannot decode new ones. A
 //!   new event and a new `Option<..>` property are compatible (a missing
 //!   optional property decodes as `None`; unknown properties are ignored).
+//!   The new schema's migration declarations turn some breaking changes
+//!   into migrated ones, naming the declaration: an event's `was` covers
+//!   its rename, a property's `was` its rename, its `default` a new
+//!   required property, the event's `upcast` a new required property or a
+//!   new type. A breaking change's hint names the declarations that would
+//!   cover it.
 //! - **Projections** (rebuilt from the log by replaying it): a removed
 //!   transition that stored events can take, a removed state they can lead
 //!   to, a changed initial state or `createOn` event break: replaying the
@@ -25,9 +32,10 @@
 //!   reported as compatible: they change a program's interface, not what
 //!   the log holds.
 //!
-//! A rename is detected when exactly one removed and one added entry match
-//! (an event with the same properties, a property of the same type in the
-//! same event); it is still breaking, but reported as one change.
+//! A rename is declared with `was`, or guessed when exactly one removed and
+//! one added entry match (an event with the same properties, a property of
+//! the same type in the same event); a guessed one is still breaking, but
+//! reported as one change.
 //!
 //! Each change is located in the new schema where the changed entry, or
 //! the nearest entry containing it, is still there, else in the old one;
@@ -38,8 +46,9 @@
 //! - `change`: the change model ([`Change`], [`ChangeKind`], [`Class`],
 //!   [`Side`]).
 //! - `render`: a change as a schema error ([`Change::to_error`]).
-//! - `events`, `projections`, `services`: the rules that find and classify
-//!   the changes of each part of a schema.
+//! - `events`, `properties`, `projections`, `services`: the rules that
+//!   find and classify the changes of each part of a schema (`properties`:
+//!   an event's).
 //!
 //! This file holds the walk they share: [`diff`], the list the rules push
 //! to, and where a change is located.
@@ -47,6 +56,7 @@
 mod change;
 mod events;
 mod projections;
+mod properties;
 mod render;
 mod services;
 
@@ -132,6 +142,23 @@ fn find<'s, T>(items: &'s [T], name: &str, key: impl Fn(&T) -> &Name) -> Option<
 }
 
 impl<'a> Changes<'a> {
+    /// The new schema's name of the old schema's event `name`: the event
+    /// that declares it in its `was` when the new schema has no event of
+    /// that name, else `name`.
+    fn renamed<'n>(&self, name: &'n str) -> &'n str
+    where
+        'a: 'n,
+    {
+        if find(&self.new.events, name, |e| &e.name).is_some() {
+            return name;
+        }
+        self.new
+            .events
+            .iter()
+            .find(|e| e.was.iter().any(|former| former.text == name))
+            .map_or(name, |e| e.name.as_str())
+    }
+
     fn push(
         &mut self,
         kind: ChangeKind,

@@ -49,7 +49,7 @@ impl Changes<'_> {
         let (old_schema, new_schema) = (self.old, self.new);
         let old_create = old_schema.event(&old.create_on);
         let new_create = new_schema.event(&new.create_on);
-        if old_create.name.text != new_create.name.text {
+        if self.renamed(&old_create.name.text) != new_create.name.text {
             self.push(
                 ChangeKind::CreateOnChanged,
                 Class::Breaking,
@@ -125,7 +125,11 @@ impl Changes<'_> {
                 );
             }
         }
-        let old_moves = moves(old_schema, old);
+        let mut old_moves = moves(old_schema, old);
+        // A move on an event renamed with `was` is the same move.
+        for (event, ..) in &mut old_moves {
+            *event = self.renamed(event).to_string();
+        }
         let new_moves = moves(new_schema, new);
         for (event, from, to, at) in &new_moves {
             if !old_moves

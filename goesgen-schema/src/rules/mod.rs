@@ -8,8 +8,10 @@
 //! - [`services`]: services and their projections (rules 8, 13).
 //! - [`methods`]: methods, their types and emits (rules 7, 14, 15).
 //! - [`usage`]: unused events (rule 16).
+//! - [`migrations`]: defaults, former names and upcasters (rule 18).
 
 pub(crate) mod methods;
+pub(crate) mod migrations;
 pub(crate) mod names;
 pub(crate) mod projections;
 pub(crate) mod properties;
