@@ -1,0 +1,306 @@
+//! Catching a fresh store up with a long log: 1,000,000 events of the
+//! tickets example's schema (1,000 users created, then tickets each
+//! created, assigned, commented, retitled and closed), in a `MemoryLog`
+//! and in an SQLite log file, synced from position 0 into
+//!
+//! - the memory kit: the example's own `Tickets` service and store, as it
+//!   stands (`examples/tickets/service/tickets/store.rs`);
+//! - the SQLite kit: the same projection in tables
+//!   (`support/sqlite_tickets.rs`, cached prepared statements), in a
+//!   database file (WAL, `synchronous = FULL`, the kit's defaults).
+//!
+//! Reports events per second (events applied over the sync's wall time,
+//! median of rounds; a fresh store each round). `--read-batch` sets how
+//! many records one read (and so, in `sync`, one store transaction) covers
+//! and may list several to compare.
+//!
+//! `cargo bench --bench catch_up` (harness-less: prints a table).
+//! Options: `-- --events N` (default 1,000,000), `--rounds N` (default 3),
+//! `--kit memory|sqlite|all`, `--log memory|sqlite|all`,
+//! `--read-batch N[,N...]` (default: the engine's).
+
+#![allow(dead_code, unused_imports)]
+
+#[path = "../examples/tickets/auth.rs"]
+mod auth;
+#[path = "../examples/tickets/domain.rs"]
+mod domain;
+#[path = "../examples/tickets/id.rs"]
+mod id;
+#[path = "../examples/tickets/schema.rs"]
+mod schema;
+#[path = "../tests/support/scratch.rs"]
+mod scratch;
+#[path = "../examples/tickets/service/mod.rs"]
+mod service;
+#[path = "support/sqlite_tickets.rs"]
+mod sqlite_tickets;
+#[path = "support/stats.rs"]
+mod stats;
+
+pub use domain::{InvalidValue, TicketCommentMessage, TicketDescription, TicketTitle, UserName};
+
+use std::convert::Infallible;
+use std::time::Instant;
+
+use goesgen::service::Runner;
+use goesgen::{Condition, MemoryLog, NewEvent, Position, ServiceOptions, SharedLog, SqliteLog};
+
+use auth::Caller;
+use schema::events::{
+    Event, TicketClosed, TicketCommented, TicketCreated, TicketTitleChanged, UserAssignedToTicket,
+    UserCreated,
+};
+use schema::projections::TicketState;
+use service::tickets::{Tickets, TicketsService, TicketsStore};
+use sqlite_tickets::SqlTicketsStore;
+use stats::median;
+
+/// The users created before the tickets.
+const USERS: usize = 1_000;
+/// Events per append while the log is built.
+const APPEND: usize = 5_000;
+
+struct Args {
+    events: usize,
+    rounds: usize,
+    kits: Vec<&'static str>,
+    logs: Vec<&'static str>,
+    read_batches: Vec<Option<usize>>,
+}
+
+fn args() -> Args {
+    let mut parsed = Args {
+        events: 1_000_000,
+        rounds: 3,
+        kits: vec!["memory", "sqlite"],
+        logs: vec!["memory", "sqlite"],
+        read_batches: vec![None],
+    };
+    let mut args = std::env::args().skip(1);
+    let both = |value: &str| -> Vec<&'static str> {
+        match value {
+            "memory" => vec!["memory"],
+            "sqlite" => vec!["sqlite"],
+            _ => vec!["memory", "sqlite"],
+        }
+    };
+    while let Some(arg) = args.next() {
+        let mut value = || args.next().unwrap_or_default();
+        match arg.as_str() {
+            "--events" => parsed.events = value().parse().expect("--events N"),
+            "--rounds" => parsed.rounds = value().parse().expect("--rounds N"),
+            "--kit" => parsed.kits = both(&value()),
+            "--log" => parsed.logs = both(&value()),
+            "--read-batch" => {
+                parsed.read_batches = value()
+                    .split(',')
+                    .map(|n| Some(n.parse().expect("--read-batch N[,N...]")))
+                    .collect();
+            }
+            _ => {} // cargo bench passes --bench
+        }
+    }
+    parsed
+}
+
+/// The history, in appends of [`APPEND`] events: [`USERS`] users, then
+/// tickets each created, assigned, commented, retitled and closed, up to
+/// `events` events in all. Returns the last ticket's id and its author.
+fn history(events: usize, mut append: impl FnMut(Vec<NewEvent>)) -> (id::Ticket, id::User) {
+    let users: Vec<id::User> = (0..USERS).map(|_| id::User::new()).collect();
+    let description = TicketDescription::new("Seeded by the catch-up bench").expect("description");
+    let title = TicketTitle::new("A ticket").expect("title");
+    let retitled = TicketTitle::new("A ticket, retitled").expect("title");
+    let message = TicketCommentMessage::new("Looking into it").expect("message");
+    let mut batch = Vec::with_capacity(APPEND);
+    let mut written = 0;
+    let mut push = |event: Event, batch: &mut Vec<NewEvent>| {
+        batch.push(event.to_new_event().expect("encode"));
+        written += 1;
+        if batch.len() == APPEND {
+            append(std::mem::replace(batch, Vec::with_capacity(APPEND)));
+        }
+        written
+    };
+    for user in &users {
+        let name = UserName::new(format!("user-{user}")).expect("name");
+        push(UserCreated { id: *user, name }.into(), &mut batch);
+    }
+    let mut n = 0usize;
+    let last = 'tickets: loop {
+        let ticket = id::Ticket::new();
+        let author = users[n % USERS];
+        let assignee = users[(n * 7 + 1) % USERS];
+        n += 1;
+        let lifecycle: [Event; 5] = [
+            TicketCreated {
+                id: ticket,
+                title: title.clone(),
+                description: description.clone(),
+                author,
+            }
+            .into(),
+            UserAssignedToTicket {
+                user: assignee,
+                ticket,
+                by: author,
+            }
+            .into(),
+            TicketCommented {
+                id: id::Comment::new(),
+                ticket,
+                message: message.clone(),
+                by: assignee,
+            }
+            .into(),
+            TicketTitleChanged {
+                ticket,
+                new_title: retitled.clone(),
+                by: author,
+            }
+            .into(),
+            TicketClosed { ticket, by: author }.into(),
+        ];
+        for event in lifecycle {
+            if push(event, &mut batch) >= events {
+                break 'tickets (ticket, author);
+            }
+        }
+    };
+    if !batch.is_empty() {
+        append(batch);
+    }
+    last
+}
+
+/// A log of `events` events; returns it, the last ticket's id and its
+/// author.
+async fn build_log(kind: &str, events: usize) -> (SharedLog, (id::Ticket, id::User)) {
+    let log: SharedLog = match kind {
+        "memory" => MemoryLog::shared(),
+        _ => SqliteLog::open(scratch::sqlite_path("catch-up-bench", "log"))
+            .await
+            .expect("open the SQLite log")
+            .shared(),
+    };
+    // Appended as they are made: the history is never whole in memory
+    // beside the log.
+    let last = {
+        let (send, mut receive) = tokio::sync::mpsc::channel::<Vec<NewEvent>>(2);
+        let appender = {
+            let log = log.clone();
+            tokio::spawn(async move {
+                while let Some(batch) = receive.recv().await {
+                    log.append(batch, Condition::None).await.expect("append");
+                }
+            })
+        };
+        let last = tokio::task::spawn_blocking(move || {
+            history(events, |batch| {
+                send.blocking_send(batch).expect("appender");
+            })
+        })
+        .await
+        .expect("history");
+        appender.await.expect("appender");
+        last
+    };
+    (log, last)
+}
+
+fn options(read_batch: Option<usize>) -> ServiceOptions {
+    match read_batch {
+        Some(records) => ServiceOptions::default().read_batch(records),
+        None => ServiceOptions::default(),
+    }
+}
+
+/// One sync of a fresh memory-kit store: events per second.
+async fn memory_round(
+    log: &SharedLog,
+    (last, author): (id::Ticket, id::User),
+    read_batch: Option<usize>,
+) -> f64 {
+    let tickets = TicketsService::new(
+        Tickets,
+        TicketsStore::default(),
+        log.clone(),
+        options(read_batch),
+    );
+    let started = Instant::now();
+    let version = tickets.sync().await.expect("sync");
+    let elapsed = started.elapsed();
+    assert_eq!(version, log.head().await.expect("head"), "caught up");
+    let ticket = tickets
+        .get_ticket_by_id(&Caller::User(author), last)
+        .await
+        .expect("the last ticket");
+    assert!(
+        matches!(ticket.state, TicketState::New | TicketState::Closed),
+        "{:?}",
+        ticket.state
+    );
+    version as f64 / elapsed.as_secs_f64()
+}
+
+/// One sync of a fresh SQLite-kit store (a new database file): events per
+/// second.
+async fn sqlite_round(log: &SharedLog, read_batch: Option<usize>) -> f64 {
+    let path = scratch::sqlite_path("catch-up-bench", "store");
+    let store = sqlite_tickets::open(&path);
+    let runner = Runner::<schema::tickets::Subscriptions<SqlTicketsStore>, Infallible>::new(
+        store,
+        log.clone(),
+        options(read_batch),
+    );
+    let started = Instant::now();
+    let version = runner.sync().await.expect("sync");
+    let elapsed = started.elapsed();
+    assert_eq!(version, log.head().await.expect("head"), "caught up");
+    let tickets: i64 = runner
+        .store()
+        .setup(|db| db.query_row("SELECT count(*) FROM tickets", [], |row| row.get(0)))
+        .await
+        .expect("count");
+    assert!(tickets > 0, "tickets applied");
+    drop(runner);
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+    }
+    version as f64 / elapsed.as_secs_f64()
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() {
+    let args = args();
+    println!(
+        "Catch-up of {} tickets events from position 0, medians of {} rounds",
+        args.events, args.rounds
+    );
+    println!();
+    println!("| log | store kit | read batch | events/s (median) | rounds |");
+    println!("| --- | --- | ---: | ---: | --- |");
+    for log_kind in &args.logs {
+        let (log, last) = build_log(log_kind, args.events).await;
+        for kit in &args.kits {
+            for read_batch in &args.read_batches {
+                let mut rates = Vec::with_capacity(args.rounds);
+                for _ in 0..args.rounds {
+                    let rate = match *kit {
+                        "memory" => memory_round(&log, last, *read_batch).await,
+                        _ => sqlite_round(&log, *read_batch).await,
+                    };
+                    rates.push(rate);
+                }
+                let shown: Vec<String> = rates.iter().map(|r| format!("{:.0}", r)).collect();
+                let batch = read_batch.unwrap_or(ServiceOptions::default().batch_records());
+                println!(
+                    "| {log_kind} | {kit} | {batch} | {:.0} | {} |",
+                    median(&mut rates),
+                    shown.join(" / ")
+                );
+            }
+        }
+    }
+}
