@@ -16,7 +16,9 @@
 //!
 //! `cargo bench --bench catch_up` (harness-less: prints a table).
 //! Options: `-- --events N` (default 1,000,000), `--rounds N` (default 3),
-//! `--kit memory|sqlite|all`, `--log memory|sqlite|all`,
+//! `--kit memory|sqlite|count|all` (`count`: a projection that only counts,
+//! the cost beside the store), `--breakdown` (also time reading, and
+//! reading and decoding, the whole log), `--log memory|sqlite|all`,
 //! `--read-batch N[,N...]` (default: the engine's).
 
 #![allow(dead_code, unused_imports)]
@@ -43,13 +45,18 @@ pub use domain::{InvalidValue, TicketCommentMessage, TicketDescription, TicketTi
 use std::convert::Infallible;
 use std::time::Instant;
 
+use goesgen::codec::EventSet;
+use goesgen::log::KindFilter;
 use goesgen::service::Runner;
-use goesgen::{Condition, MemoryLog, NewEvent, Position, ServiceOptions, SharedLog, SqliteLog};
+use goesgen::{
+    Condition, MemoryLog, MemoryStore, NewEvent, Position, Recorded, ServiceOptions, SharedLog,
+    SqliteLog, Store, StoreError,
+};
 
 use auth::Caller;
 use schema::events::{
-    Event, TicketClosed, TicketCommented, TicketCreated, TicketTitleChanged, UserAssignedToTicket,
-    UserCreated,
+    Event, TicketClosed, TicketCommented, TicketCreated, TicketDescriptionChanged,
+    TicketTitleChanged, UserAssignedToTicket, UserCreated, UserUnassignedFromTicket,
 };
 use schema::projections::TicketState;
 use service::tickets::{Tickets, TicketsService, TicketsStore};
@@ -67,6 +74,7 @@ struct Args {
     kits: Vec<&'static str>,
     logs: Vec<&'static str>,
     read_batches: Vec<Option<usize>>,
+    breakdown: bool,
 }
 
 fn args() -> Args {
@@ -76,12 +84,14 @@ fn args() -> Args {
         kits: vec!["memory", "sqlite"],
         logs: vec!["memory", "sqlite"],
         read_batches: vec![None],
+        breakdown: false,
     };
     let mut args = std::env::args().skip(1);
     let both = |value: &str| -> Vec<&'static str> {
         match value {
             "memory" => vec!["memory"],
             "sqlite" => vec!["sqlite"],
+            "count" => vec!["count"],
             _ => vec!["memory", "sqlite"],
         }
     };
@@ -98,6 +108,7 @@ fn args() -> Args {
                     .map(|n| Some(n.parse().expect("--read-batch N[,N...]")))
                     .collect();
             }
+            "--breakdown" => parsed.breakdown = true,
             _ => {} // cargo bench passes --bench
         }
     }
@@ -244,6 +255,81 @@ async fn memory_round(
     version as f64 / elapsed.as_secs_f64()
 }
 
+/// A projection that only counts the events applied to it: what a
+/// catch-up costs beside the store (reading, decoding, the engine).
+#[derive(Debug, Clone, Default)]
+struct Counted(u64);
+
+impl schema::tickets::TicketsInMemory for Counted {
+    fn apply_user_created(&mut self, _: &Recorded, _: &UserCreated) -> Result<(), StoreError> {
+        self.0 += 1;
+        Ok(())
+    }
+    fn apply_ticket_created(&mut self, _: &Recorded, _: &TicketCreated) -> Result<(), StoreError> {
+        self.0 += 1;
+        Ok(())
+    }
+    fn apply_ticket_closed(&mut self, _: &Recorded, _: &TicketClosed) -> Result<(), StoreError> {
+        self.0 += 1;
+        Ok(())
+    }
+    fn apply_ticket_commented(
+        &mut self,
+        _: &Recorded,
+        _: &TicketCommented,
+    ) -> Result<(), StoreError> {
+        self.0 += 1;
+        Ok(())
+    }
+    fn apply_user_assigned_to_ticket(
+        &mut self,
+        _: &Recorded,
+        _: &UserAssignedToTicket,
+    ) -> Result<(), StoreError> {
+        self.0 += 1;
+        Ok(())
+    }
+    fn apply_user_unassigned_from_ticket(
+        &mut self,
+        _: &Recorded,
+        _: &UserUnassignedFromTicket,
+    ) -> Result<(), StoreError> {
+        self.0 += 1;
+        Ok(())
+    }
+    fn apply_ticket_description_changed(
+        &mut self,
+        _: &Recorded,
+        _: &TicketDescriptionChanged,
+    ) -> Result<(), StoreError> {
+        self.0 += 1;
+        Ok(())
+    }
+    fn apply_ticket_title_changed(
+        &mut self,
+        _: &Recorded,
+        _: &TicketTitleChanged,
+    ) -> Result<(), StoreError> {
+        self.0 += 1;
+        Ok(())
+    }
+}
+
+/// One sync of a fresh counting projection: events per second.
+async fn count_round(log: &SharedLog, read_batch: Option<usize>) -> f64 {
+    let runner = Runner::<schema::tickets::Subscriptions<MemoryStore<Counted>>, Infallible>::new(
+        MemoryStore::default(),
+        log.clone(),
+        options(read_batch),
+    );
+    let started = Instant::now();
+    let version = runner.sync().await.expect("sync");
+    let elapsed = started.elapsed();
+    let read = runner.store().begin_read().await.expect("read");
+    assert_eq!(read.0, version, "every event counted");
+    version as f64 / elapsed.as_secs_f64()
+}
+
 /// One sync of a fresh SQLite-kit store (a new database file): events per
 /// second.
 async fn sqlite_round(log: &SharedLog, read_batch: Option<usize>) -> f64 {
@@ -271,6 +357,37 @@ async fn sqlite_round(log: &SharedLog, read_batch: Option<usize>) -> f64 {
     version as f64 / elapsed.as_secs_f64()
 }
 
+/// What a catch-up costs before the store: the whole log read in batches
+/// of `read_batch` records, then read and decoded; events per second.
+async fn breakdown(log: &SharedLog, read_batch: usize) -> (f64, f64) {
+    let mut rates = [0.0; 2];
+    for (decode, rate) in rates.iter_mut().enumerate() {
+        let started = Instant::now();
+        let mut after = 0;
+        let mut events = 0usize;
+        loop {
+            let batch = log
+                .read(after, &KindFilter::All, read_batch)
+                .await
+                .expect("read");
+            for record in &batch.records {
+                if decode == 1 {
+                    let event =
+                        Event::decode_payload(&record.kind, &record.payload).expect("decode");
+                    std::hint::black_box(&event);
+                }
+                events += 1;
+            }
+            after = batch.through;
+            if after >= batch.head {
+                break;
+            }
+        }
+        *rate = events as f64 / started.elapsed().as_secs_f64();
+    }
+    (rates[0], rates[1])
+}
+
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
     let args = args();
@@ -283,12 +400,30 @@ async fn main() {
     println!("| --- | --- | ---: | ---: | --- |");
     for log_kind in &args.logs {
         let (log, last) = build_log(log_kind, args.events).await;
+        if args.breakdown {
+            let batch = ServiceOptions::default().batch_records();
+            let (mut read, mut decoded) = (Vec::new(), Vec::new());
+            for _ in 0..args.rounds {
+                let (r, d) = breakdown(&log, batch).await;
+                read.push(r);
+                decoded.push(d);
+            }
+            println!(
+                "| {log_kind} | (read only) | {batch} | {:.0} | |",
+                median(&mut read)
+            );
+            println!(
+                "| {log_kind} | (read, decode) | {batch} | {:.0} | |",
+                median(&mut decoded)
+            );
+        }
         for kit in &args.kits {
             for read_batch in &args.read_batches {
                 let mut rates = Vec::with_capacity(args.rounds);
                 for _ in 0..args.rounds {
                     let rate = match *kit {
                         "memory" => memory_round(&log, last, *read_batch).await,
+                        "count" => count_round(&log, *read_batch).await,
                         _ => sqlite_round(&log, *read_batch).await,
                     };
                     rates.push(rate);
