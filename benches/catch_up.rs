@@ -11,15 +11,18 @@
 //!
 //! Reports events per second (events applied over the sync's wall time,
 //! median of rounds; a fresh store each round). `--read-batch` sets how
-//! many records one read (and so, in `sync`, one store transaction) covers
-//! and may list several to compare.
+//! many records one read covers, `--sync-batch` how many one store
+//! transaction of the sync covers; each may list several to compare.
 //!
 //! `cargo bench --bench catch_up` (harness-less: prints a table).
 //! Options: `-- --events N` (default 1,000,000), `--rounds N` (default 3),
 //! `--kit memory|sqlite|count|all` (`count`: a projection that only counts,
 //! the cost beside the store), `--breakdown` (also time reading, and
 //! reading and decoding, the whole log), `--log memory|sqlite|all`,
-//! `--read-batch N[,N...]` (default: the engine's).
+//! `--read-batch N[,N...]`, `--sync-batch N[,N...]` (default: the
+//! engine's), `--store-pragma SQL`
+//! (run on the SQLite kit's store before the sync, e.g. `PRAGMA
+//! synchronous = NORMAL`).
 
 #![allow(dead_code, unused_imports)]
 
@@ -74,7 +77,9 @@ struct Args {
     kits: Vec<&'static str>,
     logs: Vec<&'static str>,
     read_batches: Vec<Option<usize>>,
+    sync_batches: Vec<Option<usize>>,
     breakdown: bool,
+    store_pragma: Option<String>,
 }
 
 fn args() -> Args {
@@ -84,7 +89,9 @@ fn args() -> Args {
         kits: vec!["memory", "sqlite"],
         logs: vec!["memory", "sqlite"],
         read_batches: vec![None],
+        sync_batches: vec![None],
         breakdown: false,
+        store_pragma: None,
     };
     let mut args = std::env::args().skip(1);
     let both = |value: &str| -> Vec<&'static str> {
@@ -108,7 +115,14 @@ fn args() -> Args {
                     .map(|n| Some(n.parse().expect("--read-batch N[,N...]")))
                     .collect();
             }
+            "--sync-batch" => {
+                parsed.sync_batches = value()
+                    .split(',')
+                    .map(|n| Some(n.parse().expect("--sync-batch N[,N...]")))
+                    .collect();
+            }
             "--breakdown" => parsed.breakdown = true,
+            "--store-pragma" => parsed.store_pragma = Some(value()),
             _ => {} // cargo bench passes --bench
         }
     }
@@ -220,18 +234,27 @@ async fn build_log(kind: &str, events: usize) -> (SharedLog, (id::Ticket, id::Us
     (log, last)
 }
 
-fn options(read_batch: Option<usize>) -> ServiceOptions {
-    match read_batch {
-        Some(records) => ServiceOptions::default().read_batch(records),
-        None => ServiceOptions::default(),
+/// How a round reads and commits: the read batch and the sync batch
+/// (`None`: the engine's default).
+#[derive(Debug, Clone, Copy)]
+struct Batches(Option<usize>, Option<usize>);
+
+fn options(Batches(read, sync): Batches) -> ServiceOptions {
+    let mut options = ServiceOptions::default();
+    if let Some(records) = read {
+        options = options.read_batch(records);
     }
+    if let Some(records) = sync {
+        options = options.sync_batch(records);
+    }
+    options
 }
 
 /// One sync of a fresh memory-kit store: events per second.
 async fn memory_round(
     log: &SharedLog,
     (last, author): (id::Ticket, id::User),
-    read_batch: Option<usize>,
+    read_batch: Batches,
 ) -> f64 {
     let tickets = TicketsService::new(
         Tickets,
@@ -316,7 +339,7 @@ impl schema::tickets::TicketsInMemory for Counted {
 }
 
 /// One sync of a fresh counting projection: events per second.
-async fn count_round(log: &SharedLog, read_batch: Option<usize>) -> f64 {
+async fn count_round(log: &SharedLog, read_batch: Batches) -> f64 {
     let runner = Runner::<schema::tickets::Subscriptions<MemoryStore<Counted>>, Infallible>::new(
         MemoryStore::default(),
         log.clone(),
@@ -332,9 +355,15 @@ async fn count_round(log: &SharedLog, read_batch: Option<usize>) -> f64 {
 
 /// One sync of a fresh SQLite-kit store (a new database file): events per
 /// second.
-async fn sqlite_round(log: &SharedLog, read_batch: Option<usize>) -> f64 {
+async fn sqlite_round(log: &SharedLog, read_batch: Batches, pragma: Option<String>) -> f64 {
     let path = scratch::sqlite_path("catch-up-bench", "store");
     let store = sqlite_tickets::open(&path);
+    if let Some(pragma) = pragma {
+        store
+            .setup(move |db| db.execute_batch(&pragma))
+            .await
+            .expect("--store-pragma");
+    }
     let runner = Runner::<schema::tickets::Subscriptions<SqlTicketsStore>, Infallible>::new(
         store,
         log.clone(),
@@ -396,7 +425,7 @@ async fn main() {
         args.events, args.rounds
     );
     println!();
-    println!("| log | store kit | read batch | events/s (median) | rounds |");
+    println!("| log | store kit | read / sync batch | events/s (median) | rounds |");
     println!("| --- | --- | ---: | ---: | --- |");
     for log_kind in &args.logs {
         let (log, last) = build_log(log_kind, args.events).await;
@@ -418,20 +447,25 @@ async fn main() {
             );
         }
         for kit in &args.kits {
-            for read_batch in &args.read_batches {
+            let batches = args
+                .read_batches
+                .iter()
+                .flat_map(|read| args.sync_batches.iter().map(|sync| Batches(*read, *sync)));
+            for read_batch in batches {
                 let mut rates = Vec::with_capacity(args.rounds);
                 for _ in 0..args.rounds {
                     let rate = match *kit {
-                        "memory" => memory_round(&log, last, *read_batch).await,
-                        "count" => count_round(&log, *read_batch).await,
-                        _ => sqlite_round(&log, *read_batch).await,
+                        "memory" => memory_round(&log, last, read_batch).await,
+                        "count" => count_round(&log, read_batch).await,
+                        _ => sqlite_round(&log, read_batch, args.store_pragma.clone()).await,
                     };
                     rates.push(rate);
                 }
                 let shown: Vec<String> = rates.iter().map(|r| format!("{:.0}", r)).collect();
-                let batch = read_batch.unwrap_or(ServiceOptions::default().batch_records());
+                let options = options(read_batch);
+                let (read, sync) = (options.batch_records(), options.sync_batch_records());
                 println!(
-                    "| {log_kind} | {kit} | {batch} | {:.0} | {} |",
+                    "| {log_kind} | {kit} | {read} / {sync} | {:.0} | {} |",
                     median(&mut rates),
                     shown.join(" / ")
                 );

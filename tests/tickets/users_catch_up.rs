@@ -1,7 +1,7 @@
 //! A long catch-up of the `Users` service into its SQLite store (the SQLite
-//! kit, in a database file): one `BEGIN IMMEDIATE` ... `COMMIT` per read
-//! batch, a batch that fails half-way rolled back whole with the version
-//! left before it, and a catch-up cut off at any await point leaving the
+//! kit, in a database file): one `BEGIN IMMEDIATE` ... `COMMIT` per sync
+//! batch (`ServiceOptions::sync_batch` records), a batch that fails
+//! half-way rolled back whole with the version left before it, and a catch-up cut off at any await point leaving the
 //! tables and the version in step.
 
 use std::future::Future;
@@ -33,10 +33,11 @@ async fn tables_and_version(store: &UsersStore) -> (u64, u64) {
 }
 
 #[tokio::test]
-async fn a_catch_up_commits_each_read_batch_and_a_failing_one_is_rolled_back_whole() {
+async fn a_catch_up_commits_each_sync_batch_and_a_failing_one_is_rolled_back_whole() {
     let log = MemoryLog::shared();
-    // Ten users, the eighth with the third's name: the third read batch
-    // of three (positions 7 to 9) fails at 8 on the UNIQUE constraint.
+    // Ten users, the eighth with the third's name: the third transaction
+    // of three records (positions 7 to 9) fails at 8 on the UNIQUE
+    // constraint.
     let mut names: Vec<String> = (1..=10).map(|n| format!("User {n}")).collect();
     names[7] = names[2].clone();
     let ids = append_users(&log, &names).await;
@@ -45,7 +46,7 @@ async fn a_catch_up_commits_each_read_batch_and_a_failing_one_is_rolled_back_who
         Users,
         store::open(&path).unwrap(),
         log.clone(),
-        ServiceOptions::default().read_batch(3),
+        ServiceOptions::default().read_batch(3).sync_batch(3),
     );
     let mut progress = users.progress();
     let error = users.sync().await.unwrap_err();
@@ -73,7 +74,7 @@ async fn a_catch_up_commits_each_read_batch_and_a_failing_one_is_rolled_back_who
         Users,
         store::open(&path).unwrap(),
         log.clone(),
-        ServiceOptions::default().read_batch(3),
+        ServiceOptions::default().read_batch(3).sync_batch(3),
     );
     assert_eq!(reopened.projection_version().await.unwrap(), 6);
     let error = reopened.sync().await.unwrap_err();
@@ -105,7 +106,7 @@ async fn a_catch_up_cut_off_at_any_await_leaves_tables_and_version_in_step() {
         Users,
         store::open(&path).unwrap(),
         log.clone(),
-        ServiceOptions::default().read_batch(6),
+        ServiceOptions::default().read_batch(2).sync_batch(6),
     );
     // Cut off after 1 poll, then 2, ...: every await point of the sync
     // (beginning a transaction, reading, committing, for each batch) is

@@ -87,7 +87,7 @@ async fn a_long_sync_publishes_each_batch_and_ends_at_the_head() {
     let engine = Engine::new(
         Yielding::default(),
         log.clone(),
-        ServiceOptions::default().read_batch(500),
+        ServiceOptions::default().read_batch(500).sync_batch(500),
     );
     let mut progress = engine.progress();
     assert_eq!(*progress.borrow_and_update(), Progress::default_at(10_000));

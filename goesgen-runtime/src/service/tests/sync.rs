@@ -131,3 +131,34 @@ async fn follow_keeps_the_store_current_until_dropped() {
         .unwrap();
     assert_eq!(total(&engine, "a").await, 6);
 }
+
+#[tokio::test]
+async fn a_sync_commits_once_per_sync_batch_and_a_failure_rolls_back_only_the_open_one() {
+    let log = MemoryLog::shared();
+    for total in 1..=13 {
+        log.append(vec![counted("a", total)], Condition::None)
+            .await
+            .unwrap();
+    }
+    // Reads of 2, a commit once 5 were read: transactions cover 1-6,
+    // 7-12 and 13.
+    let options = ServiceOptions::default().read_batch(2).sync_batch(5);
+    let (engine, store) = engine(&log, options);
+    let mut progress = engine.progress();
+    *store.fail_at.lock().unwrap() = Some(9);
+    let error = engine.sync::<Infallible>().await.unwrap_err();
+    assert!(
+        matches!(error, ServiceError::Apply { position: 9, .. }),
+        "{error}"
+    );
+    // The first transaction committed; the second, open at the failure,
+    // rolled back whole (7 and 8 with it).
+    let state = store.snapshot().await;
+    assert_eq!(state.version, 6);
+    assert_eq!(state.applied, (1..=6).collect::<Vec<Position>>());
+    assert_eq!(progress.borrow_and_update().version, 6);
+    *store.fail_at.lock().unwrap() = None;
+    assert_eq!(engine.sync::<Infallible>().await.unwrap(), 13);
+    let state = store.snapshot().await;
+    assert_eq!(state.applied, (1..=13).collect::<Vec<Position>>());
+}
