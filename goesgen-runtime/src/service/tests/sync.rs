@@ -162,3 +162,45 @@ async fn a_sync_commits_once_per_sync_batch_and_a_failure_rolls_back_only_the_op
     let state = store.snapshot().await;
     assert_eq!(state.applied, (1..=13).collect::<Vec<Position>>());
 }
+
+#[tokio::test]
+async fn a_sync_dropped_at_any_await_point_leaves_whole_transactions() {
+    let log = MemoryLog::shared();
+    for total in 1..=50 {
+        log.append(vec![counted("a", total)], Condition::None)
+            .await
+            .unwrap();
+    }
+    // Reads of 4, commits after 8: after the first read a task reads ahead,
+    // and the sync waits for it at each batch.
+    let options = ServiceOptions::default().read_batch(4).sync_batch(8);
+    let (engine, store) = engine(&log, options);
+    let mut cut = 0;
+    loop {
+        let mut sync = Box::pin(engine.sync::<Infallible>());
+        let mut done = None;
+        for _ in 0..=cut {
+            done = super::batching::futures_poll_once(sync.as_mut()).await;
+            if done.is_some() {
+                break;
+            }
+            tokio::task::yield_now().await;
+        }
+        if let Some(done) = done {
+            assert_eq!(done.unwrap(), 50);
+            break;
+        }
+        drop(sync);
+        // Dropped after `cut` suspensions: only whole transactions show,
+        // each applied once and in order, the version at their end.
+        let state = store.snapshot().await;
+        let expected: Vec<Position> = (1..=state.version).collect();
+        assert_eq!(state.applied, expected, "cut after {cut} suspensions");
+        assert!(state.version % 8 == 0 || state.version == 50);
+        cut += 1;
+        assert!(cut < 1_000, "the sync never ends");
+    }
+    assert!(cut > 3, "the sync was cut off at several points ({cut})");
+    let state = store.snapshot().await;
+    assert_eq!(state.applied, (1..=50).collect::<Vec<Position>>());
+}
