@@ -52,7 +52,6 @@ mod keys;
 mod method_error;
 mod observe;
 mod options;
-mod read_ahead;
 mod refusal;
 mod runner;
 mod store;

@@ -14,16 +14,13 @@
 //! noted, and the batch is read again, passing over it. Positions an
 //! operator listed are passed over without being decoded.
 
-use std::convert::Infallible;
-
-use crate::codec::{EventKindSet, EventSet};
+use crate::codec::EventSet;
 use crate::log::KindFilter;
 use crate::record::{Position, Record};
 use crate::service::committed::{Recorded, SkipCause, Skipped};
 use crate::service::engine::{Engine, KindClass};
 use crate::service::error::ServiceError;
 use crate::service::options::{RefusedRecords, UnknownEvents};
-use crate::service::read_ahead::ReadAhead;
 use crate::service::store::ServiceStore;
 
 impl<S: ServiceStore> Engine<S> {
@@ -50,11 +47,9 @@ impl<S: ServiceStore> Engine<S> {
     pub async fn sync<M>(&self) -> Result<Position, ServiceError<M>> {
         let mut from = None;
         let mut applied = 0;
-        // Reading ahead, once a first batch shows there is more to read.
-        let mut ahead = None;
         loop {
             let mut txn = self.core.store.begin_write().await?;
-            let step = self.sync_step(&mut txn, &mut ahead).await;
+            let step = self.sync_step(&mut txn).await;
             match self.finish(txn, step).await {
                 Ok(step) => {
                     self.committed_version(step.through);
@@ -65,9 +60,7 @@ impl<S: ServiceStore> Engine<S> {
                         return Ok(step.through);
                     }
                 }
-                // The reading ahead restarts from the version rolled back
-                // to, past the record now noted.
-                Err(error) if self.skips_refused(&error) => ahead = None,
+                Err(error) if self.skips_refused(&error) => {}
                 Err(error) => return Err(error),
             }
         }
@@ -126,35 +119,15 @@ impl<S: ServiceStore> Engine<S> {
     }
 
     /// One transaction's share of a sync: read batches after the version
-    /// until `sync_batch` records were read or the log is covered. The
-    /// first batch is read here; if there is more, a task reads ahead
-    /// (`ahead`, kept across transactions while it starts where the
-    /// version is).
-    async fn sync_step<M>(
-        &self,
-        txn: &mut S::Write,
-        ahead: &mut Option<ReadAhead<S::Event>>,
-    ) -> Result<Step, ServiceError<M>> {
+    /// until `sync_batch` records were read or the log is covered.
+    async fn sync_step<M>(&self, txn: &mut S::Write) -> Result<Step, ServiceError<M>> {
         let version = self.core.store.version(txn).await?;
-        if ahead.as_ref().is_some_and(|a| a.next_after() != version) {
-            // Another writer of the store moved it, or a rollback did.
-            *ahead = None;
-        }
         let (mut through, mut applied, mut read) = (version, 0, 0);
         let more = loop {
-            let decoded = match ahead {
-                Some(ahead) => ahead.next().await,
-                None => self.decode_batch(through).await,
-            };
-            let covered = self
-                .apply_decoded(txn, decoded.map_err(widen_read)?)
-                .await?;
+            let covered = self.read_batch(txn, through).await?;
             through = covered.through;
             applied += covered.applied;
             read += covered.records;
-            if covered.more && ahead.is_none() {
-                *ahead = self.read_ahead(through);
-            }
             if !covered.more || read >= self.core.options.sync_batch {
                 break covered.more;
             }
@@ -231,20 +204,6 @@ impl<S: ServiceStore> Engine<S> {
         txn: &mut S::Write,
         after: Position,
     ) -> Result<Covered, ServiceError<M>> {
-        let decoded = self.decode_batch(after).await.map_err(widen_read)?;
-        self.apply_decoded(txn, decoded).await
-    }
-
-    /// Reads one batch after `after` and decodes the events to apply:
-    /// those the service subscribes to, in order, passing over positions
-    /// to skip and (by the options) kinds the schema does not define. A
-    /// record that cannot be decoded, or of an unknown kind under
-    /// [`UnknownEvents::Fail`], ends the batch: the events before it are
-    /// kept, and its error is [`Decoded::failed`]. An error is the log's.
-    pub(crate) async fn decode_batch(
-        &self,
-        after: Position,
-    ) -> Result<Decoded<S::Event>, ServiceError<Infallible>> {
         // Unknown kinds can only be detected by reading every kind.
         let filter = match self.core.options.unknown_events {
             UnknownEvents::Fail => &KindFilter::All,
@@ -257,132 +216,66 @@ impl<S: ServiceStore> Engine<S> {
             .await
             .map_err(ServiceError::Log)?;
         self.core.tracker.saw_head(batch.head);
-        let through = after.max(batch.through);
-        let mut decoded = Decoded {
-            events: Vec::with_capacity(batch.records.len()),
-            failed: None,
-            through,
-            more: through < batch.head,
-            records: batch.records.len(),
-        };
+        let mut applied = 0;
         for record in &batch.records {
             if self.passes_over(record) {
                 continue;
             }
-            match self.decode_record(record) {
-                Ok(Some(event)) => decoded.events.push(event),
-                Ok(None) => {}
-                Err(error) => {
-                    decoded.failed = Some(error);
-                    break;
-                }
-            }
-        }
-        Ok(decoded)
-    }
-
-    /// The event to apply from `record`: `None` for a kind the service
-    /// passes over.
-    fn decode_record(
-        &self,
-        record: &Record,
-    ) -> Result<Option<(Recorded, S::Event)>, ServiceError<Infallible>> {
-        match self.classify(&record.kind) {
-            KindClass::Subscribed => {
-                let event =
-                    S::Event::decode_payload(&record.kind, &record.payload).map_err(|source| {
-                        ServiceError::Decode {
+            match self.classify(&record.kind) {
+                KindClass::Subscribed => {
+                    let event = S::Event::decode_payload(&record.kind, &record.payload).map_err(
+                        |source| ServiceError::Decode {
                             position: record.position,
                             kind: record.kind.clone(),
                             source,
-                        }
-                    })?;
-                let at = Recorded {
-                    position: record.position,
-                    recorded_at: record.recorded_at,
-                };
-                Ok(Some((at, event)))
-            }
-            KindClass::Known => Ok(None),
-            KindClass::Unknown => match self.core.options.unknown_events {
-                UnknownEvents::Fail => Err(ServiceError::UnknownKind {
-                    position: record.position,
-                    kind: record.kind.clone(),
-                }),
-                UnknownEvents::Skip => {
-                    tracing::debug!(
-                        service = S::SERVICE,
-                        position = record.position,
-                        kind = %record.kind,
-                        "skipping an event of a kind the schema does not define"
-                    );
-                    Ok(None)
+                        },
+                    )?;
+                    let at = Recorded {
+                        position: record.position,
+                        recorded_at: record.recorded_at,
+                    };
+                    self.core
+                        .store
+                        .apply(txn, &at, &event)
+                        .await
+                        .map_err(|source| ServiceError::Apply {
+                            position: record.position,
+                            kind: record.kind.clone(),
+                            source,
+                        })?;
+                    applied += 1;
                 }
-            },
+                KindClass::Known => {}
+                KindClass::Unknown => match self.core.options.unknown_events {
+                    UnknownEvents::Fail => {
+                        return Err(ServiceError::UnknownKind {
+                            position: record.position,
+                            kind: record.kind.clone(),
+                        });
+                    }
+                    UnknownEvents::Skip => {
+                        tracing::debug!(
+                            service = S::SERVICE,
+                            position = record.position,
+                            kind = %record.kind,
+                            "skipping an event of a kind the schema does not define"
+                        );
+                    }
+                },
+            }
         }
-    }
-
-    /// Applies a decoded batch in `txn` (without setting the version);
-    /// then its failure, if it has one.
-    pub(crate) async fn apply_decoded<M>(
-        &self,
-        txn: &mut S::Write,
-        decoded: Decoded<S::Event>,
-    ) -> Result<Covered, ServiceError<M>> {
-        for (at, event) in &decoded.events {
-            self.core
-                .store
-                .apply(txn, at, event)
-                .await
-                .map_err(|source| ServiceError::Apply {
-                    position: at.position,
-                    kind: event.kind().name().to_owned(),
-                    source,
-                })?;
-        }
-        if let Some(failed) = decoded.failed {
-            return Err(widen_read(failed));
-        }
+        let through = after.max(batch.through);
         Ok(Covered {
-            through: decoded.through,
-            more: decoded.more,
-            applied: decoded.events.len() as u64,
-            records: decoded.records,
+            through,
+            more: through < batch.head,
+            applied,
+            records: batch.records.len(),
         })
     }
 }
 
-/// A read's or a decode's error as any method's (it is never the
-/// method's own).
-pub(crate) fn widen_read<M>(error: ServiceError<Infallible>) -> ServiceError<M> {
-    crate::service::batch::widen(error, 0)
-}
-
-/// One read batch, decoded.
-pub(crate) struct Decoded<E> {
-    /// The events to apply, in log order, with where they were recorded.
-    events: Vec<(Recorded, E)>,
-    /// The record that ended the batch early: it could not be decoded, or
-    /// is of a kind the schema does not define.
-    failed: Option<ServiceError<Infallible>>,
-    /// How far the log was covered.
-    pub(crate) through: Position,
-    /// Whether the log holds more.
-    pub(crate) more: bool,
-    /// The records read.
-    records: usize,
-}
-
-impl<E> Decoded<E> {
-    /// Whether the batch ended the reading (the log's end, or a record
-    /// that failed).
-    pub(crate) fn is_last(&self) -> bool {
-        !self.more || self.failed.is_some()
-    }
-}
-
 /// What one read batch covered.
-pub(crate) struct Covered {
+struct Covered {
     /// How far the log was covered.
     through: Position,
     /// Whether the log holds more.

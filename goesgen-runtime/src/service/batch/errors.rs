@@ -6,7 +6,7 @@ use std::convert::Infallible;
 use crate::service::error::ServiceError;
 
 /// A batch's error as one call's: a conflict counts that call's attempts.
-pub(crate) fn widen<M>(error: ServiceError<Infallible>, attempts: u32) -> ServiceError<M> {
+pub(super) fn widen<M>(error: ServiceError<Infallible>, attempts: u32) -> ServiceError<M> {
     match error {
         ServiceError::Method(never) => match never {},
         ServiceError::Store(error) => ServiceError::Store(error),

@@ -61,7 +61,7 @@ use crate::service::error::ServiceError;
 use crate::service::refusal::SecondLook;
 use crate::service::store::{Emitted, MethodCall, ServiceStore};
 
-pub(crate) use errors::widen;
+use errors::widen;
 pub(crate) use queue::Batcher;
 use queue::{Done, Reply, ToCall};
 

@@ -18,7 +18,7 @@ use super::*;
 /// on a current-thread runtime a task watching the progress channel then
 /// sees the version of every committed batch.
 #[derive(Clone, Default)]
-struct Yielding(Store);
+pub(super) struct Yielding(pub(super) Store);
 
 impl crate::Store for Yielding {
     type Write = Write;

@@ -171,10 +171,15 @@ async fn a_sync_dropped_at_any_await_point_leaves_whole_transactions() {
             .await
             .unwrap();
     }
-    // Reads of 4, commits after 8: after the first read a task reads ahead,
-    // and the sync waits for it at each batch.
+    // Reads of 4, commits after 8, on a store that yields as each write
+    // transaction begins: a suspension per transaction.
     let options = ServiceOptions::default().read_batch(4).sync_batch(8);
-    let (engine, store) = engine(&log, options);
+    let store = Store::default();
+    let engine = Engine::new(
+        super::observe::Yielding(store.clone()),
+        log.clone(),
+        options,
+    );
     let mut cut = 0;
     loop {
         let mut sync = Box::pin(engine.sync::<Infallible>());
