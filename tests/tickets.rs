@@ -51,6 +51,8 @@ mod seeded;
 mod tickets_methods;
 #[path = "tickets/users.rs"]
 mod users;
+#[path = "tickets/users_catch_up.rs"]
+mod users_catch_up;
 
 pub use domain::{InvalidValue, TicketCommentMessage, TicketDescription, TicketTitle, UserName};
 

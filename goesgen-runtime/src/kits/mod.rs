@@ -12,7 +12,9 @@
 //! - `SqliteStore` (feature `sqlite`): the projection is tables in an SQLite
 //!   database of the user's, changed inside `BEGIN IMMEDIATE` ... `COMMIT`
 //!   run off the async worker threads; the version is in a table goesgen
-//!   manages; a transaction dropped unfinished rolls back.
+//!   manages; a transaction dropped unfinished rolls back. Its connections
+//!   cache prepared statements: apply functions use
+//!   `db.prepare_cached(sql)?`, parsed once, not per event.
 //!
 //! Each implements [`Store`](crate::Store) once, here (the SQLite kit's
 //! error mapping, what a `rusqlite::Error` means to a store, is beside it
@@ -31,4 +33,4 @@ mod sqlite_error;
 
 pub use memory::{MemoryRead, MemoryStore, MemoryWrite};
 #[cfg(feature = "sqlite")]
-pub use sqlite::{SqliteRead, SqliteStore, SqliteWrite};
+pub use sqlite::{SQLITE_STATEMENT_CACHE, SqliteRead, SqliteStore, SqliteWrite};

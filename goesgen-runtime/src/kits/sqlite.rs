@@ -15,6 +15,12 @@
 //! stores can share a database under different names. Reads on a database
 //! file use pooled read connections (WAL snapshots that never wait for the
 //! writer); an in-memory database reads through the write connection.
+//!
+//! Every connection keeps [`SQLITE_STATEMENT_CACHE`] prepared statements:
+//! the kit runs its own (`BEGIN IMMEDIATE`, `COMMIT`, the version's)
+//! through that cache, and apply functions and methods should too
+//! (`db.prepare_cached(sql)?.execute(..)` rather than `db.execute(sql,
+//! ..)`, which parses the SQL on every event).
 
 use std::fmt;
 use std::ops::Deref;
@@ -37,6 +43,16 @@ const VERSION_TABLE: &str = "CREATE TABLE IF NOT EXISTS goesgen_projection (
 
 /// The most idle read connections kept.
 const MAX_IDLE_READERS: usize = 4;
+
+/// How many prepared statements each of the store's connections keeps for
+/// `prepare_cached` (rusqlite keeps 16): room for the apply functions'
+/// and the methods' statements of a service with many events, beside the
+/// kit's own, so that none is parsed again per event.
+pub const SQLITE_STATEMENT_CACHE: usize = 256;
+
+const READ_VERSION: &str = "SELECT version FROM goesgen_projection WHERE name = ?1";
+const SET_VERSION: &str = "INSERT INTO goesgen_projection (name, version) VALUES (?1, ?2)
+             ON CONFLICT (name) DO UPDATE SET version = excluded.version";
 
 /// A projection in SQLite tables, with the apply functions `T` (the user's
 /// value implementing the generated `<Service>InSqlite` trait). See the
@@ -91,14 +107,13 @@ fn to_version(version: i64) -> Result<Position, StoreError> {
 }
 
 fn read_version(db: &Connection, name: &str) -> Result<Position, StoreError> {
+    let doing = "reading the projection version";
     let version: Option<i64> = db
-        .query_row(
-            "SELECT version FROM goesgen_projection WHERE name = ?1",
-            [name],
-            |row| row.get(0),
-        )
+        .prepare_cached(READ_VERSION)
+        .map_err(sql_error(doing))?
+        .query_row([name], |row| row.get(0))
         .optional()
-        .map_err(sql_error("reading the projection version"))?;
+        .map_err(sql_error(doing))?;
     to_version(version.unwrap_or(0))
 }
 
@@ -138,6 +153,7 @@ impl<T> SqliteStore<T> {
         tables: T,
         readers: Option<Readers>,
     ) -> Result<Self, StoreError> {
+        write.set_prepared_statement_cache_capacity(SQLITE_STATEMENT_CACHE);
         write
             .execute_batch(VERSION_TABLE)
             .map_err(sql_error("creating the version table"))?;
@@ -218,7 +234,7 @@ impl<T: Send + Sync + 'static> Store for SqliteStore<T> {
         // The transaction is built where it begins: if this call is gone
         // by then, the pool drops it, and dropping it rolls back.
         blocking(move || {
-            turn.execute_batch("BEGIN IMMEDIATE")
+            run_cached(&turn, "BEGIN IMMEDIATE")
                 .map_err(sql_error("beginning a write transaction"))?;
             Ok(SqliteWrite {
                 turn,
@@ -250,6 +266,7 @@ impl<T: Send + Sync + 'static> Store for SqliteStore<T> {
                     connection
                         .execute_batch("PRAGMA busy_timeout = 5000; PRAGMA query_only = ON;")
                         .map_err(sql_error("setting up a reader"))?;
+                    connection.set_prepared_statement_cache_capacity(SQLITE_STATEMENT_CACHE);
                     Ok(connection)
                 })
                 .await?
@@ -296,12 +313,11 @@ impl<T: Send + Sync + 'static> Store for SqliteStore<T> {
                 format!("projection version {version} does not fit SQLite's integers"),
             )
         })?;
-        txn.execute(
-            "INSERT INTO goesgen_projection (name, version) VALUES (?1, ?2)
-             ON CONFLICT (name) DO UPDATE SET version = excluded.version",
-            rusqlite::params![txn.name, version],
-        )
-        .map_err(sql_error("setting the projection version"))?;
+        let doing = "setting the projection version";
+        txn.prepare_cached(SET_VERSION)
+            .map_err(sql_error(doing))?
+            .execute(rusqlite::params![txn.name, version])
+            .map_err(sql_error(doing))?;
         Ok(())
     }
 
@@ -327,6 +343,14 @@ impl<T: Send + Sync + 'static> Store for SqliteStore<T> {
         txn.execute_batch("ROLLBACK TO goesgen_savepoint")
             .map_err(sql_error("rolling back to a savepoint"))
     }
+}
+
+/// Runs `sql`, one statement without parameters, through the
+/// connection's statement cache (a transaction's `BEGIN` and `COMMIT` are
+/// parsed once, not per transaction).
+fn run_cached(db: &Connection, sql: &str) -> rusqlite::Result<()> {
+    db.prepare_cached(sql)?.execute([])?;
+    Ok(())
 }
 
 /// Runs blocking SQLite work on the blocking pool. If the caller is gone
@@ -404,9 +428,7 @@ impl SqliteWrite {
         // A failed COMMIT may leave the transaction open: dropping the
         // turn closes it.
         blocking(move || {
-            self.turn
-                .execute_batch(statement)
-                .map_err(sql_error("ending a write transaction"))
+            run_cached(&self.turn, statement).map_err(sql_error("ending a write transaction"))
         })
         .await
     }

@@ -141,7 +141,7 @@ impl<S: ServiceStore> Engine<S> {
     }
 
     /// A receiver of this engine's progress: the projection version after
-    /// each commit (every read batch of a [`sync`](Self::sync) or
+    /// each commit (every sync batch of a [`sync`](Self::sync) or
     /// [`follow`](Self::follow), every transaction, every sync of an
     /// append's own events) and the newest head of the log known then. A
     /// long catch-up can be shown with it (a progress bar from `version`

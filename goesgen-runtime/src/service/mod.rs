@@ -73,8 +73,8 @@ pub use method_error::{DomainError, MethodError};
 pub use observe::{Progress, ProgressReceiver};
 pub use options::{
     ConflictRule, DEFAULT_ESCALATE_AFTER, DEFAULT_MAX_ATTEMPTS, DEFAULT_MAX_BACKOFF,
-    DEFAULT_MAX_BATCH_BYTES, DEFAULT_MAX_BATCH_CALLS, RefusedRecords, ServiceOptions,
-    UnknownEvents,
+    DEFAULT_MAX_BATCH_BYTES, DEFAULT_MAX_BATCH_CALLS, DEFAULT_SYNC_BATCH, RefusedRecords,
+    ServiceOptions, UnknownEvents,
 };
 pub use runner::Runner;
 pub use store::{Emitted, MethodCall, ServiceStore};

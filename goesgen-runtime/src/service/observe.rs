@@ -1,6 +1,6 @@
 //! Seeing what a service does: [`Progress`], where a service's projection
 //! stands against the log, published on a watch channel as the service
-//! commits (each read batch of a catch-up, each transaction, each sync of
+//! commits (each sync batch of a catch-up, each transaction, each sync of
 //! its own events), and the tracker behind it and behind the lag in
 //! [`ServiceStats`](crate::service::ServiceStats).
 //!
@@ -18,7 +18,7 @@ use crate::record::Position;
 /// last committed and the newest head of the log it knows of.
 ///
 /// Sent on [`Engine::progress`](crate::service::Engine::progress) after
-/// every commit of the service's store (each read batch of a catch-up, a
+/// every commit of the service's store (each sync batch of a catch-up, a
 /// transaction, the sync of an append's own events), with the newest head
 /// seen by then. Both are as this instance of the service
 /// knows them: another instance writing the same store, or an append the

@@ -74,7 +74,7 @@ impl<D: Dispatch, E> Runner<D, E> {
     }
 
     /// Where the projection stands against the log, published after every
-    /// commit (each read batch of `sync()` and `follow()`, each write): a
+    /// commit (each sync batch of `sync()` and `follow()`, each write): a
     /// `tokio::sync::watch::Receiver` of
     /// [`Progress`](crate::service::Progress) (`version`, `head`), to show
     /// a long catch-up.

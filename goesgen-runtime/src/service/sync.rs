@@ -1,8 +1,11 @@
 //! Catching a store up with the log: read the records after the projection
 //! version, decode and apply those the service subscribes to, pass over the
 //! others (or stop at a kind the schema does not define), and move the
-//! version. [`Engine::sync`] does it in write transactions of one read
-//! batch each; transactions catch up inside their own.
+//! version. [`Engine::sync`] does it in write transactions of a bounded
+//! number of read batches each (up to
+//! [`ServiceOptions::sync_batch`](crate::service::ServiceOptions::sync_batch)
+//! records, one read batch in memory at a time); transactions catch up
+//! inside their own.
 //!
 //! A record the store refuses stops the catch-up with
 //! [`ServiceError::Apply`] naming it, unless the options say to skip such
@@ -23,11 +26,13 @@ use crate::service::store::ServiceStore;
 impl<S: ServiceStore> Engine<S> {
     /// Catches the store up with the log: reads it from the projection
     /// version to the head, applies the subscribed events, and returns the
-    /// new version. Commits after each read batch
-    /// ([`ServiceOptions::read_batch`](crate::service::ServiceOptions)
-    /// records), so a long log is not applied in one transaction; an error
-    /// rolls back the batch it happened in and the version stays before
-    /// the record that failed.
+    /// new version. Commits once a transaction has read
+    /// [`ServiceOptions::sync_batch`](crate::service::ServiceOptions::sync_batch)
+    /// records (reading [`read_batch`](crate::service::ServiceOptions::read_batch)
+    /// at a time), so a long log is not applied in one transaction, nor
+    /// committed per event; an error rolls back the transaction it
+    /// happened in and the version stays before the record that failed
+    /// (where the last commit left it).
     ///
     /// Runs in a `debug` span `sync` recording `service`, the version it
     /// started `from`, the version it reached (`to`) and the events it
@@ -113,9 +118,20 @@ impl<S: ServiceStore> Engine<S> {
         self.core.counters.was_skipped(record.position)
     }
 
+    /// One transaction's share of a sync: read batches after the version
+    /// until `sync_batch` records were read or the log is covered.
     async fn sync_step<M>(&self, txn: &mut S::Write) -> Result<Step, ServiceError<M>> {
         let version = self.core.store.version(txn).await?;
-        let (through, more, applied) = self.read_batch(txn, version).await?;
+        let (mut through, mut applied, mut read) = (version, 0, 0);
+        let more = loop {
+            let covered = self.read_batch(txn, through).await?;
+            through = covered.through;
+            applied += covered.applied;
+            read += covered.records;
+            if !covered.more || read >= self.core.options.sync_batch {
+                break covered.more;
+            }
+        };
         if through != version {
             self.core.store.set_version(txn, through).await?;
         }
@@ -169,9 +185,9 @@ impl<S: ServiceStore> Engine<S> {
     ) -> Result<Position, ServiceError<M>> {
         let mut through = version;
         loop {
-            let (next, more, _) = self.read_batch(txn, through).await?;
-            through = next;
-            if !more {
+            let covered = self.read_batch(txn, through).await?;
+            through = covered.through;
+            if !covered.more {
                 break;
             }
         }
@@ -182,13 +198,12 @@ impl<S: ServiceStore> Engine<S> {
     }
 
     /// Reads one batch after `after` and applies it in `txn` (without
-    /// setting the version). Returns how far the log was covered, whether
-    /// there is more to read and how many events were applied.
+    /// setting the version).
     async fn read_batch<M>(
         &self,
         txn: &mut S::Write,
         after: Position,
-    ) -> Result<(Position, bool, u64), ServiceError<M>> {
+    ) -> Result<Covered, ServiceError<M>> {
         // Unknown kinds can only be detected by reading every kind.
         let filter = match self.core.options.unknown_events {
             UnknownEvents::Fail => &KindFilter::All,
@@ -250,8 +265,25 @@ impl<S: ServiceStore> Engine<S> {
             }
         }
         let through = after.max(batch.through);
-        Ok((through, through < batch.head, applied))
+        Ok(Covered {
+            through,
+            more: through < batch.head,
+            applied,
+            records: batch.records.len(),
+        })
     }
+}
+
+/// What one read batch covered.
+struct Covered {
+    /// How far the log was covered.
+    through: Position,
+    /// Whether the log holds more.
+    more: bool,
+    /// The events applied.
+    applied: u64,
+    /// The records read.
+    records: usize,
 }
 
 /// One committed batch of a [`sync`](Engine::sync).

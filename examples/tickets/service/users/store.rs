@@ -3,7 +3,9 @@
 //! that fills it. The kit runs the transactions (`BEGIN IMMEDIATE` off the
 //! async threads, `COMMIT`, `ROLLBACK` on error and when a transaction is
 //! dropped unfinished) and keeps the version. In memory by default, in a
-//! file when asked.
+//! file when asked. Every statement goes through the connection's cache of
+//! prepared statements (`prepare_cached`): parsed once, not once per event
+//! or call.
 
 use std::path::Path;
 
@@ -51,10 +53,8 @@ impl UsersInSqlite for UsersTables {
     ) -> Result<(), StoreError> {
         // A name taken already fails the UNIQUE constraint: a refusal, and
         // the service appends nothing (or a sync stops, naming the event).
-        db.execute(
-            "INSERT INTO users (id, name) VALUES (?1, ?2)",
-            params![event.id.to_string(), event.name.as_str()],
-        )?;
+        db.prepare_cached("INSERT INTO users (id, name) VALUES (?1, ?2)")?
+            .execute(params![event.id.to_string(), event.name.as_str()])?;
         Ok(())
     }
 }
@@ -62,11 +62,8 @@ impl UsersInSqlite for UsersTables {
 /// The user `id` and their name, if they exist.
 pub fn user(db: &Connection, id: &id::User) -> Result<Option<UserName>, StoreError> {
     let name: Option<String> = db
-        .query_row(
-            "SELECT name FROM users WHERE id = ?1",
-            [id.to_string()],
-            |row| row.get(0),
-        )
+        .prepare_cached("SELECT name FROM users WHERE id = ?1")?
+        .query_row([id.to_string()], |row| row.get(0))
         .optional()?;
     name.map(|name| {
         UserName::new(name)
@@ -78,11 +75,8 @@ pub fn user(db: &Connection, id: &id::User) -> Result<Option<UserName>, StoreErr
 /// The id of the user named `name`, if there is one.
 pub fn user_named(db: &Connection, name: &UserName) -> Result<Option<id::User>, StoreError> {
     let found: Option<String> = db
-        .query_row(
-            "SELECT id FROM users WHERE name = ?1",
-            [name.as_str()],
-            |row| row.get(0),
-        )
+        .prepare_cached("SELECT id FROM users WHERE name = ?1")?
+        .query_row([name.as_str()], |row| row.get(0))
         .optional()?;
     found
         .map(|text| {
@@ -95,6 +89,8 @@ pub fn user_named(db: &Connection, name: &UserName) -> Result<Option<id::User>, 
 
 /// How many users there are.
 pub fn count(db: &Connection) -> Result<u64, StoreError> {
-    let count: i64 = db.query_row("SELECT count(*) FROM users", [], |row| row.get(0))?;
+    let count: i64 = db
+        .prepare_cached("SELECT count(*) FROM users")?
+        .query_row([], |row| row.get(0))?;
     Ok(count.unsigned_abs())
 }

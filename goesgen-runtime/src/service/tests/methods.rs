@@ -125,7 +125,7 @@ async fn a_store_error_rolls_back_and_the_version_stays_behind_it() {
             .await
             .unwrap();
     }
-    let (engine, store) = engine(&log, ServiceOptions::default().read_batch(2));
+    let (engine, store) = engine(&log, ServiceOptions::default().read_batch(2).sync_batch(2));
     *store.fail_at.lock().unwrap() = Some(3);
     let error = engine.sync::<Infallible>().await.unwrap_err();
     assert!(

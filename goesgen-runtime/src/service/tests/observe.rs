@@ -18,7 +18,7 @@ use super::*;
 /// on a current-thread runtime a task watching the progress channel then
 /// sees the version of every committed batch.
 #[derive(Clone, Default)]
-struct Yielding(Store);
+pub(super) struct Yielding(pub(super) Store);
 
 impl crate::Store for Yielding {
     type Write = Write;
@@ -87,7 +87,7 @@ async fn a_long_sync_publishes_each_batch_and_ends_at_the_head() {
     let engine = Engine::new(
         Yielding::default(),
         log.clone(),
-        ServiceOptions::default().read_batch(500),
+        ServiceOptions::default().read_batch(500).sync_batch(500),
     );
     let mut progress = engine.progress();
     assert_eq!(*progress.borrow_and_update(), Progress::default_at(10_000));

@@ -131,3 +131,81 @@ async fn follow_keeps_the_store_current_until_dropped() {
         .unwrap();
     assert_eq!(total(&engine, "a").await, 6);
 }
+
+#[tokio::test]
+async fn a_sync_commits_once_per_sync_batch_and_a_failure_rolls_back_only_the_open_one() {
+    let log = MemoryLog::shared();
+    for total in 1..=13 {
+        log.append(vec![counted("a", total)], Condition::None)
+            .await
+            .unwrap();
+    }
+    // Reads of 2, a commit once 5 were read: transactions cover 1-6,
+    // 7-12 and 13.
+    let options = ServiceOptions::default().read_batch(2).sync_batch(5);
+    let (engine, store) = engine(&log, options);
+    let mut progress = engine.progress();
+    *store.fail_at.lock().unwrap() = Some(9);
+    let error = engine.sync::<Infallible>().await.unwrap_err();
+    assert!(
+        matches!(error, ServiceError::Apply { position: 9, .. }),
+        "{error}"
+    );
+    // The first transaction committed; the second, open at the failure,
+    // rolled back whole (7 and 8 with it).
+    let state = store.snapshot().await;
+    assert_eq!(state.version, 6);
+    assert_eq!(state.applied, (1..=6).collect::<Vec<Position>>());
+    assert_eq!(progress.borrow_and_update().version, 6);
+    *store.fail_at.lock().unwrap() = None;
+    assert_eq!(engine.sync::<Infallible>().await.unwrap(), 13);
+    let state = store.snapshot().await;
+    assert_eq!(state.applied, (1..=13).collect::<Vec<Position>>());
+}
+
+#[tokio::test]
+async fn a_sync_dropped_at_any_await_point_leaves_whole_transactions() {
+    let log = MemoryLog::shared();
+    for total in 1..=50 {
+        log.append(vec![counted("a", total)], Condition::None)
+            .await
+            .unwrap();
+    }
+    // Reads of 4, commits after 8, on a store that yields as each write
+    // transaction begins: a suspension per transaction.
+    let options = ServiceOptions::default().read_batch(4).sync_batch(8);
+    let store = Store::default();
+    let engine = Engine::new(
+        super::observe::Yielding(store.clone()),
+        log.clone(),
+        options,
+    );
+    let mut cut = 0;
+    loop {
+        let mut sync = Box::pin(engine.sync::<Infallible>());
+        let mut done = None;
+        for _ in 0..=cut {
+            done = super::batching::futures_poll_once(sync.as_mut()).await;
+            if done.is_some() {
+                break;
+            }
+            tokio::task::yield_now().await;
+        }
+        if let Some(done) = done {
+            assert_eq!(done.unwrap(), 50);
+            break;
+        }
+        drop(sync);
+        // Dropped after `cut` suspensions: only whole transactions show,
+        // each applied once and in order, the version at their end.
+        let state = store.snapshot().await;
+        let expected: Vec<Position> = (1..=state.version).collect();
+        assert_eq!(state.applied, expected, "cut after {cut} suspensions");
+        assert!(state.version % 8 == 0 || state.version == 50);
+        cut += 1;
+        assert!(cut < 1_000, "the sync never ends");
+    }
+    assert!(cut > 3, "the sync was cut off at several points ({cut})");
+    let state = store.snapshot().await;
+    assert_eq!(state.applied, (1..=50).collect::<Vec<Position>>());
+}
