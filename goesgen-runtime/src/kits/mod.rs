@@ -24,11 +24,18 @@
 //! `MemoryStore<P>` and `SqliteStore<T>` the service's store.
 
 mod memory;
+mod publish;
+mod set;
 #[cfg(feature = "sqlite")]
 mod sqlite;
 #[cfg(feature = "sqlite")]
 mod sqlite_error;
+mod table;
+mod transactional;
 
 pub use memory::{MemoryRead, MemoryStore, MemoryWrite};
+pub use set::Set;
 #[cfg(feature = "sqlite")]
 pub use sqlite::{SqliteRead, SqliteStore, SqliteWrite};
+pub use table::{Iter, Table};
+pub use transactional::{Cloned, Mark, Overlaid, Transactional, WriteMode};

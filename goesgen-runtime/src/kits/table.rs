@@ -1,0 +1,475 @@
+//! [`Table`]: a transactional map for projections kept by
+//! [`MemoryStore`](crate::MemoryStore) in [`Overlaid`](super::Overlaid)
+//! mode. A write transaction costs what it changes, with the constants of
+//! a std `HashMap`; rollback is free; readers never wait.
+//!
+//! A committed table is an `Arc` of a std `HashMap`. A write transaction's
+//! view of it ([`Transactional::begin_write`]) is that `Arc` plus an
+//! overlay of the keys it changed (`Some(value)`, or `None` for a removed
+//! key): a lookup looks in the overlay, then in the committed map; a
+//! change copies the one value it touches into the overlay. A savepoint
+//! splits the overlay in two layers (before and after the mark), so that
+//! rolling back to it drops the upper layer. Dropping the view (rollback)
+//! drops the overlay.
+//!
+//! Commit publishes a new map without copying the committed one: the table
+//! keeps a spare map one commit behind (double buffering, in
+//! [`publish`](super::publish)); the commit replays the previous commit's
+//! changes and then its own into the spare, which becomes the committed
+//! map, and the old committed map becomes the spare. Each change is applied
+//! twice, nothing is copied whole, unless a reader still holds the spare:
+//! then the commit copies the map (see [`Table::full_copies`]).
+
+use std::borrow::Borrow;
+use std::collections::HashMap;
+use std::collections::hash_map;
+use std::fmt;
+use std::hash::Hash;
+use std::sync::Arc;
+
+use super::publish::{Layer, Published, Spare};
+use super::transactional::Transactional;
+
+/// A map of `K` to `V` for a projection in a
+/// [`MemoryStore`](crate::MemoryStore) in [`Overlaid`](super::Overlaid)
+/// mode: read like a `HashMap`, changed in write transactions that cost
+/// what they change. See the [module docs](self).
+///
+/// `V: Clone`: the first change of a value in a transaction copies that
+/// value (keep values cheap to clone, or put them behind an `Arc` and
+/// change them with `Arc::make_mut`).
+pub struct Table<K, V> {
+    committed: Arc<HashMap<K, V>>,
+    /// Which committed map this is (see [`Spare`]).
+    generation: u64,
+    /// Changes since the write began, up to the savepoint if there is one.
+    changes: Layer<K, V>,
+    /// Changes since the savepoint (empty without one).
+    recent: Layer<K, V>,
+    /// Whether a savepoint is set.
+    marked: bool,
+    len: usize,
+    /// The length at the savepoint.
+    saved_len: usize,
+    spare: Spare<K, V>,
+}
+
+impl<K, V> Default for Table<K, V> {
+    fn default() -> Self {
+        Self::from_map(HashMap::new())
+    }
+}
+
+impl<K, V> Table<K, V> {
+    /// An empty table.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn from_map(map: HashMap<K, V>) -> Self {
+        let generation = Spare::<K, V>::next_generation();
+        Self {
+            len: map.len(),
+            spare: Spare::new(generation, &map),
+            committed: Arc::new(map),
+            generation,
+            changes: HashMap::new(),
+            recent: HashMap::new(),
+            marked: false,
+            saved_len: 0,
+        }
+    }
+
+    /// How many entries the table holds.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether the table is empty.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// How many commits of this table (and of the tables it was committed
+    /// from) had to copy the map whole because a reader still held the
+    /// spare copy, or because the table was committed from a view other
+    /// than the latest committed one.
+    pub fn full_copies(&self) -> u64 {
+        self.spare.full_copies()
+    }
+
+    /// The layer changes go to: above the savepoint if one is set.
+    fn top(&mut self) -> &mut Layer<K, V> {
+        if self.marked {
+            &mut self.recent
+        } else {
+            &mut self.changes
+        }
+    }
+}
+
+impl<K: Hash + Eq, V> Table<K, V> {
+    /// The value of `key`, if any.
+    pub fn get<Q>(&self, key: &Q) -> Option<&V>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        for layer in [&self.recent, &self.changes] {
+            if !layer.is_empty()
+                && let Some(slot) = layer.get(key)
+            {
+                return slot.as_ref();
+            }
+        }
+        self.committed.get(key)
+    }
+
+    /// Whether `key` has a value.
+    pub fn contains_key<Q>(&self, key: &Q) -> bool
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        self.get(key).is_some()
+    }
+
+    /// The entries, in no particular order.
+    pub fn iter(&self) -> Iter<'_, K, V> {
+        Iter {
+            recent: self.recent.iter(),
+            changes: self.changes.iter(),
+            committed: self.committed.iter(),
+            table: self,
+        }
+    }
+
+    /// The keys, in no particular order.
+    pub fn keys(&self) -> impl Iterator<Item = &K> {
+        self.iter().map(|(key, _)| key)
+    }
+
+    /// The values, in no particular order.
+    pub fn values(&self) -> impl Iterator<Item = &V> {
+        self.iter().map(|(_, value)| value)
+    }
+
+    /// Whether `key` is in a layer above the committed map (and so hides
+    /// the committed value, if any).
+    fn changed(&self, key: &K) -> bool {
+        (!self.recent.is_empty() && self.recent.contains_key(key))
+            || (!self.changes.is_empty() && self.changes.contains_key(key))
+    }
+}
+
+impl<K: Hash + Eq + Clone, V: Clone> Table<K, V> {
+    /// The value of `key` to change, if any: the first change of a value in
+    /// a transaction (or since its savepoint) copies it.
+    pub fn get_mut(&mut self, key: &K) -> Option<&mut V> {
+        let on_top = if self.marked {
+            self.recent.contains_key(key)
+        } else {
+            self.changes.contains_key(key)
+        };
+        if !on_top {
+            let value = self.get(key)?.clone();
+            self.top().insert(key.clone(), Some(value));
+        }
+        self.top().get_mut(key)?.as_mut()
+    }
+
+    /// Sets the value of `key`; the value it replaces, if any (copied if
+    /// it was not changed in this transaction yet).
+    pub fn insert(&mut self, key: K, value: V) -> Option<V> {
+        if let Some(slot) = self.top().get_mut(&key) {
+            let old = slot.replace(value);
+            if old.is_none() {
+                self.len += 1;
+            }
+            return old;
+        }
+        let old = self.get(&key).cloned();
+        if old.is_none() {
+            self.len += 1;
+        }
+        self.top().insert(key, Some(value));
+        old
+    }
+
+    /// Removes `key`; its value, if any (copied if it was not changed in
+    /// this transaction yet).
+    pub fn remove(&mut self, key: &K) -> Option<V> {
+        let old = match self.top().get_mut(key) {
+            Some(slot) => slot.take(),
+            None => {
+                let old = self.get(key).cloned();
+                if old.is_some() {
+                    self.top().insert(key.clone(), None);
+                }
+                old
+            }
+        };
+        if old.is_some() {
+            self.len -= 1;
+        }
+        old
+    }
+}
+
+impl<K, V> Transactional for Table<K, V>
+where
+    K: Hash + Eq + Clone + Send + Sync + 'static,
+    V: Clone + Send + Sync + 'static,
+{
+    fn begin_write(&self) -> Self {
+        // A committed table has no layers; one built by hand and not yet
+        // committed may: the view starts from them.
+        let mut changes = self.changes.clone();
+        changes.extend(self.recent.iter().map(|(k, v)| (k.clone(), v.clone())));
+        Self {
+            committed: Arc::clone(&self.committed),
+            generation: self.generation,
+            changes,
+            recent: HashMap::new(),
+            marked: false,
+            len: self.len,
+            saved_len: 0,
+            spare: self.spare.clone(),
+        }
+    }
+
+    fn commit(self) -> Self {
+        let Self {
+            committed,
+            generation,
+            mut changes,
+            recent,
+            len,
+            spare,
+            ..
+        } = self;
+        changes.extend(recent);
+        let Published {
+            committed,
+            generation,
+        } = spare.publish(committed, generation, changes);
+        Self {
+            committed,
+            generation,
+            changes: HashMap::new(),
+            recent: HashMap::new(),
+            marked: false,
+            len,
+            saved_len: 0,
+            spare,
+        }
+    }
+
+    fn savepoint(&mut self) {
+        if self.marked {
+            let recent = std::mem::take(&mut self.recent);
+            self.changes.extend(recent);
+        }
+        self.marked = true;
+        self.saved_len = self.len;
+    }
+
+    fn rollback_to_savepoint(&mut self) {
+        if self.marked {
+            self.recent.clear();
+            self.len = self.saved_len;
+        } else {
+            self.changes.clear();
+            self.len = self.committed.len();
+        }
+    }
+}
+
+impl<K: Hash + Eq, V> FromIterator<(K, V)> for Table<K, V> {
+    fn from_iter<I: IntoIterator<Item = (K, V)>>(entries: I) -> Self {
+        Self::from_map(entries.into_iter().collect())
+    }
+}
+
+impl<K, V> From<HashMap<K, V>> for Table<K, V> {
+    fn from(map: HashMap<K, V>) -> Self {
+        Self::from_map(map)
+    }
+}
+
+impl<K: fmt::Debug + Hash + Eq, V: fmt::Debug> fmt::Debug for Table<K, V> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_map().entries(self.iter()).finish()
+    }
+}
+
+/// The entries of a [`Table`] ([`Table::iter`]): the changed ones, then
+/// the committed ones no change hides.
+pub struct Iter<'a, K, V> {
+    recent: hash_map::Iter<'a, K, Option<V>>,
+    changes: hash_map::Iter<'a, K, Option<V>>,
+    committed: hash_map::Iter<'a, K, V>,
+    table: &'a Table<K, V>,
+}
+
+impl<'a, K: Hash + Eq, V> Iterator for Iter<'a, K, V> {
+    type Item = (&'a K, &'a V);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        for (key, slot) in self.recent.by_ref() {
+            if let Some(value) = slot {
+                return Some((key, value));
+            }
+        }
+        for (key, slot) in self.changes.by_ref() {
+            if let Some(value) = slot
+                && !self.table.recent.contains_key(key)
+            {
+                return Some((key, value));
+            }
+        }
+        self.committed
+            .by_ref()
+            .find(|(key, _)| !self.table.changed(key))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn committed(entries: &[(&str, u32)]) -> Table<String, u32> {
+        let table: Table<String, u32> =
+            entries.iter().map(|(k, v)| ((*k).to_owned(), *v)).collect();
+        table
+    }
+
+    fn sorted(table: &Table<String, u32>) -> Vec<(String, u32)> {
+        let mut entries: Vec<_> = table.iter().map(|(k, v)| (k.clone(), *v)).collect();
+        entries.sort();
+        entries
+    }
+
+    #[test]
+    fn a_write_reads_its_own_changes_and_the_committed_table_does_not() {
+        let table = committed(&[("a", 1), ("b", 2)]);
+        let mut write = table.begin_write();
+        *write.get_mut(&"a".to_owned()).unwrap() += 10;
+        assert_eq!(write.insert("c".into(), 3), None);
+        assert_eq!(write.insert("b".into(), 20), Some(2));
+        assert_eq!(write.remove(&"c".to_owned()), Some(3));
+        assert_eq!(write.remove(&"zz".to_owned()), None);
+        assert_eq!(write.get_mut(&"zz".to_owned()), None);
+        assert_eq!(
+            sorted(&write),
+            vec![("a".into(), 11), ("b".into(), 20)],
+            "the write sees its changes"
+        );
+        assert_eq!(write.len(), 2);
+        assert_eq!(sorted(&table), vec![("a".into(), 1), ("b".into(), 2)]);
+
+        let next = write.commit();
+        assert_eq!(sorted(&next), vec![("a".into(), 11), ("b".into(), 20)]);
+        assert_eq!(sorted(&table), vec![("a".into(), 1), ("b".into(), 2)]);
+        drop(table);
+        // The next commits go through the spare: it must follow.
+        let mut current = next;
+        let mut write = current.begin_write();
+        write.remove(&"a".to_owned());
+        current = write.commit();
+        let mut write = current.begin_write();
+        write.insert("d".into(), 4);
+        current = write.commit();
+        assert_eq!(sorted(&current), vec![("b".into(), 20), ("d".into(), 4)]);
+        assert_eq!(current.len(), 2);
+        assert_eq!(current.full_copies(), 0, "no reader held the spare");
+    }
+
+    #[test]
+    fn a_dropped_write_leaves_nothing_and_the_next_one_starts_clean() {
+        let table = committed(&[("a", 1)]);
+        let mut write = table.begin_write();
+        write.insert("b".into(), 2);
+        write.remove(&"a".to_owned());
+        drop(write);
+        let write = table.begin_write();
+        assert_eq!(sorted(&write), vec![("a".into(), 1)]);
+        assert_eq!(sorted(&write.commit()), vec![("a".into(), 1)]);
+    }
+
+    #[test]
+    fn a_rollback_to_the_savepoint_undoes_only_what_came_after_it() {
+        let table = committed(&[("a", 1), ("b", 2)]);
+        let mut write = table.begin_write();
+        write.insert("c".into(), 3);
+        write.savepoint();
+        *write.get_mut(&"a".to_owned()).unwrap() = 100;
+        write.remove(&"b".to_owned());
+        write.remove(&"c".to_owned());
+        write.insert("d".into(), 4);
+        assert_eq!(write.len(), 2);
+        write.rollback_to_savepoint();
+        let before = vec![("a".into(), 1), ("b".into(), 2), ("c".into(), 3)];
+        assert_eq!(sorted(&write), before);
+        assert_eq!(write.len(), 3);
+        // A later savepoint replaces the earlier one; the mark stays.
+        write.insert("e".into(), 5);
+        write.savepoint();
+        write.remove(&"e".to_owned());
+        write.rollback_to_savepoint();
+        write.insert("f".into(), 6);
+        write.rollback_to_savepoint();
+        let next = write.commit();
+        assert_eq!(
+            sorted(&next),
+            vec![
+                ("a".into(), 1),
+                ("b".into(), 2),
+                ("c".into(), 3),
+                ("e".into(), 5)
+            ]
+        );
+        assert_eq!(next.len(), 4);
+    }
+
+    #[test]
+    fn a_reader_holding_the_spare_makes_the_commit_copy_and_keeps_its_version() {
+        let v0 = committed(&[("a", 0)]);
+        let mut write = v0.begin_write();
+        *write.get_mut(&"a".to_owned()).unwrap() = 1;
+        let v1 = write.commit();
+        let mut write = v1.begin_write();
+        *write.get_mut(&"a".to_owned()).unwrap() = 2;
+        // `v0` is still held, and it is the spare the commit would use.
+        let v2 = write.commit();
+        assert_eq!(v2.full_copies(), 1);
+        assert_eq!(v0.get("a"), Some(&0));
+        assert_eq!(v1.get("a"), Some(&1));
+        assert_eq!(v2.get("a"), Some(&2));
+        drop((v0, v1));
+        let mut current = v2;
+        for n in 3..6 {
+            let mut write = current.begin_write();
+            *write.get_mut(&"a".to_owned()).unwrap() = n;
+            // As in the store: the previous committed value is still held
+            // while the commit runs, the one before it is not.
+            current = write.commit();
+            assert_eq!(current.get("a"), Some(&n));
+        }
+        assert_eq!(current.full_copies(), 1, "the spare was free again");
+    }
+
+    #[test]
+    fn a_second_commit_from_the_same_view_does_not_use_a_stale_spare() {
+        let v0 = committed(&[("a", 0), ("b", 0)]);
+        let mut one = v0.begin_write();
+        let mut other = v0.begin_write();
+        one.insert("a".into(), 1);
+        other.insert("b".into(), 2);
+        let first = one.commit();
+        let second = other.commit();
+        assert_eq!(sorted(&first), vec![("a".into(), 1), ("b".into(), 0)]);
+        assert_eq!(sorted(&second), vec![("a".into(), 0), ("b".into(), 2)]);
+        assert!(second.full_copies() >= 1);
+    }
+}
