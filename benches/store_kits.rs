@@ -1,17 +1,22 @@
 //! The tickets example's in-memory store on goesgen's `MemoryStore` kit
-//! (persistent `imbl` maps, the apply functions only) against the
-//! hand-written store it replaced (std maps behind a lock and an undo log:
-//! `support/undo_log_tickets.rs`), through the store trait the engine
-//! calls: each write transaction begins, applies one event, sets the
-//! version and commits.
+//! (`Overlaid` mode: the kit's `Table` and `Set`, the apply functions
+//! only) against the kit's previous design (`Cloned` mode over persistent
+//! `imbl` maps: `support/imbl_tickets_store.rs`) and the hand-written store
+//! (std maps behind a lock and an undo log: `support/undo_log_tickets.rs`),
+//! through the store trait the engine calls: each write transaction
+//! begins, applies one event, sets the version and commits.
 //!
 //! - Tickets commands: N tickets created then assigned (2N transactions,
 //!   one caller): transactions per second, latency p50 and p99.
 //! - The cost of one write transaction (a ticket's title changed) when the
 //!   projection holds 1,000, 100,000 and 1,000,000 tickets: it should not
 //!   grow with the projection.
+//! - Reads while writing (`reads.rs`): a read transaction opened, and a
+//!   ticket looked up in it, while a writer on another thread holds
+//!   transactions of 10,000 changes: p50 and p99.
 //!
-//! `cargo bench --bench store_kits`; each figure is the median of rounds.
+//! `cargo bench --all-features --bench store_kits`; each figure is the
+//! median of rounds.
 
 #![allow(dead_code, unused_imports)]
 
@@ -21,6 +26,10 @@ mod auth;
 mod domain;
 #[path = "../examples/tickets/id.rs"]
 mod id;
+#[path = "support/imbl_tickets_store.rs"]
+mod imbl_tickets;
+#[path = "store_kits/reads.rs"]
+mod reads;
 #[path = "../examples/tickets/schema.rs"]
 mod schema;
 #[path = "../examples/tickets/service/mod.rs"]
@@ -186,8 +195,14 @@ fn main() {
         println!("| store | tickets | transactions/s (median of 5) | p50 | p99 |");
         println!("| --- | --- | --- | --- | --- |");
         commands_row(
-            "MemoryStore kit (imbl)",
+            "MemoryStore kit, tables (Overlaid)",
             service::tickets::TicketsStore::default,
+            50_000,
+        )
+        .await;
+        commands_row(
+            "MemoryStore kit, imbl maps (Cloned)",
+            imbl_tickets::TicketsStore::default,
             50_000,
         )
         .await;
@@ -202,18 +217,19 @@ fn main() {
         println!();
         println!("| store | 1,000 tickets | 100,000 tickets | 1,000,000 tickets |");
         println!("| --- | --- | --- | --- |");
-        let mut kit = Vec::new();
-        let mut undo = Vec::new();
+        let (mut tables, mut imbl, mut undo) = (Vec::new(), Vec::new(), Vec::new());
         for size in [1_000, 100_000, 1_000_000] {
-            kit.push(
+            tables.push(
                 one_transaction(service::tickets::TicketsStore::default(), size, 20_000).await,
             );
+            imbl.push(one_transaction(imbl_tickets::TicketsStore::default(), size, 20_000).await);
             undo.push(
                 one_transaction(undo_log_tickets::TicketsStore::default(), size, 20_000).await,
             );
         }
         for (label, row) in [
-            ("MemoryStore kit (imbl)", kit),
+            ("MemoryStore kit, tables (Overlaid)", tables),
+            ("MemoryStore kit, imbl maps (Cloned)", imbl),
             ("hand-written undo log", undo),
         ] {
             println!(
@@ -224,4 +240,5 @@ fn main() {
             );
         }
     });
+    reads::report();
 }

@@ -10,7 +10,8 @@ use super::table::Table;
 use super::transactional::Transactional;
 
 /// A set of `K` for a projection in a [`MemoryStore`](crate::MemoryStore)
-/// in [`Overlaid`](super::Overlaid) mode: a [`Table`] without values.
+/// in [`Overlaid`](super::Overlaid) mode: a [`Table`] without values. Sets
+/// are equal when they hold the same keys.
 pub struct Set<K>(Table<K, ()>);
 
 impl<K> Default for Set<K> {
@@ -90,6 +91,14 @@ impl<K: Hash + Eq> FromIterator<K> for Set<K> {
         Self(keys.into_iter().map(|key| (key, ())).collect())
     }
 }
+
+impl<K: Hash + Eq> PartialEq for Set<K> {
+    fn eq(&self, other: &Self) -> bool {
+        self.0 == other.0
+    }
+}
+
+impl<K: Hash + Eq> Eq for Set<K> {}
 
 impl<K: fmt::Debug + Hash + Eq> fmt::Debug for Set<K> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -297,6 +297,19 @@ impl<K, V> From<HashMap<K, V>> for Table<K, V> {
     }
 }
 
+/// Tables are equal when they hold the same entries (whatever their
+/// versions).
+impl<K: Hash + Eq, V: PartialEq> PartialEq for Table<K, V> {
+    fn eq(&self, other: &Self) -> bool {
+        self.len == other.len
+            && self
+                .iter()
+                .all(|(key, value)| other.get(key) == Some(value))
+    }
+}
+
+impl<K: Hash + Eq, V: Eq> Eq for Table<K, V> {}
+
 impl<K: fmt::Debug + Hash + Eq, V: fmt::Debug> fmt::Debug for Table<K, V> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_map().entries(self.iter()).finish()

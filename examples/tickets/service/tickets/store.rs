@@ -1,14 +1,13 @@
 //! The `Tickets` service's projections in memory, on goesgen's
 //! `MemoryStore` kit: tickets with their assignees and comments, and the
-//! set of known users, in persistent maps (`imbl`), so that a write
-//! transaction's copy of the projection costs a few pointer copies and a
-//! change copies only what it touches. The kit does the rest: transactions,
-//! rollback (also of a transaction cut off), the version. What is left here
-//! is the projection and one apply function per event.
+//! set of known users, in the kit's transactional `Table` and `Set`, so
+//! that a write transaction costs what it changes (a changed ticket is
+//! copied once) whatever the number of tickets. The kit does the rest:
+//! transactions, rollback (also of a transaction cut off), the version,
+//! readers that never wait. What is left here is the projection and one
+//! apply function per event.
 
-use std::sync::Arc;
-
-use goesgen::kits::{MemoryRead, MemoryWrite};
+use goesgen::kits::{MemoryRead, MemoryWrite, Overlaid, Set, Table};
 use goesgen::{Recorded, StoreError};
 
 use super::io::Comment;
@@ -37,29 +36,30 @@ pub struct Ticket {
     /// Who is assigned, in the order assigned.
     pub assignees: Vec<id::User>,
     /// The comments, oldest first.
-    pub comments: imbl::Vector<Comment>,
+    pub comments: Vec<Comment>,
 }
 
-/// Everything the `Tickets` service knows. Tickets are kept behind `Arc`s,
-/// so the nodes a change copies hold pointers, not tickets: a change clones
-/// the one ticket it touches (`Arc::make_mut`).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// Everything the `Tickets` service knows.
+#[derive(Debug, Default, PartialEq, Eq)]
 pub struct Projection {
-    tickets: imbl::HashMap<id::Ticket, Arc<Ticket>>,
-    users: imbl::HashSet<id::User>,
+    tickets: Table<id::Ticket, Ticket>,
+    users: Set<id::User>,
 }
 
-/// The store: the projection in goesgen's memory kit.
-pub type TicketsStore = goesgen::MemoryStore<Projection>;
+goesgen::transactional!(Projection { tickets, users });
+
+/// The store: the projection in goesgen's memory kit, a write transaction
+/// an overlay of its changes over the committed tables.
+pub type TicketsStore = goesgen::MemoryStore<Projection, Overlaid>;
 /// A write transaction: the projection as it changes (`Deref` to it).
-pub type Write = MemoryWrite<Projection>;
+pub type Write = MemoryWrite<Projection, Overlaid>;
 /// A read transaction: the committed projection (`Deref` to it).
 pub type Read = MemoryRead<Projection>;
 
 impl Projection {
     /// The ticket `id`, if it exists.
     pub fn ticket(&self, id: &id::Ticket) -> Option<&Ticket> {
-        self.tickets.get(id).map(|ticket| &**ticket)
+        self.tickets.get(id)
     }
 
     /// Whether the user `id` exists.
@@ -80,7 +80,6 @@ impl Projection {
     fn ticket_mut(&mut self, id: &id::Ticket) -> Result<&mut Ticket, StoreError> {
         self.tickets
             .get_mut(id)
-            .map(Arc::make_mut)
             .ok_or_else(|| StoreError::refused(format!("an event refers to unknown ticket {id}")))
     }
 
@@ -124,9 +123,9 @@ impl TicketsInMemory for Projection {
             description: event.description.clone(),
             author: event.author,
             assignees: Vec::new(),
-            comments: imbl::Vector::new(),
+            comments: Vec::new(),
         };
-        self.tickets.insert(event.id, Arc::new(ticket));
+        self.tickets.insert(event.id, ticket);
         Ok(())
     }
 
@@ -146,7 +145,7 @@ impl TicketsInMemory for Projection {
         self.set_state(&event.ticket, |t| {
             lifecycle::unchanged(t.state, EventKind::TicketCommented)
         })?;
-        self.ticket_mut(&event.ticket)?.comments.push_back(Comment {
+        self.ticket_mut(&event.ticket)?.comments.push(Comment {
             id: event.id,
             message: event.message.clone(),
             author: event.by,
