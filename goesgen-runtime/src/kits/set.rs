@@ -60,7 +60,11 @@ impl<K: Hash + Eq + Clone> Set<K> {
     }
 
     /// Removes `key`; whether it was there.
-    pub fn remove(&mut self, key: &K) -> bool {
+    pub fn remove<Q>(&mut self, key: &Q) -> bool
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ToOwned<Owned = K> + ?Sized,
+    {
         self.0.remove(key).is_some()
     }
 }

@@ -165,7 +165,11 @@ impl<K: Hash + Eq, V> Table<K, V> {
 impl<K: Hash + Eq + Clone, V: Clone> Table<K, V> {
     /// The value of `key` to change, if any: the first change of a value in
     /// a transaction (or since its savepoint) copies it.
-    pub fn get_mut(&mut self, key: &K) -> Option<&mut V> {
+    pub fn get_mut<Q>(&mut self, key: &Q) -> Option<&mut V>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ToOwned<Owned = K> + ?Sized,
+    {
         let on_top = if self.marked {
             self.recent.contains_key(key)
         } else {
@@ -173,7 +177,7 @@ impl<K: Hash + Eq + Clone, V: Clone> Table<K, V> {
         };
         if !on_top {
             let value = self.get(key)?.clone();
-            self.top().insert(key.clone(), Some(value));
+            self.top().insert(key.to_owned(), Some(value));
         }
         self.top().get_mut(key)?.as_mut()
     }
@@ -198,13 +202,17 @@ impl<K: Hash + Eq + Clone, V: Clone> Table<K, V> {
 
     /// Removes `key`; its value, if any (copied if it was not changed in
     /// this transaction yet).
-    pub fn remove(&mut self, key: &K) -> Option<V> {
+    pub fn remove<Q>(&mut self, key: &Q) -> Option<V>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ToOwned<Owned = K> + ?Sized,
+    {
         let old = match self.top().get_mut(key) {
             Some(slot) => slot.take(),
             None => {
                 let old = self.get(key).cloned();
                 if old.is_some() {
-                    self.top().insert(key.clone(), None);
+                    self.top().insert(key.to_owned(), None);
                 }
                 old
             }
@@ -367,12 +375,12 @@ mod tests {
     fn a_write_reads_its_own_changes_and_the_committed_table_does_not() {
         let table = committed(&[("a", 1), ("b", 2)]);
         let mut write = table.begin_write();
-        *write.get_mut(&"a".to_owned()).unwrap() += 10;
+        *write.get_mut("a").unwrap() += 10;
         assert_eq!(write.insert("c".into(), 3), None);
         assert_eq!(write.insert("b".into(), 20), Some(2));
-        assert_eq!(write.remove(&"c".to_owned()), Some(3));
-        assert_eq!(write.remove(&"zz".to_owned()), None);
-        assert_eq!(write.get_mut(&"zz".to_owned()), None);
+        assert_eq!(write.remove("c"), Some(3));
+        assert_eq!(write.remove("zz"), None);
+        assert_eq!(write.get_mut("zz"), None);
         assert_eq!(
             sorted(&write),
             vec![("a".into(), 11), ("b".into(), 20)],
@@ -388,7 +396,7 @@ mod tests {
         // The next commits go through the spare: it must follow.
         let mut current = next;
         let mut write = current.begin_write();
-        write.remove(&"a".to_owned());
+        write.remove("a");
         current = write.commit();
         let mut write = current.begin_write();
         write.insert("d".into(), 4);
@@ -403,7 +411,7 @@ mod tests {
         let table = committed(&[("a", 1)]);
         let mut write = table.begin_write();
         write.insert("b".into(), 2);
-        write.remove(&"a".to_owned());
+        write.remove("a");
         drop(write);
         let write = table.begin_write();
         assert_eq!(sorted(&write), vec![("a".into(), 1)]);
@@ -416,9 +424,9 @@ mod tests {
         let mut write = table.begin_write();
         write.insert("c".into(), 3);
         write.savepoint();
-        *write.get_mut(&"a".to_owned()).unwrap() = 100;
-        write.remove(&"b".to_owned());
-        write.remove(&"c".to_owned());
+        *write.get_mut("a").unwrap() = 100;
+        write.remove("b");
+        write.remove("c");
         write.insert("d".into(), 4);
         assert_eq!(write.len(), 2);
         write.rollback_to_savepoint();
@@ -428,7 +436,7 @@ mod tests {
         // A later savepoint replaces the earlier one; the mark stays.
         write.insert("e".into(), 5);
         write.savepoint();
-        write.remove(&"e".to_owned());
+        write.remove("e");
         write.rollback_to_savepoint();
         write.insert("f".into(), 6);
         write.rollback_to_savepoint();
@@ -449,10 +457,10 @@ mod tests {
     fn a_reader_holding_the_spare_makes_the_commit_copy_and_keeps_its_version() {
         let v0 = committed(&[("a", 0)]);
         let mut write = v0.begin_write();
-        *write.get_mut(&"a".to_owned()).unwrap() = 1;
+        *write.get_mut("a").unwrap() = 1;
         let v1 = write.commit();
         let mut write = v1.begin_write();
-        *write.get_mut(&"a".to_owned()).unwrap() = 2;
+        *write.get_mut("a").unwrap() = 2;
         // `v0` is still held, and it is the spare the commit would use.
         let v2 = write.commit();
         assert_eq!(v2.full_copies(), 1);
@@ -463,7 +471,7 @@ mod tests {
         let mut current = v2;
         for n in 3..6 {
             let mut write = current.begin_write();
-            *write.get_mut(&"a".to_owned()).unwrap() = n;
+            *write.get_mut("a").unwrap() = n;
             // As in the store: the previous committed value is still held
             // while the commit runs, the one before it is not.
             current = write.commit();
