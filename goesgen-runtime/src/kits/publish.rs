@@ -21,8 +21,14 @@ use std::hash::Hash;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
+/// The hasher of the tables' maps.
+pub(super) type Hasher = foldhash::fast::RandomState;
+
+/// A map of a table: a committed version, or a spare.
+pub(super) type Map<K, V> = HashMap<K, V, Hasher>;
+
 /// A write view's changes: `Some(value)` set, `None` removed.
-pub(super) type Layer<K, V> = HashMap<K, Option<V>>;
+pub(super) type Layer<K, V> = Map<K, Option<V>>;
 
 /// Generations of committed maps, unique across tables (0: none).
 static GENERATIONS: AtomicU64 = AtomicU64::new(1);
@@ -35,7 +41,7 @@ pub(super) struct Spare<K, V>(Arc<Mutex<SpareMap<K, V>>>);
 
 struct SpareMap<K, V> {
     /// The map one commit behind, if there is one to reuse.
-    map: Option<Arc<HashMap<K, V>>>,
+    map: Option<Arc<Map<K, V>>>,
     /// The last commit's changes: `map` with them is the committed map of
     /// generation `leads_to`.
     pending: Layer<K, V>,
@@ -45,7 +51,7 @@ struct SpareMap<K, V> {
 
 /// What a commit publishes: the new committed map and its generation.
 pub(super) struct Published<K, V> {
-    pub(super) committed: Arc<HashMap<K, V>>,
+    pub(super) committed: Arc<Map<K, V>>,
     pub(super) generation: u64,
 }
 
@@ -53,10 +59,10 @@ impl<K, V> Spare<K, V> {
     /// The spare of a new table whose committed map, of `generation`, is
     /// `map`: an empty map has an empty spare; another gets its spare at
     /// its first commit (a copy: the second buffer is made).
-    pub(super) fn new(generation: u64, map: &HashMap<K, V>) -> Self {
+    pub(super) fn new(generation: u64, map: &Map<K, V>) -> Self {
         Self(Arc::new(Mutex::new(SpareMap {
-            map: map.is_empty().then(|| Arc::new(HashMap::new())),
-            pending: HashMap::new(),
+            map: map.is_empty().then(|| Arc::new(HashMap::default())),
+            pending: HashMap::default(),
             leads_to: generation,
             full_copies: 0,
         })))
@@ -90,7 +96,7 @@ impl<K: Hash + Eq + Clone, V: Clone> Spare<K, V> {
     /// replay.
     pub(super) fn publish(
         &self,
-        committed: Arc<HashMap<K, V>>,
+        committed: Arc<Map<K, V>>,
         generation: u64,
         changes: Layer<K, V>,
     ) -> Published<K, V> {
@@ -130,7 +136,7 @@ impl<K: Hash + Eq + Clone, V: Clone> Spare<K, V> {
                         "a table's spare map was held by a reader (or stale): the commit copied the map whole"
                     );
                 }
-                let mut map = HashMap::clone(&committed);
+                let mut map = Map::clone(&committed);
                 apply_cloned(&mut map, &changes);
                 Arc::new(map)
             }
@@ -146,7 +152,7 @@ impl<K: Hash + Eq + Clone, V: Clone> Spare<K, V> {
     }
 }
 
-fn apply<K: Hash + Eq, V>(map: &mut HashMap<K, V>, changes: Layer<K, V>) {
+fn apply<K: Hash + Eq, V>(map: &mut Map<K, V>, changes: Layer<K, V>) {
     for (key, slot) in changes {
         match slot {
             Some(value) => {
@@ -159,7 +165,7 @@ fn apply<K: Hash + Eq, V>(map: &mut HashMap<K, V>, changes: Layer<K, V>) {
     }
 }
 
-fn apply_cloned<K: Hash + Eq + Clone, V: Clone>(map: &mut HashMap<K, V>, changes: &Layer<K, V>) {
+fn apply_cloned<K: Hash + Eq + Clone, V: Clone>(map: &mut Map<K, V>, changes: &Layer<K, V>) {
     for (key, slot) in changes {
         match slot {
             Some(value) => match map.get_mut(key) {

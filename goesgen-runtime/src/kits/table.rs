@@ -27,7 +27,7 @@ use std::fmt;
 use std::hash::Hash;
 use std::sync::Arc;
 
-use super::publish::{Layer, Published, Spare};
+use super::publish::{Layer, Map, Published, Spare};
 use super::transactional::Transactional;
 
 /// A map of `K` to `V` for a projection in a
@@ -39,7 +39,7 @@ use super::transactional::Transactional;
 /// value (keep values cheap to clone, or put them behind an `Arc` and
 /// change them with `Arc::make_mut`).
 pub struct Table<K, V> {
-    committed: Arc<HashMap<K, V>>,
+    committed: Arc<Map<K, V>>,
     /// Which committed map this is (see [`Spare`]).
     generation: u64,
     /// Changes since the write began, up to the savepoint if there is one.
@@ -56,7 +56,7 @@ pub struct Table<K, V> {
 
 impl<K, V> Default for Table<K, V> {
     fn default() -> Self {
-        Self::from_map(HashMap::new())
+        Self::from_map(Map::default())
     }
 }
 
@@ -66,15 +66,15 @@ impl<K, V> Table<K, V> {
         Self::default()
     }
 
-    fn from_map(map: HashMap<K, V>) -> Self {
+    fn from_map(map: Map<K, V>) -> Self {
         let generation = Spare::<K, V>::next_generation();
         Self {
             len: map.len(),
             spare: Spare::new(generation, &map),
             committed: Arc::new(map),
             generation,
-            changes: HashMap::new(),
-            recent: HashMap::new(),
+            changes: HashMap::default(),
+            recent: HashMap::default(),
             marked: false,
             saved_len: 0,
         }
@@ -170,11 +170,12 @@ impl<K: Hash + Eq + Clone, V: Clone> Table<K, V> {
         K: Borrow<Q>,
         Q: Hash + Eq + ToOwned<Owned = K> + ?Sized,
     {
-        let on_top = if self.marked {
-            self.recent.contains_key(key)
+        let top = if self.marked {
+            &self.recent
         } else {
-            self.changes.contains_key(key)
+            &self.changes
         };
+        let on_top = !top.is_empty() && top.contains_key(key);
         if !on_top {
             let value = self.get(key)?.clone();
             self.top().insert(key.to_owned(), Some(value));
@@ -232,13 +233,17 @@ where
     fn begin_write(&self) -> Self {
         // A committed table has no layers; one built by hand and not yet
         // committed may: the view starts from them.
-        let mut changes = self.changes.clone();
+        let mut changes = if self.changes.is_empty() {
+            HashMap::default()
+        } else {
+            self.changes.clone()
+        };
         changes.extend(self.recent.iter().map(|(k, v)| (k.clone(), v.clone())));
         Self {
             committed: Arc::clone(&self.committed),
             generation: self.generation,
             changes,
-            recent: HashMap::new(),
+            recent: HashMap::default(),
             marked: false,
             len: self.len,
             saved_len: 0,
@@ -264,8 +269,8 @@ where
         Self {
             committed,
             generation,
-            changes: HashMap::new(),
-            recent: HashMap::new(),
+            changes: HashMap::default(),
+            recent: HashMap::default(),
             marked: false,
             len,
             saved_len: 0,
@@ -299,9 +304,9 @@ impl<K: Hash + Eq, V> FromIterator<(K, V)> for Table<K, V> {
     }
 }
 
-impl<K, V> From<HashMap<K, V>> for Table<K, V> {
-    fn from(map: HashMap<K, V>) -> Self {
-        Self::from_map(map)
+impl<K: Hash + Eq, V, S> From<HashMap<K, V, S>> for Table<K, V> {
+    fn from(map: HashMap<K, V, S>) -> Self {
+        map.into_iter().collect()
     }
 }
 
