@@ -132,7 +132,13 @@ where
     let transactions = writer.join().expect("writer");
     let count = latencies.len();
     if count == 0 {
-        return (Duration::ZERO, Duration::ZERO, Duration::ZERO, 0, transactions);
+        return (
+            Duration::ZERO,
+            Duration::ZERO,
+            Duration::ZERO,
+            0,
+            transactions,
+        );
     }
     (
         percentile(&mut latencies, 0.5),

@@ -204,3 +204,74 @@ async fn a_read_held_across_many_commits_keeps_its_version_and_the_tables_follow
         now.balances.full_copies()
     );
 }
+
+/// A table and a std map changed alike by random operations, with
+/// commits, savepoints rolled back to and writes dropped: after each
+/// commit the table equals the model, and every earlier committed version
+/// still held equals its own snapshot (the spare's catch-up and the full
+/// copies included).
+#[test]
+fn a_table_follows_a_plain_map_through_random_transactions() {
+    use goesgen_runtime::kits::Transactional;
+    use std::collections::HashMap;
+
+    let mut dice = Dice(0x9e37_79b9_7f4a_7c15);
+    let mut model: HashMap<u8, u32> = HashMap::new();
+    let mut committed: Table<u8, u32> = Table::new();
+    let mut held: Vec<(Table<u8, u32>, HashMap<u8, u32>)> = Vec::new();
+    for round in 0..2_000 {
+        let mut write = committed.begin_write();
+        let mut written = model.clone();
+        let mut saved: Option<HashMap<u8, u32>> = None;
+        for _ in 0..dice.roll(12) {
+            let key = dice.roll(24) as u8;
+            match dice.roll(6) {
+                0 | 1 => {
+                    let value = dice.roll(1_000) as u32;
+                    assert_eq!(write.insert(key, value), written.insert(key, value));
+                }
+                2 => assert_eq!(write.remove(&key), written.remove(&key)),
+                3 => {
+                    if let (Some(v), Some(w)) = (write.get_mut(&key), written.get_mut(&key)) {
+                        *v += 1;
+                        *w += 1;
+                    } else {
+                        assert_eq!(write.get(&key), None);
+                        assert_eq!(written.get(&key), None);
+                    }
+                }
+                4 => {
+                    write.savepoint();
+                    saved = Some(written.clone());
+                }
+                _ => {
+                    if let Some(saved) = &saved {
+                        write.rollback_to_savepoint();
+                        written = saved.clone();
+                    }
+                }
+            }
+            assert_eq!(write.len(), written.len());
+        }
+        if dice.roll(4) == 0 {
+            drop(write);
+        } else {
+            committed = write.commit();
+            model = written;
+        }
+        let entries: HashMap<u8, u32> = committed.iter().map(|(k, v)| (*k, *v)).collect();
+        assert_eq!(entries, model, "round {round}");
+        assert_eq!(committed.len(), model.len());
+        // Now and then a version is held (a reader), and some are let go.
+        if dice.roll(8) == 0 {
+            held.push((committed.begin_write().commit(), model.clone()));
+        }
+        if dice.roll(6) == 0 && !held.is_empty() {
+            held.remove(dice.roll(held.len() as u64) as usize);
+        }
+        for (version, snapshot) in &held {
+            let entries: HashMap<u8, u32> = version.iter().map(|(k, v)| (*k, *v)).collect();
+            assert_eq!(&entries, snapshot, "a held version changed (round {round})");
+        }
+    }
+}

@@ -2,12 +2,15 @@
 //! copying the committed map: double buffering.
 //!
 //! Every version of a table (committed values, write views) shares one
-//! [`Spare`]: a map one commit behind the committed one, with the changes
-//! of that last commit still to replay into it. A commit replays them and
-//! then its own changes into the spare (each change is applied twice over
-//! the table's life, with `HashMap` constants), publishes the spare as the
-//! new committed map, and keeps the old committed map as the next spare,
-//! with its own changes pending.
+//! [`Spare`]: a map one commit behind the committed one, with the keys
+//! that last commit changed. A commit first catches the spare up (the
+//! value of each of those keys copied from the committed map, except the
+//! keys the commit changes again: the hot key of a workload is not copied
+//! at all), then moves its own changes into it, publishes it as the new
+//! committed map, and keeps the old committed map as the next spare, with
+//! the keys it changed. So a change costs a few `HashMap` operations and
+//! at most one copy of its value, and nothing is copied whole, unless a
+//! reader still holds the spare.
 //!
 //! The spare must be the commit's alone: if a reader still holds it (a read
 //! transaction opened two commits ago and still open), or if the commit
@@ -15,11 +18,15 @@
 //! an older version), the commit copies the committed map whole instead,
 //! counts it ([`Spare::full_copies`]) and says so in a `debug` event of
 //! target `goesgen::kits`.
+//!
+//! The spare also keeps the emptied change layers of past commits (up to
+//! two, of a bounded size), so that a write transaction's first change
+//! does not allocate.
 
 use std::collections::HashMap;
 use std::hash::Hash;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 /// The hasher of the tables' maps.
 pub(super) type Hasher = foldhash::fast::RandomState;
@@ -33,6 +40,12 @@ pub(super) type Layer<K, V> = Map<K, Option<V>>;
 /// Generations of committed maps, unique across tables (0: none).
 static GENERATIONS: AtomicU64 = AtomicU64::new(1);
 
+/// How many emptied layers a spare keeps for reuse.
+const FREE_LAYERS: usize = 2;
+/// The largest emptied layer kept for reuse (entries it had room for): a
+/// transaction of a million changes does not pin its overlay's memory.
+const FREE_LAYER_CAPACITY: usize = 4_096;
+
 /// The spare map a table's commits publish into. See the
 /// [module docs](self).
 ///
@@ -42,11 +55,13 @@ pub(super) struct Spare<K, V>(Arc<Mutex<SpareMap<K, V>>>);
 struct SpareMap<K, V> {
     /// The map one commit behind, if there is one to reuse.
     map: Option<Arc<Map<K, V>>>,
-    /// The last commit's changes: `map` with them is the committed map of
-    /// generation `leads_to`.
-    pending: Layer<K, V>,
+    /// The keys the last commit changed: `map` with their values in the
+    /// committed map of generation `leads_to` is that map.
+    pending: Vec<K>,
     leads_to: u64,
     full_copies: u64,
+    /// Emptied layers, for the next write transactions.
+    free: Vec<Layer<K, V>>,
 }
 
 /// What a commit publishes: the new committed map and its generation.
@@ -62,10 +77,30 @@ impl<K, V> Spare<K, V> {
     pub(super) fn new(generation: u64, map: &Map<K, V>) -> Self {
         Self(Arc::new(Mutex::new(SpareMap {
             map: map.is_empty().then(|| Arc::new(HashMap::default())),
-            pending: HashMap::default(),
+            pending: Vec::new(),
             leads_to: generation,
             full_copies: 0,
+            free: Vec::new(),
         })))
+    }
+
+    fn lock(&self) -> MutexGuard<'_, SpareMap<K, V>> {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// A generation no committed map has had.
+    pub(super) fn next_generation() -> u64 {
+        GENERATIONS.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// How many commits copied the map whole.
+    pub(super) fn full_copies(&self) -> u64 {
+        self.lock().full_copies
+    }
+
+    /// An emptied layer to write into, if one is kept.
+    pub(super) fn free_layer(&self) -> Option<Layer<K, V>> {
+        self.lock().free.pop()
     }
 }
 
@@ -75,47 +110,46 @@ impl<K, V> Clone for Spare<K, V> {
     }
 }
 
-impl<K, V> Spare<K, V> {
-    /// A generation no committed map has had.
-    pub(super) fn next_generation() -> u64 {
-        GENERATIONS.fetch_add(1, Ordering::Relaxed)
-    }
-
-    /// How many commits copied the map whole.
-    pub(super) fn full_copies(&self) -> u64 {
-        self.0
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .full_copies
+impl<K, V> SpareMap<K, V> {
+    /// Keeps `layer` (emptied) for a later write, if there is room.
+    fn keep(&mut self, mut layer: Layer<K, V>) {
+        layer.clear();
+        let capacity = layer.capacity();
+        if capacity > 0 && capacity <= FREE_LAYER_CAPACITY && self.free.len() < FREE_LAYERS {
+            self.free.push(layer);
+        }
     }
 }
 
 impl<K: Hash + Eq + Clone, V: Clone> Spare<K, V> {
     /// Publishes `changes` over `committed` (of `generation`): the new
-    /// committed map. `committed` becomes the spare, `changes` its pending
-    /// replay.
+    /// committed map. `committed` becomes the spare; `unused`, a layer the
+    /// view did not need, is kept for reuse.
     pub(super) fn publish(
         &self,
         committed: Arc<Map<K, V>>,
         generation: u64,
-        changes: Layer<K, V>,
+        mut changes: Layer<K, V>,
+        unused: Layer<K, V>,
     ) -> Published<K, V> {
+        let mut slot = self.lock();
+        slot.keep(unused);
         if changes.is_empty() {
+            slot.keep(changes);
             return Published {
                 committed,
                 generation,
             };
         }
-        let mut slot = self.0.lock().unwrap_or_else(PoisonError::into_inner);
-        // Taken out first: if a user's `Hash` or `Eq` panics half-way, the
-        // next commit finds no spare and copies.
+        // Taken out first: if a user's `Hash`, `Eq` or `Clone` panics
+        // half-way, the next commit finds no spare and copies.
         let spare = slot.map.take();
-        let pending = std::mem::take(&mut slot.pending);
+        let mut keys = std::mem::take(&mut slot.pending);
         let reused = match spare {
             Some(mut spare) if slot.leads_to == generation => match Arc::get_mut(&mut spare) {
                 Some(map) => {
-                    apply(map, pending);
-                    apply_cloned(map, &changes);
+                    catch_up(map, &committed, keys.drain(..), &changes);
+                    move_in(map, &mut changes, &mut keys);
                     Ok(spare)
                 }
                 None => Err(true),
@@ -137,14 +171,16 @@ impl<K: Hash + Eq + Clone, V: Clone> Spare<K, V> {
                     );
                 }
                 let mut map = Map::clone(&committed);
-                apply_cloned(&mut map, &changes);
+                keys.clear();
+                move_in(&mut map, &mut changes, &mut keys);
                 Arc::new(map)
             }
         };
         let generation = Self::next_generation();
         slot.map = Some(committed);
-        slot.pending = changes;
+        slot.pending = keys;
         slot.leads_to = generation;
+        slot.keep(changes);
         Published {
             committed: next,
             generation,
@@ -152,30 +188,46 @@ impl<K: Hash + Eq + Clone, V: Clone> Spare<K, V> {
     }
 }
 
-fn apply<K: Hash + Eq, V>(map: &mut Map<K, V>, changes: Layer<K, V>) {
-    for (key, slot) in changes {
+/// Brings `spare` up to `committed`: the value of each of `keys` copied,
+/// but for the keys `changes` sets again.
+fn catch_up<K: Hash + Eq, V: Clone>(
+    spare: &mut Map<K, V>,
+    committed: &Map<K, V>,
+    keys: impl Iterator<Item = K>,
+    changes: &Layer<K, V>,
+) {
+    for key in keys {
+        if changes.contains_key(&key) {
+            continue;
+        }
+        match committed.get(&key) {
+            Some(value) => match spare.get_mut(&key) {
+                Some(old) => old.clone_from(value),
+                None => {
+                    spare.insert(key, value.clone());
+                }
+            },
+            None => {
+                spare.remove(&key);
+            }
+        }
+    }
+}
+
+/// Moves `changes` into `map`, their keys into `keys`.
+fn move_in<K: Hash + Eq + Clone, V>(
+    map: &mut Map<K, V>,
+    changes: &mut Layer<K, V>,
+    keys: &mut Vec<K>,
+) {
+    for (key, slot) in changes.drain() {
+        keys.push(key.clone());
         match slot {
             Some(value) => {
                 map.insert(key, value);
             }
             None => {
                 map.remove(&key);
-            }
-        }
-    }
-}
-
-fn apply_cloned<K: Hash + Eq + Clone, V: Clone>(map: &mut Map<K, V>, changes: &Layer<K, V>) {
-    for (key, slot) in changes {
-        match slot {
-            Some(value) => match map.get_mut(key) {
-                Some(old) => old.clone_from(value),
-                None => {
-                    map.insert(key.clone(), value.clone());
-                }
-            },
-            None => {
-                map.remove(key);
             }
         }
     }

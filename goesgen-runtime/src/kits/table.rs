@@ -98,13 +98,20 @@ impl<K, V> Table<K, V> {
         self.spare.full_copies()
     }
 
-    /// The layer changes go to: above the savepoint if one is set.
+    /// The layer changes go to: above the savepoint if one is set (with
+    /// room from the spare's kept layers if it has none yet).
     fn top(&mut self) -> &mut Layer<K, V> {
-        if self.marked {
+        let top = if self.marked {
             &mut self.recent
         } else {
             &mut self.changes
+        };
+        if top.capacity() == 0
+            && let Some(layer) = self.spare.free_layer()
+        {
+            *top = layer;
         }
+        top
     }
 }
 
@@ -255,17 +262,17 @@ where
         let Self {
             committed,
             generation,
-            mut changes,
+            changes,
             recent,
             len,
             spare,
             ..
         } = self;
-        changes.extend(recent);
+        let (changes, unused) = merged(changes, recent);
         let Published {
             committed,
             generation,
-        } = spare.publish(committed, generation, changes);
+        } = spare.publish(committed, generation, changes, unused);
         Self {
             committed,
             generation,
@@ -280,8 +287,11 @@ where
 
     fn savepoint(&mut self) {
         if self.marked {
-            let recent = std::mem::take(&mut self.recent);
-            self.changes.extend(recent);
+            let (changes, recent) = merged(
+                std::mem::take(&mut self.changes),
+                std::mem::take(&mut self.recent),
+            );
+            (self.changes, self.recent) = (changes, recent);
         }
         self.marked = true;
         self.saved_len = self.len;
@@ -296,6 +306,19 @@ where
             self.len = self.committed.len();
         }
     }
+}
+
+/// `upper` laid over `lower`, as one layer, and the other (emptied, its
+/// room kept): no copy when `lower` is empty.
+fn merged<K: Hash + Eq, V>(
+    mut lower: Layer<K, V>,
+    mut upper: Layer<K, V>,
+) -> (Layer<K, V>, Layer<K, V>) {
+    if lower.is_empty() {
+        return (upper, lower);
+    }
+    lower.extend(upper.drain());
+    (lower, upper)
 }
 
 impl<K: Hash + Eq, V> FromIterator<(K, V)> for Table<K, V> {
