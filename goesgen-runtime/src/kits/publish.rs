@@ -214,21 +214,25 @@ fn catch_up<K: Hash + Eq, V: Clone>(
     }
 }
 
-/// Moves `changes` into `map`, their keys into `keys`.
+/// Moves `changes` into `map`, their keys into `keys` (a key is copied
+/// only when it is new to `map`).
 fn move_in<K: Hash + Eq + Clone, V>(
     map: &mut Map<K, V>,
     changes: &mut Layer<K, V>,
     keys: &mut Vec<K>,
 ) {
     for (key, slot) in changes.drain() {
-        keys.push(key.clone());
         match slot {
-            Some(value) => {
-                map.insert(key, value);
-            }
+            Some(value) => match map.get_mut(&key) {
+                Some(old) => *old = value,
+                None => {
+                    map.insert(key.clone(), value);
+                }
+            },
             None => {
                 map.remove(&key);
             }
         }
+        keys.push(key);
     }
 }

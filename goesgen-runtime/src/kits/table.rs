@@ -80,6 +80,12 @@ impl<K, V> Table<K, V> {
         }
     }
 
+    /// An empty layer (hashing as the committed map does: a copy of its
+    /// hasher is cheaper than a new one).
+    fn empty_layer(committed: &Map<K, V>) -> Layer<K, V> {
+        HashMap::with_hasher(committed.hasher().clone())
+    }
+
     /// How many entries the table holds.
     pub fn len(&self) -> usize {
         self.len
@@ -241,7 +247,7 @@ where
         // A committed table has no layers; one built by hand and not yet
         // committed may: the view starts from them.
         let mut changes = if self.changes.is_empty() {
-            HashMap::default()
+            Self::empty_layer(&self.committed)
         } else {
             self.changes.clone()
         };
@@ -250,7 +256,7 @@ where
             committed: Arc::clone(&self.committed),
             generation: self.generation,
             changes,
-            recent: HashMap::default(),
+            recent: Self::empty_layer(&self.committed),
             marked: false,
             len: self.len,
             saved_len: 0,
@@ -274,10 +280,10 @@ where
             generation,
         } = spare.publish(committed, generation, changes, unused);
         Self {
+            changes: Self::empty_layer(&committed),
+            recent: Self::empty_layer(&committed),
             committed,
             generation,
-            changes: HashMap::default(),
-            recent: HashMap::default(),
             marked: false,
             len,
             saved_len: 0,
