@@ -1,8 +1,11 @@
 //! The `Tickets` store for string ids on goesgen's memory kit: the tickets
-//! and users in the kit's `Table` and `Set` (`MemoryStore` in `Overlaid`
-//! mode), the apply functions only: the twin, as a user writes it with
-//! the kit, of the hand-written undo-log store (`string_tickets_store.rs`,
-//! whose `Ticket` it keeps, with its state rules).
+//! (behind `Arc`s, as the example keeps them) and users in the kit's
+//! `Table` and `Set` (`MemoryStore` in `Overlaid` mode), the apply
+//! functions only: the twin, as a user writes it with the kit, of the
+//! hand-written undo-log store (`string_tickets_store.rs`, whose `Ticket`
+//! it keeps, with its state rules).
+
+use std::sync::Arc;
 
 use goesgen::kits::{MemoryRead, MemoryWrite, Overlaid, Set, Table};
 use goesgen::{Recorded, StoreError};
@@ -21,7 +24,7 @@ pub use crate::store::Ticket;
 /// Everything the `Tickets` service knows.
 #[derive(Debug, Default)]
 pub struct Projection {
-    tickets: Table<id::Ticket, Ticket>,
+    tickets: Table<id::Ticket, Arc<Ticket>>,
     users: Set<id::User>,
 }
 
@@ -37,7 +40,7 @@ pub type Read = MemoryRead<Projection>;
 impl Projection {
     /// The ticket `id`, if it exists.
     pub fn ticket(&self, id: &str) -> Option<&Ticket> {
-        self.tickets.get(id)
+        self.tickets.get(id).map(|ticket| &**ticket)
     }
 
     /// Whether the user `id` exists.
@@ -47,14 +50,14 @@ impl Projection {
 
     /// The tickets, in no order.
     pub fn tickets(&self) -> impl Iterator<Item = &Ticket> {
-        self.tickets.values()
+        self.tickets.values().map(|ticket| &**ticket)
     }
 
     fn open_ticket_mut(&mut self, id: &str) -> Result<&mut Ticket, StoreError> {
-        let ticket = self
-            .tickets
-            .get_mut(id)
-            .ok_or_else(|| StoreError::new(format!("an event refers to unknown ticket {id}")))?;
+        let ticket =
+            self.tickets.get_mut(id).map(Arc::make_mut).ok_or_else(|| {
+                StoreError::new(format!("an event refers to unknown ticket {id}"))
+            })?;
         if ticket.state == TicketState::Closed {
             return Err(StoreError::new(format!("ticket {id} is closed")));
         }
@@ -88,7 +91,7 @@ impl TicketsInMemory for Projection {
             assignees: Vec::new(),
             comments: Vec::new(),
         };
-        self.tickets.insert(event.id.clone(), ticket);
+        self.tickets.insert(event.id.clone(), Arc::new(ticket));
         Ok(())
     }
 

@@ -1,11 +1,15 @@
 //! The `Tickets` service's projections in memory, on goesgen's
 //! `MemoryStore` kit: tickets with their assignees and comments, and the
 //! set of known users, in the kit's transactional `Table` and `Set`, so
-//! that a write transaction costs what it changes (a changed ticket is
-//! copied once) whatever the number of tickets. The kit does the rest:
+//! that a write transaction costs what it changes whatever the number of
+//! tickets. Tickets are kept behind `Arc`s: a change copies the one ticket
+//! it touches (`Arc::make_mut`), and the copy the kit's spare map needs at
+//! the next commit is a reference count. The kit does the rest:
 //! transactions, rollback (also of a transaction cut off), the version,
 //! readers that never wait. What is left here is the projection and one
 //! apply function per event.
+
+use std::sync::Arc;
 
 use goesgen::kits::{MemoryRead, MemoryWrite, Overlaid, Set, Table};
 use goesgen::{Recorded, StoreError};
@@ -42,7 +46,7 @@ pub struct Ticket {
 /// Everything the `Tickets` service knows.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct Projection {
-    tickets: Table<id::Ticket, Ticket>,
+    tickets: Table<id::Ticket, Arc<Ticket>>,
     users: Set<id::User>,
 }
 
@@ -59,7 +63,7 @@ pub type Read = MemoryRead<Projection>;
 impl Projection {
     /// The ticket `id`, if it exists.
     pub fn ticket(&self, id: &id::Ticket) -> Option<&Ticket> {
-        self.tickets.get(id)
+        self.tickets.get(id).map(|ticket| &**ticket)
     }
 
     /// Whether the user `id` exists.
@@ -80,6 +84,7 @@ impl Projection {
     fn ticket_mut(&mut self, id: &id::Ticket) -> Result<&mut Ticket, StoreError> {
         self.tickets
             .get_mut(id)
+            .map(Arc::make_mut)
             .ok_or_else(|| StoreError::refused(format!("an event refers to unknown ticket {id}")))
     }
 
@@ -125,7 +130,7 @@ impl TicketsInMemory for Projection {
             assignees: Vec::new(),
             comments: Vec::new(),
         };
-        self.tickets.insert(event.id, ticket);
+        self.tickets.insert(event.id, Arc::new(ticket));
         Ok(())
     }
 
