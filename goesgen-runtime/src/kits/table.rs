@@ -33,11 +33,21 @@ use super::transactional::Transactional;
 /// A map of `K` to `V` for a projection in a
 /// [`MemoryStore`](crate::MemoryStore) in [`Overlaid`](super::Overlaid)
 /// mode: read like a `HashMap`, changed in write transactions that cost
-/// what they change. See the [module docs](self).
+/// what they change.
+///
+/// A write transaction sees the committed map through a layer of the keys
+/// it changed; rollback drops the layer; commit publishes the changes
+/// into a spare copy of the map kept one commit behind, so nothing is
+/// copied whole (unless a reader still holds that spare: then the commit
+/// copies the map, see [`full_copies`](Self::full_copies)). Readers see the
+/// last committed version and never wait. A table takes the memory of two
+/// maps.
 ///
 /// `V: Clone`: the first change of a value in a transaction copies that
-/// value (keep values cheap to clone, or put them behind an `Arc` and
-/// change them with `Arc::make_mut`).
+/// value, and a commit copies each changed value once more into the spare
+/// (but not a value changed again by the next commit). Keep values cheap
+/// to clone; a large value is best behind an `Arc`, changed with
+/// `Arc::make_mut`: the spare's copy is then a reference count.
 pub struct Table<K, V> {
     committed: Arc<Map<K, V>>,
     /// Which committed map this is (see [`Spare`]).
