@@ -14,11 +14,12 @@
 //!
 //! Commit publishes a new map without copying the committed one: the table
 //! keeps a spare map one commit behind (double buffering, in
-//! [`publish`](super::publish)); the commit replays the previous commit's
-//! changes and then its own into the spare, which becomes the committed
-//! map, and the old committed map becomes the spare. Each change is applied
-//! twice, nothing is copied whole, unless a reader still holds the spare:
-//! then the commit copies the map (see [`Table::full_copies`]).
+//! [`publish`](super::publish)); the commit catches the spare up with the
+//! keys the previous commit changed, moves its own changes in, and the
+//! spare becomes the committed map, the old committed map the spare. Each
+//! change is applied twice, nothing is copied whole, unless a reader still
+//! holds the spare: then the commit copies the map (see
+//! [`Table::full_copies`]).
 
 use std::borrow::Borrow;
 use std::collections::HashMap;
