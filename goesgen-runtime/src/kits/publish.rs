@@ -132,6 +132,14 @@ impl<K: Hash + Eq + Clone, V: Clone> Spare<K, V> {
         mut changes: Layer<K, V>,
         unused: Layer<K, V>,
     ) -> Published<K, V> {
+        if changes.capacity() == 0 && unused.capacity() == 0 {
+            // A table the transaction did not touch: nothing to publish
+            // or keep.
+            return Published {
+                committed,
+                generation,
+            };
+        }
         let mut slot = self.lock();
         slot.keep(unused);
         if changes.is_empty() {
