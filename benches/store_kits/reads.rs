@@ -14,7 +14,7 @@ use goesgen::Store as _;
 use super::schema::events::TicketTitleChanged;
 use super::schema::tickets::TicketsStore as Store;
 use super::stats::percentile;
-use super::{Clock, TicketTitle, created, id, micros, service, undo_log_tickets, user};
+use super::{Clock, TicketTitle, filled, id, micros, service, undo_log_tickets};
 
 /// Tickets in the projection.
 const TICKETS: usize = 100_000;
@@ -28,25 +28,6 @@ fn runtime() -> tokio::runtime::Runtime {
         .enable_all()
         .build()
         .expect("runtime")
-}
-
-/// The store filled with [`TICKETS`] tickets, their ids and the author.
-async fn filled<S: Store>(store: &S, clock: &mut Clock) -> (Vec<id::Ticket>, id::User) {
-    let author = user(store, clock).await;
-    let mut txn = store.begin_write().await.expect("begin");
-    let mut ids = Vec::with_capacity(TICKETS);
-    for _ in 0..TICKETS {
-        let ticket = created(author);
-        ids.push(ticket.id);
-        let at = clock.next();
-        store
-            .apply_ticket_created(&mut txn, &at, &ticket)
-            .await
-            .expect("apply");
-    }
-    store.set_version(&mut txn, clock.0).await.expect("version");
-    store.commit(txn).await.expect("commit");
-    (ids, author)
 }
 
 /// Write transactions of [`CHANGES`] title changes until `stop`; `open`
@@ -96,7 +77,7 @@ where
 {
     let reader = runtime();
     let mut clock = Clock(0);
-    let (ids, author) = reader.block_on(filled(&store, &mut clock));
+    let (ids, author) = reader.block_on(filled(&store, &mut clock, TICKETS));
     let ids = Arc::new(ids);
     let (open, stop) = (Arc::new(AtomicBool::new(false)), Arc::default());
     let writer = {
