@@ -30,18 +30,6 @@ pub struct Ledger {
     balances: imbl::HashMap<String, u64>,
 }
 
-impl Balances for Ledger {
-    fn put(&mut self, account: &str, balance: u64) {
-        self.balances.insert(account.to_owned(), balance);
-    }
-    fn get(&self, account: &str) -> Option<u64> {
-        self.balances.get(account).copied()
-    }
-    fn accounts(&self) -> usize {
-        self.balances.len()
-    }
-}
-
 /// The bank's projection for the memory kit in `Overlaid` mode: balances
 /// in the kit's table.
 #[derive(Debug, Default)]
@@ -50,17 +38,25 @@ pub struct TableLedger {
 }
 goesgen::transactional!(TableLedger { balances });
 
-impl Balances for TableLedger {
-    fn put(&mut self, account: &str, balance: u64) {
-        self.balances.insert(account.to_owned(), balance);
-    }
-    fn get(&self, account: &str) -> Option<u64> {
-        self.balances.get(account).copied()
-    }
-    fn accounts(&self) -> usize {
-        self.balances.len()
-    }
+/// [`Balances`] for a ledger whose `balances` map has `insert`, `get` and
+/// `len` (an `imbl` map, the kit's table).
+macro_rules! balances {
+    ($($ledger:ty),+) => {$(
+        impl Balances for $ledger {
+            fn put(&mut self, account: &str, balance: u64) {
+                self.balances.insert(account.to_owned(), balance);
+            }
+            fn get(&self, account: &str) -> Option<u64> {
+                self.balances.get(account).copied()
+            }
+            fn accounts(&self) -> usize {
+                self.balances.len()
+            }
+        }
+    )+};
 }
+
+balances!(Ledger, TableLedger);
 
 /// An account the projection refuses (to drill refusals by the store).
 const FORBIDDEN: &str = "forbidden";
