@@ -22,6 +22,13 @@
 //!   the history is built with the same commands through the same driver
 //!   (not prebuilt events), and not timed.
 //!
+//! The engine runs each scenario twice: on the hand-written undo-log store,
+//! and on goesgen's memory kit with the same methods
+//! (`support/string_tickets_kit.rs`: the kit's `Table` and `Set` in
+//! `MemoryStore<_, Overlaid>`, the apply functions only), as a user who
+//! follows the README writes it; the kit's column and its ratio to the
+//! undo-log store's are per round too.
+//!
 //! Each run checks what it did: the tickets, their assignees and states,
 //! the log's head and the projection's version.
 //!
@@ -51,6 +58,18 @@ mod stats;
 #[path = "support/string_tickets_store.rs"]
 mod store;
 
+/// The same methods on the memory kit's tables.
+#[path = "support"]
+mod kit {
+    // On purpose: the methods' file is compiled a second time, against
+    // the kit's store (its `super::store`).
+    #[allow(clippy::duplicate_mod)]
+    #[path = "string_tickets_methods.rs"]
+    pub mod methods;
+    #[path = "string_tickets_kit.rs"]
+    pub mod store;
+}
+
 pub use domain::{InvalidValue, TicketCommentMessage, TicketDescription, TicketTitle, UserName};
 
 use std::sync::Mutex;
@@ -62,7 +81,7 @@ use goesgen::{
 use methods::Tickets;
 use schema::events::{Event, UserCreated};
 use schema::projections::TicketState;
-use schema::tickets::{TicketsMethods, TicketsService, TicketsStore as _};
+use schema::tickets::{TicketsMethods, TicketsService, TicketsStore as ServiceStore};
 use service::tickets::io::{AssignUserToTicketIn, CreateTicketIn, UnassignUserFromTicketIn};
 use stats::median;
 use store::{TicketsStore, Write};
@@ -85,36 +104,84 @@ fn encode(event: &Event) -> NewEvent {
     goesgen::codec::to_new_event(event).expect("encode")
 }
 
+/// What the checks read of a store: the version, how many tickets and
+/// whether each is assigned once and in progress; one ticket's assignees
+/// and state.
+trait Inspect {
+    async fn seen(&self) -> (u64, usize, bool);
+    async fn ticket(&self, id: &id::Ticket) -> Option<(usize, TicketState)>;
+}
+
+/// [`Inspect`] for a store whose read transactions deref to a projection
+/// with `tickets()` and `ticket(id)`.
+macro_rules! inspect {
+    ($store:ty) => {
+        impl Inspect for $store {
+            async fn seen(&self) -> (u64, usize, bool) {
+                let mut read = self.begin_read().await.expect("read");
+                let version = self.read_version(&mut read).await.expect("version");
+                let once = read
+                    .tickets()
+                    .all(|t| t.assignees.len() == 1 && t.state == TicketState::InProgress);
+                (version, read.tickets().count(), once)
+            }
+
+            async fn ticket(&self, id: &id::Ticket) -> Option<(usize, TicketState)> {
+                let read = self.begin_read().await.expect("read");
+                read.ticket(id).map(|t| (t.assignees.len(), t.state))
+            }
+        }
+    };
+}
+
+inspect!(TicketsStore);
+inspect!(kit::store::TicketsStore);
+
 /// The commands of the scenarios, and what the checks read.
 trait Driver {
+    type Store: Inspect;
     async fn create(&self) -> id::Ticket;
     async fn assign(&self, ticket: &id::Ticket);
     async fn unassign(&self, ticket: &id::Ticket);
     /// The store the commands change.
-    fn store(&self) -> &TicketsStore;
+    fn store(&self) -> &Self::Store;
     /// How many events the log holds.
     async fn head(&self) -> u64;
 }
 
 // ---- through the engine ----------------------------------------------------
 
-struct Engine {
-    tickets: TicketsService<Tickets>,
-    store: TicketsStore,
+struct Engine<M: TicketsMethods> {
+    tickets: TicketsService<M>,
+    store: M::Store,
     log: SharedLog,
     caller: id::User,
     assignee: id::User,
 }
 
-async fn engine() -> Engine {
+/// The engine on the undo-log store.
+async fn engine() -> Engine<Tickets> {
+    engine_on(Tickets).await
+}
+
+/// The engine on the memory kit's tables.
+async fn engine_kit() -> Engine<kit::methods::Tickets> {
+    engine_on(kit::methods::Tickets).await
+}
+
+async fn engine_on<M>(methods: M) -> Engine<M>
+where
+    M: TicketsMethods<Context = id::User>,
+    M::Store: Default + Clone,
+{
     let log: SharedLog = MemoryLog::shared();
     let (caller, assignee) = (user_created(1), user_created(2));
     let (caller_id, assignee_id) = (caller.id.clone(), assignee.id.clone());
     let users = vec![encode(&caller.into()), encode(&assignee.into())];
     log.append(users, Condition::None).await.expect("users");
-    let store = TicketsStore::default();
+    let store = M::Store::default();
     let tickets = TicketsService::new(
-        Tickets,
+        methods,
         store.clone(),
         log.clone(),
         ServiceOptions::default(),
@@ -129,7 +196,13 @@ async fn engine() -> Engine {
     }
 }
 
-impl Driver for Engine {
+impl<M> Driver for Engine<M>
+where
+    M: TicketsMethods<Context = id::User>,
+    M::Store: Inspect,
+{
+    type Store = M::Store;
+
     async fn create(&self) -> id::Ticket {
         let done = self.tickets.create_ticket(&self.caller, new_ticket()).await;
         done.expect("create").output.id
@@ -156,7 +229,7 @@ impl Driver for Engine {
         done.await.expect("unassign");
     }
 
-    fn store(&self) -> &TicketsStore {
+    fn store(&self) -> &M::Store {
         &self.store
     }
 
@@ -241,6 +314,8 @@ impl Bare {
 }
 
 impl Driver for Bare {
+    type Store = TicketsStore;
+
     async fn create(&self) -> id::Ticket {
         let mut txn = self.store.begin_write().await.expect("begin");
         let (out, events) = Tickets
@@ -291,7 +366,7 @@ impl Driver for Bare {
 /// Checks that the log holds `events` and the projection reflects them all.
 async fn check_head(driver: &impl Driver, events: u64) {
     assert_eq!(driver.head().await, events, "log head");
-    assert_eq!(driver.store().read().await.version(), events, "version");
+    assert_eq!(driver.store().seen().await.0, events, "version");
 }
 
 /// Commands/s of `n` tickets created, then each assigned.
@@ -305,15 +380,9 @@ async fn tickets_rate(driver: impl Driver, n: usize) -> f64 {
         driver.assign(id).await;
     }
     let rate = (2 * n) as f64 / started.elapsed().as_secs_f64();
-    let projection = driver.store().read().await;
-    assert_eq!(projection.tickets().count(), n, "tickets");
-    assert!(
-        projection
-            .tickets()
-            .all(|t| t.assignees.len() == 1 && t.state == TicketState::InProgress),
-        "every ticket assigned once"
-    );
-    drop(projection);
+    let (_, tickets, once) = driver.store().seen().await;
+    assert_eq!(tickets, n, "tickets");
+    assert!(once, "every ticket assigned once");
     check_head(&driver, 2 + 2 * n as u64).await;
     rate
 }
@@ -340,16 +409,14 @@ async fn hot_rate(driver: impl Driver, history: u64, measured: u64) -> f64 {
     }
     let rate = measured as f64 / started.elapsed().as_secs_f64();
     let assigned = !(history + measured).is_multiple_of(2);
-    let projection = driver.store().read().await;
-    let hot = projection.ticket(&ticket).expect("hot ticket");
-    assert_eq!(hot.assignees.len(), usize::from(assigned), "assignees");
-    let state = if assigned {
+    let (assignees, state) = driver.store().ticket(&ticket).await.expect("hot ticket");
+    assert_eq!(assignees, usize::from(assigned), "assignees");
+    let expected = if assigned {
         TicketState::InProgress
     } else {
         TicketState::Stalled
     };
-    assert_eq!(hot.state, state, "state");
-    drop(projection);
+    assert_eq!(state, expected, "state");
     check_head(&driver, 3 + history + measured).await;
     rate
 }
@@ -357,7 +424,9 @@ async fn hot_rate(driver: impl Driver, history: u64, measured: u64) -> f64 {
 /// One table row. Each round runs the engine and then the bare loop, so the
 /// ratio and the overhead are taken per round (the two ran under the same
 /// load) and their medians reported, beside the median rates.
-fn row(label: &str, engine: &mut [f64], bare: &mut [f64]) {
+fn row(label: &str, engine: &mut [f64], kit: &mut [f64], bare: &mut [f64]) {
+    let mut kit_ratios: Vec<f64> = kit.iter().zip(engine.iter()).map(|(k, e)| k / e).collect();
+    let (kit, kit_ratio) = (median(kit), median(&mut kit_ratios));
     let mut ratios: Vec<f64> = engine.iter().zip(bare.iter()).map(|(e, b)| e / b).collect();
     let mut overheads: Vec<f64> = engine
         .iter()
@@ -366,7 +435,9 @@ fn row(label: &str, engine: &mut [f64], bare: &mut [f64]) {
         .collect();
     let (ratio, overhead) = (median(&mut ratios), median(&mut overheads));
     let (engine, bare) = (median(engine), median(bare));
-    println!("| {label} | {engine:.0} | {bare:.0} | {ratio:.2} | {overhead:.2} µs |");
+    println!(
+        "| {label} | {engine:.0} | {kit:.0} | {kit_ratio:.2} | {bare:.0} | {ratio:.2} | {overhead:.2} µs |"
+    );
 }
 
 /// The value after `flag` on the command line, if given.
@@ -386,7 +457,11 @@ async fn profile(which: &str) {
         "bare-tickets" => tickets_rate(bare().await, count as usize).await,
         "engine-hot" => hot_rate(engine().await, 5_000, count).await,
         "bare-hot" => hot_rate(bare().await, 5_000, count).await,
-        other => panic!("--profile {other}: engine-tickets, bare-tickets, engine-hot or bare-hot"),
+        "kit-tickets" => tickets_rate(engine_kit().await, count as usize).await,
+        "kit-hot" => hot_rate(engine_kit().await, 5_000, count).await,
+        other => panic!(
+            "--profile {other}: engine-tickets, bare-tickets, kit-tickets, engine-hot, bare-hot or kit-hot"
+        ),
     };
     println!("{which}, {count}: {rate:.0} commands/s");
 }
@@ -408,25 +483,30 @@ fn main() {
         println!();
         println!("Medians of {rounds} rounds (ratio and overhead: medians of each round's).");
         println!();
-        println!("| scenario | engine: commands/s | bare log: commands/s | ratio | overhead per command |");
-        println!("| --- | --- | --- | --- | --- |");
+        println!(
+            "| scenario | engine, undo-log store: commands/s | engine, memory kit (tables): commands/s | kit / undo log | bare log: commands/s | ratio | overhead per command |"
+        );
+        println!("| --- | --- | --- | --- | --- | --- | --- |");
         let n = 50_000 / scale;
-        let (mut e, mut b) = (Vec::new(), Vec::new());
+        let (mut e, mut k, mut b) = (Vec::new(), Vec::new(), Vec::new());
         for _ in 0..rounds {
             e.push(tickets_rate(engine().await, n).await);
+            k.push(tickets_rate(engine_kit().await, n).await);
             b.push(tickets_rate(bare().await, n).await);
         }
-        row(&format!("{n} tickets created, then assigned"), &mut e, &mut b);
+        row(&format!("{n} tickets created, then assigned"), &mut e, &mut k, &mut b);
         let measured = 50_000 / scale as u64;
         for history in [5_000 / scale as u64, 500_000 / scale as u64] {
-            let (mut e, mut b) = (Vec::new(), Vec::new());
+            let (mut e, mut k, mut b) = (Vec::new(), Vec::new(), Vec::new());
             for _ in 0..rounds {
                 e.push(hot_rate(engine().await, history, measured).await);
+                k.push(hot_rate(engine_kit().await, history, measured).await);
                 b.push(hot_rate(bare().await, history, measured).await);
             }
             row(
                 &format!("hot ticket assigned/unassigned, {measured} commands after {history} of history"),
                 &mut e,
+                &mut k,
                 &mut b,
             );
         }

@@ -31,7 +31,7 @@
 //! ```
 //! use std::sync::Arc;
 //!
-//! use goesgen::kits::{MemoryRead, MemoryWrite};
+//! use goesgen::kits::{MemoryRead, MemoryWrite, Overlaid, Table};
 //! use goesgen::{MemoryLog, MemoryStore, MethodError, Recorded, ServiceOptions, StoreError};
 //!
 //! pub mod schema {
@@ -40,14 +40,19 @@
 //! use schema::counters::{CountEvent, CountersInMemory, CountersMethods, CountersService};
 //! use schema::events::Counted;
 //!
-//! /// The projection: each counter's total, in a persistent map (a write
-//! /// transaction's copy of it costs a few pointer copies).
-//! #[derive(Clone, Default)]
-//! struct Totals(imbl::HashMap<String, u64>);
+//! /// The projection: each counter's total, in the kit's transactional
+//! /// table (a write transaction costs what it changes).
+//! #[derive(Default)]
+//! struct Totals {
+//!     totals: Table<String, u64>,
+//! }
+//! goesgen::transactional!(Totals { totals });
+//!
+//! type Store = MemoryStore<Totals, Overlaid>;
 //!
 //! impl CountersInMemory for Totals {
 //!     fn apply_counted(&mut self, _at: &Recorded, event: &Counted) -> Result<(), StoreError> {
-//!         self.0.insert(event.counter.clone(), event.total);
+//!         self.totals.insert(event.counter.clone(), event.total);
 //!         Ok(())
 //!     }
 //! }
@@ -55,17 +60,17 @@
 //! struct Logic;
 //!
 //! impl CountersMethods for Logic {
-//!     type Store = MemoryStore<Totals>;
+//!     type Store = Store;
 //!     type Context = (); // who calls: e.g. the authenticated user
 //!     type Error = std::convert::Infallible;
 //!
 //!     async fn total(&self, _ctx: &(), txn: &mut MemoryRead<Totals>, counter: String)
 //!         -> Result<u64, MethodError<Self::Error>> {
-//!         Ok(txn.0.get(&counter).copied().unwrap_or(0))
+//!         Ok(txn.totals.get(&counter).copied().unwrap_or(0))
 //!     }
-//!     async fn count(&self, _ctx: &(), txn: &mut MemoryWrite<Totals>, counter: String)
+//!     async fn count(&self, _ctx: &(), txn: &mut MemoryWrite<Totals, Overlaid>, counter: String)
 //!         -> Result<(u64, Vec<CountEvent>), MethodError<Self::Error>> {
-//!         let total = txn.0.get(&counter).copied().unwrap_or(0) + 1;
+//!         let total = txn.totals.get(&counter).copied().unwrap_or(0) + 1;
 //!         Ok((total, vec![Counted { counter, total }.into()]))
 //!     }
 //! }
@@ -76,7 +81,7 @@
 //!     let log = MemoryLog::shared();
 //!     let service = Arc::new(CountersService::new(
 //!         Logic,
-//!         MemoryStore::default(),
+//!         Store::default(),
 //!         log.clone(),
 //!         ServiceOptions::default(),
 //!     ));

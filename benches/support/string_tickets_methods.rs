@@ -1,11 +1,14 @@
 //! The `Tickets` service's methods as a user writes them against the
-//! string-id store (`string_tickets_store.rs`): each checks what a user
+//! string-id store of the including module (`super::store`: the undo-log
+//! store `string_tickets_store.rs`, or the memory kit's
+//! `string_tickets_kit.rs`; both read the same way): each checks what a user
 //! would expect (the caller is a known user, the ticket exists and is not
 //! closed, the user exists, no double assignment, no unassigning who is not
 //! assigned) before it emits anything. The context is the caller's user id.
 
 use goesgen::{DomainError, MethodError};
 
+use super::store::{Projection, Read, Ticket, TicketsStore, Write};
 use crate::id;
 use crate::schema::events::{
     TicketClosed, TicketCommented, TicketCreated, TicketDescriptionChanged, TicketTitleChanged,
@@ -20,7 +23,6 @@ use crate::service::tickets::io::{
     AssignUserToTicketIn, CloseTicketIn, CreateCommentIn, CreateCommentOut, CreateTicketIn,
     CreateTicketOut, GetTicketByIDOut, UnassignUserFromTicketIn, UpdateTicketIn,
 };
-use crate::store::{Projection, Read, Ticket, TicketsStore, Write};
 
 /// Why a method refused.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]

@@ -13,9 +13,10 @@
 //! - [`limits`]: [`LogLimits`], the sizes a log accepts and returns.
 //! - [`store`]: [`Store`], the contract of a store's transactions and
 //!   projection version.
-//! - [`kits`]: store kits, [`MemoryStore`] and `SqliteStore`: transactions,
-//!   rollback and the version done once, so a store is only its apply
-//!   functions.
+//! - [`kits`]: store kits, [`MemoryStore`] (with its transactional
+//!   collections, [`Table`](kits::Table) and [`Set`](kits::Set)) and
+//!   `SqliteStore`: transactions, rollback and the version done once, so a
+//!   store is only its apply functions.
 //! - [`codec`]: the JSON codec of events that generated code calls, and
 //!   its [`DecodeError`].
 //! - [`contracts`]: the events described for other languages (JSON

@@ -51,13 +51,48 @@ impl Committing {
 mod memory {
     use std::collections::BTreeMap;
 
+    use goesgen_runtime::kits::{Overlaid, Table, WriteMode};
+
     use super::*;
 
-    type Totals = BTreeMap<String, u64>;
+    /// What the drill writes and reads: totals by name, in either mode.
+    trait Totals: Default + Send + Sync + 'static {
+        fn set(&mut self, name: String, total: u64);
+        fn total(&self, name: &str) -> Option<u64>;
+    }
+
+    impl Totals for BTreeMap<String, u64> {
+        fn set(&mut self, name: String, total: u64) {
+            self.insert(name, total);
+        }
+        fn total(&self, name: &str) -> Option<u64> {
+            self.get(name).copied()
+        }
+    }
+
+    /// The same in the kit's tables.
+    #[derive(Default)]
+    struct Tallies {
+        totals: Table<String, u64>,
+    }
+    goesgen_runtime::transactional!(Tallies { totals });
+
+    impl Totals for Tallies {
+        fn set(&mut self, name: String, total: u64) {
+            self.totals.insert(name, total);
+        }
+        fn total(&self, name: &str) -> Option<u64> {
+            self.totals.get(name).copied()
+        }
+    }
 
     /// Two writers, the second waiting for the first, then writing and
     /// committing: every await of `write` (free and contended) is a cut.
-    async fn two_writers(store: MemoryStore<Totals>, cut: String, committing: Committing) {
+    async fn two_writers<P: Totals, M: WriteMode<P>>(
+        store: MemoryStore<P, M>,
+        cut: String,
+        committing: Committing,
+    ) {
         let first = store.begin_write().await.unwrap();
         let release = async move {
             tokio::task::yield_now().await;
@@ -65,7 +100,7 @@ mod memory {
         };
         let ((), txn) = tokio::join!(release, store.begin_write());
         let mut txn = txn.unwrap();
-        txn.insert(cut, 1);
+        txn.set(cut, 1);
         let version = txn.version() + 1;
         store.set_version(&mut txn, version).await.unwrap();
         tokio::task::yield_now().await;
@@ -75,24 +110,31 @@ mod memory {
 
     /// After a cut: a writer gets its turn at once, commits, and a read
     /// sees its commit and the cut's transaction only if it committed.
-    async fn assert_usable(store: &MemoryStore<Totals>, cut: &str, committed: bool) {
+    async fn assert_usable<P: Totals, M: WriteMode<P>>(
+        store: &MemoryStore<P, M>,
+        cut: &str,
+        committed: bool,
+    ) {
         let mut probe = tokio::time::timeout(SETTLE, store.begin_write())
             .await
             .expect("a new write transaction gets its turn after the cut")
             .unwrap();
-        probe.insert(format!("probe {cut}"), 1);
+        probe.set(format!("probe {cut}"), 1);
         let version = probe.version() + 1;
         store.set_version(&mut probe, version).await.unwrap();
         store.commit(probe).await.unwrap();
         let read = store.begin_read().await.unwrap();
         assert_eq!(read.version(), version, "{cut}: the committed version");
-        assert_eq!(read.get(&format!("probe {cut}")), Some(&1), "{cut}");
-        assert_eq!(read.contains_key(cut), committed, "{cut}: committed only");
+        assert_eq!(read.total(&format!("probe {cut}")), Some(1), "{cut}");
+        assert_eq!(
+            read.total(cut).is_some(),
+            committed,
+            "{cut}: committed only"
+        );
     }
 
-    #[tokio::test]
-    async fn a_write_transaction_dropped_at_any_await_leaves_the_store_usable() {
-        let store = MemoryStore::<Totals>::default();
+    async fn drill<P: Totals, M: WriteMode<P>>() {
+        let store = MemoryStore::<P, M>::default();
         let committing = Committing::default();
         let cuts = drop_at_every_await(
             |pendings| {
@@ -106,6 +148,16 @@ mod memory {
         )
         .await;
         assert!(cuts >= 3, "the writers were cut at {cuts} points");
+    }
+
+    #[tokio::test]
+    async fn a_write_transaction_dropped_at_any_await_leaves_the_store_usable() {
+        drill::<BTreeMap<String, u64>, goesgen_runtime::kits::Cloned>().await;
+    }
+
+    #[tokio::test]
+    async fn a_write_transaction_on_tables_dropped_at_any_await_leaves_the_store_usable() {
+        drill::<Tallies, Overlaid>().await;
     }
 }
 

@@ -1,10 +1,11 @@
-//! The bank on goesgen's two store kits, `MemoryStore` (an `imbl` map, the
-//! apply functions on it) and `SqliteStore` (`sqlite_store.rs`), through
-//! one contract: a method's refusal, a store's refusal, a cancelled
+//! The bank on goesgen's store kits, `MemoryStore` in both modes (the
+//! kit's tables, and an `imbl` map cloned by each write; the apply
+//! functions on them) and `SqliteStore` (`sqlite_store.rs`), through one
+//! contract: a method's refusal, a store's refusal, a cancelled
 //! transaction and conflicts all leave the store as it was; the version
 //! is the log position applied, as write and read transactions see it.
 
-use goesgen::kits::{MemoryRead, MemoryWrite};
+use goesgen::kits::{MemoryRead, MemoryWrite, Overlaid, Table, WriteMode};
 use goesgen::{Condition, MemoryLog, ServiceError, ServiceOptions, StoreErrorKind};
 
 use super::sqlite_store::fresh_path;
@@ -12,62 +13,99 @@ use super::*;
 use super::{ACCOUNTS, SqliteStore, open_store};
 use schema::bank::{BankInMemory, BankService};
 
-/// The bank's projection for the memory kit: balances in a persistent map.
+/// Balances by account, as the memory kit's projections keep them.
+pub trait Balances: Send + Sync + 'static {
+    /// Sets the balance of `account`.
+    fn put(&mut self, account: &str, balance: u64);
+    /// The balance of `account`.
+    fn get(&self, account: &str) -> Option<u64>;
+    /// How many accounts there are.
+    fn accounts(&self) -> usize;
+}
+
+/// The bank's projection for the memory kit in `Cloned` mode: balances in
+/// a persistent map.
 #[derive(Debug, Clone, Default)]
 pub struct Ledger {
     balances: imbl::HashMap<String, u64>,
 }
 
+/// The bank's projection for the memory kit in `Overlaid` mode: balances
+/// in the kit's table.
+#[derive(Debug, Default)]
+pub struct TableLedger {
+    balances: Table<String, u64>,
+}
+goesgen::transactional!(TableLedger { balances });
+
+/// [`Balances`] for a ledger whose `balances` map has `insert`, `get` and
+/// `len` (an `imbl` map, the kit's table).
+macro_rules! balances {
+    ($($ledger:ty),+) => {$(
+        impl Balances for $ledger {
+            fn put(&mut self, account: &str, balance: u64) {
+                self.balances.insert(account.to_owned(), balance);
+            }
+            fn get(&self, account: &str) -> Option<u64> {
+                self.balances.get(account).copied()
+            }
+            fn accounts(&self) -> usize {
+                self.balances.len()
+            }
+        }
+    )+};
+}
+
+balances!(Ledger, TableLedger);
+
 /// An account the projection refuses (to drill refusals by the store).
 const FORBIDDEN: &str = "forbidden";
 
-impl Ledger {
-    fn set(&mut self, account: &str, balance: u64) -> Result<(), StoreError> {
-        if account == FORBIDDEN {
-            return Err(StoreError::refused(format!(
-                "account {account} is forbidden"
-            )));
-        }
-        self.balances.insert(account.to_owned(), balance);
-        Ok(())
+fn set<B: Balances>(ledger: &mut B, account: &str, balance: u64) -> Result<(), StoreError> {
+    if account == FORBIDDEN {
+        return Err(StoreError::refused(format!(
+            "account {account} is forbidden"
+        )));
     }
+    ledger.put(account, balance);
+    Ok(())
 }
 
-impl BankInMemory for Ledger {
+impl<B: Balances> BankInMemory for B {
     fn apply_account_opened(&mut self, _: &Recorded, e: &AccountOpened) -> Result<(), StoreError> {
-        self.set(&e.account, 0)
+        set(self, &e.account, 0)
     }
     fn apply_money_deposited(
         &mut self,
         _: &Recorded,
         e: &MoneyDeposited,
     ) -> Result<(), StoreError> {
-        self.set(&e.account, e.balance)
+        set(self, &e.account, e.balance)
     }
     fn apply_money_withdrawn(
         &mut self,
         _: &Recorded,
         e: &MoneyWithdrawn,
     ) -> Result<(), StoreError> {
-        self.set(&e.account, e.balance)
+        set(self, &e.account, e.balance)
     }
 }
 
-impl Accounts for MemoryWrite<Ledger> {
+impl<B: Balances, M: WriteMode<B>> Accounts for MemoryWrite<B, M> {
     fn balance(&mut self, account: &str) -> Result<Option<u64>, StoreError> {
-        Ok(self.balances.get(account).copied())
+        Ok(self.get(account))
     }
     fn count(&mut self) -> Result<u64, StoreError> {
-        Ok(self.balances.len() as u64)
+        Ok(self.accounts() as u64)
     }
 }
 
-impl Accounts for MemoryRead<Ledger> {
+impl<B: Balances> Accounts for MemoryRead<B> {
     fn balance(&mut self, account: &str) -> Result<Option<u64>, StoreError> {
-        Ok(self.balances.get(account).copied())
+        Ok(self.get(account))
     }
     fn count(&mut self) -> Result<u64, StoreError> {
-        Ok(self.balances.len() as u64)
+        Ok(self.accounts() as u64)
     }
 }
 
@@ -190,6 +228,11 @@ async fn the_memory_kit_keeps_the_contract() {
     contract(|| async { goesgen::MemoryStore::<Ledger>::default() }).await;
 }
 
+#[tokio::test]
+async fn the_memory_kit_on_tables_keeps_the_contract() {
+    contract(|| async { goesgen::MemoryStore::<TableLedger, Overlaid>::default() }).await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_sqlite_kit_keeps_the_contract() {
     contract(|| async { open_store(&fresh_path("kit-contract")).await }).await;
@@ -206,15 +249,19 @@ async fn the_sqlite_kit_in_memory_keeps_the_contract() {
     .await;
 }
 
-/// Two instances on the memory kit, eight tasks: no lost update.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn no_lost_updates_on_the_memory_kit() {
+/// Two instances on the memory kit (made by `make`), eight tasks: no
+/// lost update.
+async fn no_lost_updates<B, M>(make: impl Fn() -> goesgen::MemoryStore<B, M>)
+where
+    B: Balances,
+    M: WriteMode<B>,
+{
     let log = MemoryLog::shared();
-    let banks: Vec<Arc<Service<goesgen::MemoryStore<Ledger>>>> = (0..2)
+    let banks: Vec<Arc<Service<goesgen::MemoryStore<B, M>>>> = (0..2)
         .map(|_| {
             Arc::new(Service::new(
                 Bank::default(),
-                goesgen::MemoryStore::default(),
+                make(),
                 log.clone(),
                 ServiceOptions::default(),
             ))
@@ -240,4 +287,14 @@ async fn no_lost_updates_on_the_memory_kit() {
         bank.sync().await.unwrap();
         assert_eq!(balance(bank, "shared").await, 2_000);
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_lost_updates_on_the_memory_kit() {
+    no_lost_updates(goesgen::MemoryStore::<Ledger>::default).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_lost_updates_on_the_memory_kit_with_tables() {
+    no_lost_updates(goesgen::MemoryStore::<TableLedger, Overlaid>::default).await;
 }

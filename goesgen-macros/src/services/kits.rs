@@ -1,7 +1,7 @@
 //! Per service, the glue that makes goesgen's store kits its store: the
 //! `<Service>InMemory` trait (implemented by the user's projection type:
 //! one `apply_<event>(&mut self, ..)` per subscribed event) with the impl
-//! of `<Service>Store` for `goesgen::MemoryStore<P>`, and the
+//! of `<Service>Store` for `goesgen::MemoryStore<P, M>` in either mode, and the
 //! `<Service>InSqlite` trait (one `apply_<event>(&self, db, ..)` on a
 //! `rusqlite::Connection` inside the transaction) with the impl for
 //! `goesgen::SqliteStore<T>`, emitted only where goesgen has its `sqlite`
@@ -60,16 +60,17 @@ fn memory(
     let doc = format!(
         " The `{name}` service's projection kept in memory by [`goesgen::MemoryStore`]: implement \
          it for your projection type (one `apply_<event>` per subscribed event) and \
-         `MemoryStore<YourType>` is a [`{store}`]: transactions, rollback and the version come \
-         from goesgen. Keep the type cheap to clone (persistent collections, e.g. `imbl`'s): \
-         each write transaction starts from a clone."
+         `MemoryStore<YourType, Overlaid>` (a struct of `goesgen::kits::Table`s and `Set`s, \
+         made `Transactional` with `goesgen::transactional!`) or `MemoryStore<YourType>` (any \
+         `Clone` type, cloned by each write transaction) is a [`{store}`]: transactions, \
+         rollback and the version come from goesgen."
     );
     let unit = applied(krate);
     quote! {
         #[doc = #doc]
         ///
         /// [`goesgen::MemoryStore`]: #krate::MemoryStore
-        pub trait #in_memory: ::core::clone::Clone + ::core::marker::Send + ::core::marker::Sync + 'static {
+        pub trait #in_memory: ::core::marker::Send + ::core::marker::Sync + 'static {
             #(
                 #apply_docs
                 fn #applies(
@@ -80,7 +81,7 @@ fn memory(
             )*
         }
 
-        impl<P: #in_memory> #store for #krate::MemoryStore<P> {
+        impl<P: #in_memory, M: #krate::kits::WriteMode<P>> #store for #krate::MemoryStore<P, M> {
             #(
                 fn #applies(
                     &self,

@@ -1,14 +1,17 @@
 //! [`MemoryStore`]: a projection of the user's type kept in memory.
 //!
-//! Writers take turns on an async lock; a write transaction holds a clone
-//! of the committed projection and changes it; commit publishes the clone
-//! as the new committed projection (with its version), rollback or drop
-//! discards it. Readers take the committed projection (an `Arc`) and never
-//! wait for a writer. Cancellation cannot leave a half-applied projection:
-//! nothing is published before commit.
+//! Writers take turns on an async lock; a write transaction holds the
+//! projection as its mode begins it (a clone in [`Cloned`] mode, a view of
+//! the tables over the committed ones in [`Overlaid`](super::Overlaid) mode) and changes
+//! it; commit publishes it as the new committed projection (with its
+//! version), rollback or drop discards it. Readers take the committed
+//! projection (an `Arc`) and never wait for a writer: the commit swaps a
+//! pointer under a lock held for nothing else. Cancellation cannot leave a
+//! half-applied projection: nothing is published before commit.
 
 use std::fmt;
 use std::future::{Future, ready};
+use std::marker::PhantomData;
 use std::ops::{Deref, DerefMut};
 use std::sync::{Arc, PoisonError, RwLock};
 
@@ -18,16 +21,21 @@ use crate::record::Position;
 use crate::service::StoreError;
 use crate::store::Store;
 
-/// A projection of type `P` in memory, with the version it reflects. See
-/// the [module docs](crate::kits).
+use super::transactional::{Cloned, WriteMode};
+
+/// A projection of type `P` in memory, with the version it reflects, in
+/// mode `M`. See the [module docs](crate::kits).
 ///
-/// `P` is cloned at the start of each write transaction: keep it cheap to
-/// clone with persistent collections (e.g. the `imbl` crate's `HashMap`,
-/// `OrdMap`, `Vector`), so a transaction costs what it changes, not the
-/// size of the projection. With `std` collections each write transaction
-/// copies the whole projection.
-pub struct MemoryStore<P> {
+/// - `MemoryStore<P>` ([`Cloned`] mode) keeps any `P: Clone`, and clones it
+///   at the start of each write transaction: with `std` collections inside,
+///   each write transaction copies the whole projection.
+/// - `MemoryStore<P, Overlaid>` ([`Overlaid`](super::Overlaid) mode) keeps a projection of
+///   [`Table`](super::Table)s and [`Set`](super::Set)s
+///   ([`Transactional`](super::Transactional)): a write transaction costs
+///   what it changes. The choice for a projection of any size.
+pub struct MemoryStore<P, M = Cloned> {
     shared: Arc<Shared<P>>,
+    mode: PhantomData<fn() -> M>,
 }
 
 struct Shared<P> {
@@ -40,21 +48,22 @@ struct Committed<P> {
     version: Position,
 }
 
-impl<P> Clone for MemoryStore<P> {
+impl<P, M> Clone for MemoryStore<P, M> {
     fn clone(&self) -> Self {
         Self {
             shared: Arc::clone(&self.shared),
+            mode: PhantomData,
         }
     }
 }
 
-impl<P: Default> Default for MemoryStore<P> {
+impl<P: Default, M: WriteMode<P>> Default for MemoryStore<P, M> {
     fn default() -> Self {
         Self::new(P::default())
     }
 }
 
-impl<P> fmt::Debug for MemoryStore<P> {
+impl<P, M> fmt::Debug for MemoryStore<P, M> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("MemoryStore")
             .field("version", &self.committed().version)
@@ -62,17 +71,22 @@ impl<P> fmt::Debug for MemoryStore<P> {
     }
 }
 
-impl<P> MemoryStore<P> {
-    /// A store holding `state` at version 0.
+impl<P, M: WriteMode<P>> MemoryStore<P, M> {
+    /// A store holding `state` at version 0 (in [`Overlaid`](super::Overlaid) mode, changes
+    /// made to tables outside a store are committed first).
     pub fn new(state: P) -> Self {
+        let state = M::commit(state);
         Self {
             shared: Arc::new(Shared {
                 writer: Arc::new(Mutex::new(())),
                 committed: RwLock::new(Arc::new(Committed { state, version: 0 })),
             }),
+            mode: PhantomData,
         }
     }
+}
 
+impl<P, M> MemoryStore<P, M> {
     fn committed(&self) -> Arc<Committed<P>> {
         let committed = self
             .shared
@@ -83,18 +97,18 @@ impl<P> MemoryStore<P> {
     }
 }
 
-impl<P: Clone + Send + Sync + 'static> Store for MemoryStore<P> {
-    type Write = MemoryWrite<P>;
+impl<P: Send + Sync + 'static, M: WriteMode<P>> Store for MemoryStore<P, M> {
+    type Write = MemoryWrite<P, M>;
     type Read = MemoryRead<P>;
 
-    /// Opens a write transaction on a clone of the committed projection,
-    /// waiting for the open one, if any.
-    async fn begin_write(&self) -> Result<MemoryWrite<P>, StoreError> {
+    /// Opens a write transaction on the committed projection (a clone, or a
+    /// view of its tables), waiting for the open one, if any.
+    async fn begin_write(&self) -> Result<MemoryWrite<P, M>, StoreError> {
         let turn = Arc::clone(&self.shared.writer).lock_owned().await;
         let committed = self.committed();
         Ok(MemoryWrite {
             _turn: turn,
-            state: committed.state.clone(),
+            state: M::begin_write(&committed.state),
             version: committed.version,
             savepoint: None,
         })
@@ -107,25 +121,38 @@ impl<P: Clone + Send + Sync + 'static> Store for MemoryStore<P> {
 
     /// Commits `txn`: its projection and version become the committed
     /// ones.
-    fn commit(&self, txn: MemoryWrite<P>) -> impl Future<Output = Result<(), StoreError>> + Send {
+    fn commit(
+        &self,
+        txn: MemoryWrite<P, M>,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send {
         let MemoryWrite {
             _turn,
             state,
             version,
             savepoint: _,
         } = txn;
+        let next = Arc::new(Committed {
+            state: M::commit(state),
+            version,
+        });
         let mut committed = self
             .shared
             .committed
             .write()
             .unwrap_or_else(PoisonError::into_inner);
-        *committed = Arc::new(Committed { state, version });
+        let previous = std::mem::replace(&mut *committed, next);
+        drop(committed);
+        // Dropped (perhaps the last reference) once readers can go on.
+        drop(previous);
         // `_turn` is released after the new projection is published.
         ready(Ok(()))
     }
 
     /// Drops `txn`: its changes are discarded.
-    fn rollback(&self, txn: MemoryWrite<P>) -> impl Future<Output = Result<(), StoreError>> + Send {
+    fn rollback(
+        &self,
+        txn: MemoryWrite<P, M>,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send {
         drop(txn);
         ready(Ok(()))
     }
@@ -139,40 +166,41 @@ impl<P: Clone + Send + Sync + 'static> Store for MemoryStore<P> {
 
     fn version(
         &self,
-        txn: &mut MemoryWrite<P>,
+        txn: &mut MemoryWrite<P, M>,
     ) -> impl Future<Output = Result<Position, StoreError>> + Send {
         ready(Ok(txn.version()))
     }
 
     fn set_version(
         &self,
-        txn: &mut MemoryWrite<P>,
+        txn: &mut MemoryWrite<P, M>,
         version: Position,
     ) -> impl Future<Output = Result<(), StoreError>> + Send {
         txn.version = version;
         ready(Ok(()))
     }
 
-    /// Keeps a clone of the projection (as cheap as the clone a write
-    /// transaction begins with).
+    /// Marks the projection: in [`Cloned`] mode, keeps a clone of it (as
+    /// costly as the clone a write transaction begins with); in
+    /// [`Overlaid`](super::Overlaid) mode, a mark in each table's overlay.
     fn savepoint(
         &self,
-        txn: &mut MemoryWrite<P>,
+        txn: &mut MemoryWrite<P, M>,
     ) -> impl Future<Output = Result<bool, StoreError>> + Send {
-        txn.savepoint = Some((txn.state.clone(), txn.version));
+        txn.savepoint = Some((M::savepoint(&mut txn.state), txn.version));
         ready(Ok(true))
     }
 
     fn rollback_to_savepoint(
         &self,
-        txn: &mut MemoryWrite<P>,
+        txn: &mut MemoryWrite<P, M>,
     ) -> impl Future<Output = Result<(), StoreError>> + Send {
         let Some((state, version)) = &txn.savepoint else {
             return ready(Err(StoreError::new(
                 "no savepoint to roll back to in this memory transaction",
             )));
         };
-        txn.state = state.clone();
+        M::rollback_to_savepoint(&mut txn.state, state);
         txn.version = *version;
         ready(Ok(()))
     }
@@ -181,22 +209,22 @@ impl<P: Clone + Send + Sync + 'static> Store for MemoryStore<P> {
 /// A write transaction of a [`MemoryStore`]: the projection as this
 /// transaction changes it (`Deref`/`DerefMut` to `P`). Dropped without
 /// [`Store::commit`], its changes are discarded.
-pub struct MemoryWrite<P> {
+pub struct MemoryWrite<P, M: WriteMode<P> = Cloned> {
     _turn: OwnedMutexGuard<()>,
     state: P,
     version: Position,
-    /// A copy of the state and version to roll back to.
-    savepoint: Option<(P, Position)>,
+    /// The savepoint and the version to roll back to.
+    savepoint: Option<(M::Savepoint, Position)>,
 }
 
-impl<P> MemoryWrite<P> {
+impl<P, M: WriteMode<P>> MemoryWrite<P, M> {
     /// The projection version as of this transaction.
     pub fn version(&self) -> Position {
         self.version
     }
 }
 
-impl<P> Deref for MemoryWrite<P> {
+impl<P, M: WriteMode<P>> Deref for MemoryWrite<P, M> {
     type Target = P;
 
     fn deref(&self) -> &P {
@@ -204,7 +232,7 @@ impl<P> Deref for MemoryWrite<P> {
     }
 }
 
-impl<P> DerefMut for MemoryWrite<P> {
+impl<P, M: WriteMode<P>> DerefMut for MemoryWrite<P, M> {
     fn deref_mut(&mut self) -> &mut P {
         &mut self.state
     }

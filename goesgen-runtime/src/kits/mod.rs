@@ -4,11 +4,20 @@
 //! the methods' reads.
 //!
 //! - [`MemoryStore`]: the projection is a value of the user's type, kept in
-//!   memory. A write transaction works on a clone; commit publishes it,
-//!   rollback (or dropping the transaction) drops it. With persistent
-//!   collections in the projection (the `imbl` crate's maps and vectors,
-//!   as the tickets example uses), the clone is a few pointer copies and a
-//!   transaction costs what it changes.
+//!   memory; readers take the committed value and never wait for a writer.
+//!   Its mode says how a write transaction begins:
+//!   - [`Overlaid`] (`MemoryStore<P, Overlaid>`): `P` is a struct of the
+//!     kit's transactional collections, [`Table`] and [`Set`], made
+//!     [`Transactional`] with [`transactional!`](crate::transactional). A
+//!     write transaction is an overlay of the keys it changed over the
+//!     committed maps (a change copies the one value it touches); commit
+//!     publishes it without copying the maps (`table`, `publish`: double
+//!     buffering); rollback drops the overlay. A transaction costs what it
+//!     changes, with `HashMap` constants. The choice for a projection of
+//!     any size; the tickets example uses it.
+//!   - [`Cloned`] (`MemoryStore<P>`, the default): any `P: Clone`; a write
+//!     transaction works on a clone, so it costs a copy of the whole
+//!     projection unless `P` is made of persistent collections.
 //! - `SqliteStore` (feature `sqlite`): the projection is tables in an SQLite
 //!   database of the user's, changed inside `BEGIN IMMEDIATE` ... `COMMIT`
 //!   run off the async worker threads; the version is in a table goesgen
@@ -23,14 +32,22 @@
 //! `apply_<event>(&mut self, ..)` per subscribed event) and a
 //! `<Service>InSqlite` trait (one `apply_<event>(&self, db, ..)`), with the
 //! glue that forwards the service's `apply_<event>` to them, which makes
-//! `MemoryStore<P>` and `SqliteStore<T>` the service's store.
+//! `MemoryStore<P, M>` (either mode) and `SqliteStore<T>` the service's
+//! store.
 
 mod memory;
+mod publish;
+mod set;
 #[cfg(feature = "sqlite")]
 mod sqlite;
 #[cfg(feature = "sqlite")]
 mod sqlite_error;
+mod table;
+mod transactional;
 
 pub use memory::{MemoryRead, MemoryStore, MemoryWrite};
+pub use set::Set;
 #[cfg(feature = "sqlite")]
 pub use sqlite::{SQLITE_STATEMENT_CACHE, SqliteRead, SqliteStore, SqliteWrite};
+pub use table::{Iter, Table};
+pub use transactional::{Cloned, Mark, Overlaid, Transactional, WriteMode};

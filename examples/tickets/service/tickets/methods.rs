@@ -127,7 +127,7 @@ impl TicketsMethods for Tickets {
             description: ticket.description.clone(),
             author: ticket.author,
             assignees: ticket.assignees.clone(),
-            comments: ticket.comments.iter().cloned().collect(),
+            comments: ticket.comments.clone(),
         })
     }
 

@@ -1,14 +1,17 @@
 //! The `Tickets` service's projections in memory, on goesgen's
 //! `MemoryStore` kit: tickets with their assignees and comments, and the
-//! set of known users, in persistent maps (`imbl`), so that a write
-//! transaction's copy of the projection costs a few pointer copies and a
-//! change copies only what it touches. The kit does the rest: transactions,
-//! rollback (also of a transaction cut off), the version. What is left here
-//! is the projection and one apply function per event.
+//! set of known users, in the kit's transactional `Table` and `Set`, so
+//! that a write transaction costs what it changes whatever the number of
+//! tickets. Tickets are kept behind `Arc`s: a change copies the one ticket
+//! it touches (`Arc::make_mut`), and the copy the kit's spare map needs at
+//! the next commit is a reference count. The kit does the rest:
+//! transactions, rollback (also of a transaction cut off), the version,
+//! readers that never wait. What is left here is the projection and one
+//! apply function per event.
 
 use std::sync::Arc;
 
-use goesgen::kits::{MemoryRead, MemoryWrite};
+use goesgen::kits::{MemoryRead, MemoryWrite, Overlaid, Set, Table};
 use goesgen::{Recorded, StoreError};
 
 use super::io::Comment;
@@ -37,22 +40,23 @@ pub struct Ticket {
     /// Who is assigned, in the order assigned.
     pub assignees: Vec<id::User>,
     /// The comments, oldest first.
-    pub comments: imbl::Vector<Comment>,
+    pub comments: Vec<Comment>,
 }
 
-/// Everything the `Tickets` service knows. Tickets are kept behind `Arc`s,
-/// so the nodes a change copies hold pointers, not tickets: a change clones
-/// the one ticket it touches (`Arc::make_mut`).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// Everything the `Tickets` service knows.
+#[derive(Debug, Default, PartialEq, Eq)]
 pub struct Projection {
-    tickets: imbl::HashMap<id::Ticket, Arc<Ticket>>,
-    users: imbl::HashSet<id::User>,
+    tickets: Table<id::Ticket, Arc<Ticket>>,
+    users: Set<id::User>,
 }
 
-/// The store: the projection in goesgen's memory kit.
-pub type TicketsStore = goesgen::MemoryStore<Projection>;
+goesgen::transactional!(Projection { tickets, users });
+
+/// The store: the projection in goesgen's memory kit, a write transaction
+/// an overlay of its changes over the committed tables.
+pub type TicketsStore = goesgen::MemoryStore<Projection, Overlaid>;
 /// A write transaction: the projection as it changes (`Deref` to it).
-pub type Write = MemoryWrite<Projection>;
+pub type Write = MemoryWrite<Projection, Overlaid>;
 /// A read transaction: the committed projection (`Deref` to it).
 pub type Read = MemoryRead<Projection>;
 
@@ -124,7 +128,7 @@ impl TicketsInMemory for Projection {
             description: event.description.clone(),
             author: event.author,
             assignees: Vec::new(),
-            comments: imbl::Vector::new(),
+            comments: Vec::new(),
         };
         self.tickets.insert(event.id, Arc::new(ticket));
         Ok(())
@@ -146,7 +150,7 @@ impl TicketsInMemory for Projection {
         self.set_state(&event.ticket, |t| {
             lifecycle::unchanged(t.state, EventKind::TicketCommented)
         })?;
-        self.ticket_mut(&event.ticket)?.comments.push_back(Comment {
+        self.ticket_mut(&event.ticket)?.comments.push(Comment {
             id: event.id,
             message: event.message.clone(),
             author: event.by,

@@ -1,0 +1,246 @@
+//! How a [`Table`](super::Table)'s commit publishes its changes without
+//! copying the committed map: double buffering.
+//!
+//! Every version of a table (committed values, write views) shares one
+//! [`Spare`]: a map one commit behind the committed one, with the keys
+//! that last commit changed. A commit first catches the spare up (the
+//! value of each of those keys copied from the committed map, except the
+//! keys the commit changes again: the hot key of a workload is not copied
+//! at all), then moves its own changes into it, publishes it as the new
+//! committed map, and keeps the old committed map as the next spare, with
+//! the keys it changed. So a change costs a few `HashMap` operations and
+//! at most one copy of its value, and nothing is copied whole, unless a
+//! reader still holds the spare.
+//!
+//! The spare must be the commit's alone: if a reader still holds it (a read
+//! transaction opened two commits ago and still open), or if the commit
+//! does not follow the committed map the spare leads to (a write view of
+//! an older version), the commit copies the committed map whole instead,
+//! counts it ([`Spare::full_copies`]) and says so in a `debug` event of
+//! target `goesgen::kits`.
+//!
+//! The spare also keeps the emptied change layers of past commits (up to
+//! two, of a bounded size), so that a write transaction's first change
+//! does not allocate.
+
+use std::collections::HashMap;
+use std::hash::Hash;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+/// The hasher of the tables' maps.
+pub(super) type Hasher = foldhash::fast::RandomState;
+
+/// A map of a table: a committed version, or a spare.
+pub(super) type Map<K, V> = HashMap<K, V, Hasher>;
+
+/// A write view's changes: `Some(value)` set, `None` removed.
+pub(super) type Layer<K, V> = Map<K, Option<V>>;
+
+/// Generations of committed maps, unique across tables (0: none).
+static GENERATIONS: AtomicU64 = AtomicU64::new(1);
+
+/// How many emptied layers a spare keeps for reuse.
+const FREE_LAYERS: usize = 2;
+/// The largest emptied layer kept for reuse (entries it had room for): a
+/// transaction of a million changes does not pin its overlay's memory.
+const FREE_LAYER_CAPACITY: usize = 4_096;
+
+/// The spare map a table's commits publish into. See the
+/// [module docs](self).
+///
+/// Made with [`Spare::new`].
+pub(super) struct Spare<K, V>(Arc<Mutex<SpareMap<K, V>>>);
+
+struct SpareMap<K, V> {
+    /// The map one commit behind, if there is one to reuse.
+    map: Option<Arc<Map<K, V>>>,
+    /// The keys the last commit changed: `map` with their values in the
+    /// committed map of generation `leads_to` is that map.
+    pending: Vec<K>,
+    leads_to: u64,
+    full_copies: u64,
+    /// Emptied layers, for the next write transactions.
+    free: Vec<Layer<K, V>>,
+}
+
+/// What a commit publishes: the new committed map and its generation.
+pub(super) struct Published<K, V> {
+    pub(super) committed: Arc<Map<K, V>>,
+    pub(super) generation: u64,
+}
+
+impl<K, V> Spare<K, V> {
+    /// The spare of a new table whose committed map, of `generation`, is
+    /// `map`: an empty map has an empty spare; another gets its spare at
+    /// its first commit (a copy: the second buffer is made).
+    pub(super) fn new(generation: u64, map: &Map<K, V>) -> Self {
+        Self(Arc::new(Mutex::new(SpareMap {
+            map: map.is_empty().then(|| Arc::new(HashMap::default())),
+            pending: Vec::new(),
+            leads_to: generation,
+            full_copies: 0,
+            free: Vec::new(),
+        })))
+    }
+
+    fn lock(&self) -> MutexGuard<'_, SpareMap<K, V>> {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// A generation no committed map has had.
+    pub(super) fn next_generation() -> u64 {
+        GENERATIONS.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// How many commits copied the map whole.
+    pub(super) fn full_copies(&self) -> u64 {
+        self.lock().full_copies
+    }
+
+    /// An emptied layer to write into, if one is kept.
+    pub(super) fn free_layer(&self) -> Option<Layer<K, V>> {
+        self.lock().free.pop()
+    }
+}
+
+impl<K, V> Clone for Spare<K, V> {
+    fn clone(&self) -> Self {
+        Self(Arc::clone(&self.0))
+    }
+}
+
+impl<K, V> SpareMap<K, V> {
+    /// Keeps `layer` (emptied) for a later write, if there is room.
+    fn keep(&mut self, mut layer: Layer<K, V>) {
+        layer.clear();
+        let capacity = layer.capacity();
+        if capacity > 0 && capacity <= FREE_LAYER_CAPACITY && self.free.len() < FREE_LAYERS {
+            self.free.push(layer);
+        }
+    }
+}
+
+impl<K: Hash + Eq + Clone, V: Clone> Spare<K, V> {
+    /// Publishes `changes` over `committed` (of `generation`): the new
+    /// committed map. `committed` becomes the spare; `unused`, a layer the
+    /// view did not need, is kept for reuse.
+    pub(super) fn publish(
+        &self,
+        committed: Arc<Map<K, V>>,
+        generation: u64,
+        mut changes: Layer<K, V>,
+        unused: Layer<K, V>,
+    ) -> Published<K, V> {
+        if changes.capacity() == 0 && unused.capacity() == 0 {
+            // A table the transaction did not touch: nothing to publish
+            // or keep.
+            return Published {
+                committed,
+                generation,
+            };
+        }
+        let mut slot = self.lock();
+        slot.keep(unused);
+        if changes.is_empty() {
+            slot.keep(changes);
+            return Published {
+                committed,
+                generation,
+            };
+        }
+        // Taken out first: if a user's `Hash`, `Eq` or `Clone` panics
+        // half-way, the next commit finds no spare and copies.
+        let spare = slot.map.take();
+        let mut keys = std::mem::take(&mut slot.pending);
+        let reused = match spare {
+            Some(mut spare) if slot.leads_to == generation => match Arc::get_mut(&mut spare) {
+                Some(map) => {
+                    catch_up(map, &committed, keys.drain(..), &changes);
+                    move_in(map, &mut changes, &mut keys);
+                    Ok(spare)
+                }
+                None => Err(true),
+            },
+            Some(_) => Err(true),
+            // The first commit of a table made with entries makes its spare.
+            None => Err(slot.leads_to != generation),
+        };
+        let next = match reused {
+            Ok(next) => next,
+            Err(counted) => {
+                if counted {
+                    slot.full_copies += 1;
+                    tracing::debug!(
+                        target: "goesgen::kits",
+                        entries = committed.len(),
+                        full_copies = slot.full_copies,
+                        "a table's spare map was held by a reader (or stale): the commit copied the map whole"
+                    );
+                }
+                let mut map = Map::clone(&committed);
+                keys.clear();
+                move_in(&mut map, &mut changes, &mut keys);
+                Arc::new(map)
+            }
+        };
+        let generation = Self::next_generation();
+        slot.map = Some(committed);
+        slot.pending = keys;
+        slot.leads_to = generation;
+        slot.keep(changes);
+        Published {
+            committed: next,
+            generation,
+        }
+    }
+}
+
+/// Brings `spare` up to `committed`: the value of each of `keys` copied,
+/// but for the keys `changes` sets again.
+fn catch_up<K: Hash + Eq, V: Clone>(
+    spare: &mut Map<K, V>,
+    committed: &Map<K, V>,
+    keys: impl Iterator<Item = K>,
+    changes: &Layer<K, V>,
+) {
+    for key in keys {
+        if changes.contains_key(&key) {
+            continue;
+        }
+        match committed.get(&key) {
+            Some(value) => match spare.get_mut(&key) {
+                Some(old) => old.clone_from(value),
+                None => {
+                    spare.insert(key, value.clone());
+                }
+            },
+            None => {
+                spare.remove(&key);
+            }
+        }
+    }
+}
+
+/// Moves `changes` into `map`, their keys into `keys` (a key is copied
+/// only when it is new to `map`).
+fn move_in<K: Hash + Eq + Clone, V>(
+    map: &mut Map<K, V>,
+    changes: &mut Layer<K, V>,
+    keys: &mut Vec<K>,
+) {
+    for (key, slot) in changes.drain() {
+        match slot {
+            Some(value) => match map.get_mut(&key) {
+                Some(old) => *old = value,
+                None => {
+                    map.insert(key.clone(), value);
+                }
+            },
+            None => {
+                map.remove(&key);
+            }
+        }
+        keys.push(key);
+    }
+}
