@@ -21,12 +21,7 @@ async fn an_unanswered_commit_is_looked_up_and_reported_truthfully() {
         .expect("first append");
 
     let blocker = raw_client(&conninfo).await;
-    blocker
-        .batch_execute(&format!(
-            "BEGIN; SELECT * FROM public.\"{table}_kinds\" WHERE kind = 'K' FOR UPDATE"
-        ))
-        .await
-        .expect("lock the kind's row");
+    lock_kind_row(&blocker, "public", &table).await;
     let stuck = {
         let log = Arc::clone(&log);
         tokio::spawn(async move {
@@ -37,16 +32,7 @@ async fn an_unanswered_commit_is_looked_up_and_reported_truthfully() {
     let admin = raw_client(&conninfo).await;
     let deadline = Instant::now() + conformance::PATIENCE;
     loop {
-        let terminated: i64 = admin
-            .query_one(
-                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity \
-                 WHERE application_name = $1 AND wait_event_type = 'Lock'",
-                &[&app],
-            )
-            .await
-            .expect("terminate")
-            .get(0);
-        if terminated == 1 {
+        if terminate_waiting(&admin, &app).await == 1 {
             break;
         }
         assert!(
@@ -64,13 +50,7 @@ async fn an_unanswered_commit_is_looked_up_and_reported_truthfully() {
         other => panic!("expected Unavailable, got {other:?}"),
     }
     blocker.batch_execute("ROLLBACK").await.expect("unlock");
-
-    assert_eq!(log.head().await.expect("head"), 1, "nothing was written");
-    let appended = log
-        .append(vec![event("K", json!({"n": 3}))], Condition::None)
-        .await
-        .expect("the writer reconnected");
-    assert_eq!(appended.first, 2);
+    assert_nothing_written_then_appends(&log).await;
 }
 
 /// The writer's backend is terminated while its COMMIT is open (its kinds
@@ -113,12 +93,7 @@ async fn a_lost_commit_is_indeterminate_or_unavailable_and_a_keyed_retry_never_d
 
     let blocker = raw_client(&conninfo).await;
     for (round, ban_login) in [(1_u64, true), (2, false)] {
-        blocker
-            .batch_execute(&format!(
-                "BEGIN; SELECT * FROM {role}.\"{table}_kinds\" WHERE kind = 'K' FOR UPDATE"
-            ))
-            .await
-            .expect("lock the kind's row");
+        lock_kind_row(&blocker, &role, &table).await;
         let keyed =
             Append::new(vec![event("K", json!({"n": round}))]).key(key(&format!("lost-{round}")));
         let stuck = {
@@ -133,16 +108,7 @@ async fn a_lost_commit_is_indeterminate_or_unavailable_and_a_keyed_retry_never_d
                 .await
                 .expect("ban logins");
         }
-        let terminated: i64 = admin
-            .query_one(
-                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity \
-                 WHERE application_name = $1 AND wait_event_type = 'Lock'",
-                &[&app],
-            )
-            .await
-            .expect("terminate")
-            .get(0);
-        assert_eq!(terminated, 1);
+        assert_eq!(terminate_waiting(&admin, &app).await, 1);
         let outcome = tokio::time::timeout(conformance::PATIENCE, stuck)
             .await
             .expect("the append was answered")
@@ -218,12 +184,7 @@ async fn a_group_past_its_deadline_after_its_write_is_settled_by_its_transaction
         .await
         .expect("first append");
     let blocker = raw_client(&conninfo).await;
-    blocker
-        .batch_execute(&format!(
-            "BEGIN; SELECT * FROM public.\"{table}_kinds\" WHERE kind = 'K' FOR UPDATE"
-        ))
-        .await
-        .expect("lock the kind's row");
+    lock_kind_row(&blocker, "public", &table).await;
     let stuck = {
         let log = Arc::clone(&log);
         tokio::spawn(async move {
@@ -247,6 +208,35 @@ async fn a_group_past_its_deadline_after_its_write_is_settled_by_its_transaction
         other => panic!("expected Unavailable, got {other:?}"),
     }
     blocker.batch_execute("ROLLBACK").await.expect("unlock");
+    assert_nothing_written_then_appends(&log).await;
+}
+
+/// Takes the row lock of kind `K` in `schema`'s log `table` inside an open
+/// transaction of `blocker`, so that an append of `K` waits on it.
+async fn lock_kind_row(blocker: &tokio_postgres::Client, schema: &str, table: &str) {
+    blocker
+        .batch_execute(&format!(
+            "BEGIN; SELECT * FROM {schema}.\"{table}_kinds\" WHERE kind = 'K' FOR UPDATE"
+        ))
+        .await
+        .expect("lock the kind's row");
+}
+
+/// Terminates the backends named `app` that wait on a lock; how many.
+async fn terminate_waiting(admin: &tokio_postgres::Client, app: &str) -> i64 {
+    admin
+        .query_one(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity \
+             WHERE application_name = $1 AND wait_event_type = 'Lock'",
+            &[&app],
+        )
+        .await
+        .expect("terminate")
+        .get(0)
+}
+
+/// The log holds only its first event, and takes the next append at 2.
+async fn assert_nothing_written_then_appends(log: &PostgresLog) {
     assert_eq!(log.head().await.expect("head"), 1, "nothing was written");
     let appended = log
         .append(vec![event("K", json!({"n": 3}))], Condition::None)
