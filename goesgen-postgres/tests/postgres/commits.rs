@@ -16,19 +16,7 @@ async fn an_unanswered_commit_is_looked_up_and_reported_truthfully() {
     let table = unique_table("unanswered");
     let app = format!("goesgen_test_{table}");
     let log = Arc::new(open_log(&conninfo, &table, Some(&app)).await);
-    log.append(vec![event("K", json!({"n": 1}))], Condition::None)
-        .await
-        .expect("first append");
-
-    let blocker = raw_client(&conninfo).await;
-    lock_kind_row(&blocker, "public", &table).await;
-    let stuck = {
-        let log = Arc::clone(&log);
-        tokio::spawn(async move {
-            log.append(vec![event("K", json!({"n": 2}))], Condition::None)
-                .await
-        })
-    };
+    let (blocker, stuck) = append_behind_the_kind_lock(&conninfo, &log, &table).await;
     let admin = raw_client(&conninfo).await;
     let deadline = Instant::now() + conformance::PATIENCE;
     loop {
@@ -41,10 +29,7 @@ async fn an_unanswered_commit_is_looked_up_and_reported_truthfully() {
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    let outcome = tokio::time::timeout(conformance::PATIENCE, stuck)
-        .await
-        .expect("the append was answered")
-        .expect("append task");
+    let outcome = answer(stuck).await;
     match outcome {
         Err(LogError::Unavailable { message, .. }) => assert!(!message.is_empty()),
         other => panic!("expected Unavailable, got {other:?}"),
@@ -109,10 +94,7 @@ async fn a_lost_commit_is_indeterminate_or_unavailable_and_a_keyed_retry_never_d
                 .expect("ban logins");
         }
         assert_eq!(terminate_waiting(&admin, &app).await, 1);
-        let outcome = tokio::time::timeout(conformance::PATIENCE, stuck)
-            .await
-            .expect("the append was answered")
-            .expect("append task");
+        let outcome = answer(stuck).await;
         match (ban_login, outcome) {
             (true, Err(error @ LogError::Indeterminate { .. })) => {
                 assert!(!error.is_retryable());
@@ -180,25 +162,11 @@ async fn a_group_past_its_deadline_after_its_write_is_settled_by_its_transaction
             .await
             .expect("open"),
     );
-    log.append(vec![event("K", json!({"n": 1}))], Condition::None)
-        .await
-        .expect("first append");
-    let blocker = raw_client(&conninfo).await;
-    lock_kind_row(&blocker, "public", &table).await;
-    let stuck = {
-        let log = Arc::clone(&log);
-        tokio::spawn(async move {
-            log.append(vec![event("K", json!({"n": 2}))], Condition::None)
-                .await
-        })
-    };
+    let (blocker, stuck) = append_behind_the_kind_lock(&conninfo, &log, &table).await;
     // Waiting on the row lock: the write was sent.
     let admin = raw_client(&conninfo).await;
     wait_until_blocked(&admin, &app).await;
-    let outcome = tokio::time::timeout(conformance::PATIENCE, stuck)
-        .await
-        .expect("the append was answered")
-        .expect("append task");
+    let outcome = answer(stuck).await;
     match outcome {
         Err(error @ LogError::Unavailable { .. }) => {
             assert!(error.to_string().contains("rolled back"), "{error}");
@@ -243,4 +211,36 @@ async fn assert_nothing_written_then_appends(log: &PostgresLog) {
         .await
         .expect("the writer reconnected");
     assert_eq!(appended.first, 2);
+}
+
+/// Appends a first `K`, then locks `K`'s row from another connection and
+/// starts an append of a second `K` that waits on it: the connection
+/// holding the lock (its transaction open) and the waiting append.
+async fn append_behind_the_kind_lock(
+    conninfo: &str,
+    log: &Arc<PostgresLog>,
+    table: &str,
+) -> (
+    tokio_postgres::Client,
+    tokio::task::JoinHandle<Result<Appended, LogError>>,
+) {
+    log.append(vec![event("K", json!({"n": 1}))], Condition::None)
+        .await
+        .expect("first append");
+    let blocker = raw_client(conninfo).await;
+    lock_kind_row(&blocker, "public", table).await;
+    let log = Arc::clone(log);
+    let stuck = tokio::spawn(async move {
+        log.append(vec![event("K", json!({"n": 2}))], Condition::None)
+            .await
+    });
+    (blocker, stuck)
+}
+
+/// What the append `stuck` answered (within the suite's patience).
+async fn answer<T>(stuck: tokio::task::JoinHandle<T>) -> T {
+    tokio::time::timeout(conformance::PATIENCE, stuck)
+        .await
+        .expect("the append was answered")
+        .expect("append task")
 }
