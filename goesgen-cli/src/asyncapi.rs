@@ -23,8 +23,7 @@ pub fn run(args: &AsyncApiArgs, out: &mut Out) -> Result<Outcome, CliError> {
     let file = SchemaFile::read(&args.schema)?;
     let schema = file.valid()?;
     let docs = Docs::of(&schema);
-    let title = file.name();
-    let contract = contract(&schema, &docs, &title, &args.api_version);
+    let contract = contract(&schema, &docs, &args.api_version);
     out.line(format!("{:#}", contracts::asyncapi(&contract)))?;
     Ok(Outcome::Clean)
 }
@@ -55,12 +54,9 @@ impl Docs {
     }
 }
 
-fn contract<'a>(
-    schema: &'a Schema,
-    docs: &'a Docs,
-    title: &'a str,
-    version: &'a str,
-) -> LogContract<'a> {
+/// The contract of `schema`, titled by its file's name (as
+/// `include_schema!` titles it).
+fn contract<'a>(schema: &'a Schema, docs: &'a Docs, version: &'a str) -> LogContract<'a> {
     let events = schema
         .events
         .iter()
@@ -93,7 +89,7 @@ fn contract<'a>(
         })
         .collect();
     LogContract {
-        title,
+        title: &schema.file,
         version,
         events,
         services,

@@ -76,7 +76,8 @@ pub struct ServiceContract<'a> {
     pub name: &'a str,
     /// The schema's comment on it (may be empty).
     pub doc: &'a str,
-    /// The kinds its methods emit, in schema order.
+    /// The kinds its methods emit, each once, in the order its methods
+    /// first emit them.
     pub sends: Vec<&'a str>,
     /// The kinds its projections subscribe to, in schema order.
     pub receives: Vec<&'a str>,
