@@ -199,7 +199,13 @@ impl<K: Hash + Eq + Clone, V: Clone> Table<K, V> {
         };
         if !top.contains_key(key) {
             let value = self.get(key)?.clone();
-            self.top().insert(key.to_owned(), Some(value));
+            // Not on top: one lookup places the copy and lends it.
+            return self
+                .top()
+                .entry(key.to_owned())
+                .insert_entry(Some(value))
+                .into_mut()
+                .as_mut();
         }
         self.top().get_mut(key)?.as_mut()
     }
