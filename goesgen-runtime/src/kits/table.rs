@@ -81,7 +81,7 @@ impl<K, V> Table<K, V> {
         let generation = Spare::<K, V>::next_generation();
         Self {
             len: map.len(),
-            spare: Spare::new(generation, &map),
+            spare: Spare::new(generation),
             committed: Arc::new(map),
             generation,
             changes: HashMap::default(),
