@@ -71,12 +71,12 @@ pub(super) struct Published<K, V> {
 }
 
 impl<K, V> Spare<K, V> {
-    /// The spare of a new table whose committed map, of `generation`, is
-    /// `map`: an empty map has an empty spare; another gets its spare at
-    /// its first commit (a copy: the second buffer is made).
-    pub(super) fn new(generation: u64, map: &Map<K, V>) -> Self {
+    /// The spare of a new table whose committed map is of `generation`:
+    /// none yet; the table's first commit makes it (a copy of the map: the
+    /// second buffer, made once).
+    pub(super) fn new(generation: u64) -> Self {
         Self(Arc::new(Mutex::new(SpareMap {
-            map: map.is_empty().then(|| Arc::new(HashMap::default())),
+            map: None,
             pending: Vec::new(),
             leads_to: generation,
             full_copies: 0,
@@ -163,7 +163,8 @@ impl<K: Hash + Eq + Clone, V: Clone> Spare<K, V> {
                 None => Err(true),
             },
             Some(_) => Err(true),
-            // The first commit of a table made with entries makes its spare.
+            // The first commit of a table makes its spare (after a panic, the next
+            // one remakes it).
             None => Err(slot.leads_to != generation),
         };
         let next = match reused {

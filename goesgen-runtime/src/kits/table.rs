@@ -81,7 +81,7 @@ impl<K, V> Table<K, V> {
         let generation = Spare::<K, V>::next_generation();
         Self {
             len: map.len(),
-            spare: Spare::new(generation, &map),
+            spare: Spare::new(generation),
             committed: Arc::new(map),
             generation,
             changes: HashMap::default(),
@@ -139,10 +139,9 @@ impl<K: Hash + Eq, V> Table<K, V> {
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
+        // (A lookup in an empty map does not hash the key.)
         for layer in [&self.recent, &self.changes] {
-            if !layer.is_empty()
-                && let Some(slot) = layer.get(key)
-            {
+            if let Some(slot) = layer.get(key) {
                 return slot.as_ref();
             }
         }
@@ -181,8 +180,7 @@ impl<K: Hash + Eq, V> Table<K, V> {
     /// Whether `key` is in a layer above the committed map (and so hides
     /// the committed value, if any).
     fn changed(&self, key: &K) -> bool {
-        (!self.recent.is_empty() && self.recent.contains_key(key))
-            || (!self.changes.is_empty() && self.changes.contains_key(key))
+        self.recent.contains_key(key) || self.changes.contains_key(key)
     }
 }
 
@@ -199,10 +197,15 @@ impl<K: Hash + Eq + Clone, V: Clone> Table<K, V> {
         } else {
             &self.changes
         };
-        let on_top = !top.is_empty() && top.contains_key(key);
-        if !on_top {
+        if !top.contains_key(key) {
             let value = self.get(key)?.clone();
-            self.top().insert(key.to_owned(), Some(value));
+            // Not on top: one lookup places the copy and lends it.
+            return self
+                .top()
+                .entry(key.to_owned())
+                .insert_entry(Some(value))
+                .into_mut()
+                .as_mut();
         }
         self.top().get_mut(key)?.as_mut()
     }
