@@ -224,3 +224,29 @@ async fn a_wrong_answer_is_a_line_diff() {
         )
     );
 }
+
+#[tokio::test]
+async fn a_readonly_call_that_refuses_where_an_answer_or_another_error_was_expected() {
+    let t = doors(Keeper::default(), store());
+    let ann = caller(&t, "ann");
+    let refused = t.when(&ann).look("back".into()).await;
+    let message = failure(|| {
+        refused.answer();
+    });
+    assert_eq!(
+        message,
+        "Look: refused, but it was expected to answer\n\
+         given: no events\n\
+         error: no door back\n"
+    );
+    let refused = t.when(&ann).look("back".into()).await;
+    let message = failure(|| {
+        refused.then_refuses(|e| matches!(e, DoorsError::TooSoon { .. }));
+    });
+    assert_eq!(
+        message,
+        "Look: refused, but not with the method's own error the test accepts\n\
+         given: no events\n\
+         error: no door back\n"
+    );
+}

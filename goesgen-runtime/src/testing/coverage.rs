@@ -35,6 +35,18 @@ pub struct Move {
     pub to: &'static str,
 }
 
+impl Move {
+    /// The move `from -> to` on `kind` of the projection `S`.
+    fn of<S: ProjectionState>(from: S, kind: S::Kind, to: S) -> Self {
+        Self {
+            projection: S::PROJECTION,
+            event: kind.name(),
+            from: from.name(),
+            to: to.name(),
+        }
+    }
+}
+
 impl fmt::Display for Move {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
@@ -56,12 +68,7 @@ pub fn declared<S: ProjectionState>() -> Vec<Move> {
     for &from in S::ALL {
         for &kind in <S::Kind as EventKindSet>::ALL {
             for &to in from.targets(kind) {
-                moves.push(Move {
-                    projection: S::PROJECTION,
-                    event: kind.name(),
-                    from: from.name(),
-                    to: to.name(),
-                });
+                moves.push(Move::of(from, kind, to));
             }
         }
     }
@@ -86,12 +93,7 @@ pub(crate) fn record<S: ProjectionState>(from: S, kind: S::Kind, to: S) {
     if !RECORDING.load(Ordering::Relaxed) {
         return;
     }
-    let taken = Move {
-        projection: S::PROJECTION,
-        event: kind.name(),
-        from: from.name(),
-        to: to.name(),
-    };
+    let taken = Move::of(from, kind, to);
     let new = TAKEN
         .lock()
         .unwrap_or_else(PoisonError::into_inner)
@@ -241,6 +243,13 @@ pub enum CoverageError {
     /// The child process or its file could not be used.
     #[error("the child test process could not be run or read")]
     Io(#[from] std::io::Error),
+    /// No test of this binary matches the filters: the child ran none, so
+    /// its moves would say nothing (a skip made visible).
+    #[error("no test matches `{filter}`: the child test process ran none")]
+    NoTests {
+        /// The filters.
+        filter: String,
+    },
     /// Some of the child's tests failed.
     #[error("the tests matching `{filter}` failed:\n{output}")]
     Failed {
@@ -258,7 +267,8 @@ pub enum CoverageError {
 /// harness of the service does).
 ///
 /// # Errors
-/// [`CoverageError`]: the child could not run, or its tests failed.
+/// [`CoverageError`]: the child could not run, ran no test, or its tests
+/// failed.
 pub fn of_tests(filters: &[&str]) -> Result<Coverage, CoverageError> {
     if std::env::var_os(COVERAGE_FILE).is_some() {
         return Err(CoverageError::Nested);
@@ -280,11 +290,20 @@ pub fn of_tests(filters: &[&str]) -> Result<Coverage, CoverageError> {
             output: tail,
         });
     }
+    if String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .any(|line| line == "running 0 tests")
+    {
+        return Err(CoverageError::NoTests {
+            filter: filters.join(" "),
+        });
+    }
+    let written: BTreeSet<&str> = written.lines().collect();
     let mut coverage = coverage();
     coverage.taken = coverage
         .declared
         .iter()
-        .filter(|m| written.lines().any(|line| line == m.to_string()))
+        .filter(|m| written.contains(m.to_string().as_str()))
         .copied()
         .collect();
     Ok(coverage)
@@ -318,6 +337,15 @@ mod tests {
         let payload = std::panic::catch_unwind(|| coverage.assert_covered_except(left_out))
             .expect_err("the check passed");
         payload.downcast::<String>().map(|m| *m).unwrap_or_default()
+    }
+
+    #[test]
+    fn a_filter_no_test_matches_is_an_error_not_an_empty_coverage() {
+        let error = of_tests(&["no_test_is_named_so"]).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "no test matches `no_test_is_named_so`: the child test process ran none"
+        );
     }
 
     #[test]

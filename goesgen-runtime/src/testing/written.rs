@@ -275,12 +275,6 @@ fn count(n: usize) -> String {
 
 /// The first `TransitionError` among `error` and its causes.
 fn find_transition<'a>(error: &'a (dyn Error + 'static)) -> Option<&'a TransitionError> {
-    let mut cause = Some(error);
-    while let Some(error) = cause {
-        if let Some(refused) = error.downcast_ref::<TransitionError>() {
-            return Some(refused);
-        }
-        cause = error.source();
-    }
-    None
+    std::iter::successors(Some(error), |&error| error.source())
+        .find_map(|error| error.downcast_ref::<TransitionError>())
 }
