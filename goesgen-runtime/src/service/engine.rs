@@ -263,15 +263,18 @@ impl<S: ServiceStore> Engine<S> {
             back.push(self.take_back(event)?);
         }
         let events = back;
-        let appended = match key_part(batch.len(), options) {
+        // The log's time of commit, unless the options set a clock.
+        let mut append = Append::new(batch).encoded();
+        append.recorded_at = self.core.options.clock.set_time();
+        let appended = match key_part(append.events.len(), options) {
             None => self
                 .core
                 .log
-                .append_with(Append::new(batch).encoded())
+                .append_with(append)
                 .await
                 .map_err(ServiceError::Log)?,
             Some(part) => {
-                let append = Append::new(batch).parts(vec![part]).encoded();
+                let append = append.parts(vec![part]);
                 let outcome = self
                     .core
                     .log
