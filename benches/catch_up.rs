@@ -380,9 +380,7 @@ async fn sqlite_round(log: &SharedLog, read_batch: Batches, pragma: Option<Strin
         .expect("count");
     assert!(tickets > 0, "tickets applied");
     drop(runner);
-    for suffix in ["", "-wal", "-shm"] {
-        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
-    }
+    sqlite_tickets::remove(&path);
     version as f64 / elapsed.as_secs_f64()
 }
 
