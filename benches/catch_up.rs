@@ -254,13 +254,13 @@ fn options(Batches(read, sync): Batches) -> ServiceOptions {
 async fn memory_round(
     log: &SharedLog,
     (last, author): (id::Ticket, id::User),
-    read_batch: Batches,
+    batches: Batches,
 ) -> f64 {
     let tickets = TicketsService::new(
         Tickets,
         TicketsStore::default(),
         log.clone(),
-        options(read_batch),
+        options(batches),
     );
     let started = Instant::now();
     let version = tickets.sync().await.expect("sync");
@@ -339,11 +339,11 @@ impl schema::tickets::TicketsInMemory for Counted {
 }
 
 /// One sync of a fresh counting projection: events per second.
-async fn count_round(log: &SharedLog, read_batch: Batches) -> f64 {
+async fn count_round(log: &SharedLog, batches: Batches) -> f64 {
     let runner = Runner::<schema::tickets::Subscriptions<MemoryStore<Counted>>, Infallible>::new(
         MemoryStore::default(),
         log.clone(),
-        options(read_batch),
+        options(batches),
     );
     let started = Instant::now();
     let version = runner.sync().await.expect("sync");
@@ -355,7 +355,7 @@ async fn count_round(log: &SharedLog, read_batch: Batches) -> f64 {
 
 /// One sync of a fresh SQLite-kit store (a new database file): events per
 /// second.
-async fn sqlite_round(log: &SharedLog, read_batch: Batches, pragma: Option<String>) -> f64 {
+async fn sqlite_round(log: &SharedLog, batches: Batches, pragma: Option<String>) -> f64 {
     let path = scratch::sqlite_path("catch-up-bench", "store");
     let store = sqlite_tickets::open(&path);
     if let Some(pragma) = pragma {
@@ -367,7 +367,7 @@ async fn sqlite_round(log: &SharedLog, read_batch: Batches, pragma: Option<Strin
     let runner = Runner::<schema::tickets::Subscriptions<SqlTicketsStore>, Infallible>::new(
         store,
         log.clone(),
-        options(read_batch),
+        options(batches),
     );
     let started = Instant::now();
     let version = runner.sync().await.expect("sync");
@@ -380,9 +380,7 @@ async fn sqlite_round(log: &SharedLog, read_batch: Batches, pragma: Option<Strin
         .expect("count");
     assert!(tickets > 0, "tickets applied");
     drop(runner);
-    for suffix in ["", "-wal", "-shm"] {
-        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
-    }
+    sqlite_tickets::remove(&path);
     version as f64 / elapsed.as_secs_f64()
 }
 
@@ -451,18 +449,18 @@ async fn main() {
                 .read_batches
                 .iter()
                 .flat_map(|read| args.sync_batches.iter().map(|sync| Batches(*read, *sync)));
-            for read_batch in batches {
+            for sizes in batches {
                 let mut rates = Vec::with_capacity(args.rounds);
                 for _ in 0..args.rounds {
                     let rate = match *kit {
-                        "memory" => memory_round(&log, last, read_batch).await,
-                        "count" => count_round(&log, read_batch).await,
-                        _ => sqlite_round(&log, read_batch, args.store_pragma.clone()).await,
+                        "memory" => memory_round(&log, last, sizes).await,
+                        "count" => count_round(&log, sizes).await,
+                        _ => sqlite_round(&log, sizes, args.store_pragma.clone()).await,
                     };
                     rates.push(rate);
                 }
                 let shown: Vec<String> = rates.iter().map(|r| format!("{:.0}", r)).collect();
-                let options = options(read_batch);
+                let options = options(sizes);
                 let (read, sync) = (options.batch_records(), options.sync_batch_records());
                 println!(
                     "| {log_kind} | {kit} | {read} / {sync} | {:.0} | {} |",

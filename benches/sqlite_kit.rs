@@ -232,7 +232,5 @@ async fn main() {
         println!("| {level} | {} | {} |", micros(cached), micros(parsed));
     }
     drop(store);
-    for suffix in ["", "-wal", "-shm"] {
-        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
-    }
+    sqlite_tickets::remove(&path);
 }

@@ -58,6 +58,14 @@ pub fn open(path: &std::path::Path) -> SqlTicketsStore {
         .expect("open the SQLite tickets store")
 }
 
+/// Removes the database file at `path` and its `-wal` and `-shm` (the
+/// store closed).
+pub fn remove(path: &std::path::Path) {
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+    }
+}
+
 fn state_named(name: &str) -> Result<TicketState, StoreError> {
     TicketState::ALL
         .iter()

@@ -1,8 +1,9 @@
 //! A long catch-up of the `Users` service into its SQLite store (the SQLite
 //! kit, in a database file): one `BEGIN IMMEDIATE` ... `COMMIT` per sync
 //! batch (`ServiceOptions::sync_batch` records), a batch that fails
-//! half-way rolled back whole with the version left before it, and a catch-up cut off at any await point leaving the
-//! tables and the version in step.
+//! half-way rolled back whole with the version left before it, and a
+//! catch-up cut off at any await point leaving the tables and the version
+//! in step.
 
 use std::future::Future;
 use std::pin::pin;

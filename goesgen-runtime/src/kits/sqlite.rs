@@ -249,8 +249,7 @@ impl<T: Send + Sync + 'static> Store for SqliteStore<T> {
     async fn begin_read(&self) -> Result<SqliteRead, StoreError> {
         let Some(readers) = &self.shared.readers else {
             let turn = self.write_turn().await;
-            turn.execute_batch("BEGIN")
-                .map_err(sql_error("beginning a read transaction"))?;
+            run_cached(&turn, "BEGIN").map_err(sql_error("beginning a read transaction"))?;
             return Ok(SqliteRead {
                 connection: ReadConnection::Shared(turn),
                 shared: Arc::clone(&self.shared),
@@ -272,9 +271,7 @@ impl<T: Send + Sync + 'static> Store for SqliteStore<T> {
                 .await?
             }
         };
-        connection
-            .execute_batch("BEGIN")
-            .map_err(sql_error("beginning a read transaction"))?;
+        run_cached(&connection, "BEGIN").map_err(sql_error("beginning a read transaction"))?;
         Ok(SqliteRead {
             connection: ReadConnection::Pooled(Some(connection)),
             shared: Arc::clone(&self.shared),
@@ -485,7 +482,7 @@ impl Drop for SqliteRead {
         let Some(connection) = connection.take() else {
             return;
         };
-        if connection.execute_batch("ROLLBACK").is_err() {
+        if run_cached(&connection, "ROLLBACK").is_err() {
             return; // not reused
         }
         if let Some(readers) = &self.shared.readers {

@@ -34,6 +34,12 @@ impl Clock {
             Some(now) => time::stamp(Some(now())),
         }
     }
+
+    /// The time now if this clock was set, for an append that would
+    /// otherwise take the log's time of commit (the system clock's).
+    pub(crate) fn set_time(&self) -> Option<SystemTime> {
+        self.0.as_ref().map(|_| self.now().0)
+    }
 }
 
 impl fmt::Debug for Clock {

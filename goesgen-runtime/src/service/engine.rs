@@ -5,7 +5,6 @@
 
 use std::fmt;
 use std::sync::Arc;
-use std::time::SystemTime;
 
 use crate::codec::{self, EncodeError, EventKindSet, EventSet};
 use crate::log::{Append, AppendCost, Appended, Condition, KindFilter, SharedLog, Subscription};
@@ -247,7 +246,7 @@ impl<S: ServiceStore> Engine<S> {
         };
         if events.is_empty() && options.key.is_none() {
             let head = self.core.heads.head();
-            return Ok(self.committed(output, events, empty_after(head), 1));
+            return Ok(self.committed(output, events, self.empty_after(head), 1));
         }
         // The events the service subscribes to are kept (copied) to be
         // applied once appended; the rest are only encoded.
@@ -263,15 +262,18 @@ impl<S: ServiceStore> Engine<S> {
             back.push(self.take_back(event)?);
         }
         let events = back;
-        let appended = match key_part(batch.len(), options) {
+        // The log's time of commit, unless the options set a clock.
+        let mut append = Append::new(batch).encoded();
+        append.recorded_at = self.core.options.clock.set_time();
+        let appended = match key_part(append.events.len(), options) {
             None => self
                 .core
                 .log
-                .append_with(Append::new(batch).encoded())
+                .append_with(append)
                 .await
                 .map_err(ServiceError::Log)?,
             Some(part) => {
-                let append = Append::new(batch).parts(vec![part]).encoded();
+                let append = append.parts(vec![part]);
                 let outcome = self
                     .core
                     .log
@@ -414,6 +416,16 @@ impl<S: ServiceStore> Engine<S> {
         }
     }
 
+    /// An empty batch after `position`, at the time of the options' clock.
+    pub(crate) fn empty_after(&self, position: Position) -> Appended {
+        Appended {
+            first: position + 1,
+            last: position,
+            recorded_at: self.core.options.clock.now().0,
+            replayed: false,
+        }
+    }
+
     pub(crate) fn committed<O, E>(
         &self,
         output: O,
@@ -455,16 +467,6 @@ pub(crate) fn record_attempts(attempts: u32, conflicts: u32) {
     let span = tracing::Span::current();
     span.record("attempts", attempts);
     span.record("conflicts", conflicts);
-}
-
-/// An empty batch after `position`.
-pub(crate) fn empty_after(position: Position) -> Appended {
-    Appended {
-        first: position + 1,
-        last: position,
-        recorded_at: SystemTime::now(),
-        replayed: false,
-    }
 }
 
 pub(crate) fn unsynced<M>(appended: Appended, source: ServiceError<M>) -> ServiceError<M> {

@@ -122,24 +122,14 @@ impl<S: ServiceStore> Engine<S> {
     /// until `sync_batch` records were read or the log is covered.
     async fn sync_step<M>(&self, txn: &mut S::Write) -> Result<Step, ServiceError<M>> {
         let version = self.core.store.version(txn).await?;
-        let (mut through, mut applied, mut read) = (version, 0, 0);
-        let more = loop {
-            let covered = self.read_batch(txn, through).await?;
-            through = covered.through;
-            applied += covered.applied;
-            read += covered.records;
-            if !covered.more || read >= self.core.options.sync_batch {
-                break covered.more;
-            }
-        };
-        if through != version {
-            self.core.store.set_version(txn, through).await?;
-        }
+        let covered = self
+            .cover(txn, version, self.core.options.sync_batch)
+            .await?;
         Ok(Step {
             from: version,
-            through,
-            more,
-            applied,
+            through: covered.through,
+            more: covered.more,
+            applied: covered.applied,
         })
     }
 
@@ -183,18 +173,37 @@ impl<S: ServiceStore> Engine<S> {
         txn: &mut S::Write,
         version: Position,
     ) -> Result<Position, ServiceError<M>> {
-        let mut through = version;
-        loop {
-            let covered = self.read_batch(txn, through).await?;
-            through = covered.through;
-            if !covered.more {
-                break;
-            }
+        Ok(self.cover(txn, version, usize::MAX).await?.through)
+    }
+
+    /// Reads batches after `version` (the projection's in `txn`) and
+    /// applies them until at least `records` were read or the log is
+    /// covered, and sets the new version.
+    async fn cover<M>(
+        &self,
+        txn: &mut S::Write,
+        version: Position,
+        records: usize,
+    ) -> Result<Covered, ServiceError<M>> {
+        let mut covered = Covered {
+            through: version,
+            more: true,
+            applied: 0,
+            records: 0,
+        };
+        while covered.more && covered.records < records {
+            let batch = self.read_batch(txn, covered.through).await?;
+            covered = Covered {
+                through: batch.through,
+                more: batch.more,
+                applied: covered.applied + batch.applied,
+                records: covered.records + batch.records,
+            };
         }
-        if through != version {
-            self.core.store.set_version(txn, through).await?;
+        if covered.through != version {
+            self.core.store.set_version(txn, covered.through).await?;
         }
-        Ok(through)
+        Ok(covered)
     }
 
     /// Reads one batch after `after` and applies it in `txn` (without
@@ -274,7 +283,7 @@ impl<S: ServiceStore> Engine<S> {
     }
 }
 
-/// What one read batch covered.
+/// What one or more read batches covered.
 struct Covered {
     /// How far the log was covered.
     through: Position,

@@ -32,7 +32,7 @@ use crate::record::{NewEvent, Position};
 use crate::service::backoff;
 use crate::service::call::CallOptions;
 use crate::service::committed::{Committed, Recorded};
-use crate::service::engine::{Engine, empty_after, record_appended, record_attempts, unsynced};
+use crate::service::engine::{Engine, record_appended, record_attempts, unsynced};
 use crate::service::error::ServiceError;
 use crate::service::keys::{key_part, replayed};
 use crate::service::refusal::SecondLook;
@@ -251,7 +251,7 @@ impl<S: ServiceStore> Engine<S> {
             .await
             .map_err(|error| ended(ServiceError::from_method(error)))?;
         if events.is_empty() && options.key.is_none() {
-            let committed = self.committed(output, events, empty_after(version), attempts);
+            let committed = self.committed(output, events, self.empty_after(version), attempts);
             return Ok(Decided::Nothing(committed));
         }
         let (recorded_at, _) = self.core.options.clock.now();
@@ -286,7 +286,7 @@ impl<S: ServiceStore> Engine<S> {
         }
         if record.appended.is_empty() {
             // It emitted nothing; its key is recorded.
-            let committed = self.committed(output, events, empty_after(version), attempts);
+            let committed = self.committed(output, events, self.empty_after(version), attempts);
             return Ok(Decided::Nothing(committed));
         }
         Ok(Decided::Appended {

@@ -15,7 +15,7 @@ use crate::error::LogError;
 use crate::log::AppendedParts;
 use crate::record::Position;
 use crate::service::backoff;
-use crate::service::engine::{Engine, empty_after};
+use crate::service::engine::Engine;
 use crate::service::error::ServiceError;
 use crate::service::keys::replayed;
 use crate::service::store::ServiceStore;
@@ -278,7 +278,7 @@ impl<S: ServiceStore> Engine<S> {
             let decided = driving.seats.len();
             return self.fail_all(driving, error.into(), decided);
         }
-        let appended = empty_after(version);
+        let appended = self.empty_after(version);
         self.committed_version(version);
         for seat in driving.seats.drain(..) {
             self.core.counters.commit();

@@ -209,6 +209,32 @@ async fn an_append_method_appends_without_condition_and_then_syncs() {
     assert_eq!(total(&engine, "a").await, 2);
 }
 
+/// A clock set in the options stamps an append method's events as it
+/// does a transaction's (the log's time of commit only without one).
+#[tokio::test]
+async fn the_options_clock_stamps_append_methods_and_transactions() {
+    use std::time::{Duration, UNIX_EPOCH};
+    let at = UNIX_EPOCH + Duration::from_secs(1_000_000);
+    let log = MemoryLog::shared();
+    let options = ServiceOptions::default().clock(Clock::from_fn(move || at));
+    let (engine, _store) = engine(&log, options);
+    let appended = engine
+        .run_append(&CountBlindly("a".into()), &CallOptions::new())
+        .await
+        .unwrap()
+        .appended;
+    assert_eq!(appended.recorded_at, at);
+    let appended = engine
+        .run_transaction(&Count::new(&*log, "a"), &CallOptions::new())
+        .await
+        .unwrap()
+        .appended;
+    assert_eq!(appended.recorded_at, at);
+    let batch = log.read(0, &crate::KindFilter::All, 10).await.unwrap();
+    let times: Vec<_> = batch.records.iter().map(|r| r.recorded_at).collect();
+    assert_eq!(times, vec![at, at]);
+}
+
 #[tokio::test]
 async fn a_transaction_that_emits_nothing_commits_only_the_catch_up() {
     let log = MemoryLog::shared();
