@@ -158,28 +158,28 @@ impl Changes<'_> {
             "property `{}` changed type from `{}` to `{}`",
             property.name, before.ty.written, property.ty.written
         );
-        match upcast {
-            Some(upcast) => self.push(
-                ChangeKind::PropertyTypeChanged,
+        let (class, message, hint) = match upcast {
+            Some(upcast) => (
                 Class::Migrated,
-                at,
                 format!(
                     "{changed}: covered by the event's upcaster `{upcast}`, which must rewrite the old values"
                 ),
                 None,
             ),
-            None => {
-                let hint = format!(
+            None => (
+                Class::Breaking,
+                format!("{changed}: records already in the log were written with the old type"),
+                Some(format!(
                     "add a property with the new type (optional) beside the old one; or name an upcaster on the event that rewrites the old values: {UPCAST}"
-                );
-                self.push(
-                    ChangeKind::PropertyTypeChanged,
-                    Class::Breaking,
-                    at,
-                    format!("{changed}: records already in the log were written with the old type"),
-                    Some(&hint),
-                );
-            }
-        }
+                )),
+            ),
+        };
+        self.push(
+            ChangeKind::PropertyTypeChanged,
+            class,
+            at,
+            message,
+            hint.as_deref(),
+        );
     }
 }
