@@ -50,6 +50,17 @@ impl JsonShape {
         }
     }
 
+    /// Whether all of it is known (no [`JsonShape::Any`] anywhere inside):
+    /// then a value it [accepts](JsonShape::accepts) decodes as the type.
+    pub fn known(&self) -> bool {
+        match self {
+            JsonShape::Any => false,
+            JsonShape::Seq(item, _) | JsonShape::Option(item) => item.known(),
+            JsonShape::Tuple(items) => items.iter().all(JsonShape::known),
+            _ => true,
+        }
+    }
+
     /// Whether a record may lack it (`Option<..>`).
     pub fn optional(&self) -> bool {
         matches!(self, JsonShape::Option(_))
@@ -315,6 +326,21 @@ mod tests {
         assert_eq!(JsonShape::of("()"), JsonShape::Null);
         assert_eq!(JsonShape::of("Result<u8, String>"), JsonShape::Any);
         assert_eq!(JsonShape::of("Vec<"), JsonShape::Any);
+    }
+
+    #[test]
+    fn a_shape_is_known_when_nothing_inside_is_any() {
+        for known in ["u8", "Vec<Option<String>>", "(u8, bool)", "[char; 2]", "()"] {
+            assert!(JsonShape::of(known).known(), "{known}");
+        }
+        for unknown in [
+            "crate::X",
+            "Vec<crate::X>",
+            "(u8, crate::X)",
+            "Option<[crate::X; 1]>",
+        ] {
+            assert!(!JsonShape::of(unknown).known(), "{unknown}");
+        }
     }
 
     #[test]

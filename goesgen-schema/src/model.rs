@@ -124,7 +124,8 @@ pub struct DefaultValue {
     /// The value as compact JSON text (`"unspecified"`, `0`, `[]`).
     pub json: String,
     /// Whether the schema could check it against the property's type (a
-    /// standard type); else generated code checks it in a test.
+    /// standard type made of standard types); else generated code checks
+    /// it in a test.
     pub checked: bool,
     /// Where it is written.
     pub at: Location,

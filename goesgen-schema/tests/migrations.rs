@@ -128,6 +128,13 @@ fn a_default_of_a_user_type_is_left_to_the_compiler() {
     let default = schema.events[1].properties[0].default.as_ref().unwrap();
     assert_eq!(default.json, r#"{"name":"x"}"#);
     assert!(!default.checked);
+    // Inside a standard container, the user's type is still unchecked.
+    let schema = ok(&V1.replace(
+        "closer: id.User",
+        "closer: {type: Vec<id.User>, default: [1]}",
+    ));
+    let default = schema.events[1].properties[0].default.as_ref().unwrap();
+    assert!(!default.checked);
 }
 
 #[test]

@@ -11,6 +11,7 @@
 //! the default. Upcasters are Rust functions: a record that would need one
 //! is reported as such ([`Checked::NeedsUpcaster`]), not checked.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::path::Path;
 
@@ -103,8 +104,13 @@ impl EventShapes {
         let Some(event) = self.kinds.get(kind).map(|&i| &self.events[i]) else {
             return Checked::UnknownKind;
         };
-        let mut payload = payload.clone();
-        if let Value::Object(fields) = &mut payload {
+        // Copied only for an event with renames or defaults to apply.
+        let declared = event
+            .properties
+            .iter()
+            .any(|p| !p.was.is_empty() || p.default.is_some());
+        let mut payload = Cow::Borrowed(payload);
+        if declared && let Value::Object(fields) = payload.to_mut() {
             for property in &event.properties {
                 rename_field(
                     fields,

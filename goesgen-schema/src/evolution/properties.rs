@@ -109,54 +109,37 @@ impl Changes<'_> {
     fn added(&mut self, at_path: String, property: &Property, upcast: Option<&str>) {
         let at = At::name(Side::New, at_path, &property.name);
         let name = &property.name;
-        if is_optional(&property.ty) {
+        let required = format!("required property `{name}` added");
+        let (class, message, hint) = if is_optional(&property.ty) {
             let message =
                 format!("optional property `{name}` added: records without it read it as `None`");
-            self.push(
-                ChangeKind::PropertyAdded,
-                Class::Compatible,
-                at,
-                message,
-                None,
-            );
+            (Class::Compatible, message, None)
         } else if let Some(default) = &property.default {
             let message = format!(
-                "required property `{name}` added: covered by `default: {}`, records without it read the default",
+                "{required}: covered by `default: {}`, records without it read the default",
                 default.json
             );
-            self.push(
-                ChangeKind::PropertyAdded,
-                Class::Migrated,
-                at,
-                message,
-                None,
-            );
+            (Class::Migrated, message, None)
         } else if let Some(upcast) = upcast {
             let message = format!(
-                "required property `{name}` added: covered by the event's upcaster `{upcast}`, which must give records without it a value"
+                "{required}: covered by the event's upcaster `{upcast}`, which must give records without it a value"
             );
-            self.push(
-                ChangeKind::PropertyAdded,
-                Class::Migrated,
-                at,
-                message,
-                None,
-            );
+            (Class::Migrated, message, None)
         } else {
             let ty = &property.ty.written;
             let hint = format!(
                 "give it a default: `{name}: {{type: {ty}, default: ..}}`; or make it optional: `{name}: Option<{ty}>`; or name an upcaster on the event: {UPCAST}"
             );
-            let message =
-                format!("required property `{name}` added: records already in the log lack it");
-            self.push(
-                ChangeKind::PropertyAdded,
-                Class::Breaking,
-                at,
-                message,
-                Some(&hint),
-            );
-        }
+            let message = format!("{required}: records already in the log lack it");
+            (Class::Breaking, message, Some(hint))
+        };
+        self.push(
+            ChangeKind::PropertyAdded,
+            class,
+            at,
+            message,
+            hint.as_deref(),
+        );
     }
 
     /// A property whose type may have changed from `before`'s.
@@ -175,28 +158,28 @@ impl Changes<'_> {
             "property `{}` changed type from `{}` to `{}`",
             property.name, before.ty.written, property.ty.written
         );
-        match upcast {
-            Some(upcast) => self.push(
-                ChangeKind::PropertyTypeChanged,
+        let (class, message, hint) = match upcast {
+            Some(upcast) => (
                 Class::Migrated,
-                at,
                 format!(
                     "{changed}: covered by the event's upcaster `{upcast}`, which must rewrite the old values"
                 ),
                 None,
             ),
-            None => {
-                let hint = format!(
+            None => (
+                Class::Breaking,
+                format!("{changed}: records already in the log were written with the old type"),
+                Some(format!(
                     "add a property with the new type (optional) beside the old one; or name an upcaster on the event that rewrites the old values: {UPCAST}"
-                );
-                self.push(
-                    ChangeKind::PropertyTypeChanged,
-                    Class::Breaking,
-                    at,
-                    format!("{changed}: records already in the log were written with the old type"),
-                    Some(&hint),
-                );
-            }
-        }
+                )),
+            ),
+        };
+        self.push(
+            ChangeKind::PropertyTypeChanged,
+            class,
+            at,
+            message,
+            hint.as_deref(),
+        );
     }
 }

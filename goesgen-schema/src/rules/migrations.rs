@@ -72,7 +72,7 @@ pub(crate) fn default(
     }
     Some(DefaultValue {
         json: value.to_string(),
-        checked: shape != JsonShape::Any,
+        checked: shape.known(),
         at: node.spot.at,
     })
 }
