@@ -36,6 +36,7 @@
 //! store.
 
 mod memory;
+mod overlay;
 mod publish;
 mod set;
 #[cfg(feature = "sqlite")]

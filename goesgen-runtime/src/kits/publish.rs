@@ -19,14 +19,16 @@
 //! counts it ([`Spare::full_copies`]) and says so in a `debug` event of
 //! target `goesgen::kits`.
 //!
-//! The spare also keeps the emptied change layers of past commits (up to
-//! two, of a bounded size), so that a write transaction's first change
-//! does not allocate.
+//! The spare also keeps the emptied overlays of past commits (up to two,
+//! of a bounded size), so that a write transaction's first change does
+//! not allocate.
 
 use std::collections::HashMap;
 use std::hash::Hash;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use super::overlay::Overlay;
 
 /// The hasher of the tables' maps.
 pub(super) type Hasher = foldhash::fast::RandomState;
@@ -40,11 +42,12 @@ pub(super) type Layer<K, V> = Map<K, Option<V>>;
 /// Generations of committed maps, unique across tables (0: none).
 static GENERATIONS: AtomicU64 = AtomicU64::new(1);
 
-/// How many emptied layers a spare keeps for reuse.
-const FREE_LAYERS: usize = 2;
-/// The largest emptied layer kept for reuse (entries it had room for): a
-/// transaction of a million changes does not pin its overlay's memory.
-const FREE_LAYER_CAPACITY: usize = 4_096;
+/// How many emptied overlays a spare keeps for reuse.
+const FREE_OVERLAYS: usize = 2;
+/// The largest emptied overlay kept for reuse (entries its larger layer
+/// had room for): a transaction of a million changes does not pin its
+/// overlay's memory.
+const FREE_OVERLAY_CAPACITY: usize = 4_096;
 
 /// The spare map a table's commits publish into. See the
 /// [module docs](self).
@@ -60,8 +63,8 @@ struct SpareMap<K, V> {
     pending: Vec<K>,
     leads_to: u64,
     full_copies: u64,
-    /// Emptied layers, for the next write transactions.
-    free: Vec<Layer<K, V>>,
+    /// Emptied overlays, for the next write transactions.
+    free: Vec<Box<Overlay<K, V>>>,
 }
 
 /// What a commit publishes: the new committed map and its generation.
@@ -98,8 +101,8 @@ impl<K, V> Spare<K, V> {
         self.lock().full_copies
     }
 
-    /// An emptied layer to write into, if one is kept.
-    pub(super) fn free_layer(&self) -> Option<Layer<K, V>> {
+    /// An emptied overlay to write into, if one is kept.
+    pub(super) fn free_overlay(&self) -> Option<Box<Overlay<K, V>>> {
         self.lock().free.pop()
     }
 }
@@ -111,39 +114,30 @@ impl<K, V> Clone for Spare<K, V> {
 }
 
 impl<K, V> SpareMap<K, V> {
-    /// Keeps `layer` (emptied) for a later write, if there is room.
-    fn keep(&mut self, mut layer: Layer<K, V>) {
-        layer.clear();
-        let capacity = layer.capacity();
-        if capacity > 0 && capacity <= FREE_LAYER_CAPACITY && self.free.len() < FREE_LAYERS {
-            self.free.push(layer);
+    /// Keeps `overlay` (emptied) for a later write, if there is room.
+    fn keep(&mut self, mut overlay: Box<Overlay<K, V>>) {
+        overlay.clear();
+        let capacity = overlay.capacity();
+        if capacity > 0 && capacity <= FREE_OVERLAY_CAPACITY && self.free.len() < FREE_OVERLAYS {
+            self.free.push(overlay);
         }
     }
 }
 
 impl<K: Hash + Eq + Clone, V: Clone> Spare<K, V> {
-    /// Publishes `changes` over `committed` (of `generation`): the new
-    /// committed map. `committed` becomes the spare; `unused`, a layer the
-    /// view did not need, is kept for reuse.
+    /// Publishes the changes of `overlay` over `committed` (of
+    /// `generation`): the new committed map. `committed` becomes the
+    /// spare; `overlay`, emptied, is kept for reuse.
     pub(super) fn publish(
         &self,
         committed: Arc<Map<K, V>>,
         generation: u64,
-        mut changes: Layer<K, V>,
-        unused: Layer<K, V>,
+        mut overlay: Box<Overlay<K, V>>,
     ) -> Published<K, V> {
-        if changes.capacity() == 0 && unused.capacity() == 0 {
-            // A table the transaction did not touch: nothing to publish
-            // or keep.
-            return Published {
-                committed,
-                generation,
-            };
-        }
+        overlay.merge();
         let mut slot = self.lock();
-        slot.keep(unused);
-        if changes.is_empty() {
-            slot.keep(changes);
+        if overlay.changes.is_empty() {
+            slot.keep(overlay);
             return Published {
                 committed,
                 generation,
@@ -156,8 +150,8 @@ impl<K: Hash + Eq + Clone, V: Clone> Spare<K, V> {
         let reused = match spare {
             Some(mut spare) if slot.leads_to == generation => match Arc::get_mut(&mut spare) {
                 Some(map) => {
-                    catch_up(map, &committed, keys.drain(..), &changes);
-                    move_in(map, &mut changes, &mut keys);
+                    catch_up(map, &committed, keys.drain(..), &overlay.changes);
+                    move_in(map, &mut overlay.changes, &mut keys);
                     Ok(spare)
                 }
                 None => Err(true),
@@ -181,7 +175,7 @@ impl<K: Hash + Eq + Clone, V: Clone> Spare<K, V> {
                 }
                 let mut map = Map::clone(&committed);
                 keys.clear();
-                move_in(&mut map, &mut changes, &mut keys);
+                move_in(&mut map, &mut overlay.changes, &mut keys);
                 Arc::new(map)
             }
         };
@@ -189,7 +183,7 @@ impl<K: Hash + Eq + Clone, V: Clone> Spare<K, V> {
         slot.map = Some(committed);
         slot.pending = keys;
         slot.leads_to = generation;
-        slot.keep(changes);
+        slot.keep(overlay);
         Published {
             committed: next,
             generation,

@@ -28,6 +28,7 @@ use std::fmt;
 use std::hash::Hash;
 use std::sync::Arc;
 
+use super::overlay::Overlay;
 use super::publish::{Layer, Map, Published, Spare};
 use super::transactional::Transactional;
 
@@ -53,10 +54,8 @@ pub struct Table<K, V> {
     committed: Arc<Map<K, V>>,
     /// Which committed map this is (see [`Spare`]).
     generation: u64,
-    /// Changes since the write began, up to the savepoint if there is one.
-    changes: Layer<K, V>,
-    /// Changes since the savepoint (empty without one).
-    recent: Layer<K, V>,
+    /// The changes of a write view, if it made any.
+    write: Option<Box<Overlay<K, V>>>,
     /// Whether a savepoint is set.
     marked: bool,
     len: usize,
@@ -84,17 +83,10 @@ impl<K, V> Table<K, V> {
             spare: Spare::new(generation),
             committed: Arc::new(map),
             generation,
-            changes: HashMap::default(),
-            recent: HashMap::default(),
+            write: None,
             marked: false,
             saved_len: 0,
         }
-    }
-
-    /// An empty layer (hashing as the committed map does: a copy of its
-    /// hasher is cheaper than a new one).
-    fn empty_layer(committed: &Map<K, V>) -> Layer<K, V> {
-        HashMap::with_hasher(committed.hasher().clone())
     }
 
     /// How many entries the table holds.
@@ -115,20 +107,33 @@ impl<K, V> Table<K, V> {
         self.spare.full_copies()
     }
 
-    /// The layer changes go to: above the savepoint if one is set (with
-    /// room from the spare's kept layers if it has none yet).
+    /// The layer changes go to: above the savepoint if one is set (the
+    /// first change takes an emptied overlay kept by the spare, if any).
     fn top(&mut self) -> &mut Layer<K, V> {
-        let top = if self.marked {
-            &mut self.recent
-        } else {
-            &mut self.changes
+        let Self {
+            write,
+            spare,
+            committed,
+            marked,
+            ..
+        } = self;
+        write
+            .get_or_insert_with(|| {
+                spare
+                    .free_overlay()
+                    .unwrap_or_else(|| Box::new(Overlay::new(committed.hasher())))
+            })
+            .top(*marked)
+    }
+
+    /// The layer changes go to, if it holds anything.
+    fn current_top(&self) -> Option<&Layer<K, V>> {
+        let top = match &self.write {
+            Some(overlay) if self.marked => &overlay.recent,
+            Some(overlay) => &overlay.changes,
+            None => return None,
         };
-        if top.capacity() == 0
-            && let Some(layer) = self.spare.free_layer()
-        {
-            *top = layer;
-        }
-        top
+        Some(top)
     }
 }
 
@@ -139,11 +144,8 @@ impl<K: Hash + Eq, V> Table<K, V> {
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        // (A lookup in an empty map does not hash the key.)
-        for layer in [&self.recent, &self.changes] {
-            if let Some(slot) = layer.get(key) {
-                return slot.as_ref();
-            }
+        if let Some(slot) = self.write.as_ref().and_then(|write| write.get(key)) {
+            return slot.as_ref();
         }
         self.committed.get(key)
     }
@@ -159,11 +161,12 @@ impl<K: Hash + Eq, V> Table<K, V> {
 
     /// The entries, in no particular order.
     pub fn iter(&self) -> Iter<'_, K, V> {
+        let overlay = self.write.as_deref();
         Iter {
-            recent: self.recent.iter(),
-            changes: self.changes.iter(),
+            recent: overlay.map(|o| o.recent.iter()),
+            changes: overlay.map(|o| o.changes.iter()),
             committed: self.committed.iter(),
-            table: self,
+            overlay,
         }
     }
 
@@ -176,12 +179,6 @@ impl<K: Hash + Eq, V> Table<K, V> {
     pub fn values(&self) -> impl Iterator<Item = &V> {
         self.iter().map(|(_, value)| value)
     }
-
-    /// Whether `key` is in a layer above the committed map (and so hides
-    /// the committed value, if any).
-    fn changed(&self, key: &K) -> bool {
-        self.recent.contains_key(key) || self.changes.contains_key(key)
-    }
 }
 
 impl<K: Hash + Eq + Clone, V: Clone> Table<K, V> {
@@ -192,12 +189,7 @@ impl<K: Hash + Eq + Clone, V: Clone> Table<K, V> {
         K: Borrow<Q>,
         Q: Hash + Eq + ToOwned<Owned = K> + ?Sized,
     {
-        let top = if self.marked {
-            &self.recent
-        } else {
-            &self.changes
-        };
-        if !top.contains_key(key) {
+        if !self.current_top().is_some_and(|top| top.contains_key(key)) {
             let value = self.get(key)?.clone();
             // Not on top: one lookup places the copy and lends it.
             return self
@@ -258,19 +250,15 @@ where
     V: Clone + Send + Sync + 'static,
 {
     fn begin_write(&self) -> Self {
-        // A committed table has no layers; one built by hand and not yet
-        // committed may: the view starts from them.
-        let mut changes = if self.changes.is_empty() {
-            Self::empty_layer(&self.committed)
-        } else {
-            self.changes.clone()
-        };
-        changes.extend(self.recent.iter().map(|(k, v)| (k.clone(), v.clone())));
         Self {
             committed: Arc::clone(&self.committed),
             generation: self.generation,
-            changes,
-            recent: Self::empty_layer(&self.committed),
+            // A committed table has no changes; one built by hand and not
+            // yet committed may: the view starts from them.
+            write: self
+                .write
+                .as_ref()
+                .map(|write| Box::new(write.merged_copy())),
             marked: false,
             len: self.len,
             saved_len: 0,
@@ -282,22 +270,26 @@ where
         let Self {
             committed,
             generation,
-            changes,
-            recent,
+            write,
             len,
             spare,
             ..
         } = self;
-        let (changes, unused) = merged(changes, recent);
         let Published {
             committed,
             generation,
-        } = spare.publish(committed, generation, changes, unused);
+        } = match write {
+            Some(write) => spare.publish(committed, generation, write),
+            // A table the transaction did not touch: nothing to publish.
+            None => Published {
+                committed,
+                generation,
+            },
+        };
         Self {
-            changes: Self::empty_layer(&committed),
-            recent: Self::empty_layer(&committed),
             committed,
             generation,
+            write: None,
             marked: false,
             len,
             saved_len: 0,
@@ -306,12 +298,10 @@ where
     }
 
     fn savepoint(&mut self) {
-        if self.marked {
-            let (changes, recent) = merged(
-                std::mem::take(&mut self.changes),
-                std::mem::take(&mut self.recent),
-            );
-            (self.changes, self.recent) = (changes, recent);
+        if self.marked
+            && let Some(write) = &mut self.write
+        {
+            write.merge();
         }
         self.marked = true;
         self.saved_len = self.len;
@@ -319,26 +309,17 @@ where
 
     fn rollback_to_savepoint(&mut self) {
         if self.marked {
-            self.recent.clear();
+            if let Some(write) = &mut self.write {
+                write.recent.clear();
+            }
             self.len = self.saved_len;
         } else {
-            self.changes.clear();
+            if let Some(write) = &mut self.write {
+                write.changes.clear();
+            }
             self.len = self.committed.len();
         }
     }
-}
-
-/// `upper` laid over `lower`, as one layer, and the other (emptied, its
-/// room kept): no copy when `lower` is empty.
-fn merged<K: Hash + Eq, V>(
-    mut lower: Layer<K, V>,
-    mut upper: Layer<K, V>,
-) -> (Layer<K, V>, Layer<K, V>) {
-    if lower.is_empty() {
-        return (upper, lower);
-    }
-    lower.extend(upper.drain());
-    (lower, upper)
 }
 
 impl<K: Hash + Eq, V> FromIterator<(K, V)> for Table<K, V> {
@@ -375,31 +356,33 @@ impl<K: fmt::Debug + Hash + Eq, V: fmt::Debug> fmt::Debug for Table<K, V> {
 /// The entries of a [`Table`] ([`Table::iter`]): the changed ones, then
 /// the committed ones no change hides.
 pub struct Iter<'a, K, V> {
-    recent: hash_map::Iter<'a, K, Option<V>>,
-    changes: hash_map::Iter<'a, K, Option<V>>,
+    recent: Option<hash_map::Iter<'a, K, Option<V>>>,
+    changes: Option<hash_map::Iter<'a, K, Option<V>>>,
     committed: hash_map::Iter<'a, K, V>,
-    table: &'a Table<K, V>,
+    overlay: Option<&'a Overlay<K, V>>,
 }
 
 impl<'a, K: Hash + Eq, V> Iterator for Iter<'a, K, V> {
     type Item = (&'a K, &'a V);
 
     fn next(&mut self) -> Option<Self::Item> {
-        for (key, slot) in self.recent.by_ref() {
+        for (key, slot) in self.recent.iter_mut().flatten() {
             if let Some(value) = slot {
                 return Some((key, value));
             }
         }
-        for (key, slot) in self.changes.by_ref() {
+        let recent = self.overlay.map(|o| &o.recent);
+        for (key, slot) in self.changes.iter_mut().flatten() {
             if let Some(value) = slot
-                && !self.table.recent.contains_key(key)
+                && !recent.is_some_and(|recent| recent.contains_key(key))
             {
                 return Some((key, value));
             }
         }
+        let overlay = self.overlay;
         self.committed
             .by_ref()
-            .find(|(key, _)| !self.table.changed(key))
+            .find(|(key, _)| !overlay.is_some_and(|o| o.contains_key(key)))
     }
 }
 
