@@ -2,8 +2,11 @@
 //! (behind `Arc`s, as the example keeps them) and users in the kit's
 //! `Table` and `Set` (`MemoryStore` in `Overlaid` mode), the apply
 //! functions only: the twin, as a user writes it with the kit, of the
-//! hand-written undo-log store (`string_tickets_store.rs`, whose `Ticket`
-//! it keeps, with its state rules).
+//! hand-written undo-log store (`string_tickets_store.rs`, with its state
+//! rules). Its `Ticket` is that store's with the ids it holds shared
+//! (`Arc<str>`, as the README advises for a table's values): the copy
+//! `Arc::make_mut` makes of a ticket to change it is then reference counts
+//! and one allocation, not one per string.
 
 use std::sync::Arc;
 
@@ -18,8 +21,26 @@ use crate::schema::events::{
 use crate::schema::projections::TicketState;
 use crate::schema::tickets::TicketsInMemory;
 use crate::service::tickets::io::Comment;
+use crate::{TicketDescription, TicketTitle};
 
-pub use crate::store::Ticket;
+/// A ticket as the projection holds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ticket {
+    /// Its id.
+    pub id: Arc<str>,
+    /// Its state.
+    pub state: TicketState,
+    /// The title.
+    pub title: TicketTitle,
+    /// The description.
+    pub description: TicketDescription,
+    /// Who created it.
+    pub author: Arc<str>,
+    /// Who is assigned, in the order assigned.
+    pub assignees: Vec<Arc<str>>,
+    /// The comments, oldest first.
+    pub comments: Vec<Comment>,
+}
 
 /// Everything the `Tickets` service knows.
 #[derive(Debug, Default)]
@@ -83,11 +104,11 @@ impl TicketsInMemory for Projection {
             )));
         }
         let ticket = Ticket {
-            id: event.id.clone(),
+            id: event.id.as_str().into(),
             state: TicketState::INITIAL,
             title: event.title.clone(),
             description: event.description.clone(),
-            author: event.author.clone(),
+            author: event.author.as_str().into(),
             assignees: Vec::new(),
             comments: Vec::new(),
         };
@@ -123,13 +144,13 @@ impl TicketsInMemory for Projection {
         event: &UserAssignedToTicket,
     ) -> Result<(), StoreError> {
         let ticket = self.open_ticket_mut(&event.ticket)?;
-        if ticket.assignees.contains(&event.user) {
+        if ticket.assignees.iter().any(|u| **u == *event.user) {
             return Err(StoreError::new(format!(
                 "user {} is assigned to ticket {} a second time",
                 event.user, event.ticket
             )));
         }
-        ticket.assignees.push(event.user.clone());
+        ticket.assignees.push(event.user.as_str().into());
         ticket.state = TicketState::InProgress;
         Ok(())
     }
@@ -140,7 +161,7 @@ impl TicketsInMemory for Projection {
         event: &UserUnassignedFromTicket,
     ) -> Result<(), StoreError> {
         let ticket = self.open_ticket_mut(&event.ticket)?;
-        let Some(index) = ticket.assignees.iter().position(|u| *u == event.user) else {
+        let Some(index) = ticket.assignees.iter().position(|u| **u == *event.user) else {
             return Err(StoreError::new(format!(
                 "user {} is unassigned from ticket {} but was not assigned",
                 event.user, event.ticket

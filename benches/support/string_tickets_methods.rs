@@ -83,6 +83,12 @@ fn existing_user(projection: &Projection, user: &str) -> Result<(), TicketsError
     }
 }
 
+/// Whether `user` is assigned to `ticket` (whether the store keeps its ids
+/// as `String`s or as shared `Arc<str>`s).
+fn is_assigned(ticket: &Ticket, user: &str) -> bool {
+    ticket.assignees.iter().any(|assignee| **assignee == *user)
+}
+
 type Emitted<O, E> = Result<(O, Vec<E>), MethodError<TicketsError>>;
 
 impl TicketsMethods for Tickets {
@@ -99,12 +105,12 @@ impl TicketsMethods for Tickets {
         known_caller(caller, txn)?;
         let ticket = existing_ticket(txn, &input)?;
         Ok(GetTicketByIDOut {
-            id: ticket.id.clone(),
+            id: ticket.id.to_string(),
             state: ticket.state,
             title: ticket.title.clone(),
             description: ticket.description.clone(),
-            author: ticket.author.clone(),
-            assignees: ticket.assignees.clone(),
+            author: ticket.author.to_string(),
+            assignees: ticket.assignees.iter().map(|u| u.to_string()).collect(),
             comments: ticket.comments.clone(),
         })
     }
@@ -140,7 +146,7 @@ impl TicketsMethods for Tickets {
         let by = known_caller(caller, txn)?;
         let ticket = open_ticket(txn, &input.ticket)?;
         existing_user(txn, &input.user)?;
-        if ticket.assignees.contains(&input.user) {
+        if is_assigned(ticket, &input.user) {
             return Err(TicketsError::AlreadyAssigned(input.user, input.ticket).into());
         }
         let event = UserAssignedToTicket {
@@ -160,7 +166,7 @@ impl TicketsMethods for Tickets {
         let by = known_caller(caller, txn)?;
         let ticket = open_ticket(txn, &input.ticket)?;
         existing_user(txn, &input.user)?;
-        if !ticket.assignees.contains(&input.user) {
+        if !is_assigned(ticket, &input.user) {
             return Err(TicketsError::NotAssigned(input.user, input.ticket).into());
         }
         let event = UserUnassignedFromTicket {

@@ -5,11 +5,18 @@
 //! `new`, `FromStr`, or deserialisation, which goes through the same `new`
 //! (`#[serde(try_from = "String")]`), so an input read from JSON cannot
 //! bypass it.
+//!
+//! Each keeps its text as an `Arc<str>`: a value is written once and copied
+//! often (from the input into the event, from the event into the
+//! projection, and with the ticket each time the memory kit's
+//! `Arc::make_mut` copies one to change it), and a copy of an `Arc<str>`
+//! is a reference count, not an allocation.
 
 use std::fmt;
 use std::str::FromStr;
+use std::sync::Arc;
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Serialize, Serializer};
 
 /// Why a value was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -92,9 +99,9 @@ macro_rules! checked_text {
     ($(#[doc = $doc:literal] $name:ident: $what:literal, $rule:expr;)*) => {
         $(
             #[doc = $doc]
-            #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-            #[serde(try_from = "String", into = "String")]
-            pub struct $name(String);
+            #[derive(Debug, Clone, PartialEq, Eq, Hash, Deserialize)]
+            #[serde(try_from = "String")]
+            pub struct $name(Arc<str>);
 
             impl $name {
                 /// The value, if `text` passes the type's rule.
@@ -104,12 +111,19 @@ macro_rules! checked_text {
                     if let Some(rule) = rule {
                         rule.check($what, &text)?;
                     }
-                    Ok(Self(text))
+                    Ok(Self(text.into()))
                 }
 
                 /// The text.
                 pub fn as_str(&self) -> &str {
                     &self.0
+                }
+            }
+
+            /// The text, as a JSON string.
+            impl Serialize for $name {
+                fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                    serializer.serialize_str(&self.0)
                 }
             }
 
@@ -139,7 +153,7 @@ macro_rules! checked_text {
 
             impl From<$name> for String {
                 fn from(value: $name) -> String {
-                    value.0
+                    value.0.as_ref().to_owned()
                 }
             }
 
