@@ -24,8 +24,8 @@
 //! not allocate.
 
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 use std::hash::Hash;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use super::overlay::Overlay;
@@ -39,8 +39,9 @@ pub(super) type Map<K, V> = HashMap<K, V, Hasher>;
 /// A write view's changes: `Some(value)` set, `None` removed.
 pub(super) type Layer<K, V> = Map<K, Option<V>>;
 
-/// Generations of committed maps, unique across tables (0: none).
-static GENERATIONS: AtomicU64 = AtomicU64::new(1);
+/// The generation of a new table's committed map (generations are
+/// counted per table, by its spare).
+pub(super) const FIRST_GENERATION: u64 = 1;
 
 /// How many emptied overlays a spare keeps for reuse.
 const FREE_OVERLAYS: usize = 2;
@@ -62,6 +63,8 @@ struct SpareMap<K, V> {
     /// committed map of generation `leads_to` is that map.
     pending: Vec<K>,
     leads_to: u64,
+    /// The last generation given to a committed map of this table.
+    generations: u64,
     full_copies: u64,
     /// Emptied overlays, for the next write transactions.
     free: Vec<Box<Overlay<K, V>>>,
@@ -74,14 +77,15 @@ pub(super) struct Published<K, V> {
 }
 
 impl<K, V> Spare<K, V> {
-    /// The spare of a new table whose committed map is of `generation`:
-    /// none yet; the table's first commit makes it (a copy of the map: the
-    /// second buffer, made once).
-    pub(super) fn new(generation: u64) -> Self {
+    /// The spare of a new table, whose committed map is of
+    /// [`FIRST_GENERATION`]: none yet; the table's first commit makes it (a
+    /// copy of the map: the second buffer, made once).
+    pub(super) fn new() -> Self {
         Self(Arc::new(Mutex::new(SpareMap {
             map: None,
             pending: Vec::new(),
-            leads_to: generation,
+            leads_to: FIRST_GENERATION,
+            generations: FIRST_GENERATION,
             full_copies: 0,
             free: Vec::new(),
         })))
@@ -89,11 +93,6 @@ impl<K, V> Spare<K, V> {
 
     fn lock(&self) -> MutexGuard<'_, SpareMap<K, V>> {
         self.0.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    /// A generation no committed map has had.
-    pub(super) fn next_generation() -> u64 {
-        GENERATIONS.fetch_add(1, Ordering::Relaxed)
     }
 
     /// How many commits copied the map whole.
@@ -179,7 +178,8 @@ impl<K: Hash + Eq + Clone, V: Clone> Spare<K, V> {
                 Arc::new(map)
             }
         };
-        let generation = Self::next_generation();
+        slot.generations += 1;
+        let generation = slot.generations;
         slot.map = Some(committed);
         slot.pending = keys;
         slot.leads_to = generation;
@@ -204,10 +204,10 @@ fn catch_up<K: Hash + Eq, V: Clone>(
             continue;
         }
         match committed.get(&key) {
-            Some(value) => match spare.get_mut(&key) {
-                Some(old) => old.clone_from(value),
-                None => {
-                    spare.insert(key, value.clone());
+            Some(value) => match spare.entry(key) {
+                Entry::Occupied(old) => old.into_mut().clone_from(value),
+                Entry::Vacant(new) => {
+                    new.insert(value.clone());
                 }
             },
             None => {

@@ -29,7 +29,7 @@ use std::hash::Hash;
 use std::sync::Arc;
 
 use super::overlay::Overlay;
-use super::publish::{Layer, Map, Published, Spare};
+use super::publish::{FIRST_GENERATION, Layer, Map, Published, Spare};
 use super::transactional::Transactional;
 
 /// A map of `K` to `V` for a projection in a
@@ -49,10 +49,13 @@ use super::transactional::Transactional;
 /// value, and a commit copies each changed value once more into the spare
 /// (but not a value changed again by the next commit). Keep values cheap
 /// to clone; a large value is best behind an `Arc`, changed with
-/// `Arc::make_mut`: the spare's copy is then a reference count.
+/// `Arc::make_mut`: the spare's copy is then a reference count. The copy
+/// `make_mut` makes (a reader may hold the old value) is cheap when the
+/// value's text is shared too (`Arc<str>` rather than `String`): reference
+/// counts and one allocation, not one allocation per string.
 pub struct Table<K, V> {
     committed: Arc<Map<K, V>>,
-    /// Which committed map this is (see [`Spare`]).
+    /// Which committed map of this table this is (see [`Spare`]).
     generation: u64,
     /// The changes of a write view, if it made any.
     write: Option<Box<Overlay<K, V>>>,
@@ -77,12 +80,11 @@ impl<K, V> Table<K, V> {
     }
 
     fn from_map(map: Map<K, V>) -> Self {
-        let generation = Spare::<K, V>::next_generation();
         Self {
             len: map.len(),
-            spare: Spare::new(generation),
+            spare: Spare::new(),
             committed: Arc::new(map),
-            generation,
+            generation: FIRST_GENERATION,
             write: None,
             marked: false,
             saved_len: 0,
