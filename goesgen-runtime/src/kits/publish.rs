@@ -66,7 +66,10 @@ struct SpareMap<K, V> {
     /// The last generation given to a committed map of this table.
     generations: u64,
     full_copies: u64,
-    /// Emptied overlays, for the next write transactions.
+    /// Emptied overlays, for the next write transactions: boxed, as a
+    /// table holds its overlay, so that handing one over does not
+    /// allocate.
+    #[allow(clippy::vec_box)]
     free: Vec<Box<Overlay<K, V>>>,
 }
 
