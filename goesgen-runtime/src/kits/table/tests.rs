@@ -136,3 +136,43 @@ fn a_second_commit_from_the_same_view_does_not_use_a_stale_spare() {
     assert_eq!(sorted(&second), vec![("a".into(), 0), ("b".into(), 2)]);
     assert!(second.full_copies() >= 1);
 }
+
+#[test]
+fn a_table_the_write_does_not_touch_keeps_its_committed_map() {
+    let table = committed(&[("a", 1)]);
+    let write = table.begin_write();
+    assert!(write.write.is_none(), "no change, no overlay");
+    let next = write.commit();
+    assert!(Arc::ptr_eq(&next.committed, &table.committed));
+    assert_eq!(next.generation, table.generation);
+    assert_eq!(sorted(&next), vec![("a".into(), 1)]);
+}
+
+#[test]
+fn a_commit_keeps_its_emptied_overlay_for_the_next_write() {
+    let mut current = committed(&[("a", 0)]);
+    for n in 1..4 {
+        let mut write = current.begin_write();
+        *write.get_mut("a").unwrap() = n;
+        current = write.commit();
+        assert_eq!(current.get("a"), Some(&n));
+        let kept = current.spare.free_overlay().expect("the overlay was kept");
+        assert!(kept.changes.is_empty() && kept.recent.is_empty());
+        assert!(kept.capacity() > 0, "with its room");
+    }
+}
+
+#[test]
+fn a_savepoint_before_any_change_rolls_back_to_the_committed_table() {
+    let table = committed(&[("a", 1)]);
+    let mut write = table.begin_write();
+    write.savepoint();
+    write.insert("b".into(), 2);
+    *write.get_mut("a").unwrap() = 10;
+    write.rollback_to_savepoint();
+    assert_eq!(sorted(&write), vec![("a".into(), 1)]);
+    assert_eq!(write.len(), 1);
+    write.insert("c".into(), 3);
+    let next = write.commit();
+    assert_eq!(sorted(&next), vec![("a".into(), 1), ("c".into(), 3)]);
+}
