@@ -82,7 +82,7 @@ async fn throughput(
     for r in 0..rounds {
         let log = open_log(backend, &format!("c{callers}-r{r}")).await;
         let (rate, mut lat) = round(
-            options_store(),
+            Balances::from_args(),
             log,
             options.clone(),
             callers,
@@ -127,14 +127,6 @@ fn options_callers() -> Option<usize> {
         .map(|n| n.parse().expect("--callers N"))
 }
 
-/// `-- --store hand|kit`: where the bank keeps its balances.
-fn options_store() -> Balances {
-    std::env::args()
-        .skip_while(|a| a != "--store")
-        .nth(1)
-        .map_or(Balances::HandWritten, |name| Balances::parse(&name))
-}
-
 /// `-- --keys`: keyed against unkeyed deposits on durable SQLite, in
 /// alternating rounds; prints each median and their ratio.
 async fn keys(options: &ServiceOptions, commands: usize, rounds: usize) {
@@ -150,7 +142,7 @@ async fn keys(options: &ServiceOptions, commands: usize, rounds: usize) {
             for (keyed, rates) in [false, true].into_iter().zip(rates.iter_mut()) {
                 let log = open_log("sqlite", &format!("keys-c{callers}-r{r}-{keyed}")).await;
                 let (rate, _) = round(
-                    options_store(),
+                    Balances::from_args(),
                     log,
                     options.clone(),
                     callers,
@@ -206,7 +198,7 @@ fn main() {
     runtime.block_on(async {
         println!(
             "## Concurrent callers of one instance (Bank::Deposit, one account, {} store)",
-            options_store().name()
+            Balances::from_args().name()
         );
         println!();
         println!("| log | callers | commands × rounds | commands/s (median) | latency p50 | latency p99 |");

@@ -31,6 +31,14 @@ impl Balances {
         }
     }
 
+    /// `-- --store hand|kit` of the bench's arguments (default `hand`).
+    pub fn from_args() -> Self {
+        std::env::args()
+            .skip_while(|a| a != "--store")
+            .nth(1)
+            .map_or(Balances::HandWritten, |name| Self::parse(&name))
+    }
+
     /// How the tables name it.
     pub fn name(self) -> &'static str {
         match self {
