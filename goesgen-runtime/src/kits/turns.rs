@@ -257,5 +257,4 @@ impl Drop for Take {
 }
 
 #[cfg(test)]
-#[path = "turns_tests.rs"]
 mod tests;
