@@ -12,7 +12,9 @@
 //! sets the runtime's worker threads (default 2); `-- --callers N` runs
 //! only that many callers. `-- --keys` compares calls with a fresh
 //! idempotency key each against calls without, at 16 and 64 callers on
-//! durable SQLite, in alternating rounds of one run.
+//! durable SQLite, in alternating rounds of one run. `-- --store kit` keeps
+//! the balances in the memory kit (`MemoryStore` on a `Table`) instead of
+//! the hand-written store (`-- --store hand`, the default).
 
 use std::sync::Arc;
 
@@ -23,6 +25,8 @@ mod scratch;
 use scratch::sqlite_path;
 #[path = "support/bank.rs"]
 mod bank;
+#[path = "support/bank_kit.rs"]
+mod bank_kit;
 #[path = "support/deposits.rs"]
 mod deposits;
 #[path = "support/stats.rs"]
@@ -30,7 +34,7 @@ mod stats;
 
 // The schema names the bank's types at the crate root.
 use bank::Transfer;
-use deposits::round;
+use deposits::{Balances, round};
 use stats::{median, percentile};
 
 async fn open_log(backend: &str, name: &str) -> SharedLog {
@@ -77,7 +81,15 @@ async fn throughput(
     let mut latencies = Vec::new();
     for r in 0..rounds {
         let log = open_log(backend, &format!("c{callers}-r{r}")).await;
-        let (rate, mut lat) = round(log, options.clone(), callers, commands, false).await;
+        let (rate, mut lat) = round(
+            Balances::from_args(),
+            log,
+            options.clone(),
+            callers,
+            commands,
+            false,
+        )
+        .await;
         rates.push(rate);
         latencies.append(&mut lat);
     }
@@ -129,7 +141,15 @@ async fn keys(options: &ServiceOptions, commands: usize, rounds: usize) {
         for r in 0..rounds {
             for (keyed, rates) in [false, true].into_iter().zip(rates.iter_mut()) {
                 let log = open_log("sqlite", &format!("keys-c{callers}-r{r}-{keyed}")).await;
-                let (rate, _) = round(log, options.clone(), callers, commands, keyed).await;
+                let (rate, _) = round(
+                    Balances::from_args(),
+                    log,
+                    options.clone(),
+                    callers,
+                    commands,
+                    keyed,
+                )
+                .await;
                 rates.push(rate);
             }
         }
@@ -176,7 +196,10 @@ fn main() {
         return;
     }
     runtime.block_on(async {
-        println!("## Concurrent callers of one instance (Bank::Deposit, one account)");
+        println!(
+            "## Concurrent callers of one instance (Bank::Deposit, one account, {} store)",
+            Balances::from_args().name()
+        );
         println!();
         println!("| log | callers | commands × rounds | commands/s (median) | latency p50 | latency p99 |");
         println!("| --- | --- | --- | --- | --- | --- |");

@@ -7,7 +7,9 @@
 //!
 //! `cargo bench --bench services` (harness-less: prints a table). Each
 //! figure is the median of several rounds; latency is per command as its
-//! caller saw it (median and 99th percentile over all rounds).
+//! caller saw it (median and 99th percentile over all rounds). `-- --store
+//! kit` runs the concurrent deposits on the memory kit instead of the
+//! hand-written store.
 
 use std::convert::Infallible;
 use std::sync::Arc;
@@ -25,12 +27,14 @@ mod scratch;
 use scratch::sqlite_path;
 #[path = "support/bank.rs"]
 mod bank;
+#[path = "support/bank_kit.rs"]
+mod bank_kit;
 #[path = "support/deposits.rs"]
 mod deposits;
 #[path = "support/stats.rs"]
 mod stats;
 
-use deposits::{deposit, round};
+use deposits::{Balances, deposit, round};
 use stats::{median, percentile};
 
 use bank::schema::audit::{AuditMethods, AuditService, AuditStore, NoteEvent};
@@ -124,7 +128,15 @@ async fn throughput(backend: &str, callers: usize, commands: usize, rounds: usiz
     let mut latencies = Vec::new();
     for r in 0..rounds {
         let log = open_log(backend, &format!("tx-{callers}-{r}")).await;
-        let (rate, mut lat) = round(log, ServiceOptions::default(), callers, commands, false).await;
+        let (rate, mut lat) = round(
+            Balances::from_args(),
+            log,
+            ServiceOptions::default(),
+            callers,
+            commands,
+            false,
+        )
+        .await;
         rates.push(rate);
         latencies.append(&mut lat);
     }
@@ -207,6 +219,8 @@ fn main() {
         .expect("runtime");
     runtime.block_on(async {
         println!("## Transaction commands (Bank::Deposit, one account, one service)");
+        println!();
+        println!("Store: {}.", Balances::from_args().name());
         println!();
         println!("| log | callers | commands × rounds | commands/s (median) | latency p50 | latency p99 |");
         println!("| --- | --- | --- | --- | --- | --- |");

@@ -1,7 +1,8 @@
 //! The bank of `tests/fixtures/bank.yml` as the benchmarks run it: the
 //! generated code, a lean in-memory store (an owned guard and an undo log)
 //! and the bank's logic. Shared by `benches/services.rs`,
-//! `benches/batching.rs` and `benches/contention.rs`.
+//! `benches/batching.rs` and `benches/contention.rs`; `bank_kit.rs` puts the
+//! same logic on the memory kit.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -145,7 +146,7 @@ impl BankStore for Store {
 
 #[derive(Debug, thiserror::Error)]
 #[error("no account {0}")]
-pub struct NoAccount(String);
+pub struct NoAccount(pub String);
 
 impl DomainError for NoAccount {}
 

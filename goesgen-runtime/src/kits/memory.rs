@@ -1,6 +1,7 @@
 //! [`MemoryStore`]: a projection of the user's type kept in memory.
 //!
-//! Writers take turns on an async lock; a write transaction holds the
+//! Writers take turns on an async lock ([`Turns`], which a running task
+//! takes without a hand-off to a parked one); a write transaction holds the
 //! projection as its mode begins it (a clone in [`Cloned`] mode, a view of
 //! the tables over the committed ones in [`Overlaid`](super::Overlaid) mode) and changes
 //! it; commit publishes it as the new committed projection (with its
@@ -15,13 +16,12 @@ use std::marker::PhantomData;
 use std::ops::{Deref, DerefMut};
 use std::sync::{Arc, PoisonError, RwLock};
 
-use tokio::sync::{Mutex, OwnedMutexGuard};
-
 use crate::record::Position;
 use crate::service::StoreError;
 use crate::store::Store;
 
 use super::transactional::{Cloned, WriteMode};
+use super::turns::{Turn, Turns};
 
 /// A projection of type `P` in memory, with the version it reflects, in
 /// mode `M`. See the [module docs](crate::kits).
@@ -39,7 +39,7 @@ pub struct MemoryStore<P, M = Cloned> {
 }
 
 struct Shared<P> {
-    writer: Arc<Mutex<()>>,
+    writer: Arc<Turns>,
     committed: RwLock<Arc<Committed<P>>>,
 }
 
@@ -78,7 +78,7 @@ impl<P, M: WriteMode<P>> MemoryStore<P, M> {
         let state = M::commit(state);
         Self {
             shared: Arc::new(Shared {
-                writer: Arc::new(Mutex::new(())),
+                writer: Arc::default(),
                 committed: RwLock::new(Arc::new(Committed { state, version: 0 })),
             }),
             mode: PhantomData,
@@ -104,7 +104,7 @@ impl<P: Send + Sync + 'static, M: WriteMode<P>> Store for MemoryStore<P, M> {
     /// Opens a write transaction on the committed projection (a clone, or a
     /// view of its tables), waiting for the open one, if any.
     async fn begin_write(&self) -> Result<MemoryWrite<P, M>, StoreError> {
-        let turn = Arc::clone(&self.shared.writer).lock_owned().await;
+        let turn = self.shared.writer.take().await;
         let committed = self.committed();
         Ok(MemoryWrite {
             _turn: turn,
@@ -210,7 +210,7 @@ impl<P: Send + Sync + 'static, M: WriteMode<P>> Store for MemoryStore<P, M> {
 /// transaction changes it (`Deref`/`DerefMut` to `P`). Dropped without
 /// [`Store::commit`], its changes are discarded.
 pub struct MemoryWrite<P, M: WriteMode<P> = Cloned> {
-    _turn: OwnedMutexGuard<()>,
+    _turn: Turn,
     state: P,
     version: Position,
     /// The savepoint and the version to roll back to.

@@ -45,6 +45,7 @@ mod sqlite;
 mod sqlite_error;
 mod table;
 mod transactional;
+mod turns;
 
 pub use memory::{MemoryRead, MemoryStore, MemoryWrite};
 pub use set::Set;
