@@ -7,6 +7,7 @@ use std::ops::RangeInclusive;
 use std::time::SystemTime;
 
 use super::{AppendPart, IdempotencyKey, SortedKinds};
+use crate::personal::{PersonalSpec, Seal};
 use crate::record::{NewEvent, Position};
 
 /// The condition under which an append may go ahead. It is checked in the
@@ -116,6 +117,12 @@ pub struct Append {
     /// the commit. A service sets it to the time its store saw when it
     /// applied the events before appending them.
     pub recorded_at: Option<SystemTime>,
+    /// The events with personal properties, which the log seals with
+    /// their subjects' data keys in the append's own transaction (see
+    /// [`seal`](Self::seal)). A log that does not
+    /// [`seal personal data`](super::EventLog::seals_personal) refuses an
+    /// append with seals.
+    pub seals: Vec<Seal>,
     /// Whether the service engine encoded the payloads itself (serde's
     /// JSON of the schema's event structs): backends then skip parsing
     /// them again, and its `recorded_at` is already cut to microseconds.
@@ -154,6 +161,15 @@ impl Append {
     /// The time to record.
     pub fn recorded_at(mut self, time: SystemTime) -> Self {
         self.recorded_at = Some(time);
+        self
+    }
+
+    /// Event `index` of the append has the personal properties of `spec`:
+    /// the log seals them with the data key of the subject the event
+    /// names (created in the append's transaction on the subject's first
+    /// use), so that only sealed values are stored.
+    pub fn seal(mut self, index: usize, spec: &'static PersonalSpec) -> Self {
+        self.seals.push(Seal { index, spec });
         self
     }
 
