@@ -191,3 +191,24 @@ async fn a_log_that_keeps_no_keys_is_refused_personal_values() {
     ));
     assert!(matches!(log.data_keys(&[]).await, Err(LogError::Config(_))));
 }
+
+#[tokio::test]
+async fn a_forget_of_a_kind_the_store_does_not_hear_of_is_passed_over() {
+    let log: SharedLog = Arc::new(MemoryLog::new());
+    register(&log, "u-1", NAME).await;
+    let account = Subject::new("Account", &17).unwrap();
+    assert!(!log.forget(&account).await.expect("forget").had_key);
+    // Read with every kind (unknown kinds fail by default): the record is
+    // the runtime's, not an unknown event, and not this store's concern.
+    let engine = schema::engine(Arc::clone(&log));
+    engine.sync::<Infallible>().await.expect("sync");
+    let (held, forgotten) = names(&engine).await;
+    assert_eq!(held.len(), 1);
+    assert!(forgotten.is_empty());
+    // Nor does a verification of the log count it as unreadable.
+    let verdict = goesgen_runtime::codec::verify_log::<Event>(&*log)
+        .await
+        .expect("verify");
+    assert_eq!(verdict.records, 2);
+    assert!(verdict.is_clean(), "{verdict:?}");
+}
