@@ -7,6 +7,7 @@ use std::ops::RangeInclusive;
 use std::time::SystemTime;
 
 use super::{AppendPart, IdempotencyKey, SortedKinds};
+use crate::personal::{PersonalSpec, Seal, Subject};
 use crate::record::{NewEvent, Position};
 
 /// The condition under which an append may go ahead. It is checked in the
@@ -122,6 +123,10 @@ pub struct Append {
     /// Only the engine can set it; appends from elsewhere are checked in
     /// full.
     pub(crate) encoded: bool,
+    /// Its personal data work: the events to seal, the subject to
+    /// forget (boxed: most appends have none, and an append is handed
+    /// back by value).
+    pub(crate) personal: Option<Box<PersonalWork>>,
 }
 
 impl Append {
@@ -157,10 +162,56 @@ impl Append {
         self
     }
 
+    /// Event `index` of the append has the personal properties of `spec`:
+    /// the log seals them with the data key of the subject the event
+    /// names (created in the append's transaction on the subject's first
+    /// use), so that only sealed values are stored.
+    pub fn seal(mut self, index: usize, spec: &'static PersonalSpec) -> Self {
+        self.personal
+            .get_or_insert_default()
+            .seals
+            .push(Seal { index, spec });
+        self
+    }
+
+    /// The events with personal properties, which the log seals with
+    /// their subjects' data keys in the append's own transaction (see
+    /// [`seal`](Self::seal)). A log that does not
+    /// [seal personal data](super::EventLog::seals_personal) must refuse
+    /// an append with seals.
+    pub fn seals(&self) -> &[Seal] {
+        self.personal.as_ref().map_or(&[], |work| &work.seals)
+    }
+
+    /// The subject a forget deletes the key of, taken out of the append.
+    pub(crate) fn take_forgets(&mut self) -> Option<Subject> {
+        self.personal.as_mut().and_then(|work| work.forgets.take())
+    }
+
+    /// The unconditional append of the `SubjectForgotten` record of
+    /// `subject`, which deletes its data key in the same transaction.
+    pub(crate) fn forgetting(subject: &Subject) -> Self {
+        let mut append = Self::new(vec![crate::personal::forgotten_event(subject)]);
+        append.personal.get_or_insert_default().forgets = Some(subject.clone());
+        append
+    }
+
     /// Marks the payloads as encoded by the service engine, whose
     /// `recorded_at` is already cut to microseconds.
     pub(crate) fn encoded(mut self) -> Self {
         self.encoded = true;
         self
     }
+}
+
+/// An append's personal data work (see [`Append::seal`]).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub(crate) struct PersonalWork {
+    /// The events to seal.
+    pub(crate) seals: Vec<Seal>,
+    /// The subject whose data key a backend of this crate deletes in the
+    /// append's transaction ([`EventLog::forget`](super::EventLog::forget)
+    /// goes through the append path, so that it waits for a write lock as
+    /// appends do).
+    pub(crate) forgets: Option<Subject>,
 }
