@@ -96,6 +96,12 @@ pub enum LogError {
     /// configuration.
     #[error("invalid event log configuration: {0}")]
     Config(String),
+    /// Personal data could not be sealed or opened: a wrong or missing
+    /// master key, a sealed value that was tampered with, a damaged key
+    /// store (see [`PersonalError`](crate::personal::PersonalError)).
+    /// Nothing was written. Not retryable.
+    #[error(transparent)]
+    Personal(#[from] crate::personal::PersonalError),
 }
 
 impl LogError {

@@ -26,6 +26,8 @@
 //! - [`service`]: the service engine generated services run on, its
 //!   [`ServiceOptions`], [`ServiceError`] and [`Committed`] results.
 //! - [`memory`]: [`MemoryLog`], the log in memory.
+//! - [`personal`]: personal data sealed per subject ([`Personal`],
+//!   [`Subject`], [`MasterKey`]) and forgotten by deleting its key.
 //! - `sqlite` (feature `sqlite`, on by default): [`SqliteLog`], the durable
 //!   log in one SQLite file.
 //! - [`backend`]: what an event log backend must provide and the pieces
@@ -55,6 +57,7 @@ pub mod kits;
 pub mod limits;
 pub mod log;
 pub mod memory;
+pub mod personal;
 pub mod projection;
 pub mod reader;
 pub mod record;
@@ -80,6 +83,7 @@ pub use log::{
     PartAppended, ReadBatch, SharedLog, SortedKinds, Subscription, WriteLock,
 };
 pub use memory::MemoryLog;
+pub use personal::{MasterKey, Personal, PersonalError, PersonalSpec, Subject};
 pub use projection::TransitionError;
 pub use reader::LogReader;
 pub use record::{NewEvent, Position, Record};

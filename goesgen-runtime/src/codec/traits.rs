@@ -11,6 +11,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use super::{DecodeError, EncodeError};
+use crate::personal::PersonalSpec;
 
 /// An event struct generated from the schema: its type name on the wire and
 /// its payload fields.
@@ -20,6 +21,9 @@ pub trait EventPayload: Serialize + DeserializeOwned {
     /// Its payload fields in schema order, to name the one that failed when a
     /// payload does not decode.
     const FIELDS: &'static [FieldSpec];
+    /// Its personal properties and their subject, if it has any (the
+    /// schema's `personal: true` / `subject: true`); `None` by default.
+    const PERSONAL: Option<&'static PersonalSpec> = None;
 }
 
 /// One payload field of an event: its wire name and a check that a JSON
@@ -71,6 +75,14 @@ pub trait EventSet: Sized {
     fn write_payload(&self, out: &mut Vec<u8>) -> Result<(), EncodeError>;
     /// Decodes a payload of the event type `kind`.
     fn decode_payload(kind: &str, payload: &[u8]) -> Result<Self, DecodeError>;
+    /// The personal properties of events of `kind` and their subject, if
+    /// it has any (its payload's
+    /// [`EventPayload::PERSONAL`]): the engine asks the log to seal them
+    /// on append. `None` by default.
+    fn personal(kind: Self::Kind) -> Option<&'static PersonalSpec> {
+        let _ = kind;
+        None
+    }
     /// Deserialises a payload of the event type `kind` straight from
     /// `deserializer`: the fast path of [`decode`](super::decode) and
     /// [`decode_batch`](super::decode_batch), its errors never shown (on

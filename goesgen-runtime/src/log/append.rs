@@ -7,6 +7,7 @@ use std::ops::RangeInclusive;
 use std::time::SystemTime;
 
 use super::{AppendPart, IdempotencyKey, SortedKinds};
+use crate::personal::{PersonalSpec, Seal, Subject};
 use crate::record::{NewEvent, Position};
 
 /// The condition under which an append may go ahead. It is checked in the
@@ -116,12 +117,23 @@ pub struct Append {
     /// the commit. A service sets it to the time its store saw when it
     /// applied the events before appending them.
     pub recorded_at: Option<SystemTime>,
+    /// The events with personal properties, which the log seals with
+    /// their subjects' data keys in the append's own transaction (see
+    /// [`seal`](Self::seal)). A log that does not
+    /// [`seal personal data`](super::EventLog::seals_personal) refuses an
+    /// append with seals.
+    pub seals: Vec<Seal>,
     /// Whether the service engine encoded the payloads itself (serde's
     /// JSON of the schema's event structs): backends then skip parsing
     /// them again, and its `recorded_at` is already cut to microseconds.
     /// Only the engine can set it; appends from elsewhere are checked in
     /// full.
     pub(crate) encoded: bool,
+    /// The subject whose data key a backend of this crate deletes in the
+    /// append's transaction ([`EventLog::forget`](super::EventLog::forget)
+    /// goes through the append path, so that it waits for a write lock as
+    /// appends do).
+    pub(crate) forgets: Option<Subject>,
 }
 
 impl Append {
@@ -155,6 +167,23 @@ impl Append {
     pub fn recorded_at(mut self, time: SystemTime) -> Self {
         self.recorded_at = Some(time);
         self
+    }
+
+    /// Event `index` of the append has the personal properties of `spec`:
+    /// the log seals them with the data key of the subject the event
+    /// names (created in the append's transaction on the subject's first
+    /// use), so that only sealed values are stored.
+    pub fn seal(mut self, index: usize, spec: &'static PersonalSpec) -> Self {
+        self.seals.push(Seal { index, spec });
+        self
+    }
+
+    /// The unconditional append of the `SubjectForgotten` record of
+    /// `subject`, which deletes its data key in the same transaction.
+    pub(crate) fn forgetting(subject: &Subject) -> Self {
+        let mut append = Self::new(vec![crate::personal::forgotten_event(subject)]);
+        append.forgets = Some(subject.clone());
+        append
     }
 
     /// Marks the payloads as encoded by the service engine, whose

@@ -6,6 +6,7 @@ use super::{
     ReadBatch, Subscription, WriteLock,
 };
 use crate::error::LogError;
+use crate::personal::{DataKeys, Forgot, KeyId, Subject};
 use crate::record::{NewEvent, Position};
 
 /// What one append costs beyond its events: a hint for writers that can
@@ -183,7 +184,46 @@ pub trait EventLog: Send + Sync + 'static {
         AppendCost::Commit
     }
 
+    /// Whether the log keeps personal data keys: it seals the events an
+    /// [`Append`] names in [`seals`](Append::seals), answers
+    /// [`data_keys`](Self::data_keys) and [`forget`](Self::forget).
+    /// `false` by default; the service engine refuses to append an event
+    /// with personal properties to a log that answers `false`, so that
+    /// none is ever stored in the clear.
+    fn seals_personal(&self) -> bool {
+        false
+    }
+
+    /// The data keys of `ids`, unwrapped with the log's master key: those
+    /// the log holds (a key that is missing was forgotten, and its values
+    /// read as forgotten). [`PersonalError::WrongMasterKey`] if the log's
+    /// keys were wrapped by another master key. The default refuses: this
+    /// log keeps no personal data keys.
+    ///
+    /// [`PersonalError::WrongMasterKey`]: crate::personal::PersonalError::WrongMasterKey
+    fn data_keys<'a>(&'a self, ids: &'a [KeyId]) -> BoxFuture<'a, Result<DataKeys, LogError>> {
+        let _ = ids;
+        Box::pin(std::future::ready(Err(no_personal_keys())))
+    }
+
+    /// Forgets `subject` for good: deletes its data key (so that every
+    /// value sealed with it reads as forgotten) and appends the
+    /// runtime's `SubjectForgotten` record
+    /// ([`SUBJECT_FORGOTTEN`](crate::personal::SUBJECT_FORGOTTEN)), in one
+    /// transaction. Services whose stores hold the subject's data hear of
+    /// it through that record. The default refuses: this log keeps no
+    /// personal data keys.
+    fn forget<'a>(&'a self, subject: &'a Subject) -> BoxFuture<'a, Result<Forgot, LogError>> {
+        let _ = subject;
+        Box::pin(std::future::ready(Err(no_personal_keys())))
+    }
+
     /// A subscription that wakes when the head moves (including appends by
     /// other processes, where the backend can see them).
     fn subscribe(&self) -> Subscription;
+}
+
+/// What a log that keeps no personal data keys answers.
+fn no_personal_keys() -> LogError {
+    LogError::Config("this log keeps no personal data keys".into())
 }

@@ -9,6 +9,7 @@ use std::future::Future;
 use std::marker::PhantomData;
 
 use crate::codec::EventSet;
+use crate::personal::Subject;
 use crate::record::Position;
 use crate::service::committed::Recorded;
 use crate::service::store::ServiceStore;
@@ -38,6 +39,23 @@ pub trait Dispatch: Send + Sync + 'static {
         at: &Recorded,
         event: &Self::Event,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// The subject kinds whose forgetting the store hears of (see
+    /// [`ServiceStore::FORGETS`]). None by default.
+    const FORGETS: &'static [&'static str] = &[];
+
+    /// Drops what `store` holds of `subject` in `txn` (generated code
+    /// parses the subject's id as its id type and calls the store's
+    /// `forget_<subject>`). Does nothing by default.
+    fn forget(
+        store: &Self::Store,
+        txn: &mut <Self::Store as Store>::Write,
+        at: &Recorded,
+        subject: &Subject,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send {
+        let _ = (store, txn, at, subject);
+        std::future::ready(Ok(()))
+    }
 }
 
 /// A store with the dispatch `D` of its service's events: the
@@ -131,5 +149,16 @@ impl<D: Dispatch> ServiceStore for Dispatched<D> {
         event: &Self::Event,
     ) -> impl Future<Output = Result<(), StoreError>> + Send {
         D::apply(&self.store, txn, at, event)
+    }
+
+    const FORGETS: &'static [&'static str] = D::FORGETS;
+
+    fn forget(
+        &self,
+        txn: &mut Self::Write,
+        at: &Recorded,
+        subject: &Subject,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send {
+        D::forget(&self.store, txn, at, subject)
     }
 }

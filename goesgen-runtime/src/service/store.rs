@@ -7,6 +7,7 @@
 use std::future::Future;
 
 use crate::codec::EventSet;
+use crate::personal::Subject;
 use crate::service::committed::Recorded;
 use crate::service::method_error::MethodError;
 use crate::service::store_error::StoreError;
@@ -38,6 +39,25 @@ pub trait ServiceStore: Store {
         at: &Recorded,
         event: &Self::Event,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// The subject kinds (id type names, `User`) whose forgetting this
+    /// store hears of through [`forget`](Self::forget): those whose
+    /// personal data its projections hold. None by default.
+    const FORGETS: &'static [&'static str] = &[];
+
+    /// Drops what the store holds of `subject`, forgotten by a
+    /// `SubjectForgotten` record at `at` (one of the kinds in
+    /// [`FORGETS`](Self::FORGETS)). Called in log order, in the sync's
+    /// transaction. Does nothing by default.
+    fn forget(
+        &self,
+        txn: &mut Self::Write,
+        at: &Recorded,
+        subject: &Subject,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send {
+        let _ = (txn, at, subject);
+        std::future::ready(Ok(()))
+    }
 }
 
 /// An event a write method emits: its `<Method>Event` enum, which holds
