@@ -324,10 +324,14 @@ pub fn record_struct(
             ),
             &format!("From `{entry}.{wire}` in the schema.{personal}"),
         );
+        // An absent personal value is no personal data: left out, it is
+        // not sealed, and reads `None` after its subject is forgotten.
+        let absent = personal::skip_absent(property);
         quote! {
             #doc
             #[serde(rename = #wire)]
             #(#aliases)*
+            #absent
             pub #field: #ty,
         }
     });

@@ -29,6 +29,15 @@ pub fn field_type(property: &Property, krate: &TokenStream) -> TokenStream {
     }
 }
 
+/// For a personal `Option<..>` property, the attribute that leaves
+/// `None` out of the payload: an absent value is no personal data, so it
+/// is not sealed and still reads `None` once the subject is forgotten
+/// (a sealed `null` would read as forgotten).
+pub fn skip_absent(property: &Property) -> Option<TokenStream> {
+    (property.personal && is_optional(&property.ty))
+        .then(|| quote!(#[serde(skip_serializing_if = "::core::option::Option::is_none")]))
+}
+
 /// The `T` of `Option<T>` written as Rust text.
 fn option_inner(rust: &str) -> Option<TokenStream> {
     let syn::Type::Path(path) = syn::parse_str::<syn::Type>(rust).ok()? else {
