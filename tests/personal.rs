@@ -1,7 +1,7 @@
 //! Personal data end to end, through the service generated from
 //! `tests/fixtures/people.yml`: a `Users` service whose table keeps each
 //! user's name (personal data of the user it names), on both store kits,
-//! over a log that keeps personal data keys.
+//! over both logs that keep personal data keys (memory, SQLite).
 //!
 //! - `sealing`: a created user's name is sealed in the log (the raw
 //!   payload holds no plaintext, the user's id stays in the clear) and
@@ -9,6 +9,8 @@
 //! - `forgetting`: after `forget`, the service's table dropped the name
 //!   through its `forget_user` hook, other users keep theirs, and a fresh
 //!   sync (a rebuild from the log) reads the name as forgotten.
+//! - `store_file`: the SQLite store kit's file and WAL keep no forgotten
+//!   name, with `secure_delete` on and a checkpoint after the forget.
 //!
 //! The support is `people`: the generated code, the `Users` logic (written
 //! once against any store that can read names) and its two stores.
@@ -17,8 +19,12 @@
 mod forgetting;
 #[path = "personal/people.rs"]
 mod people;
+#[path = "support/scratch.rs"]
+mod scratch;
 #[path = "personal/sealing.rs"]
 mod sealing;
+#[path = "personal/store_file.rs"]
+mod store_file;
 
 /// The schema's `id.User`.
 pub mod id {
