@@ -97,9 +97,9 @@ pub(crate) fn subject(
         .ty
         .as_ref()
         .and_then(|ty| kind(decl, ty, &property, cx));
-    if ok { kind } else { None }.map(|kind| DataSubject {
+    Some(DataSubject {
         property: index,
-        kind,
+        kind: kind.filter(|_| ok)?,
     })
 }
 
