@@ -11,7 +11,7 @@ use crate::log::Append;
 use crate::personal::{self, PersonalSpec, SUBJECT_FORGOTTEN};
 use crate::record::Record;
 use crate::service::committed::Recorded;
-use crate::service::engine::Engine;
+use crate::service::engine::{Engine, KindClass};
 use crate::service::error::ServiceError;
 use crate::service::store::ServiceStore;
 
@@ -58,17 +58,19 @@ impl<S: ServiceStore> Engine<S> {
         Ok(append)
     }
 
-    /// Opens the sealed values of `records` before they are decoded, but
-    /// for the records the sync passes over (listed in the options, or
-    /// refused before), so that an operator can pass over a record that
-    /// does not open.
+    /// Opens the sealed values of the records of `records` the store
+    /// applies, before they are decoded: not those of other kinds, nor
+    /// those the sync passes over (listed in the options, or refused
+    /// before), so that an operator can pass over a record that does not
+    /// open.
     pub(crate) async fn open_sealed<M>(
         &self,
         records: &mut [Record],
     ) -> Result<(), ServiceError<M>> {
         let options = &self.core.options;
         let opening = personal::Opening::prepare_where(records, |record| {
-            !options.skip_positions.contains(&record.position)
+            matches!(self.classify(&record.kind), KindClass::Subscribed)
+                && !options.skip_positions.contains(&record.position)
                 && !self.core.counters.was_skipped(record.position)
         })
         .map_err(|error| ServiceError::Log(error.into()))?;
