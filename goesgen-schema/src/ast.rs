@@ -47,6 +47,10 @@ pub(crate) struct PropertyDecl {
     pub default: Option<Node>,
     /// `was: oldName` (long form): the names it was written under.
     pub was: Vec<Text>,
+    /// `personal: true` (long form): where the key is written.
+    pub personal: Option<Spot>,
+    /// `subject: true` (long form): where the key is written.
+    pub subject: Option<Spot>,
 }
 
 /// A projection.

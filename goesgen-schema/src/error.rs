@@ -57,6 +57,11 @@ pub enum Rule {
     ///     claimed twice, an upcaster that is not a path from the crate
     ///     root.
     Migration,
+    /// 19. Personal data that cannot be sealed or forgotten: a personal
+    ///     property on an event without exactly one subject, a subject
+    ///     that is itself personal, optional or not an id type (`id.X`),
+    ///     or a subject on an event without personal data.
+    Personal,
     /// A value of the wrong YAML kind (a list where a mapping is expected, a
     /// mapping where a name is expected...). Not numbered in
     /// `docs/schema.md`: it is the "what was expected" of the schema's shape.
@@ -90,6 +95,7 @@ impl Rule {
             Rule::UnusedEvent => 16,
             Rule::NameCollision => 17,
             Rule::Migration => 18,
+            Rule::Personal => 19,
             Rule::Shape | Rule::Evolution => return None,
         })
     }

@@ -2,7 +2,9 @@
 //! extensions of the schema language. Today these are the migration
 //! declarations (`docs/schema.md`, "Changing events already in the log"):
 //! a property's long form with its `default` and `was`, an event's `was`
-//! and `upcast`. `goesgen check --go` lists them ([`go_extensions`]), so a
+//! and `upcast`; and personal data ("Personal data"): a property's
+//! `personal: true` and `subject: true`, whose sealed values the Go
+//! original cannot read. `goesgen check --go` lists them ([`go_extensions`]), so a
 //! team sharing one schema with Go services knows what to keep out of it.
 
 use crate::model::{Location, Schema};
@@ -63,6 +65,12 @@ pub fn go_extensions(schema: &Schema) -> Vec<Extension> {
             if !property.was.is_empty() {
                 let names: Vec<&str> = property.was.iter().map(|n| n.as_str()).collect();
                 with.push(format!("`was: {}`", names.join(", ")));
+            }
+            if property.personal {
+                with.push("`personal: true` (sealed in the log)".to_string());
+            }
+            if property.subject {
+                with.push("`subject: true`".to_string());
             }
             if !with.is_empty() {
                 what.push_str(" with ");

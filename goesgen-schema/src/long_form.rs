@@ -1,7 +1,9 @@
 //! The shape of the migration declarations, goesgen-for-Rust extensions
 //! of the schema language (`docs/schema.md`, "Changing events already in
 //! the log"): an event's `was: [OldName]` and `upcast: crate::path`, and a
-//! property's long form `{type: X, default: <JSON>, was: oldName}`.
+//! property's long form `{type: X, default: <JSON>, was: oldName}`, which
+//! also marks personal data (`personal: true`) and whose data it is
+//! (`subject: true`, "Personal data").
 //!
 //! An event's mapping holds its properties, so the two event keys are told
 //! from properties by their value: `was` with a list is the declaration
@@ -12,11 +14,12 @@
 
 use crate::ast::{EventDecl, PropertyDecl};
 use crate::context::Context;
-use crate::raw::{Entry, Kind, Node, Text};
+use crate::error::Rule;
+use crate::raw::{Entry, Kind, Node, Spot, Text};
 use crate::shape::{join, known, mapping, names, properties_of, scalar};
 
 /// Keys of a property's long form.
-const PROPERTY_KEYS: &[&str] = &["type", "default", "was"];
+const PROPERTY_KEYS: &[&str] = &["type", "default", "was", "personal", "subject"];
 
 /// The event named `name` whose value is `node`: its properties and its
 /// declarations.
@@ -47,7 +50,7 @@ pub(crate) fn event(name: &Text, node: &Node, path: &str, cx: &mut Context<'_>) 
 }
 
 /// A property written in the long form: `name: {type: X, default: <JSON>,
-/// was: oldName}` (`node` is that mapping).
+/// was: oldName, personal: true, subject: true}` (`node` is that mapping).
 pub(crate) fn property(name: &Text, node: &Node, path: &str, cx: &mut Context<'_>) -> PropertyDecl {
     let mut decl = PropertyDecl {
         name: name.clone(),
@@ -55,9 +58,11 @@ pub(crate) fn property(name: &Text, node: &Node, path: &str, cx: &mut Context<'_
         long_form: true,
         default: None,
         was: Vec::new(),
+        personal: None,
+        subject: None,
     };
-    let expected =
-        "a property: a type, or a mapping with `type` and optionally `default` and `was`";
+    let expected = "a property: a type, or a mapping with `type` and optionally `default`, \
+                    `was`, `personal` and `subject`";
     let entries = mapping(node, path, expected, cx).unwrap_or_default();
     let mut typed = false;
     for field in known(&entries, PROPERTY_KEYS, path, "a property", cx) {
@@ -68,6 +73,8 @@ pub(crate) fn property(name: &Text, node: &Node, path: &str, cx: &mut Context<'_
                 decl.ty = scalar(&field.value, &at, "a type (`id.User`, `u64`, `String`)", cx);
             }
             "default" => decl.default = Some(field.value.clone()),
+            "personal" => decl.personal = flag(field, &at, cx),
+            "subject" => decl.subject = flag(field, &at, cx),
             _ => {
                 decl.was = match &field.value.kind {
                     Kind::Seq(_) => names(&field.value, &at, "property", cx),
@@ -82,7 +89,7 @@ pub(crate) fn property(name: &Text, node: &Node, path: &str, cx: &mut Context<'_
         let message =
             "the property has no `type`: the long form is `{type: X, default: .., was: ..}`";
         cx.error(
-            crate::error::Rule::Shape,
+            Rule::Shape,
             name.spot,
             path,
             message.to_string(),
@@ -93,4 +100,27 @@ pub(crate) fn property(name: &Text, node: &Node, path: &str, cx: &mut Context<'_
         );
     }
     decl
+}
+
+/// A flag of the long form (`personal: true`): where its key is written
+/// when it is `true`; `None` when it is `false` or not a boolean
+/// (reported).
+fn flag(field: &Entry, path: &str, cx: &mut Context<'_>) -> Option<Spot> {
+    let key = &field.key.text;
+    match &field.value.kind {
+        Kind::Scalar(text) if text.typed && text.text.eq_ignore_ascii_case("true") => {
+            Some(field.key.spot)
+        }
+        Kind::Scalar(text) if text.typed && text.text.eq_ignore_ascii_case("false") => None,
+        other => {
+            let found = match other {
+                Kind::Scalar(text) => format!("`{}`", text.text),
+                other => other.describe().to_string(),
+            };
+            let message = format!("expected `true` or `false` for `{key}`, found {found}");
+            let hint = format!("write `{key}: true`, or leave `{key}` out");
+            cx.error(Rule::Shape, field.value.spot, path, message, Some(hint));
+            None
+        }
+    }
 }

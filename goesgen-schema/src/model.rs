@@ -97,6 +97,22 @@ pub struct Event {
     /// payload into this event's current one (a goesgen-for-Rust
     /// extension).
     pub upcast: Option<Upcast>,
+    /// Whose personal data the event holds: set when one of its properties
+    /// is `personal: true` (a goesgen-for-Rust extension, rule 19), which
+    /// makes the event name exactly one subject.
+    pub subject: Option<DataSubject>,
+}
+
+/// The data subject of an event holding personal data: the property that
+/// names the person (`id: {type: id.User, subject: true}`), whose data
+/// key seals the event's personal properties.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DataSubject {
+    /// The subject property's index in [`Event::properties`].
+    pub property: usize,
+    /// The subject's kind: the name of its id type (`User` for `id.User`),
+    /// located at the type reference.
+    pub kind: Name,
 }
 
 /// A property of an event or of a projection.
@@ -116,6 +132,12 @@ pub struct Property {
     /// `was: oldName`: the names records carry it under from before it was
     /// renamed (events only).
     pub was: Vec<Name>,
+    /// `personal: true`: the property holds personal data, sealed in the
+    /// log with its subject's key (events only).
+    pub personal: bool,
+    /// `subject: true`: the property names the person the event's personal
+    /// data is about (events only).
+    pub subject: bool,
 }
 
 /// The default of a property: the value records that lack it read.
@@ -141,6 +163,19 @@ pub struct Upcast {
 }
 
 impl Event {
+    /// The properties marked `personal: true`, in schema order.
+    pub fn personal_properties(&self) -> impl Iterator<Item = &Property> {
+        self.properties.iter().filter(|p| p.personal)
+    }
+
+    /// The property naming the event's data subject, if it holds personal
+    /// data.
+    pub fn subject_property(&self) -> Option<&Property> {
+        self.subject
+            .as_ref()
+            .and_then(|subject| self.properties.get(subject.property))
+    }
+
     /// Whether records written under an older schema may need work to
     /// decode as this event: it declares a former name, a renamed or
     /// defaulted property, or an upcaster.

@@ -11,7 +11,9 @@ use crate::raw::Spot;
 use crate::rules::names::{
     Case, GENERATED_EVENT_TYPES, check_case, check_collisions, check_reserved, snake_ident,
 };
-use crate::rules::{Once, Table, keep, migrations, name, projections, properties, services, usage};
+use crate::rules::{
+    Once, Table, keep, migrations, name, personal, projections, properties, services, usage,
+};
 use crate::shape::join;
 
 /// The model of `decl`, or `None` when it breaks a rule (each reported).
@@ -48,12 +50,14 @@ pub(crate) fn resolve(decl: &Decl, file: &str, cx: &mut Context<'_>) -> Option<S
         let doc = comments::doc(&event.name, cx);
         let properties = properties::properties(&event.properties, &path, cx);
         let (was, upcast) = migrations::event(event, &event_table, &mut former, &path, cx);
+        let subject = personal::subject(&event.name, &event.properties, &path, cx);
         let built = properties.map(|properties| Event {
             name: name(&event.name),
             doc,
             properties,
             was,
             upcast,
+            subject,
         });
         keep(&mut events, built);
     }

@@ -100,6 +100,8 @@ pub(crate) fn properties_of(
                 long_form: false,
                 default: None,
                 was: Vec::new(),
+                personal: None,
+                subject: None,
             }
         })
         .collect()

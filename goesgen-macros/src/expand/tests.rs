@@ -29,6 +29,8 @@ fn property(wire: &str, rust: &str, doc: &[&str]) -> Property {
         long_form: false,
         default: None,
         was: Vec::new(),
+        personal: false,
+        subject: false,
     }
 }
 
@@ -39,6 +41,7 @@ fn event(text: &str, properties: Vec<Property>) -> Event {
         properties,
         was: Vec::new(),
         upcast: None,
+        subject: None,
     }
 }
 

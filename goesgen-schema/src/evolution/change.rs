@@ -61,6 +61,15 @@ pub enum ChangeKind {
     /// An event property's type changed: migrated if the event has an
     /// upcaster, else breaking.
     PropertyTypeChanged,
+    /// An event property marked `personal: true` that was not (breaking:
+    /// the records already in the log hold it in plain text).
+    PropertyMadePersonal,
+    /// An event property no longer marked `personal: true` (breaking: the
+    /// records already in the log hold it sealed).
+    PropertyNoLongerPersonal,
+    /// An event's subject is another property (breaking: the records
+    /// already in the log are sealed with the old subject's keys).
+    SubjectChanged,
     /// A new projection (compatible).
     ProjectionAdded,
     /// A projection removed (compatible: it is rebuilt from the log).
@@ -106,6 +115,9 @@ impl ChangeKind {
             ChangeKind::PropertyRemoved => "property-removed",
             ChangeKind::PropertyRenamed => "property-renamed",
             ChangeKind::PropertyTypeChanged => "property-type-changed",
+            ChangeKind::PropertyMadePersonal => "property-made-personal",
+            ChangeKind::PropertyNoLongerPersonal => "property-no-longer-personal",
+            ChangeKind::SubjectChanged => "subject-changed",
             ChangeKind::ProjectionAdded => "projection-added",
             ChangeKind::ProjectionRemoved => "projection-removed",
             ChangeKind::CreateOnChanged => "create-on-changed",

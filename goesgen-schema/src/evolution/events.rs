@@ -2,7 +2,8 @@
 //! breaks the records already written, unless the event that replaces it
 //! declares the old name in its `was` (then the change is migrated); a new
 //! event is compatible. The changes of the properties of an event present
-//! in both schemas (or renamed) are the `properties` rules'.
+//! in both schemas (or renamed) are the `properties` rules', those of its
+//! personal data the `personal` rules'.
 
 use std::collections::BTreeSet;
 
@@ -54,6 +55,7 @@ impl Changes<'_> {
             let path = format!("events.{}", event.name);
             if let Some(before) = find(&old.events, event.name.as_str(), |e| &e.name) {
                 self.properties(&path, event, &before.properties);
+                self.personal(&path, event, &before.properties);
                 continue;
             }
             // Declared renames: each former name the old schema has.
@@ -81,6 +83,7 @@ impl Changes<'_> {
                 );
                 renamed.insert(before.name.text.clone());
                 self.properties(&path, event, &before.properties);
+                self.personal(&path, event, &before.properties);
             }
             if !declared.is_empty() {
                 continue;

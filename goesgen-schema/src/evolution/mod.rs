@@ -20,7 +20,9 @@
 //!   its rename, a property's `was` its rename, its `default` a new
 //!   required property, the event's `upcast` a new required property or a
 //!   new type. A breaking change's hint names the declarations that would
-//!   cover it.
+//!   cover it. Personal data: a property made personal, or no longer
+//!   personal, and another subject break (the records already written
+//!   keep their values as they were written; `personal`).
 //! - **Projections** (rebuilt from the log by replaying it): a removed
 //!   transition that stored events can take, a removed state they can lead
 //!   to, a changed initial state or `createOn` event break: replaying the
@@ -48,13 +50,14 @@
 //! - `render`: a change as a schema error ([`Change::to_error`]).
 //! - `events`, `properties`, `projections`, `services`: the rules that
 //!   find and classify the changes of each part of a schema (`properties`:
-//!   an event's).
+//!   an event's; `personal`: an event's personal data).
 //!
 //! This file holds the walk they share: [`diff`], the list the rules push
 //! to, and where a change is located.
 
 mod change;
 mod events;
+mod personal;
 mod projections;
 mod properties;
 mod render;

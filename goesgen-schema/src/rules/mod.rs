@@ -9,10 +9,12 @@
 //! - [`methods`]: methods, their types and emits (rules 7, 14, 15).
 //! - [`usage`]: unused events (rule 16).
 //! - [`migrations`]: defaults, former names and upcasters (rule 18).
+//! - [`personal`]: personal data and its subject (rule 19).
 
 pub(crate) mod methods;
 pub(crate) mod migrations;
 pub(crate) mod names;
+pub(crate) mod personal;
 pub(crate) mod projections;
 pub(crate) mod properties;
 pub(crate) mod services;

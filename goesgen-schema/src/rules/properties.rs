@@ -34,6 +34,8 @@ pub(crate) fn properties(
             long_form: decl.long_form,
             default,
             was,
+            personal: decl.personal.is_some(),
+            subject: decl.subject.is_some(),
         });
         keep(&mut out, property);
     }
