@@ -62,12 +62,15 @@ impl<'a> LogReader<'a> {
 
     /// The next batch of matching records, or `None` when the reader has
     /// caught up with the head the read saw. On an error the cursor stays
-    /// where it was.
+    /// where it was. Sealed personal values come back opened with the
+    /// log's keys (the forgotten marker where a key is gone); one that
+    /// does not open is [`LogError::Personal`].
     pub async fn next_batch(&mut self) -> Result<Option<Vec<Record>>, LogError> {
-        let batch = self
+        let mut batch = self
             .log
             .read(self.position, &self.filter, self.batch)
             .await?;
+        crate::personal::open_records(self.log, &mut batch.records).await?;
         // `through` never moves backwards, whatever a backend reports.
         self.position = self.position.max(batch.through);
         if batch.records.is_empty() {

@@ -7,7 +7,7 @@ use std::ops::RangeInclusive;
 use std::time::SystemTime;
 
 use super::{AppendPart, IdempotencyKey, SortedKinds};
-use crate::personal::{PersonalSpec, Seal};
+use crate::personal::{PersonalSpec, Seal, Subject};
 use crate::record::{NewEvent, Position};
 
 /// The condition under which an append may go ahead. It is checked in the
@@ -129,6 +129,11 @@ pub struct Append {
     /// Only the engine can set it; appends from elsewhere are checked in
     /// full.
     pub(crate) encoded: bool,
+    /// The subject whose data key a backend of this crate deletes in the
+    /// append's transaction ([`EventLog::forget`](super::EventLog::forget)
+    /// goes through the append path, so that it waits for a write lock as
+    /// appends do).
+    pub(crate) forgets: Option<Subject>,
 }
 
 impl Append {
@@ -171,6 +176,14 @@ impl Append {
     pub fn seal(mut self, index: usize, spec: &'static PersonalSpec) -> Self {
         self.seals.push(Seal { index, spec });
         self
+    }
+
+    /// The unconditional append of the `SubjectForgotten` record of
+    /// `subject`, which deletes its data key in the same transaction.
+    pub(crate) fn forgetting(subject: &Subject) -> Self {
+        let mut append = Self::new(vec![crate::personal::forgotten_event(subject)]);
+        append.forgets = Some(subject.clone());
+        append
     }
 
     /// Marks the payloads as encoded by the service engine, whose

@@ -119,8 +119,17 @@ pub(super) fn append_locked(
     heads: &HeadPublisher,
     mut append: Append,
     recorded_at: SystemTime,
+    limits: &LogLimits,
 ) -> Result<Outcome, LogError> {
     let head = state.records.len() as Position;
+    let staged = super::personal::seal_locked(state, &mut append, limits)?;
+    let forgets = append.forgets.take();
+    let keep = |state: &mut State| {
+        staged.commit(&mut state.personal);
+        if let Some(subject) = &forgets {
+            state.personal.forget(subject);
+        }
+    };
     // An append without parts or key: nothing to plan.
     if append.parts.is_empty() && append.key.is_none() {
         let appended = Appended {
@@ -137,6 +146,7 @@ pub(super) fn append_locked(
                 append.events.into_iter(),
                 recorded_at,
             );
+            keep(state);
             // Published under the lock, so heads are published in order.
             heads.publish(appended.last);
         }
@@ -182,6 +192,7 @@ pub(super) fn append_locked(
             state.keys.insert(key.clone(), record);
         }
     }
+    keep(state);
     let last = planned.parts.appended.last;
     if last > head {
         heads.publish(last);

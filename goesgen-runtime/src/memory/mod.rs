@@ -10,10 +10,13 @@
 //! - `append`: one append under the lock, from the limits to the head.
 //! - `write_lock`: [`EventLog::lock_writes`]'s holder, and appends waiting
 //!   for it.
+//! - `personal`: the key store of personal data (sealing under the
+//!   lock, keys for reads, forgetting).
 //! - `chunks`: the grow-by-chunk vector the records and the index live in.
 
 mod append;
 mod chunks;
+mod personal;
 mod read;
 mod write_lock;
 
@@ -33,6 +36,7 @@ use crate::log::{
     Append, AppendCost, Appended, AppendedParts, BoxFuture, EventLog, HeadPublisher,
     IdempotencyKey, KeyRecord, KindFilter, ReadBatch, Subscription, WriteLock,
 };
+use crate::personal::{DataKeys, Forgot, KeyId, Subject};
 use crate::record::{Position, Record};
 
 /// An event log held in memory.
@@ -67,6 +71,8 @@ struct State {
     /// Whether a write lock is held: then only its holder appends. Read
     /// and set under the state's lock, so no append slips past it.
     write_locked: bool,
+    /// The data keys of personal values and the master key's check value.
+    personal: personal::MemoryKeys,
 }
 
 impl Default for MemoryLog {
@@ -164,5 +170,24 @@ impl EventLog for MemoryLog {
 
     fn append_cost(&self) -> AppendCost {
         AppendCost::Negligible
+    }
+
+    fn seals_personal(&self) -> bool {
+        true
+    }
+
+    fn data_keys<'a>(&'a self, ids: &'a [KeyId]) -> BoxFuture<'a, Result<DataKeys, LogError>> {
+        Box::pin(std::future::ready(self.data_keys_now(ids)))
+    }
+
+    fn forget<'a>(&'a self, subject: &'a Subject) -> BoxFuture<'a, Result<Forgot, LogError>> {
+        let had_key = self.has_key(subject);
+        let appended = self.append_with(Append::forgetting(subject));
+        Box::pin(async move {
+            Ok(Forgot {
+                record: appended.await?,
+                had_key,
+            })
+        })
     }
 }

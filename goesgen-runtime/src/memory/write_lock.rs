@@ -27,7 +27,13 @@ pub(super) struct MemoryWriteLock {
 impl MemoryWriteLock {
     fn append_now(&self, append: Append) -> Result<Outcome, LogError> {
         prepare(&append, &self.limits).and_then(|recorded_at| {
-            append_locked(&mut lock(&self.state), &self.heads, append, recorded_at)
+            append_locked(
+                &mut lock(&self.state),
+                &self.heads,
+                append,
+                recorded_at,
+                &self.limits,
+            )
         })
     }
 }
@@ -83,7 +89,13 @@ impl MemoryLog {
         if state.write_locked {
             return Err(append);
         }
-        Ok(append_locked(&mut state, &self.heads, append, recorded_at))
+        Ok(append_locked(
+            &mut state,
+            &self.heads,
+            append,
+            recorded_at,
+            &self.limits,
+        ))
     }
 
     /// Prepares an append and appends it now, or once no write lock is

@@ -14,6 +14,12 @@
 //!   found).
 //! - `master`: [`MasterKey`], which wraps the data keys, and its check
 //!   value.
+//! - `seal`: sealing an append's personal values, written once for
+//!   every backend ([`Sealing`], [`seal_append`] over a [`KeyStore`]),
+//!   and the wire form of a sealed value.
+//! - `open`: opening the sealed values of records read back
+//!   ([`Opening`], [`open_records`]).
+//! - `forgotten`: the `SubjectForgotten` record a forget appends.
 //! - `aead`: the one AEAD (ChaCha20-Poly1305, from `ring`).
 //! - `error`: [`PersonalError`].
 //!
@@ -25,21 +31,25 @@
 
 mod aead;
 mod error;
+mod forgotten;
 mod keys;
 mod master;
+mod open;
+mod seal;
 mod subject;
 mod value;
 
 pub use error::PersonalError;
+pub use forgotten::{SUBJECT_FORGOTTEN, forgotten_event, forgotten_subject};
 pub use keys::{DATA_KEY_LEN, DataKey, DataKeys, KEY_ID_LEN, KeyId, SubjectKeys};
 pub use master::{MASTER_KEY_LEN, MasterKey};
+pub use open::{Opening, may_be_sealed, open_opening, open_records};
+pub use seal::{
+    KeyStore, SEALED_MARKER, SEALED_VERSION, Sealing, seal_append, seal_payload, seal_value,
+    unwrap_keys, verify_master,
+};
 pub use subject::{PersonalSpec, Subject};
 pub use value::{FORGOTTEN_MARKER, Personal};
-
-/// The kind of the record [`EventLog::forget`](crate::EventLog::forget)
-/// appends when it forgets a subject (reserved: no schema event may use
-/// it). Its payload is `{"subject":"User:\"u-1\""}`.
-pub const SUBJECT_FORGOTTEN: &str = "goesgen.SubjectForgotten";
 
 /// One event of an append whose personal properties the log must seal
 /// ([`Append::seal`](crate::Append::seal)).

@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use crate::codec::{self, EncodeError, EventKindSet, EventSet};
 use crate::log::{Append, AppendCost, Appended, Condition, KindFilter, SharedLog, Subscription};
+use crate::personal::{PersonalSpec, SUBJECT_FORGOTTEN};
 use crate::record::{NewEvent, Position};
 use crate::service::batch::Batcher;
 use crate::service::call::CallOptions;
@@ -65,6 +66,12 @@ pub(crate) struct Core<S: ServiceStore> {
     /// Whether several keyed calls may share an append (the log takes
     /// several keyed parts: [`EventLog::keyed_parts`](crate::EventLog::keyed_parts)).
     pub(crate) keyed_together: bool,
+    /// The schema's events with personal properties by name (sorted), to
+    /// name them to the log for sealing; empty for most schemas.
+    pub(crate) personal: Vec<(&'static str, &'static PersonalSpec)>,
+    /// Whether the store hears of forgotten subjects
+    /// ([`ServiceStore::FORGETS`] is not empty).
+    pub(crate) forgets: bool,
 }
 
 impl<S: ServiceStore> Engine<S> {
@@ -89,7 +96,15 @@ impl<S: ServiceStore> Engine<S> {
             .flat_map(|kind| names(kind).map(|name| (name, S::SUBSCRIBED.contains(kind))))
             .collect();
         kinds.sort_unstable_by_key(|(name, _)| *name);
-        let subscribed = KindFilter::kinds(S::SUBSCRIBED.iter().flat_map(names));
+        let mut personal: Vec<(&'static str, &'static PersonalSpec)> = all
+            .iter()
+            .filter_map(|kind| Some((kind.name(), S::Event::personal(*kind)?)))
+            .collect();
+        personal.sort_unstable_by_key(|(name, _)| *name);
+        let forgets = !S::FORGETS.is_empty();
+        // A store that forgets reads the records that say whom.
+        let forgotten = forgets.then_some(SUBJECT_FORGOTTEN);
+        let subscribed = KindFilter::kinds(S::SUBSCRIBED.iter().flat_map(names).chain(forgotten));
         let heads = log.subscribe();
         let tracker = Tracker::new(heads.head());
         let batching = options.max_batch_calls > 1 && log.append_cost() == AppendCost::Commit;
@@ -107,6 +122,8 @@ impl<S: ServiceStore> Engine<S> {
                 batcher: Batcher::default(),
                 batching,
                 keyed_together: log_keyed_parts,
+                personal,
+                forgets,
             }),
         }
     }
@@ -263,7 +280,9 @@ impl<S: ServiceStore> Engine<S> {
         }
         let events = back;
         // The log's time of commit, unless the options set a clock.
-        let mut append = Append::new(batch).encoded();
+        let mut append = self
+            .with_seals(Append::new(batch).encoded())
+            .map_err(ServiceError::Log)?;
         append.recorded_at = self.core.options.clock.set_time();
         let appended = match key_part(append.events.len(), options) {
             None => self

@@ -53,7 +53,7 @@ impl<S: ServiceStore> Engine<S> {
     ) -> Result<(AppendedParts, bool), LogError> {
         let count = events.len();
         let append = self
-            .decided_append(events, version, recorded_at)
+            .decided_append(events, version, recorded_at)?
             .parts(parts);
         let outcome = match lock {
             Some(lock) => lock.append_parts(append).await,

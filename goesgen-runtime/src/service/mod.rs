@@ -53,6 +53,7 @@ mod keys;
 mod method_error;
 mod observe;
 mod options;
+mod personal;
 mod refusal;
 mod runner;
 mod store;

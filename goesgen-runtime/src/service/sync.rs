@@ -218,16 +218,17 @@ impl<S: ServiceStore> Engine<S> {
             UnknownEvents::Fail => &KindFilter::All,
             UnknownEvents::Skip => &self.core.subscribed,
         };
-        let batch = self
+        let mut batch = self
             .core
             .log
             .read(after, filter, self.core.options.read_batch)
             .await
             .map_err(ServiceError::Log)?;
         self.core.tracker.saw_head(batch.head);
+        self.open_sealed(&mut batch.records).await?;
         let mut applied = 0;
         for record in &batch.records {
-            if self.passes_over(record) {
+            if self.passes_over(record) || self.forgotten(txn, record).await? {
                 continue;
             }
             match self.classify(&record.kind) {

@@ -312,7 +312,7 @@ impl<S: ServiceStore> Engine<S> {
         version: Position,
         recorded_at: std::time::SystemTime,
     ) -> Result<(Appended, bool), LogError> {
-        let append = self.decided_append(events, version, recorded_at);
+        let append = self.decided_append(events, version, recorded_at)?;
         let appended = match lock {
             Some(lock) => lock.append(append).await,
             None => match self.core.log.try_append_now(append) {
@@ -326,17 +326,19 @@ impl<S: ServiceStore> Engine<S> {
 
     /// The append of `events` decided at `version` and applied ahead with
     /// `recorded_at`: on the conflict rule's condition, at that time,
-    /// encoded by the engine.
+    /// encoded by the engine, its personal values to be sealed.
     pub(crate) fn decided_append(
         &self,
         events: Vec<NewEvent>,
         version: Position,
         recorded_at: std::time::SystemTime,
-    ) -> Append {
-        Append::new(events)
-            .condition(self.condition(version))
-            .recorded_at(recorded_at)
-            .encoded()
+    ) -> Result<Append, LogError> {
+        self.with_seals(
+            Append::new(events)
+                .condition(self.condition(version))
+                .recorded_at(recorded_at)
+                .encoded(),
+        )
     }
 
     /// Applies a method's events in `txn` (at `version`) at the positions
