@@ -45,6 +45,7 @@ use tokio_postgres::types::ToSql;
 use tokio_postgres::{Client, Statement};
 
 use super::connect::{Connector, db_error};
+use super::personal::Sealer;
 use super::schema::Sql;
 use goesgen_runtime::backend::parts;
 use goesgen_runtime::error::{Cause, LogError};
@@ -193,13 +194,17 @@ pub(crate) async fn run_group(
     conn: &WriteConn,
     connector: &Connector,
     sql: &Sql,
+    sealer: &Sealer,
     group: &[&Append],
     locked: bool,
     deadline: Duration,
 ) -> GroupOutcome {
     let mut sent = None;
-    let finished =
-        tokio::time::timeout(deadline, transaction(conn, sql, group, locked, &mut sent)).await;
+    let finished = tokio::time::timeout(
+        deadline,
+        transaction(conn, sql, sealer, group, locked, &mut sent),
+    )
+    .await;
     let result = match finished {
         Ok(result) => result,
         Err(_) => {
@@ -249,6 +254,7 @@ pub(crate) async fn run_group(
 async fn transaction(
     conn: &WriteConn,
     sql: &Sql,
+    sealer: &Sealer,
     group: &[&Append],
     locked: bool,
     sent: &mut Option<(i64, GroupPlan)>,
@@ -265,6 +271,12 @@ async fn transaction(
             .map_err(|e| TxError::Failed(db_error("cannot end the append transaction", e)))?;
         return Ok(plan);
     }
+    // Personal values are sealed here, under the lock, so that a
+    // subject's key is made in the transaction that first uses it.
+    let sealed = sealer
+        .seal_group(client, sql, group, &plan.writers)
+        .await
+        .map_err(TxError::Failed)?;
 
     let mut positions = Vec::new();
     let mut times = Vec::new();
@@ -275,11 +287,17 @@ async fn transaction(
     let mut key_lasts = Vec::new();
     let mut key_times = Vec::new();
     let mut key_prints = Vec::new();
-    for ((append, outcome), writes) in group.iter().zip(&plan.outcomes).zip(&plan.writers) {
+    for (((append, outcome), writes), sealed) in group
+        .iter()
+        .zip(&plan.outcomes)
+        .zip(&plan.writers)
+        .zip(&sealed)
+    {
         let (Ok(outcome), true) = (outcome, writes) else {
             continue;
         };
-        for part in parts::written(&append.events, &append.parts, &outcome.parts) {
+        let events = sealed.as_deref().unwrap_or(&append.events);
+        for part in parts::written(events, &append.parts, &outcome.parts) {
             let appended = &part.record.appended;
             for (position, event) in appended.positions().zip(part.events) {
                 positions.push(to_sql_position(position).map_err(TxError::Failed)?);
