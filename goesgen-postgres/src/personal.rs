@@ -147,17 +147,20 @@ impl Sealer {
         let check_params: [&(dyn ToSql + Sync); 1] = [&check];
         let store_params: [&(dyn ToSql + Sync); 3] = [&names, &ids, &wrapped];
         let find_params: [&(dyn ToSql + Sync); 1] = [&names];
-        // join! polls, and so sends, them in order; each statement sees
-        // what the ones before it wrote. If the check value turns out to
-        // be another key's, the transaction is rolled back, keys and all.
-        let (stored_check, stored_keys, rows) = tokio::join!(
+        // The two writes touch different tables: sent together. The read
+        // comes after both, so it sees what they stored. If the check
+        // value turns out to be another key's, the transaction is rolled
+        // back, keys and all.
+        let (stored_check, stored_keys) = tokio::join!(
             client.execute(&sql.personal.store_check, &check_params),
             client.execute(&sql.personal.store_keys, &store_params),
-            client.query(&sql.personal.keys_of_subjects, &find_params),
         );
         stored_check.map_err(|e| db_error("cannot store the master key's check value", e))?;
         stored_keys.map_err(|e| db_error("cannot store personal data keys", e))?;
-        let rows = rows.map_err(|e| db_error("cannot read personal data keys", e))?;
+        let rows = client
+            .query(&sql.personal.keys_of_subjects, &find_params)
+            .await
+            .map_err(|e| db_error("cannot read personal data keys", e))?;
         let (check, rows) = key_rows(&rows)?;
         master.verify(check.as_deref().unwrap_or_default())?;
         let mut keys = SubjectKeys::with_capacity(rows.len());

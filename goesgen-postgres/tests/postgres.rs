@@ -2,8 +2,8 @@
 //! then what only a database shared by processes can get wrong: positions
 //! in commit order across writers and processes, a tailing reader that
 //! never misses a late commit, reconnection after lost connections, name
-//! validation, corruption and the plan of the condition check on a large
-//! log.
+//! validation, corruption, the plan of the condition check on a large
+//! log, and personal data (sealing, the master key, forget).
 //!
 //! The database comes from `GOESGEN_TEST_POSTGRES` (a libpq connection
 //! string); without it the tests skip, unless `GOESGEN_REQUIRE_POSTGRES=1`
@@ -30,6 +30,8 @@ mod locks;
 mod names;
 #[path = "postgres/ordering.rs"]
 mod ordering;
+#[path = "postgres/personal.rs"]
+mod personal;
 #[path = "postgres/plans.rs"]
 mod plans;
 #[path = "postgres/processes.rs"]
