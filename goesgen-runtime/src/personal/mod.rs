@@ -46,7 +46,7 @@ pub use master::{MASTER_KEY_LEN, MasterKey};
 pub use open::{Opening, may_be_sealed, open_opening, open_records};
 pub use seal::{
     KeyStore, SEALED_MARKER, SEALED_VERSION, Sealing, seal_append, seal_payload, seal_value,
-    unwrap_keys, verify_master,
+    subject_keys, unwrap_keys, verify_master,
 };
 pub use subject::{PersonalSpec, Subject};
 pub use value::{FORGOTTEN_MARKER, Personal};

@@ -112,6 +112,7 @@ pub struct Sealing {
 #[derive(Debug)]
 struct Item {
     index: usize,
+    kind: String,
     spec: &'static PersonalSpec,
     payload: Map<String, Value>,
     subject: Subject,
@@ -152,6 +153,7 @@ impl Sealing {
                 .map_err(|error| no_subject(error.to_string()))?;
             items.push(Item {
                 index: seal.index,
+                kind: event.kind.clone(),
                 spec: seal.spec,
                 payload,
                 subject,
@@ -177,25 +179,25 @@ impl Sealing {
         subjects
     }
 
-    /// Seals the events in place with `keys` (one per subject of
-    /// [`subjects`](Self::subjects)): [`LogError::InvalidEvent`] if a
-    /// sealed payload is over `limits`.
-    pub fn seal(
-        self,
-        events: &mut [NewEvent],
+    /// The sealed payloads, by index of their event in the append, with
+    /// `keys` (one per subject of [`subjects`](Self::subjects)):
+    /// [`LogError::InvalidEvent`] if a sealed payload is over `limits`.
+    pub fn sealed(
+        &self,
         keys: &SubjectKeys,
         limits: &LogLimits,
-    ) -> Result<(), LogError> {
-        for mut item in self.items {
+    ) -> Result<Vec<(usize, Vec<u8>)>, LogError> {
+        let mut sealed = Vec::with_capacity(self.items.len());
+        for item in &self.items {
             let key = keys.get(&item.subject).ok_or_else(|| {
                 LogError::Config(format!(
                     "no data key was found or made for {} (a backend's bug)",
                     item.subject
                 ))
             })?;
-            let event = &mut events[item.index];
-            seal_fields(&event.kind, &mut item.payload, item.spec, key)?;
-            let payload = serde_json::to_vec(&item.payload).unwrap_or_default();
+            let mut payload = item.payload.clone();
+            seal_fields(&item.kind, &mut payload, item.spec, key)?;
+            let payload = serde_json::to_vec(&payload).unwrap_or_default();
             if payload.len() > limits.payload_bytes() {
                 return Err(LogError::InvalidEvent {
                     index: item.index,
@@ -207,7 +209,21 @@ impl Sealing {
                     ),
                 });
             }
-            event.payload = payload;
+            sealed.push((item.index, payload));
+        }
+        Ok(sealed)
+    }
+
+    /// Seals `events` (those it was prepared from) in place with `keys`,
+    /// as [`sealed`](Self::sealed) seals them.
+    pub fn seal(
+        &self,
+        events: &mut [NewEvent],
+        keys: &SubjectKeys,
+        limits: &LogLimits,
+    ) -> Result<(), LogError> {
+        for (index, payload) in self.sealed(keys, limits)? {
+            events[index].payload = payload;
         }
         Ok(())
     }
@@ -251,6 +267,18 @@ pub fn seal_append(
         return Ok(());
     }
     let sealing = Sealing::prepare(events, seals)?;
+    let keys = subject_keys(&sealing, master, store)?;
+    sealing.seal(events, &keys, limits)
+}
+
+/// The data keys of the subjects `sealing` needs, from `store` (made and
+/// stored there on a subject's first use), after checking `master`
+/// against the store's check value.
+pub fn subject_keys(
+    sealing: &Sealing,
+    master: &MasterKey,
+    store: &mut impl KeyStore,
+) -> Result<SubjectKeys, LogError> {
     verify_master(master, store)?;
     let mut keys = SubjectKeys::new();
     for subject in sealing.subjects() {
@@ -264,7 +292,7 @@ pub fn seal_append(
         };
         keys.insert(subject.clone(), key);
     }
-    sealing.seal(events, &keys, limits)
+    Ok(keys)
 }
 
 /// The data keys of `rows` (key id, subject, wrapped key, as a key store

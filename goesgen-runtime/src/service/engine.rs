@@ -96,11 +96,6 @@ impl<S: ServiceStore> Engine<S> {
             .flat_map(|kind| names(kind).map(|name| (name, S::SUBSCRIBED.contains(kind))))
             .collect();
         kinds.sort_unstable_by_key(|(name, _)| *name);
-        let mut personal: Vec<(&'static str, &'static PersonalSpec)> = all
-            .iter()
-            .filter_map(|kind| Some((kind.name(), S::Event::personal(*kind)?)))
-            .collect();
-        personal.sort_unstable_by_key(|(name, _)| *name);
         let forgets = !S::FORGETS.is_empty();
         // A store that forgets reads the records that say whom.
         let forgotten = forgets.then_some(SUBJECT_FORGOTTEN);
@@ -122,7 +117,7 @@ impl<S: ServiceStore> Engine<S> {
                 batcher: Batcher::default(),
                 batching,
                 keyed_together: log_keyed_parts,
-                personal,
+                personal: super::personal::personal_kinds::<S::Event>(),
                 forgets,
             }),
         }

@@ -5,14 +5,25 @@
 //! forgotten through the log (`SubjectForgotten`), for the kinds it
 //! [`FORGETS`](ServiceStore::FORGETS).
 
+use crate::codec::{EventKindSet, EventSet};
 use crate::error::LogError;
 use crate::log::Append;
-use crate::personal::{self, SUBJECT_FORGOTTEN};
+use crate::personal::{self, PersonalSpec, SUBJECT_FORGOTTEN};
 use crate::record::Record;
 use crate::service::committed::Recorded;
 use crate::service::engine::Engine;
 use crate::service::error::ServiceError;
 use crate::service::store::ServiceStore;
+
+/// The events of `E` with personal properties by name (sorted).
+pub(crate) fn personal_kinds<E: EventSet>() -> Vec<(&'static str, &'static PersonalSpec)> {
+    let mut personal: Vec<(&'static str, &'static PersonalSpec)> = <E::Kind as EventKindSet>::ALL
+        .iter()
+        .filter_map(|kind| Some((kind.name(), E::personal(*kind)?)))
+        .collect();
+    personal.sort_unstable_by_key(|(name, _)| *name);
+    personal
+}
 
 impl<S: ServiceStore> Engine<S> {
     /// `append` with its events of personal kinds named to be sealed:

@@ -147,6 +147,9 @@ fn configure(connection: &Connection, options: &SqliteOptions) -> rusqlite::Resu
     };
     connection.pragma_update(None, "synchronous", synchronous)?;
     connection.pragma_update(None, "wal_autocheckpoint", 0)?;
+    // A deleted personal data key is overwritten in the file, not left in
+    // free space (issue 25); the log deletes nothing else.
+    connection.pragma_update(None, "secure_delete", true)?;
     connection.set_prepared_statement_cache_capacity(32);
     Ok(())
 }

@@ -66,7 +66,7 @@ impl SqliteWriteLock {
     fn append_blocking(mut self, append: Append) -> Result<AppendedParts, LogError> {
         let connection = self.connection.take().ok_or(LogError::Closed)?;
         checks::check_append(&append, &self.options.limits)
-            .and_then(|()| writer::Member::new(append))
+            .and_then(|()| writer::Member::new(append, &self.options))
             .and_then(|member| {
                 let mut head = writer::begin_writing(&connection, None)?;
                 let outcome = writer::write_member(&connection, &mut head, &member)?;

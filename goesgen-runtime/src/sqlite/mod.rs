@@ -10,6 +10,7 @@
 //!   pool and the SQLite store kit share it).
 //! - `watcher`: the thread that sees other processes' commits and keeps
 //!   the write-ahead log short.
+//! - `personal`: the key store of personal data, in the log's file.
 //! - `lock`: [`EventLog::lock_writes`], a connection holding SQLite's write
 //!   lock until it appends or is dropped.
 //!
@@ -20,6 +21,7 @@ mod check;
 mod connection;
 pub(crate) mod idle;
 mod lock;
+mod personal;
 mod read;
 mod watcher;
 mod writer;
@@ -41,6 +43,7 @@ use crate::log::{
     Append, Appended, AppendedParts, BoxFuture, EventLog, HeadPublisher, IdempotencyKey, KeyRecord,
     KindFilter, ReadBatch, SharedLog, Subscription, WriteLock,
 };
+use crate::personal::{DataKeys, Forgot, KeyId, Subject};
 use crate::record::Position;
 
 /// How hard each commit is pushed to stable storage (SQLite's
@@ -102,6 +105,12 @@ pub struct SqliteOptions {
     /// (`SQLITE_READONLY`). The file must already hold a log (default
     /// false).
     pub read_only: bool,
+    /// The master key that wraps the data keys of personal values (see
+    /// [`personal`](crate::personal)); none by default. Checked when the
+    /// log is opened against the check value the file keeps (a wrong one
+    /// is [`PersonalError::WrongMasterKey`](crate::PersonalError::WrongMasterKey));
+    /// without it the log can neither seal nor open personal values.
+    pub master_key: Option<crate::personal::MasterKey>,
 }
 
 impl Default for SqliteOptions {
@@ -118,6 +127,7 @@ impl Default for SqliteOptions {
             limits: LogLimits::default(),
             file_mode: 0o600,
             read_only: false,
+            master_key: None,
         }
     }
 }
@@ -285,6 +295,9 @@ impl SqliteLog {
         }
         let write = connection::open(&path, &options)?;
         connection::create_tables(&write, options.read_only)?;
+        if let Some(master) = &options.master_key {
+            personal::verify_at_open(&write, master)?;
+        }
         let damage = Damage::after_open_check(check::check_log(&write))?;
         let head = read::head(&write)?;
         let watch_connection = connection::open(&path, &options)?;
@@ -323,7 +336,7 @@ impl SqliteLog {
             let head = run_blocking(move || readers.with_connection(read::head)).await?;
             return parts::nothing_written(&append, head);
         }
-        let member = writer::Member::new(append)?;
+        let member = writer::Member::new(append, &self.options)?;
         let (reply, answer) = oneshot::channel();
         // Waits for room in the bounded queue without blocking the runtime.
         self.requests
@@ -479,5 +492,17 @@ impl EventLog for SqliteLog {
 
     fn subscribe(&self) -> Subscription {
         self.heads.subscribe()
+    }
+
+    fn seals_personal(&self) -> bool {
+        true
+    }
+
+    fn data_keys<'a>(&'a self, ids: &'a [KeyId]) -> BoxFuture<'a, Result<DataKeys, LogError>> {
+        Box::pin(self.damage.read(self.data_keys_now(ids.to_vec())))
+    }
+
+    fn forget<'a>(&'a self, subject: &'a Subject) -> BoxFuture<'a, Result<Forgot, LogError>> {
+        Box::pin(self.forget_now(subject))
     }
 }

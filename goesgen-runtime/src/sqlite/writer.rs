@@ -3,17 +3,21 @@
 //! is judged against its own condition. [`begin_writing`] and
 //! [`write_member`] are the writing itself, shared with the write lock.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::time::SystemTime;
 
 use rusqlite::{Connection, ErrorCode, OptionalExtension, Transaction, TransactionBehavior};
 use tokio::sync::{mpsc, oneshot};
 
+use super::personal::WriterKeys;
 use super::{SqliteOptions, classify, classify_at};
 use crate::backend::parts;
 use crate::backend::{checks, time};
 use crate::error::{Conflict, LogError};
+use crate::limits::LogLimits;
 use crate::log::{Append, AppendPart, AppendedParts, Condition, Fingerprint, HeadPublisher};
+use crate::personal::{self, MasterKey, PersonalError, Sealing, Subject};
 use crate::record::{NewEvent, Position};
 
 /// How many of the newest rows the writer checks when it does not know
@@ -24,6 +28,7 @@ const TAIL_ROWS: Position = 64;
 const MAX_POSITION: Position = i64::MAX as Position;
 
 /// An event ready for storage: its kind and its payload as text.
+#[derive(Clone)]
 pub(super) struct TextEvent {
     kind: String,
     payload: String,
@@ -36,14 +41,31 @@ pub(super) struct Member {
     condition: Condition,
     parts: Vec<AppendPart>,
     recorded_at: Option<SystemTime>,
+    /// The personal values to seal in the writer's transaction, with the
+    /// master key and limits to seal them with.
+    sealing: Option<(Sealing, Option<MasterKey>, LogLimits)>,
+    /// The subject whose key the append deletes (a forget).
+    pub(super) forgets: Option<Subject>,
 }
 
 impl Member {
     /// The append's events as text, after [`checks::check_append`]: the
     /// conversion is the UTF-8 check of payloads that function does not
     /// parse (the engine's own), and fails with `InvalidEvent` otherwise.
-    pub(super) fn new(mut append: Append) -> Result<Self, LogError> {
+    pub(super) fn new(mut append: Append, options: &SqliteOptions) -> Result<Self, LogError> {
         parts::normalize(&mut append);
+        // Checked here, so that an event without a subject fails alone,
+        // never its group.
+        let sealing = if append.seals.is_empty() {
+            None
+        } else {
+            let sealing = Sealing::prepare(&append.events, &append.seals)?;
+            let master = options.master_key.clone();
+            if master.is_none() {
+                return Err(PersonalError::NoMasterKey.into());
+            }
+            Some((sealing, master, options.limits))
+        };
         let events = append
             .events
             .into_iter()
@@ -66,6 +88,8 @@ impl Member {
             condition: append.condition,
             parts: append.parts,
             recorded_at: append.recorded_at,
+            sealing,
+            forgets: append.forgets,
         })
     }
 }
@@ -113,6 +137,9 @@ fn run(
             Ok((outcomes, head)) => {
                 checked = Some(head);
                 heads.publish(head);
+                if group.iter().any(|request| request.member.forgets.is_some()) {
+                    super::personal::truncate_wal(&connection);
+                }
                 for (request, outcome) in group.into_iter().zip(outcomes) {
                     // The caller may have given up waiting; nothing to do then.
                     let _ = request.reply.send(outcome.map_err(LogError::from));
@@ -337,8 +364,9 @@ pub(super) fn write_member(
              VALUES (?1, ?2, ?3, ?4, ?5)",
         )
         .map_err(|e| classify("cannot store an idempotency key", e))?;
+    let events = seal_member(connection, member)?;
     let mut newest: HashMap<&str, Position> = HashMap::new();
-    for part in parts::written(&member.events, &member.parts, &planned.parts.parts) {
+    for part in parts::written(&events, &member.parts, &planned.parts.parts) {
         let appended = &part.record.appended;
         for (position, event) in appended.positions().zip(part.events) {
             insert
@@ -364,8 +392,34 @@ pub(super) fn write_member(
             .execute((kind, sql_position(*position)?))
             .map_err(fail)?;
     }
+    if let Some(subject) = &member.forgets {
+        WriterKeys::new(connection).delete(subject)?;
+    }
     *head = last;
     Ok(Ok(planned.parts))
+}
+
+/// The member's events with their personal values sealed, with the keys
+/// of their subjects found or made in the open transaction.
+fn seal_member<'m>(
+    connection: &Connection,
+    member: &'m Member,
+) -> Result<Cow<'m, [TextEvent]>, LogError> {
+    let Some((sealing, master, limits)) = &member.sealing else {
+        return Ok(Cow::Borrowed(&member.events));
+    };
+    let master = master.as_ref().ok_or(PersonalError::NoMasterKey)?;
+    let keys = personal::subject_keys(sealing, master, &mut WriterKeys::new(connection))?;
+    let mut events = member.events.clone();
+    for (index, payload) in sealing.sealed(&keys, limits)? {
+        // serde_json writes UTF-8.
+        events[index].payload =
+            String::from_utf8(payload).map_err(|error| LogError::InvalidEvent {
+                index,
+                reason: format!("the sealed payload is not UTF-8: {error}"),
+            })?;
+    }
+    Ok(Cow::Owned(events))
 }
 
 /// A position as SQLite's integer.
