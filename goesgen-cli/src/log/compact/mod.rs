@@ -18,7 +18,8 @@
 //!
 //! The old file is only read. The new one must not exist; if the command
 //! fails, what it wrote is removed. JSON: one object, `records`, `sealed`
-//! (values sealed), `keys` (idempotency keys copied), `output`.
+//! (personal values sealed in the new file, including those the old one
+//! held sealed already), `keys` (idempotency keys copied), `output`.
 //!
 //! - `specs`: the schema's personal properties as the runtime seals them.
 //! - `keys`: the idempotency keys copied.
@@ -54,6 +55,15 @@ struct Compacted {
 /// Runs `goesgen log compact`.
 pub async fn run(args: &CompactArgs, out: &mut Out) -> Result<Outcome, CliError> {
     let specs = PersonalSpecs::of(&SchemaFile::read(&args.schema)?.valid()?);
+    if specs.is_empty() {
+        return Err(fail(
+            args,
+            format!(
+                "`{}` marks no property personal: there is nothing to seal",
+                args.schema.display()
+            ),
+        ));
+    }
     let master = args.master_key.require("`goesgen log compact`")?;
     let Some(source) = args.log.trim().strip_prefix("sqlite:") else {
         return Err(CliError::LogSpec(format!(
