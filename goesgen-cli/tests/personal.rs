@@ -473,3 +473,60 @@ fn compact_refuses_what_it_cannot_rewrite() {
     assert_eq!(refused.status, Some(2));
     assert!(refused.stderr.contains("SQLite"), "{}", refused.stderr);
 }
+
+/// `goesgen forget` and `log show` on a PostgreSQL log (the log's default
+/// table, which the command line reads), when `GOESGEN_TEST_POSTGRES`
+/// names a database; skipped, saying so, otherwise (a failure with
+/// `GOESGEN_REQUIRE_POSTGRES=1`).
+#[test]
+fn forget_on_postgres() {
+    let Some(conninfo) = std::env::var("GOESGEN_TEST_POSTGRES")
+        .ok()
+        .filter(|v| !v.trim().is_empty())
+    else {
+        assert_ne!(
+            std::env::var("GOESGEN_REQUIRE_POSTGRES").as_deref(),
+            Ok("1"),
+            "GOESGEN_REQUIRE_POSTGRES=1 but GOESGEN_TEST_POSTGRES is not set"
+        );
+        eprintln!("skipping: GOESGEN_TEST_POSTGRES (a libpq connection string) is not set");
+        return;
+    };
+    let fixture = Fixture::new("postgres");
+    // A subject no other run used.
+    let id = format!(
+        "pg-{}-{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .expect("clock")
+            .as_nanos()
+    );
+    let key = fixture.key.clone();
+    let position = runtime().block_on(async {
+        let log = goesgen::PostgresOptions::new(&conninfo)
+            .master_key(key)
+            .connect()
+            .await
+            .expect("connect");
+        log.append_with(Append::new(vec![user_created(&id, "Pat")]).seal(0, &USER_CREATED))
+            .await
+            .expect("append")
+            .first
+    });
+    let spec = format!("postgres:{conninfo}");
+    let subject = format!("User:{id}");
+    let forgot = run(&["forget", &spec, &subject]);
+    assert_eq!(forgot.status, Some(0), "{}", forgot.stderr);
+    let answer = &forgot.json_lines()[0];
+    assert_eq!(answer["had_key"], true);
+    assert!(answer["position"].as_u64() > Some(position));
+    let mut show = vec!["log".to_owned(), "show".into(), spec, position.to_string()];
+    show.extend(fixture.key_file());
+    let shown = run(&show);
+    assert_eq!(shown.status, Some(0), "{}", shown.stderr);
+    assert_eq!(
+        shown.json_lines()[0]["payload"],
+        json!({"id": id, "name": {"goesgen:forgotten": true}, "plan": "basic"})
+    );
+}
