@@ -9,7 +9,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use goesgen_runtime::personal::{MasterKey, PersonalSpec};
+use goesgen_runtime::personal::{MasterKey, PersonalSpec, Subject};
 use goesgen_runtime::{
     Append, EventLog, IdempotencyKey, KindFilter, NewEvent, SqliteLog, SqliteOptions,
 };
@@ -334,6 +334,11 @@ fn compact_seals_a_property_that_became_personal() {
         )
         .await
         .expect("append");
+        // Bob was forgotten, but his record predates sealing: the forget
+        // could not erase it.
+        log.forget(&Subject::new("User", &"u-2").expect("subject"))
+            .await
+            .expect("forget");
         log.append_with(Append::new(vec![user_created("u-3", "Cy Clear")]).seal(0, &USER_CREATED))
             .await
             .expect("append sealed");
@@ -373,7 +378,7 @@ fn compact_seals_a_property_that_became_personal() {
     assert_eq!(compacted.status, Some(0), "{}", compacted.stderr);
     assert_eq!(
         compacted.json_lines(),
-        [json!({"records": 4, "sealed": 3, "keys": 1, "output": output})]
+        [json!({"records": 5, "sealed": 2, "forgotten": 1, "keys": 1, "output": output})]
     );
     let again = run(&compact);
     assert_eq!(again.status, Some(2), "the output exists");
@@ -394,6 +399,7 @@ fn compact_seals_a_property_that_became_personal() {
     let verified = run(&verify);
     assert_eq!(verified.status, Some(0), "{}", verified.stdout);
     for name in ["Ada Lovelace", "Bob Babbage", "Cy Clear"] {
+        assert!(file_holds(&fixture.dir.join("old.db"), name) || name == "Cy Clear");
         assert!(!file_holds(Path::new(&output), name), "{name} in the clear");
     }
     assert!(file_holds(Path::new(&output), "Ada King"), "not personal");
@@ -410,11 +416,11 @@ fn compact_seals_a_property_that_became_personal() {
             })
             .collect::<Vec<_>>()
     };
-    assert_eq!(
-        tail(&new_spec),
-        tail(&spec),
-        "same records, times, payloads"
-    );
+    // Same records, times and payloads, but Bob's name, erased at last.
+    let mut expected = tail(&spec);
+    assert_eq!(expected[1]["payload"]["name"], "Bob Babbage");
+    expected[1]["payload"]["name"] = json!({"goesgen:forgotten": true});
+    assert_eq!(tail(&new_spec), expected);
     // The idempotency key is kept with its positions.
     let kept = runtime().block_on(async {
         let log = SqliteLog::open(&output).await.expect("open");
@@ -425,7 +431,7 @@ fn compact_seals_a_property_that_became_personal() {
         let head = log.read(0, &KindFilter::All, 10).await.expect("read").head;
         (found.map(|k| (k.appended.first, k.appended.last)), head)
     });
-    assert_eq!(kept, (Some((3, 3)), 4));
+    assert_eq!(kept, (Some((3, 3)), 5));
 }
 
 #[test]

@@ -12,14 +12,18 @@
 //! the subject's first use, wrapped by the master key), and the same
 //! idempotency keys (`keys`). Values the old log already holds sealed are
 //! opened with its keys and sealed again in the new file; forgotten ones
-//! stay forgotten. The records are appended through the log's own
+//! stay forgotten, and so do the values in the clear of a subject the old
+//! log forgot later (its `goesgen.SubjectForgotten` record comes after
+//! them): what a forget could not erase in the old file is erased in the
+//! new one. The records are appended through the log's own
 //! `append` (the runtime seals them in the append's transaction, as it
 //! does for a service), one append per run of records with the same time.
 //!
 //! The old file is only read. The new one must not exist; if the command
 //! fails, what it wrote is removed. JSON: one object, `records`, `sealed`
 //! (personal values sealed in the new file, including those the old one
-//! held sealed already), `keys` (idempotency keys copied), `output`.
+//! held sealed already), `forgotten` (values of forgotten subjects written
+//! as forgotten), `keys` (idempotency keys copied), `output`.
 //!
 //! - `specs`: the schema's personal properties as the runtime seals them.
 //! - `keys`: the idempotency keys copied.
@@ -27,16 +31,19 @@
 mod keys;
 mod specs;
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use goesgen_runtime::personal::{MasterKey, open_records};
+use goesgen_runtime::personal::{
+    MasterKey, SUBJECT_FORGOTTEN, Subject, forgotten_subject, open_records,
+};
 use goesgen_runtime::{
     Append, Condition, EventLog, KindFilter, LogError, NewEvent, Position, Record, SqliteLog,
     SqliteOptions, Synchronous,
 };
 use serde_json::json;
 
-use self::specs::PersonalSpecs;
+use self::specs::{PersonalSpecs, forget_values, subject_of};
 use super::existing_sqlite;
 use super::scan::BATCH;
 use crate::Outcome;
@@ -49,6 +56,7 @@ use crate::schema_file::SchemaFile;
 struct Compacted {
     records: u64,
     sealed: u64,
+    forgotten: u64,
     keys: usize,
 }
 
@@ -84,16 +92,19 @@ pub async fn run(args: &CompactArgs, out: &mut Out) -> Result<Outcome, CliError>
     };
     if args.table {
         out.line(format!(
-            "compacted {} records into {}: {} personal values sealed, {} idempotency keys kept",
+            "compacted {} records into {}: {} personal values sealed, {} of forgotten subjects \
+             written as forgotten, {} idempotency keys kept",
             compacted.records,
             args.output.display(),
             compacted.sealed,
+            compacted.forgotten,
             compacted.keys
         ))?;
     } else {
         out.json(&json!({
             "records": compacted.records,
             "sealed": compacted.sealed,
+            "forgotten": compacted.forgotten,
             "keys": compacted.keys,
             "output": args.output.display().to_string(),
         }))?;
@@ -139,9 +150,11 @@ async fn compact(
     )
     .await
     .map_err(said("cannot create the new log"))?;
+    let forgets = forgets(&old).await?;
     let mut compacted = Compacted {
         records: 0,
         sealed: 0,
+        forgotten: 0,
         keys: 0,
     };
     let mut after: Position = 0;
@@ -167,8 +180,7 @@ async fn compact(
             .await
             .map_err(said("cannot open the log's sealed values"))?;
         for run in records.chunk_by(|a, b| a.recorded_at == b.recorded_at) {
-            compacted.sealed += append_run(&new, run, specs).await?;
-            compacted.records += run.len() as u64;
+            append_run(&new, run, specs, &forgets, &mut compacted).await?;
         }
     }
     drop(new);
@@ -178,26 +190,61 @@ async fn compact(
     Ok(compacted)
 }
 
+/// The position of the last `SubjectForgotten` record of each subject the
+/// log forgot.
+async fn forgets(log: &SqliteLog) -> Result<HashMap<Subject, Position>, String> {
+    let filter = KindFilter::Kinds(vec![SUBJECT_FORGOTTEN.to_owned()].into());
+    let mut forgets = HashMap::new();
+    let mut after = 0;
+    loop {
+        let batch = log
+            .read(after, &filter, BATCH)
+            .await
+            .map_err(said("cannot read the log's forgets"))?;
+        let Some(last) = batch.records.last() else {
+            return Ok(forgets);
+        };
+        after = last.position;
+        for record in &batch.records {
+            let subject = forgotten_subject(&record.payload)
+                .map_err(|error| format!("the record at position {}: {error}", record.position))?;
+            forgets.insert(subject, record.position);
+        }
+    }
+}
+
 /// Appends `run` (records with one time) to `new` at the same positions,
-/// sealing their personal values; how many values it sealed.
-async fn append_run(new: &SqliteLog, run: &[Record], specs: &PersonalSpecs) -> Result<u64, String> {
+/// sealing their personal values, or writing them forgotten where the old
+/// log forgot their subject after them; counts them in `compacted`.
+async fn append_run(
+    new: &SqliteLog,
+    run: &[Record],
+    specs: &PersonalSpecs,
+    forgets: &HashMap<Subject, Position>,
+    compacted: &mut Compacted,
+) -> Result<(), String> {
     let (Some(first), Some(last)) = (run.first(), run.last()) else {
-        return Ok(0);
+        return Ok(());
     };
-    let events = run
+    let mut events: Vec<NewEvent> = run
         .iter()
         .map(|record| NewEvent::new(record.kind.clone(), record.payload.clone()))
         .collect();
-    let mut append = Append::new(events)
-        .condition(Condition::HeadIs(first.position - 1))
-        .recorded_at(first.recorded_at);
-    let mut sealed = 0;
+    let mut seals = Vec::new();
     for (index, record) in run.iter().enumerate() {
         match specs.for_record(&record.kind, &record.payload) {
             None => {}
             Some(Ok((spec, count))) => {
-                append = append.seal(index, spec);
-                sealed += count as u64;
+                let forgotten = subject_of(spec, &record.payload)
+                    .and_then(|subject| forgets.get(&subject))
+                    .is_some_and(|&forgot| forgot > record.position);
+                if forgotten {
+                    events[index].payload = forget_values(spec, &record.payload);
+                    compacted.forgotten += count as u64;
+                } else {
+                    seals.push((index, spec));
+                    compacted.sealed += count as u64;
+                }
             }
             Some(Err(reason)) => {
                 return Err(format!(
@@ -206,6 +253,12 @@ async fn append_run(new: &SqliteLog, run: &[Record], specs: &PersonalSpecs) -> R
                 ));
             }
         }
+    }
+    let mut append = Append::new(events)
+        .condition(Condition::HeadIs(first.position - 1))
+        .recorded_at(first.recorded_at);
+    for (index, spec) in seals {
+        append = append.seal(index, spec);
     }
     let appended = new.append_with(append).await.map_err(|error| {
         format!(
@@ -219,7 +272,8 @@ async fn append_run(new: &SqliteLog, run: &[Record], specs: &PersonalSpecs) -> R
             first.position, last.position, appended.first, appended.last
         ));
     }
-    Ok(sealed)
+    compacted.records += run.len() as u64;
+    Ok(())
 }
 
 /// The reason for `error`, saying what failed.

@@ -10,9 +10,9 @@
 
 use std::collections::HashMap;
 
-use goesgen_runtime::personal::{FORGOTTEN_MARKER, PersonalSpec, SEALED_MARKER};
+use goesgen_runtime::personal::{FORGOTTEN_MARKER, PersonalSpec, SEALED_MARKER, Subject};
 use goesgen_schema::Schema;
-use serde_json::{Map, Value};
+use serde_json::{Map, Value, json};
 
 /// The personal specs of a schema's events, by kind.
 pub struct PersonalSpecs {
@@ -94,6 +94,27 @@ impl PersonalSpecs {
     }
 }
 
+/// The subject a record's personal values belong to under `spec`; `None`
+/// if its payload names none.
+pub fn subject_of(spec: &PersonalSpec, payload: &[u8]) -> Option<Subject> {
+    let map = serde_json::from_slice::<Map<String, Value>>(payload).ok()?;
+    Subject::from_json(spec.subject_kind, map.get(spec.subject)?).ok()
+}
+
+/// `payload` with each personal value `spec` names in the clear replaced
+/// by the forgotten marker.
+pub fn forget_values(spec: &PersonalSpec, payload: &[u8]) -> Vec<u8> {
+    let Ok(mut map) = serde_json::from_slice::<Map<String, Value>>(payload) else {
+        return payload.to_vec();
+    };
+    for field in spec.fields {
+        if let Some(value) = map.get_mut(*field) {
+            *value = json!({ FORGOTTEN_MARKER: true });
+        }
+    }
+    serde_json::to_vec(&map).unwrap_or_else(|_| payload.to_vec())
+}
+
 /// `text` for the rest of the process.
 fn leak(text: &str) -> &'static str {
     Box::leak(text.to_owned().into_boxed_str())
@@ -165,5 +186,19 @@ services:
             .for_record("UserCreated", br#"{"name":"Ada"}"#)
             .expect("personal");
         assert!(missing.unwrap_err().contains("`id`"));
+
+        let payload = br#"{"id":"u-1","name":"Ada","plan":"x"}"#;
+        assert_eq!(
+            subject_of(spec, br#"{"user":"u-1"}"#).map(|s| s.to_string()),
+            Some(r#"User:"u-1""#.to_owned())
+        );
+        let (spec, _) = specs
+            .for_record("UserCreated", payload)
+            .expect("personal")
+            .expect("a subject");
+        assert_eq!(
+            serde_json::from_slice::<Value>(&forget_values(spec, payload)).unwrap(),
+            json!({"id": "u-1", "name": {"goesgen:forgotten": true}, "plan": "x"})
+        );
     }
 }
