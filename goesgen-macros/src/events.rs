@@ -3,7 +3,8 @@
 //! a same-named variant per event, `enum EventKind`, and the glue that
 //! hands encoding and decoding to the runtime's generic codec
 //! (`goesgen::codec`); the glue of migration declarations is
-//! [`migrations`](crate::migrations)'.
+//! [`migrations`](crate::migrations)', that of personal data
+//! [`personal`](crate::personal)'s.
 
 use goesgen_schema::{Event, Property, Schema};
 use proc_macro2::{Ident, Span, TokenStream};
@@ -11,7 +12,8 @@ use quote::quote;
 
 use crate::docs;
 use crate::migrations;
-use crate::types::{field_ident, rust_type, type_ident};
+use crate::personal;
+use crate::types::{field_ident, type_ident};
 
 /// Names the `events` module generates besides the event structs.
 const GENERATED: &[&str] = &["Event", "EventKind"];
@@ -59,6 +61,7 @@ pub fn events(schema: &Schema, krate: &TokenStream) -> TokenStream {
         .map(|e| migrations::decode_arm(e, krate));
     let former_names = schema.events.iter().map(migrations::former_names);
     let default_tests = migrations::default_tests(schema, krate);
+    let personal = personal::event_set_personal(schema, krate);
     quote! {
         #(#structs)*
 
@@ -181,6 +184,8 @@ pub fn events(schema: &Schema, krate: &TokenStream) -> TokenStream {
                 }
             }
 
+            #personal
+
             fn deserialize_payload<'de, D: __serde::Deserializer<'de>>(
                 kind: &str,
                 deserializer: D,
@@ -260,11 +265,16 @@ fn event_struct(event: &Event, krate: &TokenStream) -> TokenStream {
         &format!("The `{name}` event (`{entry}` in the schema)."),
         &format!("From `{entry}` in the schema."),
     );
-    let types: Vec<TokenStream> = event.properties.iter().map(|p| rust_type(&p.ty)).collect();
+    let types: Vec<TokenStream> = event
+        .properties
+        .iter()
+        .map(|p| personal::field_type(p, krate))
+        .collect();
     let record = record_struct(&ident, &doc, &event.properties, &types, &entry);
     let wire = event.properties.iter().map(|p| p.name.as_str());
     let codec = quote!(#krate::codec);
     let migrated = migrations::migrated_impl(event, krate);
+    let personal = personal::payload_spec(event, krate);
     quote! {
         #record
 
@@ -273,6 +283,7 @@ fn event_struct(event: &Event, krate: &TokenStream) -> TokenStream {
             const FIELDS: &'static [#codec::FieldSpec] = &[
                 #(#codec::FieldSpec { name: #wire, check: #codec::check_field::<#types> },)*
             ];
+            #personal
         }
 
         #migrated
@@ -281,8 +292,9 @@ fn event_struct(event: &Event, krate: &TokenStream) -> TokenStream {
 
 /// A `pub struct` of schema properties (an event's, a projection's): fields
 /// in schema order, snake_case, serialised under the schema's exact names.
-/// `types` are the properties' Rust types ([`rust_type`], computed once by
-/// the caller); `entry` is the schema path of the properties' parent.
+/// `types` are the properties' Rust types, computed once by the caller
+/// (an event's with [`personal::field_type`], a projection's with
+/// `rust_type`); `entry` is the schema path of the properties' parent.
 pub fn record_struct(
     ident: &Ident,
     doc: &TokenStream,
@@ -298,18 +310,28 @@ pub fn record_struct(
             let former = former.as_str();
             quote!(#[serde(alias = #former)])
         });
+        let personal = if property.personal {
+            " Personal data: sealed in the log with its subject's key, `Forgotten` once \
+             the subject is forgotten."
+        } else {
+            ""
+        };
         let doc = docs::item_doc(
             &property.doc,
             &format!(
-                "The `{wire}` property, a `{}` (`{entry}.{wire}` in the schema).",
+                "The `{wire}` property, a `{}` (`{entry}.{wire}` in the schema).{personal}",
                 property.ty.written
             ),
-            &format!("From `{entry}.{wire}` in the schema."),
+            &format!("From `{entry}.{wire}` in the schema.{personal}"),
         );
+        // An absent personal value is no personal data: left out, it is
+        // not sealed, and reads `None` after its subject is forgotten.
+        let absent = personal::skip_absent(property);
         quote! {
             #doc
             #[serde(rename = #wire)]
             #(#aliases)*
+            #absent
             pub #field: #ty,
         }
     });

@@ -21,6 +21,7 @@ mod expand;
 mod input;
 mod locate;
 mod migrations;
+mod personal;
 mod projections;
 mod services;
 mod types;

@@ -83,7 +83,7 @@ fn a_personal_property_needs_a_subject_on_its_event() {
         Rule::Personal,
         (4, 28),
         "events.UserCreated.name.personal",
-        "event `UserCreated` holds personal data (`name`, `email`) but names no subject",
+        "event `UserCreated` holds personal data (`name`, `email`) but names no subject, whose key would seal it",
     );
     assert_eq!(
         hint(&error),

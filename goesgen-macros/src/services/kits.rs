@@ -6,12 +6,14 @@
 //! `rusqlite::Connection` inside the transaction) with the impl for
 //! `goesgen::SqliteStore<T>`, emitted only where goesgen has its `sqlite`
 //! feature. Transactions and the version are the kits' own `goesgen::Store`
-//! (runtime code); the glue only forwards each `apply_<event>`.
+//! (runtime code); the glue only forwards each `apply_<event>` (and
+//! `forget_<subject>`).
 
 use goesgen_schema::Service;
 use proc_macro2::{Ident, TokenStream};
 use quote::quote;
 
+use super::forgets::Forgets;
 use super::{Subscribed, applied};
 use crate::types::suffixed_ident;
 
@@ -36,11 +38,12 @@ fn apply_docs(subscribed: &Subscribed, target: &str) -> Vec<TokenStream> {
 pub(super) fn kits(
     service: &Service,
     subscribed: &Subscribed,
+    forgets: &Forgets,
     store: &Ident,
     krate: &TokenStream,
 ) -> TokenStream {
-    let memory = memory(service, subscribed, store, krate);
-    let sqlite = sqlite(service, subscribed, store, krate);
+    let memory = memory(service, subscribed, forgets, store, krate);
+    let sqlite = sqlite(service, subscribed, forgets, store, krate);
     quote! {
         #memory
         #krate::__private::if_sqlite! { #sqlite }
@@ -50,11 +53,13 @@ pub(super) fn kits(
 fn memory(
     service: &Service,
     subscribed: &Subscribed,
+    forgets: &Forgets,
     store: &Ident,
     krate: &TokenStream,
 ) -> TokenStream {
     let name = service.name.as_str();
     let in_memory = suffixed_ident(&service.name, "InMemory");
+    let [hooks, forward] = forgets.memory(&in_memory, krate);
     let (types, applies) = (&subscribed.types, &subscribed.applies);
     let apply_docs = apply_docs(subscribed, "to this projection");
     let doc = format!(
@@ -79,6 +84,7 @@ fn memory(
                     event: &super::events::#types,
                 ) -> ::core::result::Result<(), #krate::StoreError>;
             )*
+            #hooks
         }
 
         impl<P: #in_memory, M: #krate::kits::WriteMode<P>> #store for #krate::MemoryStore<P, M> {
@@ -92,6 +98,7 @@ fn memory(
                     #krate::__private::ready(<P as #in_memory>::#applies(&mut **txn, at, event))
                 }
             )*
+            #forward
         }
     }
 }
@@ -99,11 +106,13 @@ fn memory(
 fn sqlite(
     service: &Service,
     subscribed: &Subscribed,
+    forgets: &Forgets,
     store: &Ident,
     krate: &TokenStream,
 ) -> TokenStream {
     let name = service.name.as_str();
     let in_sqlite = suffixed_ident(&service.name, "InSqlite");
+    let [hooks, forward] = forgets.sqlite(&in_sqlite, krate);
     let (types, applies) = (&subscribed.types, &subscribed.applies);
     let apply_docs = apply_docs(
         subscribed,
@@ -130,6 +139,7 @@ fn sqlite(
                     event: &super::events::#types,
                 ) -> ::core::result::Result<(), #krate::StoreError>;
             )*
+            #hooks
         }
 
         impl<T: #in_sqlite> #store for #krate::SqliteStore<T> {
@@ -148,6 +158,7 @@ fn sqlite(
                     ))
                 }
             )*
+            #forward
         }
     }
 }

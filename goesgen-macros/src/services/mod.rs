@@ -8,6 +8,7 @@
 //!
 //! The generated code is thin glue over the runtime, one file per concept:
 //! `store_trait` (the store trait and the dispatch of events to it),
+//! `forgets` (its forget hooks, for a service holding personal data),
 //! `methods_trait`, `event_enums`, `calls` (per method a small call struct
 //! implementing the runtime's `MethodCall`), `service` (the service struct,
 //! deref'ing to the runtime's `Runner`), `kits`, `http`, `openapi` and
@@ -16,6 +17,7 @@
 
 mod calls;
 mod event_enums;
+mod forgets;
 mod harness;
 mod http;
 mod kits;
@@ -114,12 +116,13 @@ fn service_items(schema: &Schema, service: &Service, krate: &TokenStream) -> Tok
         })
         .collect();
     let subscribed = Subscribed::of(schema, service);
+    let forgets = forgets::Forgets::of(schema, service);
 
-    let store_trait = store_trait::store_trait(service, &subscribed, &store, krate);
-    let dispatch = store_trait::dispatch(schema, service, &subscribed, &store, krate);
+    let store_trait = store_trait::store_trait(service, &subscribed, &forgets, &store, krate);
+    let dispatch = store_trait::dispatch(schema, service, &subscribed, &forgets, &store, krate);
     let methods =
         methods_trait::methods_trait_items(service, &parts, &store, &methods_trait, krate);
-    let kits = kits::kits(service, &subscribed, &store, krate);
+    let kits = kits::kits(service, &subscribed, &forgets, &store, krate);
     let event_enums = parts
         .iter()
         .map(|p| event_enums::method_events(schema, service, p));

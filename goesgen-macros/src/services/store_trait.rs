@@ -1,6 +1,7 @@
 //! `<Service>Store`: what the user's store adds to the runtime's
 //! `goesgen::Store` (transactions and the version, the same for every
-//! service) for this service: one `apply_<event>` per subscribed event.
+//! service) for this service: one `apply_<event>` per subscribed event,
+//! and one `forget_<subject>` per subject kind of its personal events.
 //! Beside it, `Subscriptions<S>`, the runtime's `Dispatch` of the schema's
 //! events to those apply functions, which makes any `<Service>Store` the
 //! store the runtime's engine runs.
@@ -10,16 +11,19 @@ use proc_macro2::{Ident, TokenStream};
 use quote::quote;
 
 use super::Subscribed;
+use super::forgets::Forgets;
 use crate::docs;
 
 /// `<Service>Store`.
 pub(super) fn store_trait(
     service: &Service,
     subscribed: &Subscribed,
+    forgets: &Forgets,
     store: &Ident,
     krate: &TokenStream,
 ) -> TokenStream {
     let name = service.name.as_str();
+    let hooks = forgets.store_hooks(krate);
     let applied = super::applied(krate);
     let applies = subscribed
         .types
@@ -58,12 +62,18 @@ pub(super) fn store_trait(
         "goesgen's kits (`goesgen::MemoryStore`, `goesgen::SqliteStore`) implement it, or",
         "implement it for your own store. This trait adds one `apply_<event>` per event the",
         "service subscribes to (the `createOn` and transition events of its projections);",
-        "leaving one out does not compile.",
+        if forgets.is_empty() {
+            "leaving one out does not compile."
+        } else {
+            "leaving one out does not compile. And one `forget_<subject>` per kind of person \
+             whose personal data those events hold, required too."
+        },
     ]);
     quote! {
         #doc
         pub trait #store: #krate::Store {
             #(#applies)*
+            #hooks
         }
     }
 }
@@ -74,10 +84,12 @@ pub(super) fn dispatch(
     schema: &Schema,
     service: &Service,
     subscribed: &Subscribed,
+    forgets: &Forgets,
     store: &Ident,
     krate: &TokenStream,
 ) -> TokenStream {
     let name = service.name.as_str();
+    let forget = forgets.dispatch_items(krate);
     let (types, applies) = (&subscribed.types, &subscribed.applies);
     let fallback = if types.len() == schema.events.len() {
         TokenStream::new()
@@ -116,6 +128,8 @@ pub(super) fn dispatch(
                     #fallback
                 }
             }
+
+            #forget
         }
     }
 }

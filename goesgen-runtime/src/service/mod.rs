@@ -49,6 +49,7 @@ mod dispatch;
 mod engine;
 mod error;
 mod follow;
+mod forget;
 mod keys;
 mod method_error;
 mod observe;
@@ -70,6 +71,7 @@ pub use committed::{Committed, Recorded, ServiceStats, SkipCause, Skipped};
 pub use dispatch::{Dispatch, Dispatched};
 pub use engine::Engine;
 pub use error::ServiceError;
+pub use forget::forgotten_id;
 pub use method_error::{DomainError, MethodError};
 pub use observe::{Progress, ProgressReceiver};
 pub use options::{

@@ -71,7 +71,7 @@ pub(crate) fn subject(
                 .map(|d| format!("`{}`", d.name.text))
                 .collect();
             let message = format!(
-                "event `{}` holds personal data ({}) but names no subject: whose key would seal it?",
+                "event `{}` holds personal data ({}) but names no subject, whose key would seal it",
                 event.text,
                 names.join(", ")
             );
@@ -114,7 +114,12 @@ fn kind(decl: &PropertyDecl, ty: &Text, path: &str, cx: &mut Context<'_>) -> Opt
             "the subject `{name}` is optional (`{}`): every record must name its person",
             ty.text
         );
-        let hint = format!("make it required: {SUBJECT}");
+        let inner = ty
+            .text
+            .strip_prefix("Option<")
+            .and_then(|t| t.strip_suffix('>'))
+            .unwrap_or("id.User");
+        let hint = format!("make it required: `{name}: {{type: {inner}, subject: true}}`");
         cx.error(Rule::Personal, ty.spot, path, message, Some(hint));
         return None;
     }
