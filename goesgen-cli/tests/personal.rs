@@ -45,28 +45,11 @@ services:
 ";
 
 /// The same schema before `name` became personal.
-const USERS_BEFORE: &str = "\
-events:
-  UserCreated:
-    id: id.User
-    name: UserName
-    plan: String
-  UserRenamed:
-    id: id.User
-    name: UserName
-projections:
-  User:
-    states: [Active]
-    createOn: UserCreated
-    transitions:
-      UserRenamed: [Active -> Active]
-services:
-  Users:
-    projections: [User]
-    methods:
-      CreateUser: {emits: [UserCreated]}
-      RenameUser: {emits: [UserRenamed]}
-";
+fn users_before() -> String {
+    USERS
+        .replace("{type: id.User, subject: true}", "id.User")
+        .replace("{type: UserName, personal: true}", "UserName")
+}
 
 /// What the generated code says of `UserCreated` under `USERS`.
 static USER_CREATED: PersonalSpec = PersonalSpec {
@@ -101,7 +84,7 @@ impl Fixture {
         let dir = scratch(name);
         let key = MasterKey::generate().expect("master key");
         std::fs::write(dir.join("schema.yml"), USERS).expect("schema");
-        std::fs::write(dir.join("schema.before.yml"), USERS_BEFORE).expect("schema");
+        std::fs::write(dir.join("schema.before.yml"), users_before()).expect("schema");
         std::fs::write(dir.join("master.key"), key.to_base64()).expect("key file");
         Self { dir, key }
     }

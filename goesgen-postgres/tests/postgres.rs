@@ -90,6 +90,39 @@ fn key(text: &str) -> IdempotencyKey {
     IdempotencyKey::new(text).expect("valid key")
 }
 
+/// Creates `table`'s events, kinds and keys tables as an earlier version
+/// of the log made them: the keys table with its `fingerprint` column or
+/// without (before keys were kept per part), never the key store of
+/// personal data.
+async fn create_earlier_tables(raw: &tokio_postgres::Client, table: &str, fingerprint: bool) {
+    let fingerprint = if fingerprint {
+        ", fingerprint text"
+    } else {
+        ""
+    };
+    raw.batch_execute(&format!(
+        "CREATE TABLE public.\"{table}\" (
+             position bigint PRIMARY KEY CHECK (position > 0),
+             recorded_at timestamptz NOT NULL,
+             kind text NOT NULL,
+             payload bytea NOT NULL
+         );
+         CREATE INDEX \"{table}_kind_pos\" ON public.\"{table}\" (kind, position);
+         CREATE TABLE public.\"{table}_kinds\" (
+             kind text PRIMARY KEY,
+             last_position bigint NOT NULL
+         );
+         CREATE TABLE public.\"{table}_keys\" (
+             key text PRIMARY KEY,
+             first_position bigint NOT NULL,
+             last_position bigint NOT NULL,
+             recorded_at timestamptz NOT NULL{fingerprint}
+         );"
+    ))
+    .await
+    .expect("the tables of an earlier version");
+}
+
 /// Asserts that no error of a chain repeats the text of its cause.
 fn assert_each_cause_once(error: &(dyn std::error::Error + 'static)) {
     let mut current = Some(error);
