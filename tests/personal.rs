@@ -9,6 +9,8 @@
 //! - `forgetting`: after `forget`, the service's table dropped the name
 //!   through its `forget_user` hook, other users keep theirs, and a fresh
 //!   sync (a rebuild from the log) reads the name as forgotten.
+//! - `postgres` (feature `postgres`, with a database): the same over the
+//!   PostgreSQL log.
 //!
 //! The support is `people`: the generated code, the `Users` logic (written
 //! once against any store that can read names) and its two stores.
@@ -17,6 +19,9 @@
 mod forgetting;
 #[path = "personal/people.rs"]
 mod people;
+#[cfg(feature = "postgres")]
+#[path = "personal/postgres.rs"]
+mod postgres;
 #[path = "personal/sealing.rs"]
 mod sealing;
 
