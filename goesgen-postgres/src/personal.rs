@@ -33,6 +33,7 @@ use tokio_postgres::types::ToSql;
 use tokio_postgres::{Client, Row};
 
 use super::PostgresLog;
+use super::append::WriteConn;
 use super::connect::db_error;
 use super::schema::Sql;
 
@@ -82,8 +83,7 @@ impl Sealer {
     /// it has nothing to seal. Sends nothing for a group without seals.
     pub async fn seal_group(
         &self,
-        client: &Client,
-        sql: &Sql,
+        conn: &WriteConn,
         group: &[&Append],
         writers: &[bool],
     ) -> Result<Vec<Option<Vec<NewEvent>>>, LogError> {
@@ -106,7 +106,7 @@ impl Sealer {
         if subjects.is_empty() {
             return Ok(vec![None; group.len()]);
         }
-        let keys = self.subject_keys(client, sql, &subjects).await?;
+        let keys = self.subject_keys(conn, &subjects).await?;
         let mut sealed = Vec::with_capacity(group.len());
         for (append, sealing) in group.iter().zip(sealings) {
             sealed.push(match sealing {
@@ -129,8 +129,7 @@ impl Sealer {
     /// stored, or the one a concurrent transaction committed first.
     async fn subject_keys(
         &self,
-        client: &Client,
-        sql: &Sql,
+        conn: &WriteConn,
         subjects: &[&Subject],
     ) -> Result<SubjectKeys, LogError> {
         let master = self.master()?;
@@ -147,20 +146,19 @@ impl Sealer {
         let check_params: [&(dyn ToSql + Sync); 1] = [&check];
         let store_params: [&(dyn ToSql + Sync); 3] = [&names, &ids, &wrapped];
         let find_params: [&(dyn ToSql + Sync); 1] = [&names];
-        // The two writes touch different tables: sent together. The read
-        // comes after both, so it sees what they stored. If the check
-        // value turns out to be another key's, the transaction is rolled
-        // back, keys and all.
-        let (stored_check, stored_keys) = tokio::join!(
-            client.execute(&sql.personal.store_check, &check_params),
-            client.execute(&sql.personal.store_keys, &store_params),
+        // Prepared statements, so join! sends them in order (as the
+        // writer's own are) and each sees what the ones before it wrote:
+        // one round trip. If the check value turns out to be another
+        // key's, the transaction is rolled back, keys and all.
+        let client = &conn.client;
+        let (stored_check, stored_keys, rows) = tokio::join!(
+            client.execute(&conn.store_check, &check_params),
+            client.execute(&conn.store_keys, &store_params),
+            client.query(&conn.keys_of_subjects, &find_params),
         );
         stored_check.map_err(|e| db_error("cannot store the master key's check value", e))?;
         stored_keys.map_err(|e| db_error("cannot store personal data keys", e))?;
-        let rows = client
-            .query(&sql.personal.keys_of_subjects, &find_params)
-            .await
-            .map_err(|e| db_error("cannot read personal data keys", e))?;
+        let rows = rows.map_err(|e| db_error("cannot read personal data keys", e))?;
         let (check, rows) = key_rows(&rows)?;
         master.verify(check.as_deref().unwrap_or_default())?;
         let mut keys = SubjectKeys::with_capacity(rows.len());
@@ -247,7 +245,7 @@ impl PostgresLog {
         let ids: Vec<&[u8]> = ids.iter().map(|id| &id.as_bytes()[..]).collect();
         let rows = conn
             .client
-            .query(&self.sql.personal.keys_by_id, &[&ids])
+            .query(&conn.keys_by_id, &[&ids])
             .await
             .map_err(|e| db_error("cannot read personal data keys", e))?;
         drop(conn);

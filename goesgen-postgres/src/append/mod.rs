@@ -100,6 +100,12 @@ pub(crate) struct WriteConn {
     group_state: Statement,
     find_keys: Statement,
     write_group: Statement,
+    /// Stores the master key's check value (`PersonalSql::store_check`).
+    pub(crate) store_check: Statement,
+    /// Stores new data keys (`PersonalSql::store_keys`).
+    pub(crate) store_keys: Statement,
+    /// The keys of some subjects (`PersonalSql::keys_of_subjects`).
+    pub(crate) keys_of_subjects: Statement,
 }
 
 impl WriteConn {
@@ -111,21 +117,28 @@ impl WriteConn {
                 client.prepare(&sql.group_state).await?,
                 client.prepare(&sql.find_keys).await?,
                 client.prepare(&sql.write_group).await?,
+                client.prepare(&sql.personal.store_check).await?,
+                client.prepare(&sql.personal.store_keys).await?,
+                client.prepare(&sql.personal.keys_of_subjects).await?,
                 client
                     .query_one("SELECT pg_backend_pid()", &[])
                     .await?
                     .try_get(0)?,
             ))
         };
-        let (group_state, find_keys, write_group, pid) = prepared
-            .await
-            .map_err(|e| db_error("cannot prepare the append statements", e))?;
+        let (group_state, find_keys, write_group, store_check, store_keys, keys_of_subjects, pid) =
+            prepared
+                .await
+                .map_err(|e| db_error("cannot prepare the append statements", e))?;
         Ok(Self {
             client,
             pid,
             group_state,
             find_keys,
             write_group,
+            store_check,
+            store_keys,
+            keys_of_subjects,
         })
     }
 }
@@ -274,7 +287,7 @@ async fn transaction(
     // Personal values are sealed here, under the lock, so that a
     // subject's key is made in the transaction that first uses it.
     let sealed = sealer
-        .seal_group(client, sql, group, &plan.writers)
+        .seal_group(conn, group, &plan.writers)
         .await
         .map_err(TxError::Failed)?;
 
