@@ -24,11 +24,12 @@ mod processes;
 mod rerun;
 #[path = "personal/schema.rs"]
 mod schema;
+#[path = "../../tests/support/scratch.rs"]
+mod scratch;
 #[path = "personal/sqlite.rs"]
 mod sqlite;
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use goesgen_runtime::codec;
 use goesgen_runtime::personal::MasterKey;
@@ -38,15 +39,22 @@ use schema::Event;
 
 /// A path for a new log file under cargo's scratch directory for tests.
 fn fresh_path(name: &str) -> PathBuf {
-    static NEXT: AtomicUsize = AtomicUsize::new(0);
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("goesgen-personal");
-    std::fs::create_dir_all(&dir).expect("scratch directory");
-    let n = NEXT.fetch_add(1, Ordering::Relaxed);
-    let path = dir.join(format!("{name}-{}-{n}.db", std::process::id()));
-    for suffix in ["", "-wal", "-shm"] {
-        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
-    }
-    path
+    scratch::sqlite_path("personal", name)
+}
+
+/// Registers the user `id` named `name` through the Users service (an
+/// append method) on `log`.
+async fn register(log: &SharedLog, id: &str, name: &str) {
+    schema::engine(log.clone())
+        .run_append(
+            &schema::Register {
+                id: id.into(),
+                name: name.into(),
+            },
+            &goesgen_runtime::service::CallOptions::default(),
+        )
+        .await
+        .expect("register");
 }
 
 /// The SQLite log at `path` with `master` as its master key.

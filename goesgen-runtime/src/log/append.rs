@@ -117,23 +117,16 @@ pub struct Append {
     /// the commit. A service sets it to the time its store saw when it
     /// applied the events before appending them.
     pub recorded_at: Option<SystemTime>,
-    /// The events with personal properties, which the log seals with
-    /// their subjects' data keys in the append's own transaction (see
-    /// [`seal`](Self::seal)). A log that does not
-    /// [`seal personal data`](super::EventLog::seals_personal) refuses an
-    /// append with seals.
-    pub seals: Vec<Seal>,
     /// Whether the service engine encoded the payloads itself (serde's
     /// JSON of the schema's event structs): backends then skip parsing
     /// them again, and its `recorded_at` is already cut to microseconds.
     /// Only the engine can set it; appends from elsewhere are checked in
     /// full.
     pub(crate) encoded: bool,
-    /// The subject whose data key a backend of this crate deletes in the
-    /// append's transaction ([`EventLog::forget`](super::EventLog::forget)
-    /// goes through the append path, so that it waits for a write lock as
-    /// appends do).
-    pub(crate) forgets: Option<Subject>,
+    /// Its personal data work: the events to seal, the subject to
+    /// forget (boxed: most appends have none, and an append is handed
+    /// back by value).
+    pub(crate) personal: Option<Box<PersonalWork>>,
 }
 
 impl Append {
@@ -174,15 +167,32 @@ impl Append {
     /// names (created in the append's transaction on the subject's first
     /// use), so that only sealed values are stored.
     pub fn seal(mut self, index: usize, spec: &'static PersonalSpec) -> Self {
-        self.seals.push(Seal { index, spec });
+        self.personal
+            .get_or_insert_default()
+            .seals
+            .push(Seal { index, spec });
         self
+    }
+
+    /// The events with personal properties, which the log seals with
+    /// their subjects' data keys in the append's own transaction (see
+    /// [`seal`](Self::seal)). A log that does not
+    /// [seal personal data](super::EventLog::seals_personal) must refuse
+    /// an append with seals.
+    pub fn seals(&self) -> &[Seal] {
+        self.personal.as_ref().map_or(&[], |work| &work.seals)
+    }
+
+    /// The subject a forget deletes the key of, taken out of the append.
+    pub(crate) fn take_forgets(&mut self) -> Option<Subject> {
+        self.personal.as_mut().and_then(|work| work.forgets.take())
     }
 
     /// The unconditional append of the `SubjectForgotten` record of
     /// `subject`, which deletes its data key in the same transaction.
     pub(crate) fn forgetting(subject: &Subject) -> Self {
         let mut append = Self::new(vec![crate::personal::forgotten_event(subject)]);
-        append.forgets = Some(subject.clone());
+        append.personal.get_or_insert_default().forgets = Some(subject.clone());
         append
     }
 
@@ -192,4 +202,16 @@ impl Append {
         self.encoded = true;
         self
     }
+}
+
+/// An append's personal data work (see [`Append::seal`]).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub(crate) struct PersonalWork {
+    /// The events to seal.
+    pub(crate) seals: Vec<Seal>,
+    /// The subject whose data key a backend of this crate deletes in the
+    /// append's transaction ([`EventLog::forget`](super::EventLog::forget)
+    /// goes through the append path, so that it waits for a write lock as
+    /// appends do).
+    pub(crate) forgets: Option<Subject>,
 }

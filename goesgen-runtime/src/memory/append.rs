@@ -123,7 +123,7 @@ pub(super) fn append_locked(
 ) -> Result<Outcome, LogError> {
     let head = state.records.len() as Position;
     let staged = super::personal::seal_locked(state, &mut append, limits)?;
-    let forgets = append.forgets.take();
+    let forgets = append.take_forgets();
     let keep = |state: &mut State| {
         staged.commit(&mut state.personal);
         if let Some(subject) = &forgets {

@@ -114,7 +114,7 @@ pub(super) fn seal_locked(
     limits: &LogLimits,
 ) -> Result<Staged, LogError> {
     let mut staged = Staged::default();
-    if append.seals.is_empty() {
+    if append.seals().is_empty() {
         return Ok(staged);
     }
     let master = state.personal.master()?;
@@ -124,7 +124,7 @@ pub(super) fn seal_locked(
     };
     seal_append(
         &mut append.events,
-        &append.seals,
+        append.personal.as_ref().map_or(&[], |work| &work.seals),
         &master,
         &mut store,
         limits,

@@ -23,7 +23,14 @@ use crate::record::Record;
 /// quoted name): a byte search, so that records without personal data
 /// cost no parse.
 pub fn may_be_sealed(payload: &[u8]) -> bool {
-    memchr::memmem::find(payload, b"\"goesgen:sealed\"").is_some()
+    marker().find(payload).is_some()
+}
+
+/// The searcher for a sealed value's marker, built once.
+fn marker() -> &'static memchr::memmem::Finder<'static> {
+    static MARKER: std::sync::OnceLock<memchr::memmem::Finder<'static>> =
+        std::sync::OnceLock::new();
+    MARKER.get_or_init(|| memchr::memmem::Finder::new(b"\"goesgen:sealed\""))
 }
 
 /// The sealed values of a batch of records, found and parsed: the key ids

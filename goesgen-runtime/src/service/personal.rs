@@ -34,15 +34,21 @@ impl<S: ServiceStore> Engine<S> {
         if personal.is_empty() {
             return Ok(append);
         }
-        for (index, event) in append.events.iter().enumerate() {
-            if let Ok(found) = personal.binary_search_by(|(name, _)| (*name).cmp(&event.kind)) {
-                append.seals.push(personal::Seal {
-                    index,
-                    spec: personal[found].1,
-                });
-            }
+        let seals: Vec<(usize, &'static PersonalSpec)> = append
+            .events
+            .iter()
+            .enumerate()
+            .filter_map(|(index, event)| {
+                let found = personal
+                    .binary_search_by(|(name, _)| (*name).cmp(&event.kind))
+                    .ok()?;
+                Some((index, personal[found].1))
+            })
+            .collect();
+        for (index, spec) in seals {
+            append = append.seal(index, spec);
         }
-        if !append.seals.is_empty() && !self.core.log.seals_personal() {
+        if !append.seals().is_empty() && !self.core.log.seals_personal() {
             return Err(LogError::Config(format!(
                 "service {} emits personal data, and this log keeps no personal data keys to \
                  seal it with",

@@ -56,10 +56,11 @@ impl Member {
         parts::normalize(&mut append);
         // Checked here, so that an event without a subject fails alone,
         // never its group.
-        let sealing = if append.seals.is_empty() {
+        let forgets = append.take_forgets();
+        let sealing = if append.seals().is_empty() {
             None
         } else {
-            let sealing = Sealing::prepare(&append.events, &append.seals)?;
+            let sealing = Sealing::prepare(&append.events, append.seals())?;
             let master = options.master_key.clone();
             if master.is_none() {
                 return Err(PersonalError::NoMasterKey.into());
@@ -89,7 +90,7 @@ impl Member {
             parts: append.parts,
             recorded_at: append.recorded_at,
             sealing,
-            forgets: append.forgets,
+            forgets,
         })
     }
 }

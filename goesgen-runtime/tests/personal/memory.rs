@@ -15,27 +15,10 @@ use goesgen_runtime::{
     Position, ReadBatch, SharedLog, Store as _, Subscription,
 };
 
-use super::read_events;
 use super::schema::{self, Event, Register, Rename};
+use super::{read_events, register};
 
 const NAME: &str = "Ada Lovelace";
-
-async fn register(
-    engine: &goesgen_runtime::service::Engine<schema::UsersStore>,
-    id: &str,
-    name: &str,
-) {
-    engine
-        .run_append(
-            &Register {
-                id: id.into(),
-                name: name.into(),
-            },
-            &CallOptions::default(),
-        )
-        .await
-        .expect("register");
-}
 
 async fn names(
     engine: &goesgen_runtime::service::Engine<schema::UsersStore>,
@@ -59,7 +42,7 @@ async fn raw(log: &SharedLog) -> Vec<goesgen_runtime::Record> {
 async fn the_log_keeps_personal_values_sealed_and_a_sync_opens_them() {
     let log: SharedLog = Arc::new(MemoryLog::new());
     let writer = schema::engine(Arc::clone(&log));
-    register(&writer, "u-1", NAME).await;
+    register(&log, "u-1", NAME).await;
     writer
         .run_transaction(
             &Rename {
@@ -99,8 +82,13 @@ async fn the_log_keeps_personal_values_sealed_and_a_sync_opens_them() {
 async fn after_a_forget_syncs_succeed_values_read_as_forgotten_and_stores_drop_them() {
     let log: SharedLog = Arc::new(MemoryLog::new());
     let writer = schema::engine(Arc::clone(&log));
-    register(&writer, "u-1", NAME).await;
-    register(&writer, "u-2", "Grace Hopper").await;
+    register(&log, "u-1", NAME).await;
+    register(&log, "u-2", "Grace Hopper").await;
+    writer.sync::<Infallible>().await.expect("sync");
+    assert_eq!(
+        names(&writer).await.0[0],
+        ("u-1".into(), Personal::Known(NAME.into()))
+    );
     let ada = Subject::new("User", &"u-1").unwrap();
     let forgot = log.forget(&ada).await.expect("forget");
     assert!(forgot.had_key);

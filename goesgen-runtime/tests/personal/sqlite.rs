@@ -11,7 +11,7 @@ use goesgen_runtime::service::{CallOptions, ServiceError};
 use goesgen_runtime::{LogError, SqliteLog, SqliteOptions, Store as _};
 
 use super::schema::{self, Event, Register};
-use super::{fresh_path, open_sqlite, read_events};
+use super::{fresh_path, open_sqlite, read_events, register};
 
 const SECRET: &str = "Ada-Lovelace-7f3a9c";
 
@@ -38,19 +38,6 @@ fn stored_key(path: &Path, subject: &str) -> Option<(Vec<u8>, Vec<u8>)> {
             |row| Ok((row.get(0)?, row.get(1)?)),
         )
         .ok()
-}
-
-async fn register(log: &goesgen_runtime::SharedLog, id: &str, name: &str) {
-    schema::engine(log.clone())
-        .run_append(
-            &Register {
-                id: id.into(),
-                name: name.into(),
-            },
-            &CallOptions::default(),
-        )
-        .await
-        .expect("register");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
