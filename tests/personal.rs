@@ -1,7 +1,7 @@
 //! Personal data end to end, through the service generated from
 //! `tests/fixtures/people.yml`: a `Users` service whose table keeps each
 //! user's name (personal data of the user it names), on both store kits,
-//! over a log that keeps personal data keys.
+//! over both logs that keep personal data keys (memory, SQLite).
 //!
 //! - `sealing`: a created user's name is sealed in the log (the raw
 //!   payload holds no plaintext, the user's id stays in the clear) and
@@ -11,6 +11,8 @@
 //!   sync (a rebuild from the log) reads the name as forgotten.
 //! - `postgres` (feature `postgres`, with a database): the same over the
 //!   PostgreSQL log.
+//! - `store_file`: the SQLite store kit's file and WAL keep no forgotten
+//!   name, with `secure_delete` on and a checkpoint after the forget.
 //!
 //! The support is `people`: the generated code, the `Users` logic (written
 //! once against any store that can read names) and its two stores.
@@ -22,8 +24,12 @@ mod people;
 #[cfg(feature = "postgres")]
 #[path = "personal/postgres.rs"]
 mod postgres;
+#[path = "support/scratch.rs"]
+mod scratch;
 #[path = "personal/sealing.rs"]
 mod sealing;
+#[path = "personal/store_file.rs"]
+mod store_file;
 
 /// The schema's `id.User`.
 pub mod id {

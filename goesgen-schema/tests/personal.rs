@@ -239,7 +239,8 @@ fn making_a_property_personal_breaks_the_log_and_points_to_its_migration() {
         name.hint.as_deref(),
         Some(
             "rewrite the log with its `name` values sealed before this schema writes to it \
-             (docs/schema.md, \"Personal data\", \"Existing logs\"), then make this schema the baseline"
+             (`goesgen log compact`, docs/schema.md, \"Personal data\", \"Existing logs\"), \
+             then make this schema the baseline"
         )
     );
     assert_eq!((name.at.line, name.at.column), (4, 5));

@@ -6,12 +6,12 @@
 //! reads the name as forgotten.
 
 use goesgen::personal::Subject;
-use goesgen::{KindFilter, LogReader, Personal, Store};
+use goesgen::{KindFilter, LogReader, Personal, SharedLog, Store};
 
 use crate::id::User;
 use crate::people::{
-    MemoryStore, Names, Row, memory_log, new_user, schema::events::Event,
-    schema::users::UsersStore, service, sqlite_store,
+    MemoryStore, Names, Row, logs, new_user, schema::events::Event, schema::users::UsersStore,
+    service, sqlite_store,
 };
 
 fn user(id: &str) -> User {
@@ -33,14 +33,25 @@ where
         .collect()
 }
 
-async fn forgetting_drops_the_name<S>(make: impl Fn() -> S)
+async fn forgetting_drops_the_name<S>(kit: &str, make: impl Fn() -> S)
 where
     S: UsersStore,
     S::Write: Names,
     S::Read: Names,
 {
-    let log = memory_log();
-    let users = service(make(), &log);
+    for (backend, log) in logs(&format!("forget-{kit}")).await {
+        println!("{kit} on a {backend}");
+        drops_the_name(&make, &log).await;
+    }
+}
+
+async fn drops_the_name<S>(make: &impl Fn() -> S, log: &SharedLog)
+where
+    S: UsersStore,
+    S::Write: Names,
+    S::Read: Names,
+{
+    let users = service(make(), log);
     let ada = new_user("u-1", "Ada Lovelace", Some("ada@example.org"));
     users.create_user(&(), ada).await.unwrap();
     users
@@ -70,7 +81,7 @@ where
     assert_eq!(greeting, "Hello, whoever you were.");
 
     // A rebuild: a fresh store synced from the whole log.
-    let rebuilt = service(make(), &log);
+    let rebuilt = service(make(), log);
     rebuilt.sync().await.expect("a rebuild after the forget");
     assert_eq!(
         names(rebuilt.store(), &["u-1", "u-2"]).await,
@@ -78,7 +89,7 @@ where
     );
 
     // Every event of the forgotten user reads forgotten; the others do not.
-    let mut reader = LogReader::new(&*log, KindFilter::All, 0);
+    let mut reader = LogReader::new(&**log, KindFilter::All, 0);
     let records = reader.next_batch().await.unwrap().expect("records");
     let names: Vec<(u64, Personal<String>)> = records
         .iter()
@@ -103,18 +114,23 @@ where
 
 #[tokio::test]
 async fn forgetting_drops_the_name_on_the_memory_kit() {
-    forgetting_drops_the_name(MemoryStore::default).await;
+    forgetting_drops_the_name("memory", MemoryStore::default).await;
 }
 
 #[tokio::test]
 async fn forgetting_drops_the_name_on_the_sqlite_kit() {
-    forgetting_drops_the_name(sqlite_store).await;
+    forgetting_drops_the_name("sqlite", sqlite_store).await;
 }
 
 #[tokio::test]
 async fn an_absent_value_stays_absent_and_a_present_one_is_forgotten() {
-    let log = memory_log();
-    let users = service(MemoryStore::default(), &log);
+    for (_, log) in logs("absent").await {
+        absent_stays_absent(&log).await;
+    }
+}
+
+async fn absent_stays_absent(log: &SharedLog) {
+    let users = service(MemoryStore::default(), log);
     let ada = new_user("u-1", "Ada Lovelace", Some("ada@example.org"));
     users.create_user(&(), ada).await.unwrap();
     users
@@ -125,7 +141,7 @@ async fn an_absent_value_stays_absent_and_a_present_one_is_forgotten() {
         let subject = Subject::new("User", &user(id)).unwrap();
         log.forget(&subject).await.unwrap();
     }
-    let rebuilt = service(MemoryStore::default(), &log);
+    let rebuilt = service(MemoryStore::default(), log);
     for users in [&users, &rebuilt] {
         users.sync().await.unwrap();
         let read = users.store().begin_read().await.unwrap();
@@ -142,8 +158,13 @@ async fn an_absent_value_stays_absent_and_a_present_one_is_forgotten() {
 
 #[tokio::test]
 async fn forgetting_nobody_changes_nothing() {
-    let log = memory_log();
-    let users = service(MemoryStore::default(), &log);
+    for (_, log) in logs("nobody").await {
+        nobody(&log).await;
+    }
+}
+
+async fn nobody(log: &SharedLog) {
+    let users = service(MemoryStore::default(), log);
     users
         .create_user(&(), new_user("u-1", "Ada Lovelace", None))
         .await

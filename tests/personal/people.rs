@@ -9,13 +9,18 @@
 
 use std::collections::BTreeMap;
 use std::marker::PhantomData;
+use std::sync::Arc;
 
 use goesgen::kits::{MemoryRead, MemoryWrite, SqliteRead, SqliteWrite};
 use goesgen::rusqlite::{Connection, OptionalExtension, params};
-use goesgen::{MasterKey, MemoryLog, MethodError, Personal, Recorded, SharedLog, StoreError};
+use goesgen::{
+    MasterKey, MemoryLog, MethodError, Personal, Recorded, SharedLog, SqliteLog, SqliteOptions,
+    StoreError,
+};
 
 use crate::NewUser;
 use crate::id::User;
+use crate::scratch::sqlite_path;
 
 /// The generated code.
 pub mod schema {
@@ -133,9 +138,24 @@ where
     )
 }
 
-/// A new memory log whose data keys a fixed master key wraps.
-pub fn memory_log() -> SharedLog {
-    std::sync::Arc::new(MemoryLog::new().with_master_key(MasterKey::from_bytes([7; 32])))
+/// The master key of the tests' logs.
+fn master_key() -> MasterKey {
+    MasterKey::from_bytes([7; 32])
+}
+
+/// A new log of each backend that keeps personal data keys, named: in
+/// memory, and in a new SQLite file (`name` names it).
+pub async fn logs(name: &str) -> Vec<(&'static str, SharedLog)> {
+    let memory: SharedLog = Arc::new(MemoryLog::new().with_master_key(master_key()));
+    let options = SqliteOptions {
+        master_key: Some(master_key()),
+        ..SqliteOptions::default()
+    };
+    let sqlite = SqliteLog::open_with(sqlite_path("personal", name), options)
+        .await
+        .expect("an SQLite log")
+        .shared();
+    vec![("memory log", memory), ("SQLite log", sqlite)]
 }
 
 /// The input that makes user `id` called `name`.

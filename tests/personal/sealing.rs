@@ -1,15 +1,16 @@
 //! A created user's name is sealed in the log: the raw payload holds a
 //! sealed object in place of each personal value, never the plaintext,
 //! while the subject's id stays in the clear; the service, its methods
-//! and a reader of the log see the names known.
+//! and a reader of the log see the names known. On each store kit, over
+//! each log.
 
 use goesgen::{KindFilter, LogReader, Personal, SharedLog};
 use serde_json::Value;
 
 use crate::id::User;
 use crate::people::{
-    MemoryStore, Names, memory_log, new_user, schema::events::Event, schema::users::UsersStore,
-    service, sqlite_store,
+    MemoryStore, Names, logs, new_user, schema::events::Event, schema::users::UsersStore, service,
+    sqlite_store,
 };
 
 /// The payloads of `log` as it stores them, as JSON.
@@ -33,20 +34,31 @@ fn is_sealed(value: &Value) -> bool {
             .all(|field| value[field].as_str().is_some_and(|text| !text.is_empty()))
 }
 
-async fn names_are_sealed_and_known<S>(store: S)
+async fn names_are_sealed_and_known<S>(kit: &str, make: impl Fn() -> S)
 where
     S: UsersStore,
     S::Write: Names,
     S::Read: Names,
 {
-    let log = memory_log();
-    let users = service(store, &log);
+    for (backend, log) in logs(&format!("sealed-{kit}")).await {
+        println!("{kit} on a {backend}");
+        sealed_and_known(make(), &log).await;
+    }
+}
+
+async fn sealed_and_known<S>(store: S, log: &SharedLog)
+where
+    S: UsersStore,
+    S::Write: Names,
+    S::Read: Names,
+{
+    let users = service(store, log);
     let ada = new_user("u-1", "Ada Lovelace", Some("ada@example.org"));
     users.create_user(&(), ada).await.expect("Ada created");
     let grace = new_user("u-2", "Grace Hopper", None);
     users.create_user(&(), grace).await.expect("Grace created");
 
-    let payloads = raw_payloads(&log).await;
+    let payloads = raw_payloads(log).await;
     assert_eq!(payloads.len(), 2);
     for (_, text) in &payloads {
         for plain in ["Ada", "Lovelace", "ada@example.org", "Grace", "Hopper"] {
@@ -77,7 +89,7 @@ where
     drop(read);
 
     // So does a reader of the log, which opens what it reads.
-    let mut reader = LogReader::new(&*log, KindFilter::All, 0);
+    let mut reader = LogReader::new(&**log, KindFilter::All, 0);
     let records = reader.next_batch().await.unwrap().expect("records");
     let Event::UserCreated(created) =
         Event::from_record(&records[0].kind, &records[0].payload).expect("a decoded event")
@@ -100,10 +112,10 @@ where
 
 #[tokio::test]
 async fn names_are_sealed_and_known_on_the_memory_kit() {
-    names_are_sealed_and_known(MemoryStore::default()).await;
+    names_are_sealed_and_known("memory", MemoryStore::default).await;
 }
 
 #[tokio::test]
 async fn names_are_sealed_and_known_on_the_sqlite_kit() {
-    names_are_sealed_and_known(sqlite_store()).await;
+    names_are_sealed_and_known("sqlite", sqlite_store).await;
 }

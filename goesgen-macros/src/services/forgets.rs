@@ -107,49 +107,48 @@ impl Forgets {
     /// memory kit's `<Service>Store` impl (`P` the user's projection, the
     /// trait `in_memory`).
     pub(super) fn memory(&self, in_memory: &Ident, krate: &TokenStream) -> [TokenStream; 2] {
-        let unit = super::applied(krate);
-        let docs = self.docs("in this projection");
-        let (hooks, ids) = (&self.hooks, &self.ids);
-        [
-            quote! {
-                #(
-                    #docs
-                    fn #hooks(
-                        &mut self,
-                        at: &#krate::Recorded,
-                        id: &#ids,
-                    ) -> ::core::result::Result<(), #krate::StoreError>;
-                )*
-            },
-            quote! {
-                #(
-                    fn #hooks(
-                        &self,
-                        txn: &mut Self::Write,
-                        at: &#krate::Recorded,
-                        id: &#ids,
-                    ) -> #unit {
-                        #krate::__private::ready(<P as #in_memory>::#hooks(&mut **txn, at, id))
-                    }
-                )*
-            },
-        ]
+        self.kit(
+            (quote!(&mut self), "in this projection"),
+            |hook| quote!(<P as #in_memory>::#hook(&mut **txn, at, id)),
+            krate,
+        )
     }
 
     /// The hooks of `<Service>InSqlite` and their forwarding from the
     /// SQLite kit's `<Service>Store` impl (`T` the user's tables, the trait
     /// `in_sqlite`).
     pub(super) fn sqlite(&self, in_sqlite: &Ident, krate: &TokenStream) -> [TokenStream; 2] {
+        self.kit(
+            (
+                quote!(&self, db: &#krate::rusqlite::Connection),
+                "in the tables, on `db` inside the write transaction",
+            ),
+            |hook| {
+                quote!(<T as #in_sqlite>::#hook(#krate::SqliteStore::tables(self), &**txn, at, id))
+            },
+            krate,
+        )
+    }
+
+    /// A kit trait's hooks, each taking `receiver` (and dropping the data
+    /// `place`), and their forwarding from the kit's `<Service>Store`
+    /// impl, each the synchronous `call` of its hook.
+    fn kit(
+        &self,
+        (receiver, place): (TokenStream, &str),
+        call: impl Fn(&Ident) -> TokenStream,
+        krate: &TokenStream,
+    ) -> [TokenStream; 2] {
         let unit = super::applied(krate);
-        let docs = self.docs("in the tables, on `db` inside the write transaction");
+        let docs = self.docs(place);
         let (hooks, ids) = (&self.hooks, &self.ids);
+        let calls = hooks.iter().map(call);
         [
             quote! {
                 #(
                     #docs
                     fn #hooks(
-                        &self,
-                        db: &#krate::rusqlite::Connection,
+                        #receiver,
                         at: &#krate::Recorded,
                         id: &#ids,
                     ) -> ::core::result::Result<(), #krate::StoreError>;
@@ -163,12 +162,7 @@ impl Forgets {
                         at: &#krate::Recorded,
                         id: &#ids,
                     ) -> #unit {
-                        #krate::__private::ready(<T as #in_sqlite>::#hooks(
-                            #krate::SqliteStore::tables(self),
-                            &**txn,
-                            at,
-                            id,
-                        ))
+                        #krate::__private::ready(#calls)
                     }
                 )*
             },

@@ -42,7 +42,7 @@ impl Changes<'_> {
             let name = &property.name;
             if property.personal && !before.personal {
                 let hint = format!(
-                    "rewrite the log with its `{name}` values sealed before this schema writes to it ({MIGRATION}), then make this schema the baseline"
+                    "rewrite the log with its `{name}` values sealed before this schema writes to it (`goesgen log compact`, {MIGRATION}), then make this schema the baseline"
                 );
                 self.push(
                     ChangeKind::PropertyMadePersonal,
