@@ -60,11 +60,11 @@ impl Sealer {
     /// limits. The last is learned by sealing a copy with a throwaway key
     /// (a sealed value's length does not depend on its key).
     pub fn check(&self, append: &Append) -> Result<(), LogError> {
-        if append.seals.is_empty() {
+        if append.seals().is_empty() {
             return Ok(());
         }
         self.master()?;
-        let sealing = Sealing::prepare(&append.events, &append.seals)?;
+        let sealing = Sealing::prepare(&append.events, append.seals())?;
         let throwaway = DataKey::generate()?;
         let keys: SubjectKeys = sealing
             .subjects()
@@ -89,8 +89,8 @@ impl Sealer {
     ) -> Result<Vec<Option<Vec<NewEvent>>>, LogError> {
         let mut sealings = Vec::with_capacity(group.len());
         for (append, writes) in group.iter().zip(writers) {
-            sealings.push(if *writes && !append.seals.is_empty() {
-                Some(Sealing::prepare(&append.events, &append.seals)?)
+            sealings.push(if *writes && !append.seals().is_empty() {
+                Some(Sealing::prepare(&append.events, append.seals())?)
             } else {
                 None
             });
