@@ -75,7 +75,7 @@ impl Sealer {
     }
 
     /// Seals the events of the members of a group that write
-    /// (`writers`), on `client` inside the group's transaction: the
+    /// (`writers`), on `conn` inside the group's transaction: the
     /// master key's check value is stored if none is and checked, the
     /// keys of subjects used for the first time are made and stored
     /// (a subject that has one keeps it), and every subject's key is read
