@@ -16,9 +16,9 @@
 //! ```
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
+use goesgen_postgres::testing::unique_table;
 use goesgen_postgres::{PostgresLog, PostgresOptions};
 use goesgen_runtime::personal::{MasterKey, PersonalSpec, open_records};
 use goesgen_runtime::{Append, EventLog, KindFilter, NewEvent};
@@ -70,16 +70,7 @@ fn main() {
 }
 
 async fn fresh_log(conninfo: &str) -> Arc<PostgresLog> {
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .expect("clock")
-        .subsec_nanos();
-    let table = format!(
-        "bench_pii_{}_{nanos}_{}",
-        std::process::id(),
-        COUNTER.fetch_add(1, Ordering::Relaxed)
-    );
+    let table = unique_table("bench_pii");
     let log = PostgresOptions::new(conninfo)
         .table(table)
         .master_key(MasterKey::from_bytes([5; 32]))
