@@ -9,6 +9,8 @@
 //! - `forgetting`: after `forget`, the service's table dropped the name
 //!   through its `forget_user` hook, other users keep theirs, and a fresh
 //!   sync (a rebuild from the log) reads the name as forgotten.
+//! - `postgres` (feature `postgres`, with a database): the same over the
+//!   PostgreSQL log.
 //! - `store_file`: the SQLite store kit's file and WAL keep no forgotten
 //!   name, with `secure_delete` on and a checkpoint after the forget.
 //!
@@ -19,6 +21,9 @@
 mod forgetting;
 #[path = "personal/people.rs"]
 mod people;
+#[cfg(feature = "postgres")]
+#[path = "personal/postgres.rs"]
+mod postgres;
 #[path = "support/scratch.rs"]
 mod scratch;
 #[path = "personal/sealing.rs"]

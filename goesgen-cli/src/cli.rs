@@ -29,6 +29,39 @@ pub enum Command {
     Log(LogArgs),
     /// Write the AsyncAPI 3.0 document of a schema's event log.
     Asyncapi(AsyncApiArgs),
+    /// Forget a data subject for good: delete its data key, so its
+    /// personal values read as forgotten, and append the record that
+    /// tells services to drop what they hold of it.
+    Forget(ForgetArgs),
+}
+
+/// The application's master key, which wraps the data keys of personal
+/// values: from `--master-key-file`, else the environment variable
+/// `GOESGEN_MASTER_KEY` (64 hexadecimal digits or base64; a file may hold
+/// the 32 raw bytes instead).
+#[derive(Debug, Args)]
+pub struct MasterKeyArgs {
+    /// A file holding the master key (32 raw bytes, 64 hexadecimal digits
+    /// or base64); overrides GOESGEN_MASTER_KEY.
+    #[arg(long, value_name = "FILE")]
+    pub master_key_file: Option<PathBuf>,
+}
+
+/// `goesgen forget`.
+#[derive(Debug, Args)]
+pub struct ForgetArgs {
+    /// The log: `sqlite:PATH` or `postgres:CONNINFO`.
+    pub log: String,
+    /// The data subject: its kind and id, `User:u-1` or `User:"u-1"` (an
+    /// id that is not JSON is taken as a string).
+    pub subject: String,
+    /// The master key (optional: forgetting unwraps no key; given, it is
+    /// checked against the log's).
+    #[command(flatten)]
+    pub master_key: MasterKeyArgs,
+    /// Print a line for people instead of JSON.
+    #[arg(long)]
+    pub table: bool,
 }
 
 /// How schema errors and changes are written.
@@ -117,6 +150,10 @@ pub struct LogTarget {
     /// Print a table for people instead of JSON lines.
     #[arg(long)]
     pub table: bool,
+    /// The master key: personal values are shown (and checked) in the
+    /// clear, or as forgotten; without it they are shown sealed.
+    #[command(flatten)]
+    pub master_key: MasterKeyArgs,
 }
 
 /// The `log` subcommands.
@@ -151,8 +188,32 @@ pub enum LogCommand {
         target: LogTarget,
         /// Also check each record's kind and payload against this schema,
         /// with its renames and defaults applied (records needing an
-        /// upcaster are listed as unchecked).
+        /// upcaster are listed as unchecked). Its personal properties
+        /// must be stored sealed.
         #[arg(long)]
         schema: Option<PathBuf>,
     },
+    /// Rewrite an SQLite log into a new file with the values of the
+    /// schema's personal properties sealed (for properties that became
+    /// personal after records were written).
+    Compact(CompactArgs),
+}
+
+/// `goesgen log compact`.
+#[derive(Debug, Args)]
+pub struct CompactArgs {
+    /// The log to read: `sqlite:PATH` (left as it is).
+    pub log: String,
+    /// The new SQLite file to write (must not exist).
+    pub output: PathBuf,
+    /// The schema saying which properties are personal, and whose.
+    #[arg(long)]
+    pub schema: PathBuf,
+    /// The master key (required: it wraps the new file's data keys, and
+    /// opens the values the log already holds sealed).
+    #[command(flatten)]
+    pub master_key: MasterKeyArgs,
+    /// Print a line for people instead of JSON.
+    #[arg(long)]
+    pub table: bool,
 }

@@ -34,9 +34,23 @@ pub enum CliError {
     /// The log argument is not `sqlite:PATH` or `postgres:CONNINFO`.
     #[error("{0}")]
     LogSpec(String),
-    /// The log failed (unreachable, closed, misconfigured).
+    /// The log failed (unreachable, closed, misconfigured, a wrong master
+    /// key).
     #[error("event log: {0}")]
     Log(#[from] goesgen_runtime::LogError),
+    /// The master key could not be read, or a subject is not valid.
+    #[error(transparent)]
+    Personal(#[from] goesgen_runtime::personal::PersonalError),
+    /// `log compact` could not write its new log.
+    #[error("cannot compact `{log}` into `{}`: {reason}", output.display())]
+    Compact {
+        /// The log read.
+        log: String,
+        /// The file written.
+        output: PathBuf,
+        /// Why.
+        reason: String,
+    },
     /// The async runtime could not start.
     #[error("cannot start the async runtime: {0}")]
     Runtime(std::io::Error),

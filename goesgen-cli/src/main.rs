@@ -13,7 +13,11 @@
 //!   schema's event log, payload properties typed by their Rust names
 //!   where no JSON type is known ([`asyncapi`]).
 //! - `goesgen log stat|tail|show|verify LOG`: inspect and verify an event
-//!   log, `sqlite:PATH` or `postgres:CONNINFO` ([`log`]).
+//!   log, `sqlite:PATH` or `postgres:CONNINFO`; `goesgen log compact`:
+//!   rewrite an SQLite log with the values of its personal properties
+//!   sealed ([`log`]).
+//! - `goesgen forget LOG SUBJECT`: forget a data subject for good
+//!   ([`forget`]).
 //!
 //! Exit status: 0 when all is well; 1 when the command found what it looks
 //! for (schema errors, a breaking change, a damaged log, a missing record);
@@ -22,7 +26,9 @@
 //!
 //! What the commands share: `cli` (the arguments, clap derive), `error`
 //! (what stops a command, exit status 2), `output` (standard output with
-//! every write checked) and `schema_file` (a schema file read and parsed).
+//! every write checked), `schema_file` (a schema file read and parsed) and
+//! `master_key` (the master key of personal data, from a file or the
+//! environment).
 #![warn(missing_docs)]
 
 mod asyncapi;
@@ -30,9 +36,11 @@ mod check;
 mod cli;
 mod diff;
 mod error;
+mod forget;
 mod go_check;
 mod graph;
 mod log;
+mod master_key;
 mod output;
 mod schema_file;
 
@@ -63,6 +71,7 @@ fn main() -> ExitCode {
         Command::Diff(args) => diff::run(&args, &mut out),
         Command::Log(args) => log::run(args, &mut out),
         Command::Asyncapi(args) => asyncapi::run(&args, &mut out),
+        Command::Forget(args) => forget::run(&args, &mut out),
     };
     // What is still buffered goes out now, so that a failed write (a full
     // disk) is an error and not a silent success.

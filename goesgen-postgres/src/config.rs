@@ -13,6 +13,7 @@ use super::PostgresLog;
 use super::tls::SslMode;
 use goesgen_runtime::error::LogError;
 use goesgen_runtime::limits::LogLimits;
+use goesgen_runtime::personal::MasterKey;
 
 /// The schema the log's tables live in unless configured otherwise.
 pub const DEFAULT_SCHEMA: &str = "public";
@@ -130,6 +131,7 @@ pub struct PostgresOptions {
     pub(crate) read_connections: usize,
     pub(crate) timeouts: Timeouts,
     pub(crate) limits: LogLimits,
+    pub(crate) master_key: Option<MasterKey>,
 }
 
 impl PostgresOptions {
@@ -163,6 +165,7 @@ impl PostgresOptions {
             read_connections: DEFAULT_READ_CONNECTIONS,
             timeouts: Timeouts::default(),
             limits: LogLimits::default(),
+            master_key: None,
         }
     }
 
@@ -307,6 +310,22 @@ impl PostgresOptions {
         self
     }
 
+    /// The application's master key, which wraps the data keys of
+    /// personal values ([`goesgen_runtime::personal`]): needed to append
+    /// events with personal properties and to read them back in the
+    /// clear; never stored in the database, which keeps only a check
+    /// value of it. Opening a log whose check value is another key's
+    /// fails with
+    /// [`PersonalError::WrongMasterKey`](goesgen_runtime::personal::PersonalError::WrongMasterKey).
+    /// Without one, the log appends and reads everything else, and
+    /// [`forget`](goesgen_runtime::EventLog::forget) works (it unwraps
+    /// nothing).
+    #[must_use]
+    pub fn master_key(mut self, key: MasterKey) -> Self {
+        self.master_key = Some(key);
+        self
+    }
+
     /// Validates the settings, connects, creates the tables if absent and
     /// starts the log's writer and listener tasks (on the current tokio
     /// runtime).
@@ -342,6 +361,7 @@ impl fmt::Debug for PostgresOptions {
             .field("read_connections", &self.read_connections)
             .field("timeouts", &self.timeouts)
             .field("limits", &self.limits)
+            .field("master_key", &self.master_key)
             .finish()
     }
 }

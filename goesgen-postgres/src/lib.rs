@@ -12,6 +12,8 @@
 //! - `pool`: the small pool of read connections;
 //! - `read`: the read statements: heads, pages of records, keys;
 //! - `lock`: the write lock ([`EventLog::lock_writes`]);
+//! - `personal`: the key store of personal data, sealing in the append's
+//!   transaction, the keys of reads, and [`EventLog::forget`];
 //! - `plans`: [`PostgresLog::explain_plans`];
 //! - `stats`: the counters of [`PostgresLog::stats`];
 //! - `config`: [`PostgresOptions`], the configuration;
@@ -27,7 +29,10 @@
 //! kind's last position so a condition is checked in O(kinds), and
 //! `<table>_keys` holding where each keyed append (or part of an append)
 //! was written and its fingerprint (its idempotency key as primary key,
-//! kept as long as the log). Appends take a
+//! kept as long as the log), and the key store of personal data:
+//! `<table>_datakeys` (each data subject's key, wrapped by the
+//! application's master key) and `<table>_master` (the master key's check
+//! value). Appends take a
 //! transaction-scoped advisory lock first, so positions are gap-free and in
 //! commit order, and a reader never misses an event committed "late". See
 //! the project's `docs/decisions.md` ("PostgresLog") for the reasoning.
@@ -39,6 +44,7 @@ mod connect;
 mod conninfo;
 mod listen;
 mod lock;
+mod personal;
 mod plans;
 mod pool;
 mod read;
@@ -66,6 +72,7 @@ pub use tls::SslMode;
 
 use self::append::{PendingAppend, Writer};
 use self::connect::{Connector, db_error};
+use self::personal::Sealer;
 use self::pool::ReadPool;
 use self::read::{ReadConn, head_of, query_head};
 use self::schema::Sql;
@@ -80,6 +87,7 @@ use goesgen_runtime::log::{
     Append, Appended, AppendedParts, BoxFuture, EventLog, HeadPublisher, IdempotencyKey, KeyRecord,
     KindFilter, ReadBatch, Subscription, WriteLock,
 };
+use goesgen_runtime::personal::{DataKeys, Forgot, KeyId, Subject};
 use goesgen_runtime::record::Position;
 
 /// How many appends may wait for the writer before `append` waits for room.
@@ -139,6 +147,8 @@ pub struct PostgresLog {
     sql: Arc<Sql>,
     connector: Arc<Connector>,
     limits: LogLimits,
+    /// The master key and limits personal values are sealed with.
+    sealer: Arc<Sealer>,
     readers: ReadPool,
     stats: Arc<Stats>,
     group_timeout: Duration,
@@ -189,6 +199,9 @@ impl PostgresLog {
             .batch_execute(&sql.create)
             .await
             .map_err(|e| db_error("cannot create the event log's tables", e))?;
+        if let Some(master) = &options.master_key {
+            personal::verify_master(&client, &sql, master).await?;
+        }
         let reader = ReadConn::prepare(client, &sql).await?;
         let damage = Damage::after_open_check(check::check_log(&reader.client, &sql).await)?;
         let head = query_head(&reader).await?;
@@ -199,6 +212,10 @@ impl PostgresLog {
         let heads = heads_tx.subscribe();
         let (shutdown, shutdown_rx) = watch::channel(false);
         let (writer, queue) = mpsc::channel(QUEUE_CAPACITY);
+        let sealer = Arc::new(Sealer {
+            master: options.master_key.clone(),
+            limits: options.limits,
+        });
         tokio::spawn(listen::run(
             Arc::clone(&connector),
             Arc::clone(&sql),
@@ -210,6 +227,7 @@ impl PostgresLog {
             Writer::new(
                 Arc::clone(&connector),
                 Arc::clone(&sql),
+                Arc::clone(&sealer),
                 heads_tx.clone(),
                 options.max_group,
                 options.timeouts.group,
@@ -222,6 +240,7 @@ impl PostgresLog {
             sql,
             connector,
             limits: options.limits,
+            sealer,
             readers,
             stats,
             group_timeout: options.timeouts.group,
@@ -287,6 +306,7 @@ impl PostgresLog {
     fn prepare_append(&self, mut append: Append) -> Result<Append, LogError> {
         self.check_open()?;
         checks::check_append(&append, &self.limits)?;
+        self.sealer.check(&append)?;
         parts::normalize(&mut append);
         if let Some(asked) = append.recorded_at {
             let (time, micros) = time::stamp(Some(asked));
@@ -365,6 +385,18 @@ impl EventLog for PostgresLog {
             let lock: Box<dyn WriteLock + '_> = Box::new(self.lock().await?);
             Ok(lock)
         }))
+    }
+
+    fn seals_personal(&self) -> bool {
+        true
+    }
+
+    fn data_keys<'a>(&'a self, ids: &'a [KeyId]) -> BoxFuture<'a, Result<DataKeys, LogError>> {
+        Box::pin(self.damage.read(self.read_data_keys(ids)))
+    }
+
+    fn forget<'a>(&'a self, subject: &'a Subject) -> BoxFuture<'a, Result<Forgot, LogError>> {
+        Box::pin(self.damage.append(self.forget_subject(subject)))
     }
 
     fn subscribe(&self) -> Subscription {

@@ -32,7 +32,7 @@ impl PostgresLog {
 /// rolls the transaction back and releases the lock.
 pub(crate) struct PostgresWriteLock<'a> {
     log: &'a PostgresLog,
-    conn: WriteConn,
+    pub(crate) conn: WriteConn,
 }
 
 impl WriteLock for PostgresWriteLock<'_> {
@@ -45,9 +45,22 @@ impl WriteLock for PostgresWriteLock<'_> {
         self: Box<Self>,
         append: Append,
     ) -> BoxFuture<'static, Result<AppendedParts, LogError>> {
+        Box::pin(self.commit(append))
+    }
+}
+
+impl PostgresWriteLock<'_> {
+    /// Appends `append` in the lock's transaction (with whatever the
+    /// transaction already did) and commits; the lock is released either
+    /// way.
+    pub(crate) fn commit(
+        self,
+        append: Append,
+    ) -> impl Future<Output = Result<AppendedParts, LogError>> + Send + 'static {
         let prepared = self.log.prepare_append(append);
         let connector = Arc::clone(&self.log.connector);
         let sql = Arc::clone(&self.log.sql);
+        let sealer = Arc::clone(&self.log.sealer);
         let heads = self
             .log
             .heads_tx
@@ -56,10 +69,19 @@ impl WriteLock for PostgresWriteLock<'_> {
             .clone();
         let conn = self.conn;
         let group_timeout = self.log.group_timeout;
-        Box::pin(async move {
+        async move {
             // Dropping `conn` on any return releases the lock.
             let append = prepared?;
-            let outcome = run_group(&conn, &connector, &sql, &[&append], true, group_timeout).await;
+            let outcome = run_group(
+                &conn,
+                &connector,
+                &sql,
+                &sealer,
+                &[&append],
+                true,
+                group_timeout,
+            )
+            .await;
             drop(conn);
             if let (Some(heads), Some(head)) = (heads, outcome.head) {
                 heads.publish(head);
@@ -69,6 +91,6 @@ impl WriteLock for PostgresWriteLock<'_> {
                 .into_iter()
                 .next()
                 .unwrap_or(Err(LogError::Closed))
-        })
+        }
     }
 }

@@ -24,6 +24,8 @@ pub(crate) struct ReadConn {
     read_all: Statement,
     read_kinds: Statement,
     find_keys: Statement,
+    /// The data keys of some ids (`PersonalSql::keys_by_id`).
+    pub(crate) keys_by_id: Statement,
 }
 
 impl ReadConn {
@@ -34,9 +36,10 @@ impl ReadConn {
                 client.prepare(&sql.read_all).await?,
                 client.prepare(&sql.read_kinds).await?,
                 client.prepare(&sql.find_keys).await?,
+                client.prepare(&sql.personal.keys_by_id).await?,
             ))
         };
-        let (head, read_all, read_kinds, find_keys) = prepared
+        let (head, read_all, read_kinds, find_keys, keys_by_id) = prepared
             .await
             .map_err(|e| db_error("cannot prepare the read statements", e))?;
         Ok(Self {
@@ -45,6 +48,7 @@ impl ReadConn {
             read_all,
             read_kinds,
             find_keys,
+            keys_by_id,
         })
     }
 }

@@ -4,10 +4,13 @@
 //!
 //! Names are checked against `[A-Za-z_][A-Za-z0-9_]{0,62}` before anything is
 //! sent to the server, so a name can never smuggle SQL in; quoting keeps their
-//! case. The table name also names three companions, `<table>_kinds` (the
+//! case. The table name also names its companions, `<table>_kinds` (the
 //! last position of each kind, so a condition costs one index probe per
 //! kind), `<table>_keys` (where each keyed append was written, under its
-//! key as primary key) and the index `<table>_kind_pos`, so it may be at most
+//! key as primary key), the key store of personal data, `<table>_datakeys`
+//! (each subject's data key, wrapped by the master key) and
+//! `<table>_master` (the master key's check value), and the index
+//! `<table>_kind_pos`, so it may be at most
 //! [`MAX_TABLE_NAME_LEN`] characters long, so that every derived name still
 //! fits PostgreSQL's 63-byte identifiers (PostgreSQL would silently truncate
 //! a longer one).
@@ -74,7 +77,8 @@ pub(crate) struct Sql {
     pub lock_key: i64,
     /// The `LISTEN/NOTIFY` channel on which appends announce the new head.
     pub channel: String,
-    /// Creates the schema, the tables and the index if absent, and
+    /// Creates the schema, the tables and the index if absent (so a log
+    /// made before personal data gains its key store tables), and
     /// upgrades a keys table made before keys were kept per part of an
     /// append (it gains its nullable `fingerprint` column).
     pub create: String,
@@ -123,6 +127,63 @@ pub(crate) struct Sql {
     /// int8?)`, a kind whose stored newest position is not the newest
     /// event of that kind, if any.
     pub check_kinds: String,
+    /// The statements of the key store of personal data.
+    pub personal: PersonalSql,
+}
+
+/// The statements of the key store of personal data: `<table>_datakeys`
+/// (one row per subject: its data key's id and the key wrapped by the
+/// master key) and `<table>_master` (one row: the master key's check
+/// value).
+#[derive(Debug, Clone)]
+pub(crate) struct PersonalSql {
+    /// The master key's check value: `() -> bytea`, no row if none is
+    /// stored.
+    pub check_value: String,
+    /// Stores the check value unless one is stored: `($1 bytea)`.
+    pub store_check: String,
+    /// Stores new data keys, skipping subjects that have one (and so
+    /// never replacing a key, even one another transaction stores at the
+    /// same time): `($1 text[] subjects, $2 bytea[] key ids, $3 bytea[]
+    /// wrapped keys)`.
+    pub store_keys: String,
+    /// The check value and the keys of some subjects: `($1 text[]) ->
+    /// (check bytea?, key_id bytea?, subject text?, wrapped bytea?)`, one
+    /// row per key found (at least one row).
+    pub keys_of_subjects: String,
+    /// As `keys_of_subjects`, by key id: `($1 bytea[])`.
+    pub keys_by_id: String,
+    /// Deletes a subject's key: `($1 text) -> (key_id bytea)`, no row if
+    /// it had none.
+    pub forget: String,
+}
+
+impl PersonalSql {
+    fn new(datakeys: &str, master: &str) -> Self {
+        let keys_where = |condition: &str| {
+            format!(
+                "SELECT (SELECT check_value FROM {master}), d.key_id, d.subject, d.wrapped
+                 FROM (VALUES (1)) AS one(x)
+                 LEFT JOIN {datakeys} AS d ON {condition}"
+            )
+        };
+        Self {
+            check_value: format!("SELECT check_value FROM {master}"),
+            store_check: format!(
+                "INSERT INTO {master} (one, check_value) VALUES (true, $1::bytea)
+                 ON CONFLICT DO NOTHING"
+            ),
+            store_keys: format!(
+                "INSERT INTO {datakeys} (subject, key_id, wrapped, created_at)
+                 SELECT s, k, w, now()
+                 FROM unnest($1::text[], $2::bytea[], $3::bytea[]) AS n(s, k, w)
+                 ON CONFLICT DO NOTHING"
+            ),
+            keys_of_subjects: keys_where("d.subject = ANY($1::text[])"),
+            keys_by_id: keys_where("d.key_id = ANY($1::bytea[])"),
+            forget: format!("DELETE FROM {datakeys} WHERE subject = $1::text RETURNING key_id"),
+        }
+    }
 }
 
 impl Sql {
@@ -134,6 +195,8 @@ impl Sql {
         let events = format!("{}.{}", quote(schema), quote(table));
         let kinds = format!("{}.{}", quote(schema), quote(&format!("{table}_kinds")));
         let keys = format!("{}.{}", quote(schema), quote(&format!("{table}_keys")));
+        let datakeys = format!("{}.{}", quote(schema), quote(&format!("{table}_datakeys")));
+        let master = format!("{}.{}", quote(schema), quote(&format!("{table}_master")));
         let kind_index = quote(&format!("{table}{LONGEST_SUFFIX}"));
         let hash = fnv1a(format!("goesgen event log {schema}.{table}").as_bytes());
         // The key is the hash's bits read as a signed number, as
@@ -162,6 +225,16 @@ impl Sql {
                  last_position bigint NOT NULL,
                  recorded_at timestamptz NOT NULL,
                  fingerprint text
+             );
+             CREATE TABLE IF NOT EXISTS {datakeys} (
+                 subject text PRIMARY KEY,
+                 key_id bytea NOT NULL UNIQUE,
+                 wrapped bytea NOT NULL,
+                 created_at timestamptz NOT NULL
+             );
+             CREATE TABLE IF NOT EXISTS {master} (
+                 one boolean PRIMARY KEY DEFAULT true CHECK (one),
+                 check_value bytea NOT NULL
              );
              DO $upgrade$ BEGIN
                  IF NOT EXISTS (
@@ -289,6 +362,7 @@ impl Sql {
              LIMIT 1"
         );
         Ok(Self {
+            personal: PersonalSql::new(&datakeys, &master),
             check_positions,
             first_missing,
             check_kinds,
@@ -381,6 +455,13 @@ mod tests {
         assert!(sql.create.contains("\"Tenant_1\".\"Events_kinds\""));
         assert!(sql.create.contains("\"Tenant_1\".\"Events_keys\""));
         assert!(sql.find_keys.contains("\"Tenant_1\".\"Events_keys\""));
+        assert!(sql.create.contains("\"Tenant_1\".\"Events_datakeys\""));
+        assert!(sql.create.contains("\"Tenant_1\".\"Events_master\""));
+        assert!(
+            sql.personal
+                .keys_by_id
+                .contains("\"Tenant_1\".\"Events_datakeys\"")
+        );
         assert!(sql.read_all.contains("\"Tenant_1\".\"Events\""));
         assert!(sql.listen.starts_with("LISTEN \"goesgen_"));
     }

@@ -2,8 +2,8 @@
 //! then what only a database shared by processes can get wrong: positions
 //! in commit order across writers and processes, a tailing reader that
 //! never misses a late commit, reconnection after lost connections, name
-//! validation, corruption and the plan of the condition check on a large
-//! log.
+//! validation, corruption, the plan of the condition check on a large
+//! log, and personal data (sealing, the master key, forget).
 //!
 //! The database comes from `GOESGEN_TEST_POSTGRES` (a libpq connection
 //! string); without it the tests skip, unless `GOESGEN_REQUIRE_POSTGRES=1`
@@ -30,6 +30,8 @@ mod locks;
 mod names;
 #[path = "postgres/ordering.rs"]
 mod ordering;
+#[path = "postgres/personal.rs"]
+mod personal;
 #[path = "postgres/plans.rs"]
 mod plans;
 #[path = "postgres/processes.rs"]
@@ -86,6 +88,39 @@ fn payload(record: &goesgen_runtime::Record) -> Value {
 
 fn key(text: &str) -> IdempotencyKey {
     IdempotencyKey::new(text).expect("valid key")
+}
+
+/// Creates `table`'s events, kinds and keys tables as an earlier version
+/// of the log made them: the keys table with its `fingerprint` column or
+/// without (before keys were kept per part), never the key store of
+/// personal data.
+async fn create_earlier_tables(raw: &tokio_postgres::Client, table: &str, fingerprint: bool) {
+    let fingerprint = if fingerprint {
+        ", fingerprint text"
+    } else {
+        ""
+    };
+    raw.batch_execute(&format!(
+        "CREATE TABLE public.\"{table}\" (
+             position bigint PRIMARY KEY CHECK (position > 0),
+             recorded_at timestamptz NOT NULL,
+             kind text NOT NULL,
+             payload bytea NOT NULL
+         );
+         CREATE INDEX \"{table}_kind_pos\" ON public.\"{table}\" (kind, position);
+         CREATE TABLE public.\"{table}_kinds\" (
+             kind text PRIMARY KEY,
+             last_position bigint NOT NULL
+         );
+         CREATE TABLE public.\"{table}_keys\" (
+             key text PRIMARY KEY,
+             first_position bigint NOT NULL,
+             last_position bigint NOT NULL,
+             recorded_at timestamptz NOT NULL{fingerprint}
+         );"
+    ))
+    .await
+    .expect("the tables of an earlier version");
 }
 
 /// Asserts that no error of a chain repeats the text of its cause.

@@ -10,12 +10,19 @@
 //! property name as the property, a missing property with a default as
 //! the default. Upcasters are Rust functions: a record that would need one
 //! is reported as such ([`Checked::NeedsUpcaster`]), not checked.
+//!
+//! Personal properties (`personal: true`): a sealed value that was not
+//! opened (no master key) or a forgotten one stands in for any value of
+//! the property; one stored in the clear is reported
+//! ([`EventShapes::clear_personal`]), since the schema says it must be
+//! sealed (`goesgen log compact` rewrites such a log).
 
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::path::Path;
 
 use goesgen_runtime::codec::rename_field;
+use goesgen_runtime::personal::{FORGOTTEN_MARKER, SEALED_MARKER};
 use goesgen_schema::JsonShape;
 use serde_json::Value;
 
@@ -44,6 +51,7 @@ struct PropertyShape {
     shape: JsonShape,
     was: Vec<String>,
     default: Option<Value>,
+    personal: bool,
 }
 
 /// What checking one payload found.
@@ -80,6 +88,7 @@ impl EventShapes {
                             .default
                             .as_ref()
                             .and_then(|d| serde_json::from_str(&d.json).ok()),
+                        personal: p.personal,
                     })
                     .collect(),
                 upcast: event.upcast.as_ref().map(|u| u.path.clone()),
@@ -140,6 +149,35 @@ impl EventShapes {
     }
 }
 
+impl EventShapes {
+    /// The personal properties of a record of `kind` whose values are
+    /// stored in the clear: present (under their name or a former one),
+    /// neither among the `sealed` properties (those stored sealed) nor the
+    /// forgotten marker.
+    pub fn clear_personal(&self, kind: &str, payload: &Value, sealed: &[String]) -> Vec<String> {
+        let Some(event) = self.kinds.get(kind).map(|&i| &self.events[i]) else {
+            return Vec::new();
+        };
+        event
+            .properties
+            .iter()
+            .filter(|p| p.personal)
+            .flat_map(|p| std::iter::once(&p.name).chain(&p.was))
+            .filter(|name| {
+                payload
+                    .get(name.as_str())
+                    .is_some_and(|value| !sealed.contains(name) && !is_forgotten(value))
+            })
+            .cloned()
+            .collect()
+    }
+}
+
+/// Whether `value` is the marker of a forgotten personal value.
+fn is_forgotten(value: &Value) -> bool {
+    value.get(FORGOTTEN_MARKER) == Some(&Value::Bool(true))
+}
+
 impl EventShape {
     /// What is wrong with `payload`, in the current shape, as this event.
     fn problems(&self, payload: &Value) -> Vec<String> {
@@ -149,6 +187,11 @@ impl EventShape {
             match payload.get(name) {
                 None if property.shape.optional() => {}
                 None => problems.push(format!("required property `{name}` is missing")),
+                // Sealed (not opened here) or forgotten: its value is not
+                // known, and either stands in for any.
+                Some(value)
+                    if property.personal
+                        && (value.get(SEALED_MARKER).is_some() || is_forgotten(value)) => {}
                 Some(value) => {
                     if let Err(expected) = property.shape.accepts(value) {
                         problems.push(format!(

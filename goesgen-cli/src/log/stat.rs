@@ -22,9 +22,9 @@ pub async fn run(log: &dyn EventLog, table: bool, out: &mut Out) -> Result<Outco
     let mut kinds: BTreeMap<String, (u64, u64)> = BTreeMap::new();
     let mut span: Option<(SystemTime, SystemTime)> = None;
     let mut corrupt: Vec<Position> = Vec::new();
-    let head = scan(log, 0, |item| {
+    let head = scan(log, 0, false, |item| {
         match item {
-            Item::Record(record) => {
+            Item::Record { record, .. } => {
                 let entry = kinds.entry(record.kind).or_default();
                 entry.0 += 1;
                 entry.1 += record.payload.len() as u64;

@@ -1,6 +1,7 @@
 //! `goesgen log tail LOG [-n N] [--follow]`: the last N records (10 by
 //! default), oldest first; with `--follow`, then every new record as the
-//! log's subscription announces it, until interrupted. A corrupt record is
+//! log's subscription announces it, until interrupted. Personal values
+//! are shown in the clear (or forgotten) with the master key, else sealed. A corrupt record is
 //! printed as `{"position", "problem": "corrupt", "message"}` (a row in the
 //! table) and the tail goes on after it.
 
@@ -17,6 +18,7 @@ pub async fn run(
     log: &dyn EventLog,
     count: u64,
     follow: bool,
+    opens: bool,
     table: bool,
     out: &mut Out,
 ) -> Result<Outcome, CliError> {
@@ -27,14 +29,14 @@ pub async fn run(
     if table {
         out.line(records::header())?;
     }
-    let mut last = print_after(log, head.saturating_sub(count), table, out).await?;
+    let mut last = print_after(log, head.saturating_sub(count), opens, table, out).await?;
     if !follow {
         return Ok(Outcome::Clean);
     }
     loop {
         match subscription.changed().await {
             Ok(head) if head <= last => continue,
-            Ok(_) => last = print_after(log, last, table, out).await?,
+            Ok(_) => last = print_after(log, last, opens, table, out).await?,
             Err(LogError::Closed) => return Ok(Outcome::Clean),
             Err(error) => return Err(error.into()),
         }
@@ -46,13 +48,14 @@ pub async fn run(
 async fn print_after(
     log: &dyn EventLog,
     after: Position,
+    opens: bool,
     table: bool,
     out: &mut Out,
 ) -> Result<Position, CliError> {
     let mut last = after;
-    scan(log, after, |item| {
+    scan(log, after, opens, |item| {
         match item {
-            Item::Record(record) => {
+            Item::Record { record, .. } => {
                 last = record.position;
                 if table {
                     out.line(records::row(&record))?;

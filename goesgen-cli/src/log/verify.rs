@@ -10,7 +10,17 @@
 //! - with `--schema`: `unknown_kind` (no such event in the schema, under
 //!   its name or a former one) and `payload` (the payload does not match
 //!   the event's properties once the schema's renames and defaults are
-//!   applied; see `payload` for what is checked and what cannot be).
+//!   applied; see `payload` for what is checked and what cannot be), and
+//!   `personal` (a property the schema marks personal is stored in the
+//!   clear, where it must be sealed: `goesgen log compact` rewrites the
+//!   log with it sealed).
+//!
+//! With the master key, sealed values are opened first and checked in the
+//! clear (a forgotten one stands in for any value); one that does not open
+//! (tampered with) is `corrupt`, and a wrong master key stops the command.
+//! Without it, a sealed value stands in for any value of a personal
+//! property. The runtime's `goesgen.SubjectForgotten` records must name a
+//! subject.
 //!
 //! A record that would need its event's upcaster (a Rust function, which
 //! this command cannot run) is listed as `unchecked`: not a problem, but
@@ -20,6 +30,7 @@
 //! `message`), then one summary line (`records`, `corrupt`, `head`,
 //! `problems`, `unchecked`, `ok`). Exit status 1 when there is a problem.
 
+use goesgen_runtime::personal::{SUBJECT_FORGOTTEN, forgotten_subject};
 use goesgen_runtime::{EventLog, Position, Record};
 use serde_json::json;
 
@@ -41,6 +52,7 @@ struct Problem {
 pub async fn run(
     log: &dyn EventLog,
     shapes: Option<&EventShapes>,
+    opens: bool,
     table: bool,
     out: &mut Out,
 ) -> Result<Outcome, CliError> {
@@ -72,9 +84,9 @@ pub async fn run(
         }
         Ok(())
     };
-    let head = scan(log, 0, |item| {
+    let head = scan(log, 0, opens, |item| {
         let position = match &item {
-            Item::Record(record) => record.position,
+            Item::Record { record, .. } => record.position,
             Item::Corrupt { position, .. } => *position,
         };
         if position != expected {
@@ -105,9 +117,9 @@ pub async fn run(
                     },
                 )?;
             }
-            Item::Record(record) => {
+            Item::Record { record, sealed } => {
                 records += 1;
-                for (problem, message) in check(&record, shapes) {
+                for (problem, message) in check(&record, &sealed, shapes) {
                     report(
                         out,
                         Problem {
@@ -154,8 +166,13 @@ pub async fn run(
     })
 }
 
-/// The problems of one readable record.
-fn check(record: &Record, shapes: Option<&EventShapes>) -> Vec<(&'static str, String)> {
+/// The problems of one readable record, whose `sealed` properties were
+/// stored sealed.
+fn check(
+    record: &Record,
+    sealed: &[String],
+    shapes: Option<&EventShapes>,
+) -> Vec<(&'static str, String)> {
     let mut problems = Vec::new();
     if record.kind.is_empty() {
         problems.push(("kind", "the kind is empty".to_string()));
@@ -183,7 +200,23 @@ fn check(record: &Record, shapes: Option<&EventShapes>) -> Vec<(&'static str, St
             return problems;
         }
     };
+    if record.kind == SUBJECT_FORGOTTEN {
+        if let Err(error) = forgotten_subject(&record.payload) {
+            problems.push(("payload", error.to_string()));
+        }
+        return problems;
+    }
     if let Some(shapes) = shapes {
+        for name in shapes.clear_personal(&record.kind, &payload, sealed) {
+            problems.push((
+                "personal",
+                format!(
+                    "{} property `{name}` is personal data stored in the clear \
+                     (`goesgen log compact` rewrites the log with it sealed)",
+                    record.kind
+                ),
+            ));
+        }
         match shapes.check(&record.kind, &payload) {
             Checked::UnknownKind => problems.push((
                 "unknown_kind",

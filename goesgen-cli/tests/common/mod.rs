@@ -43,14 +43,30 @@ where
     I: IntoIterator<Item = S>,
     S: AsRef<std::ffi::OsStr>,
 {
+    goesgen_with_env(args, &[])
+}
+
+/// Runs `goesgen ARGS` to completion with the environment variables `env`
+/// set (an empty value removes the variable).
+pub fn goesgen_with_env<I, S>(args: I, env: &[(&str, &str)]) -> Run
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<std::ffi::OsStr>,
+{
+    let mut command = Command::new(env!("CARGO_BIN_EXE_goesgen"));
+    command.args(args);
+    for (name, value) in env {
+        if value.is_empty() {
+            command.env_remove(name);
+        } else {
+            command.env(name, value);
+        }
+    }
     let Output {
         status,
         stdout,
         stderr,
-    } = Command::new(env!("CARGO_BIN_EXE_goesgen"))
-        .args(args)
-        .output()
-        .expect("run goesgen");
+    } = command.output().expect("run goesgen");
     Run {
         status: status.code(),
         stdout: String::from_utf8(stdout).expect("UTF-8 output"),

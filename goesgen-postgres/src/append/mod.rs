@@ -45,6 +45,7 @@ use tokio_postgres::types::ToSql;
 use tokio_postgres::{Client, Statement};
 
 use super::connect::{Connector, db_error};
+use super::personal::Sealer;
 use super::schema::Sql;
 use goesgen_runtime::backend::parts;
 use goesgen_runtime::error::{Cause, LogError};
@@ -99,6 +100,12 @@ pub(crate) struct WriteConn {
     group_state: Statement,
     find_keys: Statement,
     write_group: Statement,
+    /// Stores the master key's check value (`PersonalSql::store_check`).
+    pub(crate) store_check: Statement,
+    /// Stores new data keys (`PersonalSql::store_keys`).
+    pub(crate) store_keys: Statement,
+    /// The keys of some subjects (`PersonalSql::keys_of_subjects`).
+    pub(crate) keys_of_subjects: Statement,
 }
 
 impl WriteConn {
@@ -110,21 +117,28 @@ impl WriteConn {
                 client.prepare(&sql.group_state).await?,
                 client.prepare(&sql.find_keys).await?,
                 client.prepare(&sql.write_group).await?,
+                client.prepare(&sql.personal.store_check).await?,
+                client.prepare(&sql.personal.store_keys).await?,
+                client.prepare(&sql.personal.keys_of_subjects).await?,
                 client
                     .query_one("SELECT pg_backend_pid()", &[])
                     .await?
                     .try_get(0)?,
             ))
         };
-        let (group_state, find_keys, write_group, pid) = prepared
-            .await
-            .map_err(|e| db_error("cannot prepare the append statements", e))?;
+        let (group_state, find_keys, write_group, store_check, store_keys, keys_of_subjects, pid) =
+            prepared
+                .await
+                .map_err(|e| db_error("cannot prepare the append statements", e))?;
         Ok(Self {
             client,
             pid,
             group_state,
             find_keys,
             write_group,
+            store_check,
+            store_keys,
+            keys_of_subjects,
         })
     }
 }
@@ -193,13 +207,17 @@ pub(crate) async fn run_group(
     conn: &WriteConn,
     connector: &Connector,
     sql: &Sql,
+    sealer: &Sealer,
     group: &[&Append],
     locked: bool,
     deadline: Duration,
 ) -> GroupOutcome {
     let mut sent = None;
-    let finished =
-        tokio::time::timeout(deadline, transaction(conn, sql, group, locked, &mut sent)).await;
+    let finished = tokio::time::timeout(
+        deadline,
+        transaction(conn, sql, sealer, group, locked, &mut sent),
+    )
+    .await;
     let result = match finished {
         Ok(result) => result,
         Err(_) => {
@@ -249,6 +267,7 @@ pub(crate) async fn run_group(
 async fn transaction(
     conn: &WriteConn,
     sql: &Sql,
+    sealer: &Sealer,
     group: &[&Append],
     locked: bool,
     sent: &mut Option<(i64, GroupPlan)>,
@@ -265,6 +284,12 @@ async fn transaction(
             .map_err(|e| TxError::Failed(db_error("cannot end the append transaction", e)))?;
         return Ok(plan);
     }
+    // Personal values are sealed here, under the lock, so that a
+    // subject's key is made in the transaction that first uses it.
+    let sealed = sealer
+        .seal_group(conn, group, &plan.writers)
+        .await
+        .map_err(TxError::Failed)?;
 
     let mut positions = Vec::new();
     let mut times = Vec::new();
@@ -275,11 +300,17 @@ async fn transaction(
     let mut key_lasts = Vec::new();
     let mut key_times = Vec::new();
     let mut key_prints = Vec::new();
-    for ((append, outcome), writes) in group.iter().zip(&plan.outcomes).zip(&plan.writers) {
+    for (((append, outcome), writes), sealed) in group
+        .iter()
+        .zip(&plan.outcomes)
+        .zip(&plan.writers)
+        .zip(&sealed)
+    {
         let (Ok(outcome), true) = (outcome, writes) else {
             continue;
         };
-        for part in parts::written(&append.events, &append.parts, &outcome.parts) {
+        let events = sealed.as_deref().unwrap_or(&append.events);
+        for part in parts::written(events, &append.parts, &outcome.parts) {
             let appended = &part.record.appended;
             for (position, event) in appended.positions().zip(part.events) {
                 positions.push(to_sql_position(position).map_err(TxError::Failed)?);

@@ -11,6 +11,7 @@ use tokio::sync::{mpsc, watch};
 
 use super::{GroupOutcome, PendingAppend, WriteConn, run_group};
 use crate::connect::{Backoff, Connector};
+use crate::personal::Sealer;
 use crate::schema::Sql;
 
 /// The single writer of one log: owns the write connection and commits the
@@ -18,6 +19,7 @@ use crate::schema::Sql;
 pub(crate) struct Writer {
     connector: Arc<Connector>,
     sql: Arc<Sql>,
+    sealer: Arc<Sealer>,
     conn: Option<WriteConn>,
     backoff: Backoff,
     heads: HeadPublisher,
@@ -32,6 +34,7 @@ impl Writer {
     pub fn new(
         connector: Arc<Connector>,
         sql: Arc<Sql>,
+        sealer: Arc<Sealer>,
         heads: HeadPublisher,
         max_group: usize,
         group_timeout: Duration,
@@ -39,6 +42,7 @@ impl Writer {
         Self {
             connector,
             sql,
+            sealer,
             conn: None,
             backoff: Backoff::default(),
             heads,
@@ -91,6 +95,7 @@ impl Writer {
                         conn,
                         &self.connector,
                         &self.sql,
+                        &self.sealer,
                         &members,
                         false,
                         self.group_timeout,

@@ -87,25 +87,9 @@ async fn a_keys_table_made_before_parts_is_upgraded() {
     let table = unique_table("before_parts");
     let raw = raw_client(&conninfo).await;
     // The tables as the version before parts created them.
+    create_earlier_tables(&raw, &table, false).await;
     raw.batch_execute(&format!(
-        "CREATE TABLE public.\"{table}\" (
-             position bigint PRIMARY KEY CHECK (position > 0),
-             recorded_at timestamptz NOT NULL,
-             kind text NOT NULL,
-             payload bytea NOT NULL
-         );
-         CREATE INDEX \"{table}_kind_pos\" ON public.\"{table}\" (kind, position);
-         CREATE TABLE public.\"{table}_kinds\" (
-             kind text PRIMARY KEY,
-             last_position bigint NOT NULL
-         );
-         CREATE TABLE public.\"{table}_keys\" (
-             key text PRIMARY KEY,
-             first_position bigint NOT NULL,
-             last_position bigint NOT NULL,
-             recorded_at timestamptz NOT NULL
-         );
-         INSERT INTO public.\"{table}\" VALUES
+        "INSERT INTO public.\"{table}\" VALUES
              (1, '2023-11-14T22:13:20Z', 'A', '{{}}'), (2, '2023-11-14T22:13:20Z', 'A', '{{}}');
          INSERT INTO public.\"{table}_kinds\" VALUES ('A', 2);
          INSERT INTO public.\"{table}_keys\" VALUES ('old', 1, 2, '2023-11-14T22:13:20Z');"
