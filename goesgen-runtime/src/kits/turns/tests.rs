@@ -1,11 +1,12 @@
 //! Tests of [`Turns`]: one holder at a time under contention, the bound on
 //! barging (a waiter that keeps missing is handed the lock), and waiters
-//! dropped at each point of their wait (queued, woken, handed the lock).
+//! dropped at each point of their wait (queued, woken, handed the lock),
+//! and the cooperative budget a turn spends.
 
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::task::{Context, Poll, Wake, Waker};
 use std::time::Duration;
 
@@ -157,4 +158,30 @@ async fn tasks_on_two_threads_hold_it_one_at_a_time_and_all_finish() {
         .await
         .expect("every task finished");
     assert_eq!(counter.load(Ordering::Relaxed), TASKS * TURNS);
+}
+
+/// A task that takes turn after turn on a free lock never waits, so only
+/// the cooperative budget makes it give its thread up: on a one-thread
+/// runtime the other task runs before the loop ends.
+#[tokio::test(flavor = "current_thread")]
+async fn a_task_taking_turn_after_turn_yields_its_thread() {
+    let turns = Arc::new(Turns::default());
+    let other_ran = Arc::new(AtomicBool::new(false));
+    let looping = {
+        let (turns, other_ran) = (Arc::clone(&turns), Arc::clone(&other_ran));
+        tokio::spawn(async move {
+            for _ in 0..10_000 {
+                drop(turns.take().await);
+                if other_ran.load(Ordering::SeqCst) {
+                    return true;
+                }
+            }
+            false
+        })
+    };
+    tokio::spawn(async move { other_ran.store(true, Ordering::SeqCst) });
+    assert!(
+        looping.await.expect("task"),
+        "the loop never gave its thread up"
+    );
 }
