@@ -1,8 +1,8 @@
 //! The bank of `tests/fixtures/bank.yml` on the memory kit, as the README
 //! tells a user to write it: balances in a `Table` (`MemoryStore` in
 //! `Overlaid` mode), one apply function per event, the bank's logic as in
-//! `bank.rs` (whose generated code it shares). `benches/batching.rs` runs
-//! it with `-- --store kit`.
+//! `bank.rs` (whose generated code it shares). `benches/batching.rs` and
+//! `benches/services.rs` run it with `-- --store kit`.
 
 use goesgen::kits::{MemoryRead, MemoryWrite, Overlaid, Table};
 use goesgen::{MemoryStore, MethodError, Recorded, StoreError};
