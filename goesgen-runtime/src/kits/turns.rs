@@ -76,9 +76,9 @@ impl Drop for Turn {
 impl Turns {
     /// Waits for the lock (see the module docs) and holds it until the
     /// [`Turn`] is dropped.
-    pub(crate) fn take(self: &Arc<Self>) -> Take {
+    pub(crate) fn take(self: &Arc<Self>) -> Take<'_> {
         Take {
-            turns: Arc::clone(self),
+            turns: self,
             queued: None,
         }
     }
@@ -150,17 +150,18 @@ impl Turns {
     }
 }
 
-/// The future of [`Turns::take`].
-pub(crate) struct Take {
-    turns: Arc<Turns>,
+/// The future of [`Turns::take`]. It borrows the lock: only the [`Turn`]
+/// it gives counts a reference to it.
+pub(crate) struct Take<'a> {
+    turns: &'a Arc<Turns>,
     /// The waiter's id once it queued.
     queued: Option<u64>,
 }
 
-impl Take {
+impl Take<'_> {
     fn taken(&mut self) -> Turn {
         Turn {
-            turns: Arc::clone(&self.turns),
+            turns: Arc::clone(self.turns),
         }
     }
 
@@ -214,7 +215,7 @@ impl Take {
     }
 }
 
-impl Future for Take {
+impl Future for Take<'_> {
     type Output = Turn;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Turn> {
@@ -233,7 +234,7 @@ impl Future for Take {
     }
 }
 
-impl Drop for Take {
+impl Drop for Take<'_> {
     fn drop(&mut self) {
         let Some(id) = self.queued.take() else {
             return;

@@ -22,13 +22,13 @@ impl Wake for Count {
     }
 }
 
-struct Waiting {
-    take: Pin<Box<Take>>,
+struct Waiting<'a> {
+    take: Pin<Box<Take<'a>>>,
     wakes: Arc<Count>,
 }
 
-impl Waiting {
-    fn new(turns: &Arc<Turns>) -> Self {
+impl<'a> Waiting<'a> {
+    fn new(turns: &'a Arc<Turns>) -> Self {
         Self {
             take: Box::pin(turns.take()),
             wakes: Arc::default(),
