@@ -41,8 +41,10 @@ pub enum Command {
 /// the 32 raw bytes instead).
 #[derive(Debug, Args)]
 pub struct MasterKeyArgs {
-    /// A file holding the master key (32 raw bytes, 64 hexadecimal digits
-    /// or base64); overrides GOESGEN_MASTER_KEY.
+    /// A file holding the master key of personal data (32 raw bytes, 64
+    /// hexadecimal digits or base64); overrides the environment variable
+    /// GOESGEN_MASTER_KEY. Without either, reads show personal values
+    /// sealed.
     #[arg(long, value_name = "FILE")]
     pub master_key_file: Option<PathBuf>,
 }

@@ -38,7 +38,16 @@ pub enum CliError {
     /// key).
     #[error("event log: {0}")]
     Log(#[from] goesgen_runtime::LogError),
-    /// The master key could not be read, or a subject is not valid.
+    /// The master key given could not be read (`origin`: the option or
+    /// variable that gave it).
+    #[error("{origin}: {source}")]
+    MasterKey {
+        /// `--master-key-file FILE` or the environment variable.
+        origin: String,
+        /// Why.
+        source: goesgen_runtime::personal::PersonalError,
+    },
+    /// A subject is not valid.
     #[error(transparent)]
     Personal(#[from] goesgen_runtime::personal::PersonalError),
     /// `log compact` could not write its new log.

@@ -15,13 +15,23 @@ pub const MASTER_KEY_VAR: &str = "GOESGEN_MASTER_KEY";
 impl MasterKeyArgs {
     /// The master key given, if any: the file's, else the environment
     /// variable's (when set and not blank); one that cannot be read is an
-    /// error.
+    /// error naming where it came from.
     pub fn load(&self) -> Result<Option<MasterKey>, CliError> {
         if let Some(path) = &self.master_key_file {
-            return Ok(Some(MasterKey::from_file(path)?));
+            return MasterKey::from_file(path)
+                .map(Some)
+                .map_err(|source| CliError::MasterKey {
+                    origin: format!("--master-key-file {}", path.display()),
+                    source,
+                });
         }
         match std::env::var_os(MASTER_KEY_VAR) {
-            Some(value) if !value.is_empty() => Ok(Some(MasterKey::from_env(MASTER_KEY_VAR)?)),
+            Some(value) if !value.is_empty() => MasterKey::from_env(MASTER_KEY_VAR)
+                .map(Some)
+                .map_err(|source| CliError::MasterKey {
+                    origin: MASTER_KEY_VAR.to_owned(),
+                    source,
+                }),
             _ => Ok(None),
         }
     }

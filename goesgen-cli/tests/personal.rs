@@ -248,6 +248,25 @@ fn a_wrong_master_key_is_a_clear_error() {
 }
 
 #[test]
+fn an_unreadable_master_key_names_where_it_came_from() {
+    let fixture = Fixture::new("badkeyorigin");
+    let spec = fixture.log("events.db", async |_| {});
+    let short = fixture.path("short.key");
+    std::fs::write(&short, "abc").expect("key file");
+    let by_file = run(&["log", "tail", &spec, "--master-key-file", &short]);
+    assert_eq!(by_file.status, Some(2));
+    assert!(
+        by_file.stderr.contains("--master-key-file")
+            && by_file.stderr.contains("invalid master key"),
+        "{}",
+        by_file.stderr
+    );
+    let by_var = goesgen_with_env(["log", "tail", &spec], &[(KEY_VAR, "not a key")]);
+    assert_eq!(by_var.status, Some(2));
+    assert!(by_var.stderr.contains(KEY_VAR), "{}", by_var.stderr);
+}
+
+#[test]
 fn verify_names_a_sealed_value_that_does_not_open() {
     let fixture = Fixture::new("tampered");
     let spec = fixture.log("events.db", async |log| {

@@ -392,4 +392,15 @@ mod tests {
         );
         assert!(!shown.contains("s3cret"), "{shown}");
     }
+
+    #[test]
+    fn debug_output_hides_the_master_key() {
+        let key = MasterKey::generate().expect("master key");
+        let shown = format!(
+            "{:?}",
+            PostgresOptions::new("host=db").master_key(key.clone())
+        );
+        assert!(!shown.contains(&key.to_base64()), "{shown}");
+        assert!(shown.contains("master_key"), "{shown}");
+    }
 }

@@ -1,9 +1,10 @@
 //! `goesgen log tail LOG [-n N] [--follow]`: the last N records (10 by
 //! default), oldest first; with `--follow`, then every new record as the
 //! log's subscription announces it, until interrupted. Personal values
-//! are shown in the clear (or forgotten) with the master key, else sealed. A corrupt record is
-//! printed as `{"position", "problem": "corrupt", "message"}` (a row in the
-//! table) and the tail goes on after it.
+//! are shown in the clear (or forgotten) with the master key, else
+//! sealed. A corrupt record is printed as `{"position", "problem":
+//! "corrupt", "message"}` (a row in the table) and the tail goes on after
+//! it.
 
 use goesgen_runtime::{EventLog, LogError, Position};
 

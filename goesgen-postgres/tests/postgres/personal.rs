@@ -236,6 +236,14 @@ async fn forget_deletes_the_key_row_and_reads_show_forgotten() {
     let payloads = opened(&log).await;
     assert_eq!(payloads[0]["name"], json!({FORGOTTEN_MARKER: true}));
     assert_eq!(payloads[4]["name"], json!("Ada II"));
+    // A subject whose key was never made: nothing to delete, the record
+    // is appended all the same.
+    let never = log
+        .forget(&subject("u-9"))
+        .await
+        .expect("forget a stranger");
+    assert!(!never.had_key);
+    assert_eq!(never.record.first, 6);
     // Forgetting needs no master key.
     let keyless = open_log(&conninfo, &table, None).await;
     assert!(

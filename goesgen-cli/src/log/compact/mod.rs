@@ -20,7 +20,9 @@
 //! does for a service), one append per run of records with the same time.
 //!
 //! The old file is only read. The new one must not exist; if the command
-//! fails, what it wrote is removed. JSON: one object, `records`, `sealed`
+//! fails, what it wrote is removed (but a run that is killed leaves a
+//! partial file, which `log verify` cannot tell from a whole one: use the
+//! new file only after exit status 0). JSON: one object, `records`, `sealed`
 //! (personal values sealed in the new file, including those the old one
 //! held sealed already), `forgotten` (values of forgotten subjects written
 //! as forgotten), `keys` (idempotency keys copied), `output`.
