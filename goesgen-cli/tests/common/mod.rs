@@ -47,7 +47,8 @@ where
 }
 
 /// Runs `goesgen ARGS` to completion with the environment variables `env`
-/// set (an empty value removes the variable).
+/// set (an empty value removes the variable), and without the caller's
+/// `GOESGEN_MASTER_KEY` unless `env` sets it.
 pub fn goesgen_with_env<I, S>(args: I, env: &[(&str, &str)]) -> Run
 where
     I: IntoIterator<Item = S>,
@@ -55,6 +56,9 @@ where
 {
     let mut command = Command::new(env!("CARGO_BIN_EXE_goesgen"));
     command.args(args);
+    // A master key in the developer's environment must not change what
+    // the tests see: only the tests that set it have one.
+    command.env_remove("GOESGEN_MASTER_KEY");
     for (name, value) in env {
         if value.is_empty() {
             command.env_remove(name);
