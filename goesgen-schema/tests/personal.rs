@@ -177,6 +177,31 @@ fn a_subject_needs_personal_data_to_seal() {
 }
 
 #[test]
+fn two_subject_kinds_need_two_forget_hooks() {
+    // `id.UserID` and `id.UserId` would both be forgotten by `forget_user_id`.
+    let source = USERS
+        .replace(
+            "{type: id.User, subject: true}",
+            "{type: id.UserID, subject: true}",
+        )
+        .replace(
+            "    id: id.User\n    name: UserName",
+            "    id: {type: id.UserId, subject: true}\n    name: {type: UserName, personal: true}",
+        );
+    let error = only(&source);
+    assert_error(
+        &error,
+        Rule::NameCollision,
+        (7, 19),
+        "events.UserRenamed.id",
+        "subject kind `UserId` and subject kind `UserID` (line 3, column 19) both become the Rust identifier `forget_user_id`",
+    );
+    assert_eq!(hint(&error), "rename one of them");
+    // One kind written in several events is one hook.
+    ok(&source.replace("id.UserId", "id.UserID"));
+}
+
+#[test]
 fn the_flags_are_booleans() {
     let errors = errors(&USERS.replace(
         "personal: true}\n    email",
