@@ -333,6 +333,53 @@ fn another_subject_breaks_the_log_and_a_new_personal_property_does_not() {
 }
 
 #[test]
+fn another_kind_of_subject_breaks_the_log_even_with_an_upcaster() {
+    // Sealed records name their subject `User:<id>`: forgetting a
+    // `Member:<id>` would not erase them, whatever rewrites the ids.
+    let member = USERS.replace(
+        "{type: id.User, subject: true}",
+        "{type: id.Member, subject: true}",
+    );
+    let upcast = member.replace(
+        "  UserCreated:\n",
+        "  UserCreated:\n    upcast: crate::migrations::user_created\n",
+    );
+    for (new, retyped) in [(&member, Class::Breaking), (&upcast, Class::Migrated)] {
+        let changes = diff(&ok(USERS), &ok(new));
+        let kinds: Vec<(ChangeKind, Class)> = changes.iter().map(|c| (c.kind, c.class)).collect();
+        assert_eq!(
+            kinds,
+            [
+                (ChangeKind::PropertyTypeChanged, retyped),
+                (ChangeKind::SubjectChanged, Class::Breaking),
+            ],
+            "{changes:#?}"
+        );
+        let subject = &changes[1];
+        assert_eq!(subject.path, "events.UserCreated.id");
+        assert!(
+            subject.message.starts_with(
+                "the subject `id` of event `UserCreated` changed type from `id.User` to `id.Member`"
+            ),
+            "{}",
+            subject.message
+        );
+        assert_eq!(
+            subject.hint.as_deref(),
+            Some(
+                "keep `id.User` as the subject's type; data about another kind of person goes in a new event"
+            )
+        );
+    }
+    // The same type written another way is the same subject.
+    let spelled = USERS.replace(
+        "{type: id.User, subject: true}",
+        "{type: crate::id::User, subject: true}",
+    );
+    assert!(diff(&ok(USERS), &ok(&spelled)).is_empty());
+}
+
+#[test]
 fn personal_data_is_an_extension_of_the_go_schema() {
     let found = go_extensions(&ok(USERS));
     let listed: Vec<(&str, &str)> = found
