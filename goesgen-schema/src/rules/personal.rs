@@ -125,7 +125,7 @@ pub(crate) fn check_kind_collisions(kinds: &[(Name, String)], cx: &mut Context<'
         })
         .collect();
     let names = texts.iter().map(|(text, path)| (text, (*path).clone()));
-    check_collisions(names, |kind| forget_hook(kind), "subject kind", cx);
+    check_collisions(names, forget_hook, "subject kind", cx);
 }
 
 /// The kind of the subject `decl`, of type `ty`: the name of its id type;
