@@ -67,6 +67,12 @@ pub fn snake_case(text: &str) -> String {
     out
 }
 
+/// The name of the store hook that forgets the data subjects of kind
+/// `kind` (`forget_user` for `User`, `forget_user_id` for `UserID`).
+pub fn forget_hook(kind: &str) -> String {
+    format!("forget_{}", snake_case(kind))
+}
+
 /// `snake` as a Rust identifier: raw (`r#type`) where it is a keyword that
 /// may be raw. `self`, `super`, `crate` and `Self` cannot be raw identifiers;
 /// they get a trailing underscore (`self_`).

@@ -36,6 +36,7 @@ pub(crate) fn resolve(decl: &Decl, file: &str, cx: &mut Context<'_>) -> Option<S
     let event_table = Table::new("events", decl.events.iter().map(|e| e.name.text.as_str()));
     let mut events = Some(Vec::with_capacity(decl.events.len()));
     let mut former = Once::new();
+    let mut subject_kinds = Vec::new();
     for event in &decl.events {
         let path = join("events", &event.name.text);
         check_case(&event.name, Case::Pascal, "event", &path, cx);
@@ -51,6 +52,10 @@ pub(crate) fn resolve(decl: &Decl, file: &str, cx: &mut Context<'_>) -> Option<S
         let properties = properties::properties(&event.properties, &path, cx);
         let (was, upcast) = migrations::event(event, &event_table, &mut former, &path, cx);
         let subject = personal::subject(&event.name, &event.properties, &path, cx);
+        if let Some(subject) = &subject {
+            let property = &event.properties[subject.property].name.text;
+            subject_kinds.push((subject.kind.clone(), join(&path, property)));
+        }
         let built = properties.map(|properties| Event {
             name: name(&event.name),
             doc,
@@ -69,6 +74,7 @@ pub(crate) fn resolve(decl: &Decl, file: &str, cx: &mut Context<'_>) -> Option<S
         "event",
         cx,
     );
+    personal::check_kind_collisions(&subject_kinds, cx);
 
     let projection_table = Table::new(
         "projections",

@@ -177,6 +177,31 @@ fn a_subject_needs_personal_data_to_seal() {
 }
 
 #[test]
+fn two_subject_kinds_need_two_forget_hooks() {
+    // `id.UserID` and `id.UserId` would both be forgotten by `forget_user_id`.
+    let source = USERS
+        .replace(
+            "{type: id.User, subject: true}",
+            "{type: id.UserID, subject: true}",
+        )
+        .replace(
+            "    id: id.User\n    name: UserName",
+            "    id: {type: id.UserId, subject: true}\n    name: {type: UserName, personal: true}",
+        );
+    let error = only(&source);
+    assert_error(
+        &error,
+        Rule::NameCollision,
+        (7, 19),
+        "events.UserRenamed.id",
+        "subject kind `UserId` and subject kind `UserID` (line 3, column 19) both become the Rust identifier `forget_user_id`",
+    );
+    assert_eq!(hint(&error), "rename one of them");
+    // One kind written in several events is one hook.
+    ok(&source.replace("id.UserId", "id.UserID"));
+}
+
+#[test]
 fn the_flags_are_booleans() {
     let errors = errors(&USERS.replace(
         "personal: true}\n    email",
@@ -305,6 +330,53 @@ fn another_subject_breaks_the_log_and_a_new_personal_property_does_not() {
             (ChangeKind::PropertyAdded, Class::Compatible),
         ]
     );
+}
+
+#[test]
+fn another_kind_of_subject_breaks_the_log_even_with_an_upcaster() {
+    // Sealed records name their subject `User:<id>`: forgetting a
+    // `Member:<id>` would not erase them, whatever rewrites the ids.
+    let member = USERS.replace(
+        "{type: id.User, subject: true}",
+        "{type: id.Member, subject: true}",
+    );
+    let upcast = member.replace(
+        "  UserCreated:\n",
+        "  UserCreated:\n    upcast: crate::migrations::user_created\n",
+    );
+    for (new, retyped) in [(&member, Class::Breaking), (&upcast, Class::Migrated)] {
+        let changes = diff(&ok(USERS), &ok(new));
+        let kinds: Vec<(ChangeKind, Class)> = changes.iter().map(|c| (c.kind, c.class)).collect();
+        assert_eq!(
+            kinds,
+            [
+                (ChangeKind::PropertyTypeChanged, retyped),
+                (ChangeKind::SubjectChanged, Class::Breaking),
+            ],
+            "{changes:#?}"
+        );
+        let subject = &changes[1];
+        assert_eq!(subject.path, "events.UserCreated.id");
+        assert!(
+            subject.message.starts_with(
+                "the subject `id` of event `UserCreated` changed type from `id.User` to `id.Member`"
+            ),
+            "{}",
+            subject.message
+        );
+        assert_eq!(
+            subject.hint.as_deref(),
+            Some(
+                "keep `id.User` as the subject's type; data about another kind of person goes in a new event"
+            )
+        );
+    }
+    // The same type written another way is the same subject.
+    let spelled = USERS.replace(
+        "{type: id.User, subject: true}",
+        "{type: crate::id::User, subject: true}",
+    );
+    assert!(diff(&ok(USERS), &ok(&spelled)).is_empty());
 }
 
 #[test]

@@ -352,4 +352,15 @@ fn expansion_size() {
         count < 31_395,
         "the tickets expansion grew back to {count} tokens"
     );
+    // Without personal data, none of its glue (issue 25): the expansion
+    // is the one before it.
+    for glue in [
+        "Personal",
+        "PERSONAL",
+        "fn personal",
+        "FORGETS",
+        "fn forget",
+    ] {
+        assert!(!text.contains(glue), "`{glue}` in the tickets expansion");
+    }
 }

@@ -7,7 +7,7 @@
 //! (the runtime's `service::forgotten_id`) and call the hook. A service
 //! without personal events gets none of this.
 
-use goesgen_schema::naming::snake_case;
+use goesgen_schema::naming::forget_hook;
 use goesgen_schema::{Schema, Service};
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
@@ -44,10 +44,9 @@ impl Forgets {
                 continue;
             }
             forgets.kinds.push(kind.to_string());
-            forgets.hooks.push(Ident::new(
-                &format!("forget_{}", snake_case(kind)),
-                Span::call_site(),
-            ));
+            forgets
+                .hooks
+                .push(Ident::new(&forget_hook(kind), Span::call_site()));
             forgets.ids.push(rust_type(&property.ty));
         }
         forgets

@@ -12,7 +12,8 @@
 //!   hold it sealed (or forgotten), which a plain property does not read;
 //! - another subject breaks: the records already in the log are sealed
 //!   with the keys of the old subject's persons, so forgetting the new
-//!   subject's would not erase them.
+//!   subject's would not erase them; so does another type of the same
+//!   subject (another kind of person), upcaster or not.
 //!
 //! A new property or event that is personal is judged as any new one.
 
@@ -66,23 +67,40 @@ impl Changes<'_> {
                 );
             }
         }
-        let (Some(subject), Some(before)) = (
-            event.subject_property(),
-            old.iter().find(|p| p.subject && old_has_personal(old)),
-        ) else {
+        // A valid schema names a subject only on an event with personal
+        // data (rule 19), so the old subject sealed some.
+        let (Some(subject), Some(before)) =
+            (event.subject_property(), old.iter().find(|p| p.subject))
+        else {
             return;
         };
+        let path = format!("{path}.{}", subject.name);
         if former(subject, old).is_some_and(|f| f.name.text == before.name.text) {
+            // The same property: its kind is in every sealed record's
+            // subject (`User:<id>`), so another id type is another subject
+            // even where an upcaster covers the type change.
+            if before.ty.rust == subject.ty.rust {
+                return;
+            }
+            let (old_ty, new_ty) = (&before.ty.written, &subject.ty.written);
+            self.push(
+                ChangeKind::SubjectChanged,
+                Class::Breaking,
+                At::ty(Side::New, path, &subject.ty),
+                format!(
+                    "the subject `{}` of event `{}` changed type from `{old_ty}` to `{new_ty}`: records already in the log are sealed with the keys of the persons of the old kind, so forgetting one of the new kind would not erase them",
+                    subject.name, event.name
+                ),
+                Some(&format!(
+                    "keep `{old_ty}` as the subject's type; data about another kind of person goes in a new event"
+                )),
+            );
             return;
         }
         self.push(
             ChangeKind::SubjectChanged,
             Class::Breaking,
-            At::name(
-                Side::New,
-                format!("{path}.{}", subject.name),
-                &subject.name,
-            ),
+            At::name(Side::New, path, &subject.name),
             format!(
                 "the subject of event `{}` changed from `{}` to `{}`: records already in the log are sealed with the keys of the persons `{}` names, so forgetting one `{}` names would not erase them",
                 event.name, before.name, subject.name, before.name, subject.name
@@ -104,9 +122,4 @@ fn former<'o>(property: &Property, old: &'o [Property]) -> Option<&'o Property> 
             .iter()
             .find_map(|name| find(old, name.as_str(), |p| &p.name))
     })
-}
-
-/// Whether the old event held personal data (so its subject sealed some).
-fn old_has_personal(old: &[Property]) -> bool {
-    old.iter().any(|p| p.personal)
 }

@@ -14,8 +14,9 @@ use crate::context::Context;
 use crate::error::Rule;
 use crate::json_shape::JsonShape;
 use crate::model::DataSubject;
-use crate::naming::Name;
+use crate::naming::{Name, forget_hook};
 use crate::raw::{Spot, Text};
+use crate::rules::names::check_collisions;
 use crate::shape::join;
 use crate::types;
 
@@ -101,6 +102,30 @@ pub(crate) fn subject(
         property: index,
         kind: kind.filter(|_| ok)?,
     })
+}
+
+/// Reports (rule 17) two subject kinds whose forget hooks would have one
+/// name (`id.UserID` and `id.UserId` both give `forget_user_id`); `kinds`
+/// holds each personal event's subject kind with its property's path.
+pub(crate) fn check_kind_collisions(kinds: &[(Name, String)], cx: &mut Context<'_>) {
+    let texts: Vec<(Text, &String)> = kinds
+        .iter()
+        .map(|(kind, path)| {
+            let spot = Spot {
+                at: kind.at,
+                width: kind.text.chars().count().max(1),
+            };
+            let text = Text {
+                text: kind.text.clone(),
+                spot,
+                verbatim: true,
+                typed: false,
+            };
+            (text, path)
+        })
+        .collect();
+    let names = texts.iter().map(|(text, path)| (text, (*path).clone()));
+    check_collisions(names, forget_hook, "subject kind", cx);
 }
 
 /// The kind of the subject `decl`, of type `ty`: the name of its id type;
