@@ -139,7 +139,11 @@ fn run(
                 checked = Some(head);
                 heads.publish(head);
                 if group.iter().any(|request| request.member.forgets.is_some()) {
-                    super::personal::truncate_wal(&connection);
+                    super::personal::truncate_wal(
+                        &connection,
+                        "the SQLite log",
+                        "the watcher truncates it once they are done",
+                    );
                 }
                 for (request, outcome) in group.into_iter().zip(outcomes) {
                     // The caller may have given up waiting; nothing to do then.
