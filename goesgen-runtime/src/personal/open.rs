@@ -37,10 +37,18 @@ fn marker() -> &'static memchr::memmem::Finder<'static> {
 /// they need, then [`open`](Self::open).
 #[derive(Debug, Default)]
 pub struct Opening {
-    /// Each record holding sealed values: its index, parsed payload and
-    /// sealed values (parsed once, by property name).
-    items: Vec<(usize, Map<String, Value>, Vec<(String, Sealed)>)>,
+    /// Each record holding sealed values.
+    items: Vec<Item>,
     ids: Vec<KeyId>,
+}
+
+/// A record holding sealed values: its index, parsed payload and sealed
+/// values (parsed once, by property name).
+#[derive(Debug)]
+struct Item {
+    index: usize,
+    payload: Map<String, Value>,
+    sealed: Vec<(String, Sealed)>,
 }
 
 impl Opening {
@@ -78,7 +86,11 @@ impl Opening {
                 }
             }
             if !sealed.is_empty() {
-                opening.items.push((index, payload, sealed));
+                opening.items.push(Item {
+                    index,
+                    payload,
+                    sealed,
+                });
             }
         }
         Ok(opening)
@@ -99,7 +111,12 @@ impl Opening {
     /// key is not in `keys`: [`PersonalError::Tampered`] for a value that
     /// does not open with its key.
     pub fn open(self, records: &mut [Record], keys: &DataKeys) -> Result<(), PersonalError> {
-        for (index, mut payload, sealed) in self.items {
+        for Item {
+            index,
+            mut payload,
+            sealed,
+        } in self.items
+        {
             let record = &records[index];
             for (field, value) in sealed {
                 let opened = value.open(record, &field, keys)?;
