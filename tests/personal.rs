@@ -12,7 +12,8 @@
 //! - `postgres` (feature `postgres`, with a database): the same over the
 //!   PostgreSQL log.
 //! - `store_file`: the SQLite store kit's file and WAL keep no forgotten
-//!   name, with `secure_delete` on and a checkpoint after the forget.
+//!   name once the sync that forgot returns (the kit's `secure_delete`
+//!   and WAL truncation).
 //!
 //! The support is `people`: the generated code, the `Users` logic (written
 //! once against any store that can read names) and its two stores.

@@ -73,6 +73,13 @@ pub trait Store: Send + Sync + 'static {
         let _ = txn;
         std::future::ready(Ok(false))
     }
+    /// Told that a `forget_<subject>` hook ran in `txn` (before it
+    /// commits): a store whose files keep deleted bytes makes that commit
+    /// erase them (the SQLite kit truncates its write-ahead log after
+    /// it). Does nothing by default.
+    fn forgot(&self, txn: &mut Self::Write) {
+        let _ = txn;
+    }
     /// Undoes what `txn` did since its last
     /// [`savepoint`](Self::savepoint) (which stays set). Called only after
     /// a `savepoint` that answered `true`.

@@ -154,6 +154,10 @@ impl<T> SqliteStore<T> {
         readers: Option<Readers>,
     ) -> Result<Self, StoreError> {
         write.set_prepared_statement_cache_capacity(SQLITE_STATEMENT_CACHE);
+        // What a forget hook deletes is overwritten, not left in free space.
+        write
+            .pragma_update(None, "secure_delete", true)
+            .map_err(sql_error("setting up the database"))?;
         write
             .execute_batch(VERSION_TABLE)
             .map_err(sql_error("creating the version table"))?;
@@ -240,6 +244,7 @@ impl<T: Send + Sync + 'static> Store for SqliteStore<T> {
                 turn,
                 name,
                 savepoint: false,
+                forgot: false,
             })
         })
         .await
@@ -278,16 +283,23 @@ impl<T: Send + Sync + 'static> Store for SqliteStore<T> {
         })
     }
 
-    /// Commits `txn` (its fsync off the async threads). On failure the
-    /// transaction is rolled back. Cancelled, the commit still runs to its
-    /// end (or, if it never started, the transaction rolls back).
+    /// Commits `txn` (its fsync off the async threads), then, if a forget
+    /// hook ran in it, truncates the write-ahead log so that the forgotten
+    /// data is in neither file. On failure the transaction is rolled back.
+    /// Cancelled, the commit still runs to its end (or, if it never
+    /// started, the transaction rolls back).
     async fn commit(&self, txn: SqliteWrite) -> Result<(), StoreError> {
-        txn.end("COMMIT").await
+        let forgot = txn.forgot;
+        txn.end("COMMIT", forgot).await
     }
 
     /// Rolls `txn` back.
     async fn rollback(&self, txn: SqliteWrite) -> Result<(), StoreError> {
-        txn.end("ROLLBACK").await
+        txn.end("ROLLBACK", false).await
+    }
+
+    fn forgot(&self, txn: &mut SqliteWrite) {
+        txn.forgot = true;
     }
 
     async fn read_version(&self, txn: &mut SqliteRead) -> Result<Position, StoreError> {
@@ -413,6 +425,8 @@ pub struct SqliteWrite {
     name: String,
     /// Whether the savepoint of [`Store::savepoint`] is set.
     savepoint: bool,
+    /// Whether a forget hook ran ([`Store::forgot`]).
+    forgot: bool,
 }
 
 impl SqliteWrite {
@@ -421,11 +435,21 @@ impl SqliteWrite {
         read_version(self, &self.name)
     }
 
-    async fn end(self, statement: &'static str) -> Result<(), StoreError> {
+    /// Ends the transaction with `statement`, then truncates the WAL if
+    /// `truncate` (still holding the write connection).
+    async fn end(self, statement: &'static str, truncate: bool) -> Result<(), StoreError> {
         // A failed COMMIT may leave the transaction open: dropping the
         // turn closes it.
         blocking(move || {
-            run_cached(&self.turn, statement).map_err(sql_error("ending a write transaction"))
+            run_cached(&self.turn, statement).map_err(sql_error("ending a write transaction"))?;
+            if truncate {
+                crate::sqlite::personal::truncate_wal(
+                    &self.turn,
+                    "the SQLite store",
+                    "the next sync that forgets tries again",
+                );
+            }
+            Ok(())
         })
         .await
     }

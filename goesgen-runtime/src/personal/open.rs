@@ -37,9 +37,18 @@ fn marker() -> &'static memchr::memmem::Finder<'static> {
 /// they need, then [`open`](Self::open).
 #[derive(Debug, Default)]
 pub struct Opening {
-    /// Each record holding sealed values: its index and parsed payload.
-    items: Vec<(usize, Map<String, Value>)>,
+    /// Each record holding sealed values.
+    items: Vec<Item>,
     ids: Vec<KeyId>,
+}
+
+/// A record holding sealed values: its index, parsed payload and sealed
+/// values (parsed once, by property name).
+#[derive(Debug)]
+struct Item {
+    index: usize,
+    payload: Map<String, Value>,
+    sealed: Vec<(String, Sealed)>,
 }
 
 impl Opening {
@@ -66,18 +75,22 @@ impl Opening {
                 // reports it).
                 continue;
             };
-            let mut any = false;
+            let mut sealed = Vec::new();
             for (field, value) in &payload {
                 if is_sealed(value) {
-                    let sealed = Sealed::parse(record, field, value)?;
-                    if !opening.ids.contains(&sealed.key) {
-                        opening.ids.push(sealed.key);
+                    let value = Sealed::parse(record, field, value)?;
+                    if !opening.ids.contains(&value.key) {
+                        opening.ids.push(value.key);
                     }
-                    any = true;
+                    sealed.push((field.clone(), value));
                 }
             }
-            if any {
-                opening.items.push((index, payload));
+            if !sealed.is_empty() {
+                opening.items.push(Item {
+                    index,
+                    payload,
+                    sealed,
+                });
             }
         }
         Ok(opening)
@@ -98,12 +111,16 @@ impl Opening {
     /// key is not in `keys`: [`PersonalError::Tampered`] for a value that
     /// does not open with its key.
     pub fn open(self, records: &mut [Record], keys: &DataKeys) -> Result<(), PersonalError> {
-        for (index, mut payload) in self.items {
+        for Item {
+            index,
+            mut payload,
+            sealed,
+        } in self.items
+        {
             let record = &records[index];
-            for (field, value) in payload.iter_mut() {
-                if is_sealed(value) {
-                    *value = Sealed::parse(record, field, value)?.open(record, field, keys)?;
-                }
+            for (field, value) in sealed {
+                let opened = value.open(record, &field, keys)?;
+                payload.insert(field, opened);
             }
             records[index].payload = serde_json::to_vec(&payload).unwrap_or_default();
         }
@@ -133,6 +150,7 @@ pub async fn open_opening(
 }
 
 /// One sealed value, parsed.
+#[derive(Debug)]
 struct Sealed {
     key: KeyId,
     nonce: [u8; aead::NONCE],

@@ -129,6 +129,9 @@ impl<D: Dispatch> Store for Dispatched<D> {
     ) -> impl Future<Output = Result<bool, StoreError>> + Send {
         self.store.savepoint(txn)
     }
+    fn forgot(&self, txn: &mut Self::Write) {
+        self.store.forgot(txn)
+    }
     fn rollback_to_savepoint(
         &self,
         txn: &mut Self::Write,

@@ -121,6 +121,7 @@ impl<S: ServiceStore> Engine<S> {
                 kind: record.kind.clone(),
                 source,
             })?;
+        self.core.store.forgot(txn);
         Ok(true)
     }
 }

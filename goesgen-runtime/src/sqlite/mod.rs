@@ -21,7 +21,7 @@ mod check;
 mod connection;
 pub(crate) mod idle;
 mod lock;
-mod personal;
+pub(crate) mod personal;
 mod read;
 mod watcher;
 mod writer;

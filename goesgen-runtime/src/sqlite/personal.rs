@@ -196,10 +196,11 @@ pub(super) fn has_key(connection: &Connection, subject: &Subject) -> Result<bool
 }
 
 /// Copies the write-ahead log into the file and truncates it, so that the
-/// pages that held a deleted key are gone from the WAL: tried a few times
-/// while readers hold old snapshots, then left to the watcher's next
-/// truncating checkpoint with a warning.
-pub(super) fn truncate_wal(connection: &Connection) {
+/// pages that held deleted data are gone from the WAL (the log's after a
+/// forget, and the SQLite store kit's after a sync that forgot): tried a
+/// few times while readers hold old snapshots, then left with a warning
+/// naming `what` (the database) and `then` (what truncates it later).
+pub(crate) fn truncate_wal(connection: &Connection, what: &str, then: &str) {
     for attempt in 0..50 {
         let busy = connection.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |row| {
             row.get::<_, i64>(0)
@@ -208,14 +209,13 @@ pub(super) fn truncate_wal(connection: &Connection) {
             Ok(0) => return,
             Ok(_) => std::thread::sleep(std::time::Duration::from_millis(2 * (attempt + 1))),
             Err(error) => {
-                tracing::warn!(%error, "cannot checkpoint the SQLite log after a forget");
+                tracing::warn!(%error, "cannot checkpoint {what} after a forget");
                 return;
             }
         }
     }
     tracing::warn!(
-        "readers kept the SQLite log's write-ahead log from being truncated after a forget; \
-         the watcher truncates it once they are done"
+        "readers kept {what}'s write-ahead log from being truncated after a forget; {then}"
     );
 }
 

@@ -43,7 +43,7 @@ pub(super) struct Member {
     recorded_at: Option<SystemTime>,
     /// The personal values to seal in the writer's transaction, with the
     /// master key and limits to seal them with.
-    sealing: Option<(Sealing, Option<MasterKey>, LogLimits)>,
+    sealing: Option<(Sealing, MasterKey, LogLimits)>,
     /// The subject whose key the append deletes (a forget).
     pub(super) forgets: Option<Subject>,
 }
@@ -61,10 +61,10 @@ impl Member {
             None
         } else {
             let sealing = Sealing::prepare(&append.events, append.seals())?;
-            let master = options.master_key.clone();
-            if master.is_none() {
-                return Err(PersonalError::NoMasterKey.into());
-            }
+            let master = options
+                .master_key
+                .clone()
+                .ok_or(PersonalError::NoMasterKey)?;
             Some((sealing, master, options.limits))
         };
         let events = append
@@ -139,7 +139,11 @@ fn run(
                 checked = Some(head);
                 heads.publish(head);
                 if group.iter().any(|request| request.member.forgets.is_some()) {
-                    super::personal::truncate_wal(&connection);
+                    super::personal::truncate_wal(
+                        &connection,
+                        "the SQLite log",
+                        "the watcher truncates it once they are done",
+                    );
                 }
                 for (request, outcome) in group.into_iter().zip(outcomes) {
                     // The caller may have given up waiting; nothing to do then.
@@ -409,7 +413,6 @@ fn seal_member<'m>(
     let Some((sealing, master, limits)) = &member.sealing else {
         return Ok(Cow::Borrowed(&member.events));
     };
-    let master = master.as_ref().ok_or(PersonalError::NoMasterKey)?;
     let keys = personal::subject_keys(sealing, master, &mut WriterKeys::new(connection))?;
     let mut events = member.events.clone();
     for (index, payload) in sealing.sealed(&keys, limits)? {

@@ -8,7 +8,7 @@ use std::path::Path;
 
 use goesgen_runtime::personal::{MasterKey, Personal, PersonalError, Subject};
 use goesgen_runtime::service::{CallOptions, ServiceError};
-use goesgen_runtime::{LogError, SqliteLog, SqliteOptions, Store as _};
+use goesgen_runtime::{LogError, SqliteLog, SqliteOptions, SqliteStore, Store as _};
 
 use super::schema::{self, Event, Register};
 use super::{fresh_path, open_sqlite, read_events, register};
@@ -183,4 +183,41 @@ async fn tampered_ciphertext_is_refused() {
     // Nothing was applied.
     let users = engine.store().store().begin_read().await.unwrap();
     assert!(users.names.is_empty());
+}
+
+/// The SQLite store kit, told that a forget hook ran in a write
+/// transaction (`Store::forgot`), leaves the deleted value in neither its
+/// database file nor its WAL once that transaction commits: the deleted
+/// cell is overwritten (`secure_delete`) and the WAL truncated.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_store_kit_forgets_in_its_file_and_wal_once_committed() {
+    let path = fresh_path("store-kit");
+    let store = SqliteStore::open(&path, "users", ())
+        .and_then(|store| store.with_schema("CREATE TABLE users (id TEXT PRIMARY KEY, name TEXT)"))
+        .unwrap();
+    store
+        .setup(|db| {
+            db.execute(
+                "INSERT INTO users VALUES ('u-1', ?1), ('u-2', 'Grace Hopper')",
+                [SECRET],
+            )?;
+            db.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
+        })
+        .await
+        .unwrap();
+    // The scan can fail: the name is in the database file.
+    assert_eq!(
+        files_holding(&path, SECRET.as_bytes()),
+        [path.display().to_string()]
+    );
+
+    let mut txn = store.begin_write().await.unwrap();
+    txn.execute("DELETE FROM users WHERE id = 'u-1'", [])
+        .unwrap();
+    store.forgot(&mut txn);
+    store.commit(txn).await.unwrap();
+    assert_eq!(
+        files_holding(&path, SECRET.as_bytes()),
+        Vec::<String>::new()
+    );
 }
