@@ -157,7 +157,7 @@ fn kind(decl: &PropertyDecl, ty: &Text, path: &str, cx: &mut Context<'_>) -> Opt
             ty.text
         );
         let hint = format!(
-            "give it a type of the `id` module, named for the kind of person: {SUBJECT} (its kind is `User`)"
+            "give it a type of the `id` module, named for the kind of person: `{name}: {{type: id.User, subject: true}}` (its kind is `User`)"
         );
         cx.error(Rule::Personal, ty.spot, path, message, Some(hint));
         return None;
