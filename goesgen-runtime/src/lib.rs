@@ -89,7 +89,8 @@ pub use reader::LogReader;
 pub use record::{NewEvent, Position, Record};
 pub use service::{
     CallOptions, Committed, ConflictRule, DomainError, MethodError, Recorded, RefusedRecords,
-    ServiceError, ServiceOptions, ServiceStats, StoreError, StoreErrorKind, UnknownEvents,
+    ServiceError, ServiceOptions, ServiceStats, StoreError, StoreErrorKind, StoreFingerprint,
+    UnknownEvents,
 };
 #[cfg(feature = "sqlite")]
 pub use sqlite::{SqliteLog, SqliteOptions, Synchronous};

@@ -40,6 +40,13 @@ pub trait Dispatch: Send + Sync + 'static {
         event: &Self::Event,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
+    /// The hash of what the schema says about the service's projections
+    /// (see [`ServiceStore::SCHEMA_FINGERPRINT`]). 0 by default.
+    const SCHEMA_FINGERPRINT: u64 = 0;
+    /// The revision of the store's apply functions (generated code
+    /// forwards the user's `<Service>Store::REVISION`). 0 by default.
+    const REVISION: u32 = 0;
+
     /// The subject kinds whose forgetting the store hears of (see
     /// [`ServiceStore::FORGETS`]). None by default.
     const FORGETS: &'static [&'static str] = &[];
@@ -154,6 +161,8 @@ impl<D: Dispatch> ServiceStore for Dispatched<D> {
         D::apply(&self.store, txn, at, event)
     }
 
+    const SCHEMA_FINGERPRINT: u64 = D::SCHEMA_FINGERPRINT;
+    const REVISION: u32 = D::REVISION;
     const FORGETS: &'static [&'static str] = D::FORGETS;
 
     fn forget(

@@ -9,6 +9,7 @@ use std::future::Future;
 use crate::codec::EventSet;
 use crate::personal::Subject;
 use crate::service::committed::Recorded;
+use crate::service::fingerprint::StoreFingerprint;
 use crate::service::method_error::MethodError;
 use crate::service::store_error::StoreError;
 use crate::store::Store;
@@ -39,6 +40,24 @@ pub trait ServiceStore: Store {
         at: &Recorded,
         event: &Self::Event,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// The hash of what the schema says about this service's projections
+    /// (the schema's part of its [`StoreFingerprint`]); generated code
+    /// computes it at compile time. 0 by default (a store written by hand
+    /// with no schema behind it).
+    const SCHEMA_FINGERPRINT: u64 = 0;
+    /// The revision of the store's apply functions (the user's
+    /// `<Service>Store::REVISION`, 0 unless bumped).
+    const REVISION: u32 = 0;
+
+    /// What this store's projections are built from: the schema's part and
+    /// the revision.
+    fn fingerprint() -> StoreFingerprint {
+        StoreFingerprint {
+            schema: Self::SCHEMA_FINGERPRINT,
+            revision: Self::REVISION,
+        }
+    }
 
     /// The subject kinds (id type names, `User`) whose forgetting this
     /// store hears of through [`forget`](Self::forget): those whose
