@@ -29,6 +29,9 @@ pub enum Command {
     Log(LogArgs),
     /// Write the AsyncAPI 3.0 document of a schema's event log.
     Asyncapi(AsyncApiArgs),
+    /// List the stores of an SQLite database (name, version, fingerprint)
+    /// and, with --schema, whether each is current or stale.
+    Stores(StoresArgs),
     /// Forget a data subject for good: delete its data key, so its
     /// personal values read as forgotten, and append the record that
     /// tells services to drop what they hold of it.
@@ -123,6 +126,21 @@ pub struct DiffArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
     pub format: ReportFormat,
+}
+
+/// `goesgen stores`.
+#[derive(Debug, Args)]
+pub struct StoresArgs {
+    /// The SQLite database holding the stores (`PATH` or `sqlite:PATH`):
+    /// its `goesgen_projection` table.
+    pub file: String,
+    /// Compare each store's schema fingerprint with the one this schema
+    /// gives the service of the store's name.
+    #[arg(long)]
+    pub schema: Option<PathBuf>,
+    /// Print a table for people instead of JSON lines.
+    #[arg(long)]
+    pub table: bool,
 }
 
 /// `goesgen asyncapi`.
