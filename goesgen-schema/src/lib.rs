@@ -13,7 +13,7 @@
 //!   or is migrated by the schema's declarations.
 //! - `flows`: per service, the events it sends and receives
 //!   ([`Schema::sends`], [`Schema::receives`]).
-//! - [`fingerprint`]: the schema's part of a store's fingerprint, a
+//! - [`fingerprint`](mod@fingerprint): the schema's part of a store's fingerprint, a
 //!   stable hash of what the schema says about one service's projections
 //!   ([`fingerprint()`], [`ProjectionsShape`]).
 //! - [`extensions`]: the parts of a schema the Go original would refuse
