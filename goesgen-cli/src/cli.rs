@@ -4,10 +4,11 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-/// Check, draw and compare goesgen schemas; inspect and verify event logs.
+/// Check, draw and compare goesgen schemas; inspect and verify event logs
+/// and the stores built from them.
 ///
 /// Exit status: 0 all well, 1 problems found (schema errors, a breaking
-/// change, a damaged log), 2 the command could not run.
+/// change, a damaged log, a stale store), 2 the command could not run.
 #[derive(Debug, Parser)]
 #[command(name = "goesgen", version, about, long_about)]
 pub struct Cli {
@@ -23,7 +24,8 @@ pub enum Command {
     Check(CheckArgs),
     /// Draw the system, or one projection's state machine.
     Graph(GraphArgs),
-    /// Compare two versions of a schema: breaking and compatible changes.
+    /// Compare two versions of a schema: breaking and compatible changes,
+    /// and the services whose stores they make stale.
     Diff(DiffArgs),
     /// Inspect and verify an event log.
     Log(LogArgs),

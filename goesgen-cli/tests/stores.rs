@@ -180,3 +180,30 @@ fn a_file_without_stores_is_an_error_that_says_so() {
     );
     assert!(!missing.exists(), "a missing file is not created");
 }
+
+#[test]
+fn reads_a_database_a_running_service_holds_open() {
+    let path = scratch("live").join("stores.db");
+    let writer = rusqlite::Connection::open(&path).expect("a new database");
+    writer
+        .execute_batch(&format!(
+            "PRAGMA journal_mode = WAL; {TABLE}
+             INSERT INTO goesgen_projection VALUES ('users', 1, NULL);"
+        ))
+        .expect("the table");
+    // Committed to the write-ahead log, not yet checkpointed into the file,
+    // while the writer stays open.
+    writer
+        .execute(
+            "UPDATE goesgen_projection SET version = 2 WHERE name = 'users'",
+            [],
+        )
+        .expect("an update");
+    let run = stores(&[], &path);
+    assert_eq!(run.status, Some(0), "{}", run.stderr);
+    assert_eq!(
+        run.json_lines(),
+        [json!({"name": "users", "version": 2, "fingerprint": null})]
+    );
+    drop(writer);
+}
