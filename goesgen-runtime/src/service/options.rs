@@ -92,6 +92,7 @@ pub struct ServiceOptions {
     pub(crate) skip_positions: BTreeSet<Position>,
     pub(crate) read_batch: usize,
     pub(crate) sync_batch: usize,
+    pub(crate) sync_batch_bytes: usize,
     pub(crate) max_batch_calls: usize,
     pub(crate) max_batch_bytes: usize,
     pub(crate) clock: Clock,
@@ -116,6 +117,12 @@ pub const DEFAULT_MAX_BATCH_BYTES: usize = 1 << 20;
 /// [`sync`](crate::service::Engine::sync) covers before it commits.
 pub const DEFAULT_SYNC_BATCH: usize = 16_384;
 
+/// The default byte bound of one write transaction of a
+/// [`sync`](crate::service::Engine::sync): it commits once the records it
+/// read (kinds and payloads) reach this many bytes, even short of
+/// [`DEFAULT_SYNC_BATCH`] records.
+pub const DEFAULT_SYNC_BATCH_BYTES: usize = 16 << 20;
+
 /// The default cap of the random pause between attempts of a conflicting
 /// transaction.
 pub const DEFAULT_MAX_BACKOFF: Duration = Duration::from_millis(20);
@@ -133,6 +140,7 @@ impl Default for ServiceOptions {
             skip_positions: BTreeSet::new(),
             read_batch: crate::reader::DEFAULT_BATCH,
             sync_batch: DEFAULT_SYNC_BATCH,
+            sync_batch_bytes: DEFAULT_SYNC_BATCH_BYTES,
             max_batch_calls: DEFAULT_MAX_BATCH_CALLS,
             max_batch_bytes: DEFAULT_MAX_BATCH_BYTES,
             clock: Clock::system(),
@@ -242,6 +250,18 @@ impl ServiceOptions {
         self
     }
 
+    /// The byte bound of one write transaction of a
+    /// [`sync`](crate::service::Engine::sync): it commits once the records
+    /// it read (their kinds and payloads) reach this many bytes, even
+    /// short of [`sync_batch`](Self::sync_batch) records (default:
+    /// [`DEFAULT_SYNC_BATCH_BYTES`], 16 MiB; at least 1: then every read
+    /// batch commits). Large events then do not make a transaction, and
+    /// what a failure rolls back, grow with their size.
+    pub fn sync_batch_bytes(mut self, bytes: usize) -> Self {
+        self.sync_batch_bytes = bytes.max(1);
+        self
+    }
+
     /// How many concurrent calls of transaction methods may share one
     /// store write transaction and one append (default: 64; at least 1;
     /// 1 runs every call alone, as before batching). The calls waiting when
@@ -324,5 +344,12 @@ impl ServiceOptions {
     /// (see [`sync_batch`](Self::sync_batch)).
     pub fn sync_batch_records(&self) -> usize {
         self.sync_batch
+    }
+
+    /// How many bytes of records one write transaction of a sync covers,
+    /// at most plus one read batch (see
+    /// [`sync_batch_bytes`](Self::sync_batch_bytes)).
+    pub fn sync_batch_byte_bound(&self) -> usize {
+        self.sync_batch_bytes
     }
 }
