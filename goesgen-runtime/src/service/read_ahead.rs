@@ -1,15 +1,17 @@
 //! Reading ahead during a long catch-up. A catch-up's batches are read
-//! from the log, their sealed values opened and their events decoded
-//! ([`Engine::fetch`], a [`Fetched`] batch) before the store applies them.
-//! Once a catch-up finds more than one read batch to cover, a
-//! [`ReadAhead`] task does that for the batches after the one being
-//! applied, so that the log's read and the decoding (on the task's thread
-//! and, for a file log, the blocking pool) overlap the store's apply and
-//! commit (on the caller's).
+//! from the log and their sealed values opened ([`Engine::fetch`], a
+//! [`Fetched`] batch) before the store decodes and applies them. Once a
+//! catch-up finds more than one read batch to cover, a [`ReadAhead`] task
+//! reads the batches after the one being applied, so that the log's reads
+//! (on the blocking pool for a file log, over the network for a server's)
+//! overlap the store's apply and commit. The events are decoded where
+//! they are applied: decoded on another thread, they are allocated there
+//! and freed on the applying one, which costs more than the decoding it
+//! hides on few cores (docs/decisions.md).
 //!
-//! Memory stays bounded: besides the batch being applied, one fetched
-//! batch waits in a channel of one and one is being read, so a catch-up
-//! holds at most three read batches
+//! Memory stays bounded: besides the batch being applied, one read batch
+//! waits in a channel of one and one is being read, so a catch-up holds at
+//! most three read batches
 //! ([`ServiceOptions::read_batch`](crate::service::ServiceOptions::read_batch)
 //! records each). The task reads in log order and hands over batches in
 //! that order; a read that fails is handed over as that error, and the
@@ -20,7 +22,6 @@
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
-use crate::codec::{DecodeError, EventSet};
 use crate::error::LogError;
 use crate::log::KindFilter;
 use crate::record::{Position, Record};
@@ -28,14 +29,11 @@ use crate::service::engine::{Engine, KindClass};
 use crate::service::options::UnknownEvents;
 use crate::service::store::ServiceStore;
 
-/// One read batch, ready to apply: its records with their sealed values
-/// opened, and the events of those the store applies decoded.
-pub(crate) struct Fetched<E> {
+/// One read batch, ready to decode and apply: its records, with the
+/// sealed values of those the store applies opened.
+pub(crate) struct Fetched {
     /// The records read, in log order.
     pub(crate) records: Vec<Record>,
-    /// For each record, its event decoded if the store is to apply it
-    /// (see [`Engine::decodes`]); `None` for the others.
-    pub(crate) events: Vec<Option<Result<E, DecodeError>>>,
     /// How far the read covered the log (never before where it started).
     pub(crate) through: Position,
     /// The head of the log as the read saw it.
@@ -44,25 +42,25 @@ pub(crate) struct Fetched<E> {
     pub(crate) bytes: usize,
 }
 
-impl<E> Fetched<E> {
+impl Fetched {
     /// Whether the log holds more after this batch.
     pub(crate) fn more(&self) -> bool {
         self.through < self.head
     }
 }
 
-/// A task reading and decoding the batches after the one being applied;
-/// aborted when dropped.
-pub(crate) struct ReadAhead<E> {
+/// A task reading the batches after the one being applied; aborted when
+/// dropped.
+pub(crate) struct ReadAhead {
     /// The fetched batches, in log order; an error ends them.
-    batches: mpsc::Receiver<Result<Fetched<E>, LogError>>,
+    batches: mpsc::Receiver<Result<Fetched, LogError>>,
     /// Where the next batch handed over starts: the log is covered up to
     /// here by the batches handed over before.
     next: Position,
     task: JoinHandle<()>,
 }
 
-impl<E> Drop for ReadAhead<E> {
+impl Drop for ReadAhead {
     fn drop(&mut self) {
         self.task.abort();
     }
@@ -70,11 +68,11 @@ impl<E> Drop for ReadAhead<E> {
 
 /// Where a catch-up takes its batches from: the log directly, then, once
 /// it has found more than one batch to cover, a [`ReadAhead`].
-pub(crate) struct Batches<E> {
-    ahead: Option<ReadAhead<E>>,
+pub(crate) struct Batches {
+    ahead: Option<ReadAhead>,
 }
 
-impl<E> Batches<E> {
+impl Batches {
     /// Batches read on demand until a read finds more to come.
     pub(crate) fn new() -> Self {
         Self { ahead: None }
@@ -83,7 +81,7 @@ impl<E> Batches<E> {
 
 impl<S: ServiceStore> Engine<S> {
     /// Whether the store is to apply `record` (so its sealed values are
-    /// opened and its event decoded): a record of a subscribed kind that is
+    /// opened): a record of a subscribed kind that is
     /// neither listed to be passed over nor refused before.
     pub(crate) fn decodes(&self, record: &Record) -> bool {
         matches!(self.classify(&record.kind), KindClass::Subscribed)
@@ -91,10 +89,9 @@ impl<S: ServiceStore> Engine<S> {
             && !self.core.counters.was_skipped(record.position)
     }
 
-    /// Reads one batch after `after`, opens its sealed values and decodes
-    /// the events the store is to apply. A payload that does not decode is
-    /// kept as its error, reported when (and if) the record is applied.
-    pub(crate) async fn fetch(&self, after: Position) -> Result<Fetched<S::Event>, LogError> {
+    /// Reads one batch after `after` and opens the sealed values of the
+    /// records the store is to apply.
+    pub(crate) async fn fetch(&self, after: Position) -> Result<Fetched, LogError> {
         // Unknown kinds can only be detected by reading every kind.
         let filter = match self.core.options.unknown_events {
             UnknownEvents::Fail => &KindFilter::All,
@@ -106,14 +103,6 @@ impl<S: ServiceStore> Engine<S> {
             .read(after, filter, self.core.options.read_batch)
             .await?;
         self.open_sealed(&mut batch.records).await?;
-        let events = batch
-            .records
-            .iter()
-            .map(|record| {
-                self.decodes(record)
-                    .then(|| S::Event::decode_payload(&record.kind, &record.payload))
-            })
-            .collect();
         let bytes = batch
             .records
             .iter()
@@ -121,7 +110,6 @@ impl<S: ServiceStore> Engine<S> {
             .sum();
         Ok(Fetched {
             records: batch.records,
-            events,
             through: after.max(batch.through),
             head: batch.head,
             bytes,
@@ -135,9 +123,9 @@ impl<S: ServiceStore> Engine<S> {
     /// starts a read-ahead after it.
     pub(crate) async fn next_batch(
         &self,
-        batches: &mut Batches<S::Event>,
+        batches: &mut Batches,
         after: Position,
-    ) -> Result<Fetched<S::Event>, LogError> {
+    ) -> Result<Fetched, LogError> {
         if let Some(ahead) = &mut batches.ahead
             && ahead.next == after
         {
@@ -164,7 +152,7 @@ impl<S: ServiceStore> Engine<S> {
 
     /// Starts a task that fetches the batches after `after`, in order,
     /// until one reaches the head it saw or a read fails.
-    fn read_ahead(&self, after: Position) -> ReadAhead<S::Event> {
+    fn read_ahead(&self, after: Position) -> ReadAhead {
         let (sender, batches) = mpsc::channel(1);
         let engine = self.handle();
         let task = tokio::spawn(async move {

@@ -7,9 +7,9 @@
 //! records or
 //! [`sync_batch_bytes`](crate::service::ServiceOptions::sync_batch_bytes)
 //! bytes); transactions catch up inside their own. Once a catch-up finds
-//! more than one read batch to cover, the next batches are read and
-//! decoded ahead while the store applies (the `read_ahead` module), a few
-//! read batches in memory at a time.
+//! more than one read batch to cover, the next batches are read ahead
+//! while the store applies (the `read_ahead` module), a few read batches
+//! in memory at a time.
 //!
 //! A record the store refuses stops the catch-up with
 //! [`ServiceError::Apply`] naming it, unless the options say to skip such
@@ -131,7 +131,7 @@ impl<S: ServiceStore> Engine<S> {
     async fn sync_step<M>(
         &self,
         txn: &mut S::Write,
-        batches: &mut Batches<S::Event>,
+        batches: &mut Batches,
     ) -> Result<Step, ServiceError<M>> {
         let version = self.core.store.version(txn).await?;
         let bound = Bound {
@@ -201,7 +201,7 @@ impl<S: ServiceStore> Engine<S> {
     async fn cover<M>(
         &self,
         txn: &mut S::Write,
-        batches: &mut Batches<S::Event>,
+        batches: &mut Batches,
         version: Position,
         Bound { records, bytes }: Bound,
     ) -> Result<Covered, ServiceError<M>> {
@@ -237,24 +237,23 @@ impl<S: ServiceStore> Engine<S> {
     async fn apply_batch<M>(
         &self,
         txn: &mut S::Write,
-        batch: Fetched<S::Event>,
+        batch: Fetched,
     ) -> Result<Covered, ServiceError<M>> {
         self.core.tracker.saw_head(batch.head);
         let mut applied = 0;
-        for (record, event) in batch.records.iter().zip(batch.events) {
+        for record in &batch.records {
             if self.passes_over(record) || self.forgotten(txn, record).await? {
                 continue;
             }
             match self.classify(&record.kind) {
                 KindClass::Subscribed => {
-                    // Decoded when fetched; not if it was refused since.
-                    let event = event
-                        .unwrap_or_else(|| S::Event::decode_payload(&record.kind, &record.payload))
-                        .map_err(|source| ServiceError::Decode {
+                    let event = S::Event::decode_payload(&record.kind, &record.payload).map_err(
+                        |source| ServiceError::Decode {
                             position: record.position,
                             kind: record.kind.clone(),
                             source,
-                        })?;
+                        },
+                    )?;
                     let at = Recorded {
                         position: record.position,
                         recorded_at: record.recorded_at,
@@ -291,7 +290,7 @@ impl<S: ServiceStore> Engine<S> {
         }
         Ok(Covered {
             through: batch.through,
-            more: batch.through < batch.head,
+            more: batch.more(),
             applied,
             records: batch.records.len(),
             bytes: batch.bytes,
