@@ -145,17 +145,19 @@ impl<S: ServiceStore> Engine<S> {
         batches.ahead = None;
         let fetched = self.fetch(after).await?;
         if fetched.more() {
-            batches.ahead = Some(self.read_ahead(fetched.through));
+            batches.ahead = self.read_ahead(fetched.through);
         }
         Ok(fetched)
     }
 
     /// Starts a task that fetches the batches after `after`, in order,
-    /// until one reaches the head it saw or a read fails.
-    fn read_ahead(&self, after: Position) -> ReadAhead {
+    /// until one reaches the head it saw or a read fails; `None` outside a
+    /// Tokio runtime (the catch-up then reads each batch itself).
+    fn read_ahead(&self, after: Position) -> Option<ReadAhead> {
+        let runtime = tokio::runtime::Handle::try_current().ok()?;
         let (sender, batches) = mpsc::channel(1);
         let engine = self.handle();
-        let task = tokio::spawn(async move {
+        let task = runtime.spawn(async move {
             let mut after = after;
             loop {
                 let fetched = engine.fetch(after).await;
@@ -171,10 +173,10 @@ impl<S: ServiceStore> Engine<S> {
                 }
             }
         });
-        ReadAhead {
+        Some(ReadAhead {
             batches,
             next: after,
             task,
-        }
+        })
     }
 }

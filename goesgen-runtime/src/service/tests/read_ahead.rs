@@ -111,11 +111,8 @@ async fn a_read_ahead_that_fails_ends_the_sync_after_its_last_commit() {
 #[tokio::test]
 async fn a_sync_transaction_commits_once_its_records_reach_the_byte_bound() {
     let log = MemoryLog::shared();
-    for total in 1..=9 {
-        log.append(vec![counted("a", total)], Condition::None)
-            .await
-            .unwrap();
-    }
+    let records = (1..=9).map(|total| counted("a", total)).collect();
+    log.append(records, Condition::None).await.unwrap();
     let first_three: usize = log
         .read(0, &crate::KindFilter::All, 3)
         .await
