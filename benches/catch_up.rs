@@ -22,7 +22,9 @@
 //! Options: `-- --events N` (default 1,000,000), `--rounds N` (default 3),
 //! `--kit memory|sqlite|count|all` (`count`: a projection that only counts,
 //! the cost beside the store), `--breakdown` (also time reading, and
-//! reading and decoding, the whole log), `--log memory|sqlite|all`,
+//! reading and decoding, the whole log), `--log memory|sqlite|postgres|all`
+//! (`postgres`: a new table in the database `GOESGEN_TEST_POSTGRES`
+//! names, with `--features postgres`; not in `all`),
 //! `--read-batch N[,N...]`, `--sync-batch N[,N...]` (default: the
 //! engine's), `--store-pragma SQL`
 //! (run on the SQLite kit's store before the sync, e.g. `PRAGMA
@@ -38,6 +40,8 @@ mod domain;
 mod id;
 #[path = "support/peak_memory.rs"]
 mod peak_memory;
+#[path = "support/postgres_log.rs"]
+mod postgres_log;
 #[path = "../examples/tickets/schema.rs"]
 mod schema;
 #[path = "../tests/support/scratch.rs"]
@@ -104,6 +108,7 @@ fn args() -> Args {
         match value {
             "memory" => vec!["memory"],
             "sqlite" => vec!["sqlite"],
+            "postgres" => vec!["postgres"],
             "count" => vec!["count"],
             _ => vec!["memory", "sqlite"],
         }
@@ -217,6 +222,7 @@ async fn build_log(
 ) {
     let (log, path): (SharedLog, _) = match kind {
         "memory" => (MemoryLog::shared(), None),
+        "postgres" => (postgres_log::open_postgres("catch_up", "log").await, None),
         _ => {
             let path = scratch::sqlite_path("catch-up-bench", "log");
             let log = SqliteLog::open(&path)
