@@ -1,8 +1,9 @@
-//! A long catch-up reading ahead: the next batches are read and decoded
-//! while the store applies, handed over in log order; a read that fails
-//! ends the sync after its last commit; a transaction commits once its
-//! records reach the byte bound; and a sync dropped at any await point
-//! stops its read-ahead, leaving whole transactions.
+//! A long catch-up reading ahead: the next batches are read while the
+//! store applies, handed over in log order; a read that fails ends the
+//! sync after its last commit; a refused record skipped mid-sync reads
+//! on from the last commit; a transaction commits once its records reach
+//! the byte bound; and a sync dropped at any await point stops its
+//! read-ahead, leaving whole transactions.
 
 use std::sync::{Mutex, Weak};
 use std::time::{Duration, Instant};
@@ -106,6 +107,25 @@ async fn a_read_ahead_that_fails_ends_the_sync_after_its_last_commit() {
     flaky.fail_reads_from.store(0, Ordering::SeqCst);
     assert_eq!(engine.sync::<Infallible>().await.unwrap(), 100);
     assert_eq!(store.snapshot().await.applied, counted);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_record_skipped_mid_sync_reads_on_from_the_last_commit() {
+    let log = MemoryLog::shared();
+    let counted = fill(&log, 200).await;
+    // The refusal rolls back the open transaction (from 49 on): the
+    // batches read ahead of it are read again, passing over 50.
+    let options = ServiceOptions::default()
+        .read_batch(4)
+        .sync_batch(16)
+        .refused_records(RefusedRecords::Skip);
+    let (engine, store) = engine(&log, options);
+    *store.fail_at.lock().unwrap() = Some(50);
+    assert_eq!(engine.sync::<Infallible>().await.unwrap(), 200);
+    let expected: Vec<Position> = counted.into_iter().filter(|n| *n != 50).collect();
+    assert_eq!(store.snapshot().await.applied, expected);
+    let skipped: Vec<Position> = engine.skipped().iter().map(|s| s.position).collect();
+    assert_eq!(skipped, vec![50]);
 }
 
 #[tokio::test]
