@@ -64,7 +64,7 @@ impl<S: ServiceStore> Engine<S> {
     /// before), so that an operator can pass over a record that does not
     /// open.
     pub(crate) async fn open_sealed(&self, records: &mut [Record]) -> Result<(), LogError> {
-        let opening = personal::Opening::prepare_where(records, |record| self.decodes(record))
+        let opening = personal::Opening::prepare_where(records, |record| self.applies(record))
             .map_err(LogError::from)?;
         personal::open_opening(&*self.core.log, records, opening).await
     }

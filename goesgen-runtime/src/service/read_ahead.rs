@@ -81,9 +81,9 @@ impl Batches {
 
 impl<S: ServiceStore> Engine<S> {
     /// Whether the store is to apply `record` (so its sealed values are
-    /// opened): a record of a subscribed kind that is
-    /// neither listed to be passed over nor refused before.
-    pub(crate) fn decodes(&self, record: &Record) -> bool {
+    /// opened): a record of a subscribed kind that is neither listed to be
+    /// passed over nor refused before.
+    pub(crate) fn applies(&self, record: &Record) -> bool {
         matches!(self.classify(&record.kind), KindClass::Subscribed)
             && !self.core.options.skip_positions.contains(&record.position)
             && !self.core.counters.was_skipped(record.position)
@@ -138,7 +138,8 @@ impl<S: ServiceStore> Engine<S> {
                     batches.ahead = None;
                     return Err(error);
                 }
-                // The task is gone without a word (it panicked): read here.
+                // The task is gone without a word (it panicked, or ended at
+                // the head it saw): read here.
                 None => {}
             }
         }
