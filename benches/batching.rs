@@ -16,8 +16,6 @@
 //! the balances in the memory kit (`MemoryStore` on a `Table`) instead of
 //! the hand-written store (`-- --store hand`, the default).
 
-use std::sync::Arc;
-
 use goesgen::{MemoryLog, ServiceOptions, SharedLog, SqliteLog};
 
 #[path = "../tests/support/scratch.rs"]
@@ -29,12 +27,15 @@ mod bank;
 mod bank_kit;
 #[path = "support/deposits.rs"]
 mod deposits;
+#[path = "support/postgres_log.rs"]
+mod postgres_log;
 #[path = "support/stats.rs"]
 mod stats;
 
 // The schema names the bank's types at the crate root.
 use bank::Transfer;
 use deposits::{Balances, round};
+use postgres_log::open_postgres;
 use stats::{median, percentile};
 
 async fn open_log(backend: &str, name: &str) -> SharedLog {
@@ -44,30 +45,8 @@ async fn open_log(backend: &str, name: &str) -> SharedLog {
             .await
             .expect("open the SQLite log")
             .shared(),
-        _ => open_postgres(name).await,
+        _ => open_postgres("batching", name).await,
     }
-}
-
-#[cfg(feature = "postgres")]
-async fn open_postgres(name: &str) -> SharedLog {
-    let conninfo = std::env::var("GOESGEN_TEST_POSTGRES").expect("GOESGEN_TEST_POSTGRES");
-    let stamp = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .expect("clock")
-        .as_micros();
-    let table = format!("batching_{}_{stamp}", name.replace('-', "_"));
-    Arc::new(
-        goesgen::PostgresOptions::new(conninfo)
-            .table(table)
-            .connect()
-            .await
-            .expect("connect"),
-    )
-}
-
-#[cfg(not(feature = "postgres"))]
-async fn open_postgres(_: &str) -> SharedLog {
-    panic!("PostgreSQL needs --features postgres")
 }
 
 async fn throughput(

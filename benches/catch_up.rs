@@ -10,15 +10,21 @@
 //!   database file (WAL, `synchronous = FULL`, the kit's defaults).
 //!
 //! Reports events per second (events applied over the sync's wall time,
-//! median of rounds; a fresh store each round). `--read-batch` sets how
-//! many records one read covers, `--sync-batch` how many one store
+//! median of rounds; a fresh store each round), and the process's peak
+//! resident memory during the syncs (the most of the rounds, reset before
+//! each; Linux only), beside the size of the SQLite log's file: a
+//! catch-up reads the log a few batches at a time, so the peak is what
+//! the store holds plus that, not the log. `--read-batch` sets how many
+//! records one read covers, `--sync-batch` how many one store
 //! transaction of the sync covers; each may list several to compare.
 //!
 //! `cargo bench --bench catch_up` (harness-less: prints a table).
 //! Options: `-- --events N` (default 1,000,000), `--rounds N` (default 3),
 //! `--kit memory|sqlite|count|all` (`count`: a projection that only counts,
 //! the cost beside the store), `--breakdown` (also time reading, and
-//! reading and decoding, the whole log), `--log memory|sqlite|all`,
+//! reading and decoding, the whole log), `--log memory|sqlite|postgres|all`
+//! (`postgres`: a new table in the database `GOESGEN_TEST_POSTGRES`
+//! names, with `--features postgres`; not in `all`),
 //! `--read-batch N[,N...]`, `--sync-batch N[,N...]` (default: the
 //! engine's), `--store-pragma SQL`
 //! (run on the SQLite kit's store before the sync, e.g. `PRAGMA
@@ -32,6 +38,10 @@ mod auth;
 mod domain;
 #[path = "../examples/tickets/id.rs"]
 mod id;
+#[path = "support/peak_memory.rs"]
+mod peak_memory;
+#[path = "support/postgres_log.rs"]
+mod postgres_log;
 #[path = "../examples/tickets/schema.rs"]
 mod schema;
 #[path = "../tests/support/scratch.rs"]
@@ -98,6 +108,7 @@ fn args() -> Args {
         match value {
             "memory" => vec!["memory"],
             "sqlite" => vec!["sqlite"],
+            "postgres" => vec!["postgres"],
             "count" => vec!["count"],
             _ => vec!["memory", "sqlite"],
         }
@@ -200,14 +211,26 @@ fn history(events: usize, mut append: impl FnMut(Vec<NewEvent>)) -> (id::Ticket,
 }
 
 /// A log of `events` events; returns it, the last ticket's id and its
-/// author.
-async fn build_log(kind: &str, events: usize) -> (SharedLog, (id::Ticket, id::User)) {
-    let log: SharedLog = match kind {
-        "memory" => MemoryLog::shared(),
-        _ => SqliteLog::open(scratch::sqlite_path("catch-up-bench", "log"))
-            .await
-            .expect("open the SQLite log")
-            .shared(),
+/// author, and for an SQLite log its database file.
+async fn build_log(
+    kind: &str,
+    events: usize,
+) -> (
+    SharedLog,
+    (id::Ticket, id::User),
+    Option<std::path::PathBuf>,
+) {
+    let (log, path): (SharedLog, _) = match kind {
+        "memory" => (MemoryLog::shared(), None),
+        "postgres" => (postgres_log::open_postgres("catch_up", "log").await, None),
+        _ => {
+            let path = scratch::sqlite_path("catch-up-bench", "log");
+            let log = SqliteLog::open(&path)
+                .await
+                .expect("open the SQLite log")
+                .shared();
+            (log, Some(path))
+        }
     };
     // Appended as they are made: the history is never whole in memory
     // beside the log.
@@ -231,7 +254,16 @@ async fn build_log(kind: &str, events: usize) -> (SharedLog, (id::Ticket, id::Us
         appender.await.expect("appender");
         last
     };
-    (log, last)
+    (log, last, path)
+}
+
+/// The bytes of the SQLite database at `path` with its write-ahead log.
+fn database_bytes(path: &std::path::Path) -> u64 {
+    ["", "-wal"]
+        .iter()
+        .filter_map(|suffix| std::fs::metadata(format!("{}{suffix}", path.display())).ok())
+        .map(|metadata| metadata.len())
+        .sum()
 }
 
 /// How a round reads and commits: the read batch and the sync batch
@@ -423,10 +455,16 @@ async fn main() {
         args.events, args.rounds
     );
     println!();
-    println!("| log | store kit | read / sync batch | events/s (median) | rounds |");
-    println!("| --- | --- | ---: | ---: | --- |");
+    println!("| log | store kit | read / sync batch | events/s (median) | rounds | peak RSS MiB |");
+    println!("| --- | --- | ---: | ---: | --- | ---: |");
     for log_kind in &args.logs {
-        let (log, last) = build_log(log_kind, args.events).await;
+        let (log, last, path) = build_log(log_kind, args.events).await;
+        if let Some(path) = &path {
+            println!(
+                "| {log_kind} | (the log's file: {} MiB) | | | | |",
+                peak_memory::mib(Some(database_bytes(path)))
+            );
+        }
         if args.breakdown {
             let batch = ServiceOptions::default().batch_records();
             let (mut read, mut decoded) = (Vec::new(), Vec::new());
@@ -436,11 +474,11 @@ async fn main() {
                 decoded.push(d);
             }
             println!(
-                "| {log_kind} | (read only) | {batch} | {:.0} | |",
+                "| {log_kind} | (read only) | {batch} | {:.0} | | |",
                 median(&mut read)
             );
             println!(
-                "| {log_kind} | (read, decode) | {batch} | {:.0} | |",
+                "| {log_kind} | (read, decode) | {batch} | {:.0} | | |",
                 median(&mut decoded)
             );
         }
@@ -451,21 +489,27 @@ async fn main() {
                 .flat_map(|read| args.sync_batches.iter().map(|sync| Batches(*read, *sync)));
             for sizes in batches {
                 let mut rates = Vec::with_capacity(args.rounds);
+                let mut peak = Some(0);
                 for _ in 0..args.rounds {
+                    peak_memory::reset_peak();
                     let rate = match *kit {
                         "memory" => memory_round(&log, last, sizes).await,
                         "count" => count_round(&log, sizes).await,
                         _ => sqlite_round(&log, sizes, args.store_pragma.clone()).await,
                     };
                     rates.push(rate);
+                    peak = peak
+                        .zip(peak_memory::peak_resident())
+                        .map(|(a, b)| a.max(b));
                 }
                 let shown: Vec<String> = rates.iter().map(|r| format!("{:.0}", r)).collect();
                 let options = options(sizes);
                 let (read, sync) = (options.batch_records(), options.sync_batch_records());
                 println!(
-                    "| {log_kind} | {kit} | {read} / {sync} | {:.0} | {} |",
+                    "| {log_kind} | {kit} | {read} / {sync} | {:.0} | {} | {} |",
                     median(&mut rates),
-                    shown.join(" / ")
+                    shown.join(" / "),
+                    peak_memory::mib(peak)
                 );
             }
         }

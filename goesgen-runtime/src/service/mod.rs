@@ -56,6 +56,7 @@ mod method_error;
 mod observe;
 mod options;
 mod personal;
+mod read_ahead;
 mod refusal;
 mod runner;
 mod store;
@@ -78,8 +79,8 @@ pub use method_error::{DomainError, MethodError};
 pub use observe::{Progress, ProgressReceiver};
 pub use options::{
     ConflictRule, DEFAULT_ESCALATE_AFTER, DEFAULT_MAX_ATTEMPTS, DEFAULT_MAX_BACKOFF,
-    DEFAULT_MAX_BATCH_BYTES, DEFAULT_MAX_BATCH_CALLS, DEFAULT_SYNC_BATCH, RefusedRecords,
-    ServiceOptions, UnknownEvents,
+    DEFAULT_MAX_BATCH_BYTES, DEFAULT_MAX_BATCH_CALLS, DEFAULT_SYNC_BATCH, DEFAULT_SYNC_BATCH_BYTES,
+    RefusedRecords, ServiceOptions, UnknownEvents,
 };
 pub use runner::Runner;
 pub use store::{Emitted, MethodCall, ServiceStore};

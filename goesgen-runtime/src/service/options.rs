@@ -92,6 +92,7 @@ pub struct ServiceOptions {
     pub(crate) skip_positions: BTreeSet<Position>,
     pub(crate) read_batch: usize,
     pub(crate) sync_batch: usize,
+    pub(crate) sync_batch_bytes: usize,
     pub(crate) max_batch_calls: usize,
     pub(crate) max_batch_bytes: usize,
     pub(crate) clock: Clock,
@@ -114,7 +115,13 @@ pub const DEFAULT_MAX_BATCH_BYTES: usize = 1 << 20;
 
 /// The default least number of records one write transaction of a
 /// [`sync`](crate::service::Engine::sync) covers before it commits.
-pub const DEFAULT_SYNC_BATCH: usize = 16_384;
+pub const DEFAULT_SYNC_BATCH: usize = 131_072;
+
+/// The default byte bound of one write transaction of a
+/// [`sync`](crate::service::Engine::sync): it commits once the records it
+/// read (kinds and payloads) reach this many bytes, even short of
+/// [`DEFAULT_SYNC_BATCH`] records.
+pub const DEFAULT_SYNC_BATCH_BYTES: usize = 32 << 20;
 
 /// The default cap of the random pause between attempts of a conflicting
 /// transaction.
@@ -133,6 +140,7 @@ impl Default for ServiceOptions {
             skip_positions: BTreeSet::new(),
             read_batch: crate::reader::DEFAULT_BATCH,
             sync_batch: DEFAULT_SYNC_BATCH,
+            sync_batch_bytes: DEFAULT_SYNC_BATCH_BYTES,
             max_batch_calls: DEFAULT_MAX_BATCH_CALLS,
             max_batch_bytes: DEFAULT_MAX_BATCH_BYTES,
             clock: Clock::system(),
@@ -229,16 +237,31 @@ impl ServiceOptions {
     /// [`sync`](crate::service::Engine::sync) (and so of
     /// [`follow`](crate::service::Engine::follow)) covers: it reads batch
     /// after batch ([`read_batch`](Self::read_batch)) in one transaction
-    /// and commits once it has read at least this many, or the whole log
-    /// (default: [`DEFAULT_SYNC_BATCH`], 16,384; at least 1: then every read
-    /// batch commits). A commit costs a store on disk (an fsync, the
-    /// pages written) what thousands of events cost, so a long catch-up
-    /// into the SQLite kit runs about three times as fast at 16,384 as at
-    /// 1,024 (docs/benchmarks.md). The bound: a failure rolls back up to
-    /// this many records (plus one read batch), and the store's write
-    /// transaction is held while they are applied.
+    /// and commits once it has read at least this many, or
+    /// [`sync_batch_bytes`](Self::sync_batch_bytes), or the whole log
+    /// (default: [`DEFAULT_SYNC_BATCH`], 131,072; at least 1: then every
+    /// read batch commits). A commit costs a store on disk (an fsync, the
+    /// pages the transaction touched written, a checkpoint) what thousands
+    /// of events cost, so a long catch-up into the SQLite kit runs about
+    /// twice as fast at 131,072 as at 16,384 (docs/benchmarks.md). The
+    /// bound: a failure rolls back up to this many records (plus one read
+    /// batch), and the store's write transaction is held while they are
+    /// applied (about half a second into the SQLite kit, a tenth of that
+    /// in memory).
     pub fn sync_batch(mut self, records: usize) -> Self {
         self.sync_batch = records.max(1);
+        self
+    }
+
+    /// The byte bound of one write transaction of a
+    /// [`sync`](crate::service::Engine::sync): it commits once the records
+    /// it read (their kinds and payloads) reach this many bytes, even
+    /// short of [`sync_batch`](Self::sync_batch) records (default:
+    /// [`DEFAULT_SYNC_BATCH_BYTES`], 32 MiB; at least 1: then every read
+    /// batch commits). Large events then do not make a transaction, and
+    /// what a failure rolls back, grow with their size.
+    pub fn sync_batch_bytes(mut self, bytes: usize) -> Self {
+        self.sync_batch_bytes = bytes.max(1);
         self
     }
 
@@ -324,5 +347,12 @@ impl ServiceOptions {
     /// (see [`sync_batch`](Self::sync_batch)).
     pub fn sync_batch_records(&self) -> usize {
         self.sync_batch
+    }
+
+    /// How many bytes of records one write transaction of a sync covers,
+    /// at most plus one read batch (see
+    /// [`sync_batch_bytes`](Self::sync_batch_bytes)).
+    pub fn sync_batch_byte_bound(&self) -> usize {
+        self.sync_batch_bytes
     }
 }

@@ -11,7 +11,7 @@ use crate::log::Append;
 use crate::personal::{self, PersonalSpec, SUBJECT_FORGOTTEN};
 use crate::record::Record;
 use crate::service::committed::Recorded;
-use crate::service::engine::{Engine, KindClass};
+use crate::service::engine::Engine;
 use crate::service::error::ServiceError;
 use crate::service::store::ServiceStore;
 
@@ -63,20 +63,10 @@ impl<S: ServiceStore> Engine<S> {
     /// those the sync passes over (listed in the options, or refused
     /// before), so that an operator can pass over a record that does not
     /// open.
-    pub(crate) async fn open_sealed<M>(
-        &self,
-        records: &mut [Record],
-    ) -> Result<(), ServiceError<M>> {
-        let options = &self.core.options;
-        let opening = personal::Opening::prepare_where(records, |record| {
-            matches!(self.classify(&record.kind), KindClass::Subscribed)
-                && !options.skip_positions.contains(&record.position)
-                && !self.core.counters.was_skipped(record.position)
-        })
-        .map_err(|error| ServiceError::Log(error.into()))?;
-        personal::open_opening(&*self.core.log, records, opening)
-            .await
-            .map_err(ServiceError::Log)
+    pub(crate) async fn open_sealed(&self, records: &mut [Record]) -> Result<(), LogError> {
+        let opening = personal::Opening::prepare_where(records, |record| self.applies(record))
+            .map_err(LogError::from)?;
+        personal::open_opening(&*self.core.log, records, opening).await
     }
 
     /// Whether `record` is a `SubjectForgotten` record (which no schema

@@ -4,8 +4,12 @@
 //! version. [`Engine::sync`] does it in write transactions of a bounded
 //! number of read batches each (up to
 //! [`ServiceOptions::sync_batch`](crate::service::ServiceOptions::sync_batch)
-//! records, one read batch in memory at a time); transactions catch up
-//! inside their own.
+//! records or
+//! [`sync_batch_bytes`](crate::service::ServiceOptions::sync_batch_bytes)
+//! bytes); transactions catch up inside their own. Once a catch-up finds
+//! more than one read batch to cover, the next batches are read ahead
+//! while the store applies (the `read_ahead` module), a few read batches
+//! in memory at a time.
 //!
 //! A record the store refuses stops the catch-up with
 //! [`ServiceError::Apply`] naming it, unless the options say to skip such
@@ -15,12 +19,12 @@
 //! operator listed are passed over without being decoded.
 
 use crate::codec::EventSet;
-use crate::log::KindFilter;
 use crate::record::{Position, Record};
 use crate::service::committed::{Recorded, SkipCause, Skipped};
 use crate::service::engine::{Engine, KindClass};
 use crate::service::error::ServiceError;
 use crate::service::options::{RefusedRecords, UnknownEvents};
+use crate::service::read_ahead::{Batches, Fetched};
 use crate::service::store::ServiceStore;
 
 impl<S: ServiceStore> Engine<S> {
@@ -47,9 +51,12 @@ impl<S: ServiceStore> Engine<S> {
     pub async fn sync<M>(&self) -> Result<Position, ServiceError<M>> {
         let mut from = None;
         let mut applied = 0;
+        // Read ahead across the transactions: the next one's first batch
+        // is read while this one commits.
+        let mut batches = Batches::new();
         loop {
             let mut txn = self.core.store.begin_write().await?;
-            let step = self.sync_step(&mut txn).await;
+            let step = self.sync_step(&mut txn, &mut batches).await;
             match self.finish(txn, step).await {
                 Ok(step) => {
                     self.committed_version(step.through);
@@ -119,12 +126,19 @@ impl<S: ServiceStore> Engine<S> {
     }
 
     /// One transaction's share of a sync: read batches after the version
-    /// until `sync_batch` records were read or the log is covered.
-    async fn sync_step<M>(&self, txn: &mut S::Write) -> Result<Step, ServiceError<M>> {
+    /// until `sync_batch` records or `sync_batch_bytes` bytes were read or
+    /// the log is covered.
+    async fn sync_step<M>(
+        &self,
+        txn: &mut S::Write,
+        batches: &mut Batches,
+    ) -> Result<Step, ServiceError<M>> {
         let version = self.core.store.version(txn).await?;
-        let covered = self
-            .cover(txn, version, self.core.options.sync_batch)
-            .await?;
+        let bound = Bound {
+            records: self.core.options.sync_batch,
+            bytes: self.core.options.sync_batch_bytes,
+        };
+        let covered = self.cover(txn, batches, version, bound).await?;
         Ok(Step {
             from: version,
             through: covered.through,
@@ -173,31 +187,44 @@ impl<S: ServiceStore> Engine<S> {
         txn: &mut S::Write,
         version: Position,
     ) -> Result<Position, ServiceError<M>> {
-        Ok(self.cover(txn, version, usize::MAX).await?.through)
+        let mut batches = Batches::new();
+        Ok(self
+            .cover(txn, &mut batches, version, Bound::NONE)
+            .await?
+            .through)
     }
 
-    /// Reads batches after `version` (the projection's in `txn`) and
-    /// applies them until at least `records` were read or the log is
-    /// covered, and sets the new version.
+    /// Reads batches after `version` (the projection's in `txn`) from
+    /// `batches` and applies them until at least `records` records or
+    /// `bytes` bytes were read or the log is covered, and sets the new
+    /// version.
     async fn cover<M>(
         &self,
         txn: &mut S::Write,
+        batches: &mut Batches,
         version: Position,
-        records: usize,
+        Bound { records, bytes }: Bound,
     ) -> Result<Covered, ServiceError<M>> {
         let mut covered = Covered {
             through: version,
             more: true,
             applied: 0,
             records: 0,
+            bytes: 0,
         };
-        while covered.more && covered.records < records {
-            let batch = self.read_batch(txn, covered.through).await?;
+        while covered.more && covered.records < records && covered.bytes < bytes {
+            let batch = self
+                .next_batch(batches, covered.through)
+                .await
+                .map_err(ServiceError::Log)?;
+            let read = (batch.records.len(), batch.bytes);
+            let applied = self.apply_batch(txn, batch).await?;
             covered = Covered {
-                through: batch.through,
-                more: batch.more,
-                applied: covered.applied + batch.applied,
-                records: covered.records + batch.records,
+                through: applied.through,
+                more: applied.more,
+                applied: covered.applied + applied.applied,
+                records: covered.records + read.0,
+                bytes: covered.bytes + read.1,
             };
         }
         if covered.through != version {
@@ -206,26 +233,13 @@ impl<S: ServiceStore> Engine<S> {
         Ok(covered)
     }
 
-    /// Reads one batch after `after` and applies it in `txn` (without
-    /// setting the version).
-    async fn read_batch<M>(
+    /// Applies one fetched batch in `txn` (without setting the version).
+    async fn apply_batch<M>(
         &self,
         txn: &mut S::Write,
-        after: Position,
+        batch: Fetched,
     ) -> Result<Covered, ServiceError<M>> {
-        // Unknown kinds can only be detected by reading every kind.
-        let filter = match self.core.options.unknown_events {
-            UnknownEvents::Fail => &KindFilter::All,
-            UnknownEvents::Skip => &self.core.subscribed,
-        };
-        let mut batch = self
-            .core
-            .log
-            .read(after, filter, self.core.options.read_batch)
-            .await
-            .map_err(ServiceError::Log)?;
         self.core.tracker.saw_head(batch.head);
-        self.open_sealed(&mut batch.records).await?;
         let mut applied = 0;
         for record in &batch.records {
             if self.passes_over(record) || self.forgotten(txn, record).await? {
@@ -274,14 +288,30 @@ impl<S: ServiceStore> Engine<S> {
                 },
             }
         }
-        let through = after.max(batch.through);
         Ok(Covered {
-            through,
-            more: through < batch.head,
+            through: batch.through,
+            more: batch.more(),
             applied,
             records: batch.records.len(),
+            bytes: batch.bytes,
         })
     }
+}
+
+/// How much one transaction of a catch-up covers, at least (plus one read
+/// batch): it commits once it read this many records or bytes.
+#[derive(Debug, Clone, Copy)]
+struct Bound {
+    records: usize,
+    bytes: usize,
+}
+
+impl Bound {
+    /// No bound: the whole log in one transaction.
+    const NONE: Bound = Bound {
+        records: usize::MAX,
+        bytes: usize::MAX,
+    };
 }
 
 /// What one or more read batches covered.
@@ -294,6 +324,8 @@ struct Covered {
     applied: u64,
     /// The records read.
     records: usize,
+    /// The bytes of the records read (kinds and payloads).
+    bytes: usize,
 }
 
 /// One committed batch of a [`sync`](Engine::sync).

@@ -4,19 +4,25 @@
 use super::*;
 
 /// A MemoryLog whose next `read_failures` reads and `append_failures`
-/// appends fail as unavailable.
-struct FlakyLog {
+/// appends fail as unavailable, and that counts its reads (the reads
+/// counted from `fail_reads_from` on fail too, if it is not 0).
+pub(super) struct FlakyLog {
     inner: MemoryLog,
-    read_failures: AtomicU32,
+    pub(super) read_failures: AtomicU32,
     append_failures: AtomicU32,
+    /// The reads begun (failed or not).
+    pub(super) reads: tokio::sync::watch::Sender<u32>,
+    pub(super) fail_reads_from: AtomicU32,
 }
 
 impl FlakyLog {
-    fn shared(read_failures: u32, append_failures: u32) -> Arc<Self> {
+    pub(super) fn shared(read_failures: u32, append_failures: u32) -> Arc<Self> {
         Arc::new(Self {
             inner: MemoryLog::new(),
             read_failures: AtomicU32::new(read_failures),
             append_failures: AtomicU32::new(append_failures),
+            reads: tokio::sync::watch::Sender::new(0),
+            fail_reads_from: AtomicU32::new(0),
         })
     }
 }
@@ -44,7 +50,13 @@ impl EventLog for FlakyLog {
         filter: &'a crate::KindFilter,
         limit: usize,
     ) -> crate::log::BoxFuture<'a, Result<crate::ReadBatch, crate::LogError>> {
-        if take_failure(&self.read_failures) {
+        let mut read = 0;
+        self.reads.send_modify(|reads| {
+            *reads += 1;
+            read = *reads;
+        });
+        let from = self.fail_reads_from.load(Ordering::SeqCst);
+        if take_failure(&self.read_failures) || (from != 0 && read >= from) {
             return Box::pin(std::future::ready(Err(unavailable())));
         }
         self.inner.read(after, filter, limit)

@@ -13,7 +13,9 @@
 //!   one file per behaviour);
 //! - `cancellation`: calls dropped at every await;
 //! - `failsafe`: failing safe: events the store refuses, poison records;
-//! - `observe`: progress, stats and spans.
+//! - `observe`: progress, stats and spans;
+//! - `read_ahead`: a long catch-up reading ahead while it applies (order,
+//!   errors, the byte bound, cancellation).
 
 use std::collections::BTreeMap;
 use std::convert::Infallible;
@@ -169,6 +171,17 @@ struct Store {
     savepoints: bool,
     /// Applying an event at this position panics (a bug in a store).
     panic_at: Arc<std::sync::Mutex<Option<Position>>>,
+    /// Applying an event at this position first waits (up to 10 s, then
+    /// fails) until the count watched reaches the number given.
+    wait_at: Arc<std::sync::Mutex<Option<WaitAt>>>,
+}
+
+/// What [`Store::wait_at`] waits for at a position.
+#[derive(Clone)]
+struct WaitAt {
+    position: Position,
+    count: tokio::sync::watch::Receiver<u32>,
+    reaches: u32,
 }
 
 /// A write transaction: the lock, and the state to restore unless
@@ -256,6 +269,19 @@ impl ServiceStore for Store {
                 "refusing position {}",
                 at.position
             )));
+        }
+        let wait = self.wait_at.lock().unwrap().clone();
+        if let Some(mut wait) = wait.filter(|wait| wait.position == at.position) {
+            let reached = wait.count.wait_for(|count| *count >= wait.reaches);
+            match tokio::time::timeout(std::time::Duration::from_secs(10), reached).await {
+                Ok(Ok(_)) => {}
+                _ => {
+                    return Err(StoreError::new(format!(
+                        "the count did not reach {} while position {} waited",
+                        wait.reaches, at.position
+                    )));
+                }
+            }
         }
         match event {
             Event::Counted(e) if self.refuse.lock().unwrap().as_ref() == Some(&e.counter) => {
@@ -461,4 +487,5 @@ mod failsafe;
 mod logs;
 mod methods;
 mod observe;
+mod read_ahead;
 mod sync;
