@@ -284,8 +284,10 @@ async fn progress_bar(mut progress: ProgressReceiver, head: u64, shown: Shown) {
                     return;
                 }
             }
-            // The rebuild ended: whole if it had come to the head.
-            (None, Some(at)) if at >= target => {
+            // The rebuild ended (its last step may not have been seen):
+            // the projection that now serves says how far it came.
+            (None, Some(at)) if at.max(now.version) >= target => {
+                bar.set_position(at.max(now.version));
                 bar.finish_with_message(done);
                 return;
             }

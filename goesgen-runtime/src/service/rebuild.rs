@@ -157,6 +157,7 @@ impl<S: ServiceStore> Engine<S> {
                 return Err(error);
             }
         };
+        self.core.tracker.rebuilding(Some(through));
         for skipped in builder.skipped() {
             self.core.counters.skip(skipped);
         }
@@ -185,7 +186,14 @@ impl<S: ServiceStore> Engine<S> {
         loop {
             tokio::select! {
                 biased;
-                synced = &mut sync => return synced,
+                synced = &mut sync => {
+                    // Its last commit may have come with the end of the
+                    // sync, before the receiver was looked at again.
+                    if let Ok(version) = synced {
+                        self.core.tracker.rebuilding(Some(version));
+                    }
+                    return synced;
+                }
                 Ok(()) = progress.changed() => {
                     let version = progress.borrow_and_update().version;
                     self.core.tracker.rebuilding(Some(version));
