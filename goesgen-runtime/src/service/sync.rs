@@ -49,6 +49,9 @@ impl<S: ServiceStore> Engine<S> {
         fields(service = S::SERVICE, from = tracing::field::Empty, to = tracing::field::Empty, applied = tracing::field::Empty)
     )]
     pub async fn sync<M>(&self) -> Result<Position, ServiceError<M>> {
+        if !self.is_checked() {
+            self.check().await.map_err(ServiceError::widen)?;
+        }
         let mut from = None;
         let mut applied = 0;
         // Read ahead across the transactions: the next one's first batch
@@ -102,6 +105,28 @@ impl<S: ServiceStore> Engine<S> {
             reason: Some(source.to_string()),
         });
         true
+    }
+
+    /// Covers the log after `version` (the projection's in `txn`), taking
+    /// its batches from `batches`, until a sync transaction's share was
+    /// read ([`ServiceOptions::sync_batch`](crate::service::ServiceOptions::sync_batch)
+    /// records or [`sync_batch_bytes`](crate::service::ServiceOptions::sync_batch_bytes))
+    /// or the log is covered, and sets the new version; returns it and
+    /// whether the log holds more. A rebuild in place replays the log in
+    /// such chunks within its one transaction, to publish how far it came
+    /// between them.
+    pub(crate) async fn cover_some<M>(
+        &self,
+        txn: &mut S::Write,
+        batches: &mut Batches,
+        version: Position,
+    ) -> Result<(Position, bool), ServiceError<M>> {
+        let bound = Bound {
+            records: self.core.options.sync_batch,
+            bytes: self.core.options.sync_batch_bytes,
+        };
+        let covered = self.cover(txn, batches, version, bound).await?;
+        Ok((covered.through, covered.more))
     }
 
     /// Whether the record is to be passed over: listed by an operator, or

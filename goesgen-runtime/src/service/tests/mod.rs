@@ -16,6 +16,8 @@
 //! - `observe`: progress, stats and spans;
 //! - `read_ahead`: a long catch-up reading ahead while it applies (order,
 //!   errors, the byte bound, cancellation).
+//! - `stale`: the staleness check, its policies and rebuilds (over the
+//!   memory kit).
 
 use std::collections::BTreeMap;
 use std::convert::Infallible;
@@ -488,4 +490,5 @@ mod logs;
 mod methods;
 mod observe;
 mod read_ahead;
+mod stale;
 mod sync;
