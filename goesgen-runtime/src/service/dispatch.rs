@@ -12,6 +12,7 @@ use crate::codec::EventSet;
 use crate::personal::Subject;
 use crate::record::Position;
 use crate::service::committed::Recorded;
+use crate::service::fingerprint::StoreFingerprint;
 use crate::service::store::ServiceStore;
 use crate::service::store_error::StoreError;
 use crate::store::Store;
@@ -144,6 +145,35 @@ impl<D: Dispatch> Store for Dispatched<D> {
         txn: &mut Self::Write,
     ) -> impl Future<Output = Result<(), StoreError>> + Send {
         self.store.rollback_to_savepoint(txn)
+    }
+    fn keeps_fingerprint(&self) -> bool {
+        self.store.keeps_fingerprint()
+    }
+    fn fingerprint(
+        &self,
+        txn: &mut Self::Write,
+    ) -> impl Future<Output = Result<Option<StoreFingerprint>, StoreError>> + Send {
+        self.store.fingerprint(txn)
+    }
+    fn set_fingerprint(
+        &self,
+        txn: &mut Self::Write,
+        fingerprint: StoreFingerprint,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send {
+        self.store.set_fingerprint(txn, fingerprint)
+    }
+    fn clear(&self, txn: &mut Self::Write) -> impl Future<Output = Result<(), StoreError>> + Send {
+        self.store.clear(txn)
+    }
+    async fn beside(&self, fingerprint: StoreFingerprint) -> Result<Option<Self>, StoreError> {
+        Ok(self.store.beside(fingerprint).await?.map(Self::new))
+    }
+    fn swap_in(
+        &self,
+        txn: Self::Write,
+        built: Self,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send {
+        self.store.swap_in(txn, built.store)
     }
 }
 
