@@ -40,7 +40,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, PoisonError};
 
 use rusqlite::Connection;
-use tokio::sync::Mutex;
+use tokio::sync::{Mutex, OwnedMutexGuard};
 
 use self::transaction::{ReadConnection, WriteTurn};
 pub use self::transaction::{SqliteRead, SqliteWrite};
@@ -76,6 +76,11 @@ struct Shared {
     /// The DDL given by [`SqliteStore::with_schema`] (empty if none was):
     /// what a rebuild creates again.
     schema: std::sync::Mutex<String>,
+    /// Held by the store built beside this one, while it lives: one
+    /// rebuild at a time.
+    rebuilding: Arc<Mutex<()>>,
+    /// For a store built beside another: that one's `rebuilding`.
+    building: Option<OwnedMutexGuard<()>>,
 }
 
 struct Readers {
@@ -166,6 +171,8 @@ impl<T> SqliteStore<T> {
                 write: Arc::new(Mutex::new(write)),
                 readers,
                 schema: std::sync::Mutex::new(String::new()),
+                rebuilding: Arc::new(Mutex::new(())),
+                building: None,
             }),
         })
     }

@@ -33,10 +33,11 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use rusqlite::{Connection, OptionalExtension};
+use tokio::sync::OwnedMutexGuard;
 
 use super::schema::ProjectionSchema;
 use super::version::forget_store;
-use super::{SqliteStore, SqliteWrite, blocking, run_cached, sql_error};
+use super::{Readers, Shared, SqliteStore, SqliteWrite, blocking, run_cached, sql_error};
 use crate::service::{StoreError, StoreErrorKind, StoreFingerprint};
 
 /// The name the built database is attached under during a swap.
@@ -75,18 +76,23 @@ impl<T: Send + Sync + 'static> SqliteStore<T> {
 
     /// [`Store::beside`](crate::Store::beside): a new store with the same
     /// name and DDL, in a new in-memory database or in the file beside
-    /// this one's (resumed if it is being built for `fingerprint`).
-    /// Cancelled, the opening still runs to its end.
+    /// this one's (resumed if it is being built for `fingerprint`). Waits
+    /// for the store built beside before, if it is still alive (one
+    /// rebuild at a time: they would share the file). Cancelled, the
+    /// opening still runs to its end.
     pub(super) async fn build_beside(
         &self,
         fingerprint: StoreFingerprint,
     ) -> Result<Self, StoreError> {
         let sql = self.rebuild_schema()?;
         ProjectionSchema::learn(&sql)?;
+        let turn = Arc::clone(&self.shared.rebuilding).lock_owned().await;
         let name = self.shared.name.clone();
         let tables = Arc::clone(&self.tables);
         let Some(readers) = &self.shared.readers else {
-            return Self::in_memory_with(&name, tables)?.with_schema(&sql);
+            return Self::in_memory_with(&name, tables)?
+                .with_schema(&sql)
+                .map(|built| built.building(turn));
         };
         let path = beside_path(&readers.path, &name);
         blocking(move || {
@@ -94,7 +100,9 @@ impl<T: Send + Sync + 'static> SqliteStore<T> {
                 Ok(Some(building)) if building == fingerprint => {
                     tracing::info!(store = %name, path = %path.display(), %fingerprint,
                         "SQLite store: resuming the rebuild left half-done");
-                    return Self::open_with(&path, &name, tables)?.with_schema(&sql);
+                    return Self::open_with(&path, &name, tables)?
+                        .with_schema(&sql)
+                        .map(|built| built.building(turn));
                 }
                 Ok(None) => {}
                 Ok(Some(other)) => {
@@ -109,9 +117,18 @@ impl<T: Send + Sync + 'static> SqliteStore<T> {
             remove_database(&path)?;
             let built = Self::open_with(&path, &name, tables)?.with_schema(&sql)?;
             mark_building(&built, fingerprint)?;
-            Ok(built)
+            Ok(built.building(turn))
         })
         .await
+    }
+
+    /// This new store, holding the turn to rebuild of the store it is
+    /// built beside while it lives.
+    fn building(mut self, turn: OwnedMutexGuard<()>) -> Self {
+        if let Some(shared) = Arc::get_mut(&mut self.shared) {
+            shared.building = Some(turn);
+        }
+        self
     }
 
     /// [`Store::swap_in`](crate::Store::swap_in): `built` (from
@@ -129,19 +146,42 @@ impl<T: Send + Sync + 'static> SqliteStore<T> {
                 self.shared.name, built.shared.name
             )));
         }
-        match (&self.shared.readers, &built.shared.readers) {
-            (None, None) => swap_connection(txn, built),
+        let in_use = || {
+            StoreError::of(
+                StoreErrorKind::Unavailable,
+                "SQLite store: the store built beside is still in use (a clone of it lives), so \
+                 it cannot be swapped in",
+            )
+        };
+        // Its connections close here (writing its WAL back into its file,
+        // which is deleted later by path); its turn to rebuild is held to
+        // the end of the swap.
+        let Shared {
+            write,
+            readers,
+            building,
+            ..
+        } = Arc::try_unwrap(built.shared).map_err(|_| in_use())?;
+        let connection = Arc::try_unwrap(write).map_err(|_| in_use())?.into_inner();
+        match (&self.shared.readers, readers) {
+            (None, None) => {
+                swap_connection(txn, connection)?;
+                drop(building);
+                Ok(())
+            }
             (Some(ours), Some(theirs)) if ours.path != theirs.path => {
-                let path = theirs.path.clone();
-                // Its connections close (if no one else holds the store),
-                // writing its WAL back into the file.
-                drop(built);
+                let Readers { path, idle } = theirs;
+                drop((connection, idle));
                 blocking(move || {
-                    copy_in(txn, &path, &sql)?;
+                    copy_in(&txn, &path, &sql)?;
+                    // Still holding the write lock: whoever writes next
+                    // finds the rebuild over, its file gone.
                     if let Err(error) = remove_database(&path) {
                         tracing::warn!(path = %path.display(), error = %error,
                             "SQLite store: the rebuilt file was swapped in but not deleted");
                     }
+                    drop(txn);
+                    drop(building);
                     Ok(())
                 })
                 .await
@@ -251,9 +291,9 @@ fn remove_database(path: &Path) -> Result<(), StoreError> {
 
 /// The swap of a store on a file: in `txn`, the projection's tables
 /// dropped, created again and filled from the database at `built`, and the
-/// built store's row taken; then committed. The built database stays
-/// attached only for this call.
-fn copy_in(txn: SqliteWrite, built: &Path, sql: &str) -> Result<(), StoreError> {
+/// built store's row taken; then committed (or rolled back on failure).
+/// The built database stays attached only for this call.
+fn copy_in(txn: &SqliteWrite, built: &Path, sql: &str) -> Result<(), StoreError> {
     let schema = ProjectionSchema::learn(sql)?;
     let doing = "swapping in the store built beside";
     let path = built.to_str().ok_or_else(|| {
@@ -265,10 +305,10 @@ fn copy_in(txn: SqliteWrite, built: &Path, sql: &str) -> Result<(), StoreError> 
     txn.execute(&format!("ATTACH DATABASE ?1 AS {BUILT}"), [path])
         .map_err(sql_error(doing))?;
     let copied = schema
-        .recreate(&txn)
-        .and_then(|()| schema.copy_rows(&txn, BUILT))
+        .recreate(txn)
+        .and_then(|()| schema.copy_rows(txn, BUILT))
         .and_then(|()| {
-            forget_store(&txn, &txn.name)?;
+            forget_store(txn, &txn.name)?;
             txn.execute(
                 &format!(
                     "INSERT INTO main.goesgen_projection (name, version, fingerprint)
@@ -280,7 +320,7 @@ fn copy_in(txn: SqliteWrite, built: &Path, sql: &str) -> Result<(), StoreError> 
             .map_err(sql_error(doing))?;
             Ok(())
         })
-        .and_then(|()| run_cached(&txn, "COMMIT").map_err(sql_error(doing)));
+        .and_then(|()| run_cached(txn, "COMMIT").map_err(sql_error(doing)));
     if !txn.is_autocommit() {
         txn.turn.roll_back();
     }
@@ -291,18 +331,8 @@ fn copy_in(txn: SqliteWrite, built: &Path, sql: &str) -> Result<(), StoreError> 
 }
 
 /// The swap of an in-memory store: `txn` rolled back, and the built
-/// store's connection put in place of this one's, under the write lock.
-fn swap_connection<T>(mut txn: SqliteWrite, built: SqliteStore<T>) -> Result<(), StoreError> {
-    let in_use = || {
-        StoreError::of(
-            StoreErrorKind::Unavailable,
-            "SQLite store: the store built beside is still in use, so it cannot be swapped in",
-        )
-    };
-    let shared = Arc::try_unwrap(built.shared).map_err(|_| in_use())?;
-    let connection = Arc::try_unwrap(shared.write)
-        .map_err(|_| in_use())?
-        .into_inner();
+/// store's `connection` put in place of this one's, under the write lock.
+fn swap_connection(mut txn: SqliteWrite, connection: Connection) -> Result<(), StoreError> {
     run_cached(&txn, "ROLLBACK").map_err(sql_error("swapping in the store built beside"))?;
     let old = std::mem::replace(&mut *txn.turn, connection);
     drop(old);
