@@ -106,8 +106,9 @@ pub(super) fn service_struct_items(
         #doc
         ///
         /// It derefs to a `goesgen::service::Runner` for what every service has: `sync()`,
-        /// `follow()`, `projection_version()`, `stats()`, `progress()`, `skipped()`,
-        /// `store()` and `log()`.
+        /// `rebuild()` (rebuild the store's projections from the log now), `follow()`,
+        /// `projection_version()`, `stats()`, `progress()`, `skipped()`, `store()` and
+        /// `log()`.
         pub struct #service_struct<M: #methods_trait> {
             methods: M,
             runner: #krate::service::Runner<Subscriptions<M::Store>, M::Error>,

@@ -9,6 +9,17 @@
 //! projection (an `Arc`) and never wait for a writer: the commit swaps a
 //! pointer under a lock held for nothing else. Cancellation cannot leave a
 //! half-applied projection: nothing is published before commit.
+//!
+//! The committed projection carries its version and its fingerprint (what
+//! built it), so a service checks a `MemoryStore` for stale projections as
+//! any other store. A rebuild needs an empty projection to start from: a
+//! store made with [`MemoryStore::default`] (or
+//! [`MemoryStore::with_empty`]) keeps how to make one, and can be cleared
+//! (a rebuild in place) or rebuilt beside (a new store, whose committed
+//! projection, version and fingerprint [`Store::swap_in`] publishes as
+//! this store's under its writer's turn). One made with
+//! [`MemoryStore::new`] from a value alone cannot be rebuilt (`P` need not
+//! be `Default`).
 
 use std::fmt;
 use std::future::{Future, ready};
@@ -17,7 +28,7 @@ use std::ops::{Deref, DerefMut};
 use std::sync::{Arc, PoisonError, RwLock};
 
 use crate::record::Position;
-use crate::service::StoreError;
+use crate::service::{StoreError, StoreFingerprint};
 use crate::store::Store;
 
 use super::transactional::{Cloned, WriteMode};
@@ -41,11 +52,15 @@ pub struct MemoryStore<P, M = Cloned> {
 struct Shared<P> {
     writer: Arc<Turns>,
     committed: RwLock<Arc<Committed<P>>>,
+    /// Makes an empty projection, for a rebuild (`None`: built from a
+    /// value alone, the store cannot be rebuilt).
+    empty: Option<fn() -> P>,
 }
 
 struct Committed<P> {
     state: P,
     version: Position,
+    fingerprint: Option<StoreFingerprint>,
 }
 
 impl<P, M> Clone for MemoryStore<P, M> {
@@ -57,29 +72,52 @@ impl<P, M> Clone for MemoryStore<P, M> {
     }
 }
 
+/// An empty store (`P::default()` at version 0) that can be rebuilt: it
+/// starts each rebuild from `P::default()`.
 impl<P: Default, M: WriteMode<P>> Default for MemoryStore<P, M> {
     fn default() -> Self {
-        Self::new(P::default())
+        Self::with_empty(P::default(), P::default)
     }
 }
 
 impl<P, M> fmt::Debug for MemoryStore<P, M> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let committed = self.committed();
         f.debug_struct("MemoryStore")
-            .field("version", &self.committed().version)
+            .field("version", &committed.version)
+            .field("fingerprint", &committed.fingerprint)
             .finish_non_exhaustive()
     }
 }
 
 impl<P, M: WriteMode<P>> MemoryStore<P, M> {
     /// A store holding `state` at version 0 (in [`Overlaid`](super::Overlaid) mode, changes
-    /// made to tables outside a store are committed first).
+    /// made to tables outside a store are committed first). It cannot be
+    /// rebuilt (nothing says what an empty `P` is): use
+    /// [`MemoryStore::default`] or [`with_empty`](Self::with_empty) for a
+    /// store that can.
     pub fn new(state: P) -> Self {
+        Self::made(state, None)
+    }
+
+    /// A store holding `state` at version 0 whose rebuilds start from
+    /// `empty()` (e.g. `Projection::empty`), for a `P` that is not
+    /// `Default` or whose default is not empty.
+    pub fn with_empty(state: P, empty: fn() -> P) -> Self {
+        Self::made(state, Some(empty))
+    }
+
+    fn made(state: P, empty: Option<fn() -> P>) -> Self {
         let state = M::commit(state);
         Self {
             shared: Arc::new(Shared {
                 writer: Arc::default(),
-                committed: RwLock::new(Arc::new(Committed { state, version: 0 })),
+                committed: RwLock::new(Arc::new(Committed {
+                    state,
+                    version: 0,
+                    fingerprint: None,
+                })),
+                empty,
             }),
             mode: PhantomData,
         }
@@ -110,6 +148,7 @@ impl<P: Send + Sync + 'static, M: WriteMode<P>> Store for MemoryStore<P, M> {
             _turn: turn,
             state: M::begin_write(&committed.state),
             version: committed.version,
+            fingerprint: committed.fingerprint,
             savepoint: None,
         })
     }
@@ -129,21 +168,14 @@ impl<P: Send + Sync + 'static, M: WriteMode<P>> Store for MemoryStore<P, M> {
             _turn,
             state,
             version,
+            fingerprint,
             savepoint: _,
         } = txn;
-        let next = Arc::new(Committed {
+        self.publish(Arc::new(Committed {
             state: M::commit(state),
             version,
-        });
-        let mut committed = self
-            .shared
-            .committed
-            .write()
-            .unwrap_or_else(PoisonError::into_inner);
-        let previous = std::mem::replace(&mut *committed, next);
-        drop(committed);
-        // Dropped (perhaps the last reference) once readers can go on.
-        drop(previous);
+            fingerprint,
+        }));
         // `_turn` is released after the new projection is published.
         ready(Ok(()))
     }
@@ -187,7 +219,11 @@ impl<P: Send + Sync + 'static, M: WriteMode<P>> Store for MemoryStore<P, M> {
         &self,
         txn: &mut MemoryWrite<P, M>,
     ) -> impl Future<Output = Result<bool, StoreError>> + Send {
-        txn.savepoint = Some((M::savepoint(&mut txn.state), txn.version));
+        txn.savepoint = Some(Savepoint {
+            state: M::savepoint(&mut txn.state),
+            version: txn.version,
+            fingerprint: txn.fingerprint,
+        });
         ready(Ok(true))
     }
 
@@ -195,15 +231,103 @@ impl<P: Send + Sync + 'static, M: WriteMode<P>> Store for MemoryStore<P, M> {
         &self,
         txn: &mut MemoryWrite<P, M>,
     ) -> impl Future<Output = Result<(), StoreError>> + Send {
-        let Some((state, version)) = &txn.savepoint else {
+        let Some(savepoint) = &txn.savepoint else {
             return ready(Err(StoreError::new(
                 "no savepoint to roll back to in this memory transaction",
             )));
         };
-        M::rollback_to_savepoint(&mut txn.state, state);
-        txn.version = *version;
+        M::rollback_to_savepoint(&mut txn.state, &savepoint.state);
+        txn.version = savepoint.version;
+        txn.fingerprint = savepoint.fingerprint;
         ready(Ok(()))
     }
+
+    /// The fingerprint is kept in the committed projection.
+    fn keeps_fingerprint(&self) -> bool {
+        true
+    }
+
+    fn fingerprint(
+        &self,
+        txn: &mut MemoryWrite<P, M>,
+    ) -> impl Future<Output = Result<Option<StoreFingerprint>, StoreError>> + Send {
+        ready(Ok(txn.fingerprint))
+    }
+
+    fn set_fingerprint(
+        &self,
+        txn: &mut MemoryWrite<P, M>,
+        fingerprint: StoreFingerprint,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send {
+        txn.fingerprint = Some(fingerprint);
+        ready(Ok(()))
+    }
+
+    /// Starts `txn` over from an empty projection (see
+    /// [`with_empty`](MemoryStore::with_empty)), at version 0 with no
+    /// fingerprint (and no savepoint).
+    fn clear(
+        &self,
+        txn: &mut MemoryWrite<P, M>,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send {
+        let Some(empty) = self.shared.empty else {
+            return ready(Err(cannot_rebuild()));
+        };
+        txn.state = M::begin_write(&M::commit(empty()));
+        txn.version = 0;
+        txn.fingerprint = None;
+        txn.savepoint = None;
+        ready(Ok(()))
+    }
+
+    /// A new, empty store (with the same way to make an empty projection);
+    /// `None` for a store that cannot be rebuilt.
+    fn beside(
+        &self,
+        fingerprint: StoreFingerprint,
+    ) -> impl Future<Output = Result<Option<Self>, StoreError>> + Send {
+        let _ = fingerprint;
+        ready(Ok(self
+            .shared
+            .empty
+            .map(|empty| Self::with_empty(empty(), empty))))
+    }
+
+    /// Publishes `built`'s committed projection, version and fingerprint as
+    /// this store's, under this store's writer's turn (`txn`, whose changes
+    /// are dropped).
+    fn swap_in(
+        &self,
+        txn: MemoryWrite<P, M>,
+        built: Self,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send {
+        self.publish(built.committed());
+        drop(txn);
+        ready(Ok(()))
+    }
+}
+
+impl<P, M> MemoryStore<P, M> {
+    /// Makes `next` the committed projection.
+    fn publish(&self, next: Arc<Committed<P>>) {
+        let mut committed = self
+            .shared
+            .committed
+            .write()
+            .unwrap_or_else(PoisonError::into_inner);
+        let previous = std::mem::replace(&mut *committed, next);
+        drop(committed);
+        // Dropped (perhaps the last reference) once readers can go on.
+        drop(previous);
+    }
+}
+
+/// Why a store made from a value alone cannot be rebuilt.
+fn cannot_rebuild() -> StoreError {
+    StoreError::new(
+        "this MemoryStore was made with `MemoryStore::new` and cannot be rebuilt: make it with \
+         `MemoryStore::default()` or `MemoryStore::with_empty`",
+    )
 }
 
 /// A write transaction of a [`MemoryStore`]: the projection as this
@@ -213,8 +337,15 @@ pub struct MemoryWrite<P, M: WriteMode<P> = Cloned> {
     _turn: Turn,
     state: P,
     version: Position,
-    /// The savepoint and the version to roll back to.
-    savepoint: Option<(M::Savepoint, Position)>,
+    fingerprint: Option<StoreFingerprint>,
+    savepoint: Option<Savepoint<M::Savepoint>>,
+}
+
+/// What a [`MemoryWrite`] returns to at its savepoint.
+struct Savepoint<S> {
+    state: S,
+    version: Position,
+    fingerprint: Option<StoreFingerprint>,
 }
 
 impl<P, M: WriteMode<P>> MemoryWrite<P, M> {

@@ -72,6 +72,11 @@ pub(crate) struct Core<S: ServiceStore> {
     /// Whether the store hears of forgotten subjects
     /// ([`ServiceStore::FORGETS`] is not empty).
     pub(crate) forgets: bool,
+    /// Set once the store's fingerprint was checked (see the `stale`
+    /// module): a call tests it with one atomic load.
+    pub(crate) checked: tokio::sync::OnceCell<()>,
+    /// Rebuilds of the store take turns on it.
+    pub(crate) rebuilds: tokio::sync::Mutex<()>,
 }
 
 impl<S: ServiceStore> Engine<S> {
@@ -119,6 +124,8 @@ impl<S: ServiceStore> Engine<S> {
                 keyed_together: log_keyed_parts,
                 personal: super::personal::personal_kinds::<S::Event>(),
                 forgets,
+                checked: tokio::sync::OnceCell::new(),
+                rebuilds: tokio::sync::Mutex::new(()),
             }),
         }
     }
@@ -198,6 +205,9 @@ impl<S: ServiceStore> Engine<S> {
     where
         C: MethodCall<S::Read>,
     {
+        if !self.is_checked() {
+            self.check().await.map_err(ServiceError::widen)?;
+        }
         let mut txn = self.core.store.begin_read().await?;
         let output = call
             .call(&mut txn)
@@ -242,6 +252,9 @@ impl<S: ServiceStore> Engine<S> {
         E: Emitted<S::Event>,
         O: Send,
     {
+        if !self.is_checked() {
+            self.check().await.map_err(ServiceError::widen)?;
+        }
         let decided = {
             let mut txn = self.core.store.begin_read().await?;
             call.call(&mut txn).await

@@ -3,6 +3,7 @@
 //! [`store_error`](super::store_error); what a method returns in
 //! [`method_error`](super::method_error).
 
+use std::convert::Infallible;
 use std::error::Error as StdError;
 use std::fmt;
 
@@ -11,6 +12,7 @@ use crate::error::{Conflict, LogError};
 use crate::log::Appended;
 use crate::record::Position;
 use crate::service::method_error::MethodError;
+use crate::service::stale::StaleStore;
 use crate::service::store_error::StoreError;
 
 /// What a service call can fail with. `E` is the error type of the
@@ -116,6 +118,12 @@ pub enum ServiceError<E> {
         /// Why the store did not take them.
         source: Box<ServiceError<E>>,
     },
+    /// The store's projections are stale (its fingerprint is not the
+    /// code's, or it keeps none but has projections) and the service's
+    /// [`StalePolicy`](crate::service::StalePolicy) is to refuse: nothing
+    /// was called, read or written. Not retryable: rebuild the store (the
+    /// service's `rebuild()`) or start with a policy that does.
+    Stale(StaleStore),
 }
 
 impl<E> From<StoreError> for ServiceError<E> {
@@ -139,6 +147,7 @@ impl<E: fmt::Display> fmt::Display for ServiceError<E> {
             ServiceError::Store(error) => error.fmt(f),
             ServiceError::Log(error) => error.fmt(f),
             ServiceError::Encode(error) => error.fmt(f),
+            ServiceError::Stale(error) => error.fmt(f),
             ServiceError::Refused { index, kind, .. } => write!(
                 f,
                 "the store refused event {index} ({kind}) of the method; nothing was appended"
@@ -193,6 +202,7 @@ impl<E: StdError + 'static> StdError for ServiceError<E> {
             ServiceError::Store(error) => error.source(),
             ServiceError::Log(error) => error.source(),
             ServiceError::Encode(error) => error.source(),
+            ServiceError::Stale(error) => error.source(),
             ServiceError::Refused { source, .. } | ServiceError::Apply { source, .. } => {
                 Some(source)
             }
@@ -240,6 +250,58 @@ impl<E> ServiceError<E> {
                 Some(appended)
             }
             _ => None,
+        }
+    }
+}
+
+impl ServiceError<Infallible> {
+    /// The same error as one of a service whose methods fail with `E`
+    /// (an error of the engine's own work, a check or a rebuild, holds no
+    /// method's error).
+    pub(crate) fn widen<E>(self) -> ServiceError<E> {
+        match self {
+            ServiceError::Method(never) => match never {},
+            ServiceError::Store(error) => ServiceError::Store(error),
+            ServiceError::Log(error) => ServiceError::Log(error),
+            ServiceError::Encode(error) => ServiceError::Encode(error),
+            ServiceError::Refused {
+                index,
+                kind,
+                source,
+            } => ServiceError::Refused {
+                index,
+                kind,
+                source,
+            },
+            ServiceError::Apply {
+                position,
+                kind,
+                source,
+            } => ServiceError::Apply {
+                position,
+                kind,
+                source,
+            },
+            ServiceError::Decode {
+                position,
+                kind,
+                source,
+            } => ServiceError::Decode {
+                position,
+                kind,
+                source,
+            },
+            ServiceError::UnknownKind { position, kind } => {
+                ServiceError::UnknownKind { position, kind }
+            }
+            ServiceError::Conflict { attempts, last } => ServiceError::Conflict { attempts, last },
+            ServiceError::Duplicate { appended } => ServiceError::Duplicate { appended },
+            ServiceError::KeyReused { appended } => ServiceError::KeyReused { appended },
+            ServiceError::Unsynced { appended, source } => ServiceError::Unsynced {
+                appended,
+                source: Box::new(source.widen()),
+            },
+            ServiceError::Stale(error) => ServiceError::Stale(error),
         }
     }
 }

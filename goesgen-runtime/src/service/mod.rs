@@ -39,6 +39,12 @@
 //! `goesgen_runtime::service::*`) naming the service and recording what it
 //! did; [`Engine::stats`] counts, and [`Engine::progress`] publishes where
 //! the projection stands against the log ([`Progress`]).
+//!
+//! Before its first sync or call an engine checks once that its store's
+//! projections were built from what the code says (a [`StoreFingerprint`]
+//! kept beside the version; `stale`), and refuses or rebuilds them as
+//! [`ServiceOptions::on_stale`] says ([`StalePolicy`]);
+//! [`Engine::rebuild`] rebuilds them on demand (`rebuild`).
 
 pub(crate) mod backoff;
 mod batch;
@@ -56,8 +62,10 @@ mod method_error;
 mod observe;
 mod options;
 mod personal;
+mod rebuild;
 mod refusal;
 mod runner;
+mod stale;
 mod store;
 pub(crate) mod store_error;
 mod sync;
@@ -82,5 +90,6 @@ pub use options::{
     ServiceOptions, UnknownEvents,
 };
 pub use runner::Runner;
+pub use stale::{StalePart, StalePolicy, StaleStore};
 pub use store::{Emitted, MethodCall, ServiceStore};
 pub use store_error::{StoreError, StoreErrorKind};

@@ -34,6 +34,10 @@ pub struct Progress {
     /// The newest head of the log the service knows of (at least
     /// `version`).
     pub head: Position,
+    /// While the store is rebuilt (on demand, or because it was stale):
+    /// the position the new projections have reached (they serve once
+    /// they reach the head). `None` otherwise.
+    pub rebuilding: Option<Position>,
 }
 
 impl Progress {
@@ -60,16 +64,26 @@ pub type ProgressReceiver = watch::Receiver<Progress>;
 pub(crate) struct Tracker {
     version: AtomicU64,
     head: AtomicU64,
+    /// Where a rebuild stands, [`NOT_REBUILDING`] if none runs.
+    rebuilding: AtomicU64,
     sender: watch::Sender<Progress>,
 }
+
+/// What [`Tracker`] keeps while no rebuild runs.
+const NOT_REBUILDING: u64 = u64::MAX;
 
 impl Tracker {
     /// A tracker knowing of `head` and no version yet.
     pub(crate) fn new(head: Position) -> Self {
-        let (sender, _) = watch::channel(Progress { version: 0, head });
+        let (sender, _) = watch::channel(Progress {
+            version: 0,
+            head,
+            rebuilding: None,
+        });
         Self {
             version: AtomicU64::new(0),
             head: AtomicU64::new(head),
+            rebuilding: AtomicU64::new(NOT_REBUILDING),
             sender,
         }
     }
@@ -101,16 +115,29 @@ impl Tracker {
         }
     }
 
+    /// Notes where a rebuild stands (`None`: it ended), and publishes it.
+    pub(crate) fn rebuilding(&self, at: Option<Position>) {
+        self.rebuilding
+            .store(at.unwrap_or(NOT_REBUILDING), Ordering::Relaxed);
+        if self.sender.receiver_count() > 0 {
+            self.publish();
+        }
+    }
+
     /// Publishes the progress if it moved.
     fn publish(&self) {
         let progress = self.current();
         self.sender.send_if_modified(|sent| {
             let newer = progress.version > sent.version || progress.head > sent.head;
+            let rebuild = progress.rebuilding != sent.rebuilding;
             if newer {
                 sent.version = sent.version.max(progress.version);
                 sent.head = sent.head.max(progress.head);
             }
-            newer
+            if rebuild {
+                sent.rebuilding = progress.rebuilding;
+            }
+            newer || rebuild
         });
     }
 
@@ -119,6 +146,14 @@ impl Tracker {
     pub(crate) fn current(&self) -> Progress {
         let version = self.version.load(Ordering::Relaxed);
         let head = self.head.load(Ordering::Relaxed).max(version);
-        Progress { version, head }
+        let rebuilding = match self.rebuilding.load(Ordering::Relaxed) {
+            NOT_REBUILDING => None,
+            at => Some(at),
+        };
+        Progress {
+            version,
+            head,
+            rebuilding,
+        }
     }
 }

@@ -3,7 +3,8 @@
 //! tried, when it takes the log's write lock and how long it pauses
 //! between tries, whether a service applies its own events right after
 //! appending them, what it does with events of kinds its schema does not
-//! know and with records its store refuses.
+//! know and with records its store refuses, and what it does with a store
+//! whose projections are stale ([`StalePolicy`]).
 //!
 //! The fields are private: every setting goes through a builder method that
 //! keeps it valid (at least one attempt, at least one record per read), so
@@ -14,6 +15,7 @@ use std::time::Duration;
 
 use crate::record::Position;
 use crate::service::clock::Clock;
+use crate::service::stale::StalePolicy;
 
 /// Which appends make a transaction's decision stale.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -95,6 +97,7 @@ pub struct ServiceOptions {
     pub(crate) max_batch_calls: usize,
     pub(crate) max_batch_bytes: usize,
     pub(crate) clock: Clock,
+    pub(crate) on_stale: StalePolicy,
 }
 
 /// The default number of attempts of a conflicting transaction.
@@ -136,6 +139,7 @@ impl Default for ServiceOptions {
             max_batch_calls: DEFAULT_MAX_BATCH_CALLS,
             max_batch_bytes: DEFAULT_MAX_BATCH_BYTES,
             clock: Clock::system(),
+            on_stale: StalePolicy::Refuse,
         }
     }
 }
@@ -262,6 +266,19 @@ impl ServiceOptions {
     pub fn max_batch_bytes(mut self, bytes: usize) -> Self {
         self.max_batch_bytes = bytes.max(1);
         self
+    }
+
+    /// What the service does when its store's fingerprint is not the
+    /// code's (default: [`StalePolicy::Refuse`]): checked once, before the
+    /// service's first sync or call (see [`StalePolicy`]).
+    pub fn on_stale(mut self, policy: StalePolicy) -> Self {
+        self.on_stale = policy;
+        self
+    }
+
+    /// What the service does with a stale store.
+    pub fn stale_policy(&self) -> StalePolicy {
+        self.on_stale
     }
 
     /// The most calls in a batch.

@@ -1,6 +1,6 @@
 //! [`Runner`]: what every generated `<Service>Service` has beside its
-//! methods (sync, follow, stats, progress, the store, the log), written
-//! once here; a generated service holds one and derefs to it.
+//! methods (sync, rebuild, follow, stats, progress, the store, the log),
+//! written once here; a generated service holds one and derefs to it.
 
 use std::convert::Infallible;
 use std::fmt;
@@ -48,6 +48,28 @@ impl<D: Dispatch, E> Runner<D, E> {
         self.engine.sync().await
     }
 
+    /// Rebuilds the store's projections from the log now: beside the
+    /// store if it can (the SQLite kit builds them in a new file and swaps
+    /// it in; the old projections serve meanwhile), else in place (one
+    /// write transaction; readers see the old projections until it
+    /// commits). Returns the new projection version. Progress shows on
+    /// [`progress`](Self::progress) as
+    /// [`Progress::rebuilding`](crate::service::Progress::rebuilding).
+    ///
+    /// For a fix of the store's apply functions that did not bump its
+    /// `REVISION`, or to rebuild a stale store refused by the default
+    /// [`StalePolicy::Refuse`](crate::service::StalePolicy::Refuse). Once
+    /// rebuilt, the store carries the code's fingerprint and the service
+    /// runs. Dropping the future leaves the old projections serving.
+    ///
+    /// # Errors
+    /// What the store or the log failed with, or a record that does not
+    /// decode, is refused or is of an unknown kind (naming its position):
+    /// the old projections then stay.
+    pub async fn rebuild(&self) -> Result<Position, ServiceError<E>> {
+        self.engine.rebuild().await
+    }
+
     /// The log position the store's projections reflect.
     ///
     /// # Errors
@@ -74,10 +96,10 @@ impl<D: Dispatch, E> Runner<D, E> {
     }
 
     /// Where the projection stands against the log, published after every
-    /// commit (each sync batch of `sync()` and `follow()`, each write): a
-    /// `tokio::sync::watch::Receiver` of
-    /// [`Progress`](crate::service::Progress) (`version`, `head`), to show
-    /// a long catch-up.
+    /// commit (each sync batch of `sync()` and `follow()`, each write, each
+    /// step of a rebuild): a `tokio::sync::watch::Receiver` of
+    /// [`Progress`](crate::service::Progress) (`version`, `head`,
+    /// `rebuilding`), to show a long catch-up or rebuild.
     pub fn progress(&self) -> ProgressReceiver {
         self.engine.progress()
     }

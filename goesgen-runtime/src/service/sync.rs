@@ -45,6 +45,9 @@ impl<S: ServiceStore> Engine<S> {
         fields(service = S::SERVICE, from = tracing::field::Empty, to = tracing::field::Empty, applied = tracing::field::Empty)
     )]
     pub async fn sync<M>(&self) -> Result<Position, ServiceError<M>> {
+        if !self.is_checked() {
+            self.check().await.map_err(ServiceError::widen)?;
+        }
         let mut from = None;
         let mut applied = 0;
         loop {
@@ -179,7 +182,7 @@ impl<S: ServiceStore> Engine<S> {
     /// Reads batches after `version` (the projection's in `txn`) and
     /// applies them until at least `records` were read or the log is
     /// covered, and sets the new version.
-    async fn cover<M>(
+    pub(crate) async fn cover<M>(
         &self,
         txn: &mut S::Write,
         version: Position,
@@ -285,11 +288,11 @@ impl<S: ServiceStore> Engine<S> {
 }
 
 /// What one or more read batches covered.
-struct Covered {
+pub(crate) struct Covered {
     /// How far the log was covered.
-    through: Position,
+    pub(crate) through: Position,
     /// Whether the log holds more.
-    more: bool,
+    pub(crate) more: bool,
     /// The events applied.
     applied: u64,
     /// The records read.

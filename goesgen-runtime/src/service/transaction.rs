@@ -122,6 +122,9 @@ impl<S: ServiceStore> Engine<S> {
         E: Emitted<S::Event>,
         O: Send,
     {
+        if !self.is_checked() {
+            self.check().await.map_err(ServiceError::widen)?;
+        }
         if self.core.batching {
             // Boxed: the batch's state is large, and every call of a lone
             // transaction would otherwise carry (and move) room for it. A

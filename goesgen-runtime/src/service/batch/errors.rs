@@ -8,47 +8,12 @@ use crate::service::error::ServiceError;
 /// A batch's error as one call's: a conflict counts that call's attempts.
 pub(super) fn widen<M>(error: ServiceError<Infallible>, attempts: u32) -> ServiceError<M> {
     match error {
-        ServiceError::Method(never) => match never {},
-        ServiceError::Store(error) => ServiceError::Store(error),
-        ServiceError::Log(error) => ServiceError::Log(error),
-        ServiceError::Encode(error) => ServiceError::Encode(error),
-        ServiceError::Refused {
-            index,
-            kind,
-            source,
-        } => ServiceError::Refused {
-            index,
-            kind,
-            source,
-        },
-        ServiceError::Apply {
-            position,
-            kind,
-            source,
-        } => ServiceError::Apply {
-            position,
-            kind,
-            source,
-        },
-        ServiceError::Decode {
-            position,
-            kind,
-            source,
-        } => ServiceError::Decode {
-            position,
-            kind,
-            source,
-        },
-        ServiceError::UnknownKind { position, kind } => {
-            ServiceError::UnknownKind { position, kind }
-        }
         ServiceError::Conflict { last, .. } => ServiceError::Conflict { attempts, last },
-        ServiceError::Duplicate { appended } => ServiceError::Duplicate { appended },
-        ServiceError::KeyReused { appended } => ServiceError::KeyReused { appended },
         ServiceError::Unsynced { appended, source } => ServiceError::Unsynced {
             appended,
             source: Box::new(widen(*source, attempts)),
         },
+        error => error.widen(),
     }
 }
 
@@ -108,5 +73,6 @@ pub(super) fn duplicate(error: &mut ServiceError<Infallible>) -> ServiceError<In
             appended: *appended,
             source: Box::new(duplicate(source)),
         },
+        ServiceError::Stale(error) => ServiceError::Stale(error.clone()),
     }
 }

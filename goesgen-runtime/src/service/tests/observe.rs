@@ -121,7 +121,11 @@ async fn a_long_sync_publishes_each_batch_and_ends_at_the_head() {
 impl Progress {
     /// What a new engine publishes on a log at `head`.
     fn default_at(head: Position) -> Self {
-        Self { version: 0, head }
+        Self {
+            version: 0,
+            head,
+            rebuilding: None,
+        }
     }
 }
 
