@@ -4,7 +4,8 @@
 //! machine (`tickets_methods`, on goesgen's test kit), histories from the
 //! `Ticket` table applied by its store (`histories`), the `Users` service and its SQL store
 //! (`users`), the whole scenario on every log backend (`scenario_runs`), the
-//! scenario after `--seed` filled the log (`seeded`), and the two services
+//! scenario after `--seed` filled the log (`seeded`), a rebuild as
+//! `--rebuild` runs it (`rebuilt`), and the two services
 //! as separate processes on one SQLite log (`processes`).
 //!
 //! The example's modules are compiled into this crate at its root, where
@@ -20,6 +21,8 @@ mod domain;
 #[path = "../examples/tickets/id.rs"]
 #[allow(dead_code)]
 mod id;
+#[path = "../examples/tickets/rebuild.rs"]
+mod rebuild;
 #[path = "support/rerun.rs"]
 mod rerun;
 #[path = "../examples/tickets/scenario.rs"]
@@ -43,6 +46,8 @@ mod histories;
 mod ported;
 #[path = "tickets/processes.rs"]
 mod processes;
+#[path = "tickets/rebuilt.rs"]
+mod rebuilt;
 #[path = "tickets/scenario_runs.rs"]
 mod scenario_runs;
 #[path = "tickets/seeded.rs"]

@@ -9,6 +9,7 @@
 //! cargo run --example tickets --features postgres -- --log postgres:'host=localhost user=me'
 //! cargo run --example tickets -- --users-db users.db            # Users projection in a file
 //! cargo run --example tickets -- --log sqlite:big.db --seed 100000   # a long catch-up
+//! cargo run --example tickets -- --log sqlite:big.db --users-db users.db --rebuild   # rebuild Users
 //! RUST_LOG=goesgen=debug cargo run --example tickets              # the services' spans
 //! cargo run --example tickets --features http -- serve --log sqlite:tickets.db [--addr 127.0.0.1:8080]
 //! cargo run --example tickets --features http -- --remote http://127.0.0.1:8080
@@ -26,10 +27,15 @@
 //! `warn`) filters what the services log to stderr: `goesgen=debug` shows
 //! a span per call (service, method, kind, attempts, conflicts, appended
 //! positions) and per sync (from, to, applied) as each closes.
+//!
+//! `--rebuild` first rebuilds the Users service's projections from the log
+//! (`rebuild.rs`), shown as a progress bar on a long log, then runs the
+//! scenario on them.
 
 pub mod auth;
 pub mod domain;
 pub mod id;
+pub mod rebuild;
 #[cfg(feature = "http")]
 pub mod remote;
 pub mod scenario;
@@ -41,7 +47,8 @@ pub mod service;
 
 pub use domain::{InvalidValue, TicketCommentMessage, TicketDescription, TicketTitle, UserName};
 
-use goesgen::service::ProgressReceiver;
+use goesgen::ServiceOptions;
+use goesgen::service::{Progress, ProgressReceiver};
 use indicatif::{ProgressBar, ProgressStyle};
 use tracing_subscriber::EnvFilter;
 use tracing_subscriber::fmt::format::FmtSpan;
@@ -53,13 +60,15 @@ const BAR_FROM: u64 = 5_000;
 const USAGE: &str = "usage: tickets [openapi | asyncapi | json-schema] \
                      [serve [--addr HOST:PORT] [--services users,tickets]] \
                      [--log memory|sqlite:PATH|postgres:CONNINFO] [--users-db PATH] [--seed N] \
-                     [--remote URL]";
+                     [--rebuild] [--remote URL]";
 
 /// The command line.
 struct Args {
     log: String,
     users_db: Option<String>,
     seed: u64,
+    /// Rebuild the Users projections before the scenario.
+    rebuild: bool,
     /// Over HTTP (feature `http`): serve, or run the scenario remotely.
     http: HttpArgs,
     /// A document to print instead (`openapi`, `asyncapi`, `json-schema`).
@@ -91,6 +100,7 @@ fn parse_args() -> Result<Args, String> {
         log: "memory".to_string(),
         users_db: None,
         seed: 0,
+        rebuild: false,
         http: HttpArgs::default(),
         document: None,
     };
@@ -106,6 +116,7 @@ fn parse_args() -> Result<Args, String> {
                     .parse()
                     .map_err(|_| format!("--seed needs a number of tickets, not `{n}`"))?;
             }
+            "--rebuild" => args.rebuild = true,
             "serve" => args.http.serve = true,
             "openapi" | "asyncapi" | "json-schema" => args.document = Some(word),
             "--addr" => args.http.addr = Some(value("--addr")?),
@@ -178,9 +189,31 @@ async fn run(args: &Args) -> Result<(), scenario::Error> {
         seed::seed(&log, args.seed, &mut out).await?;
     }
     let head = log.head().await?;
+    if args.rebuild {
+        let mut bar = None;
+        let rebuilt = {
+            // A service of its own over the same store (a handle on the
+            // same database), dropped before the scenario's opens it, and
+            // before the bar is awaited (its channel then ends).
+            let users = service::users::UsersService::new(
+                service::users::Users,
+                users_store.clone(),
+                log.clone(),
+                ServiceOptions::default(),
+            );
+            rebuild::rebuild("Users", &users, &mut out, |progress| {
+                bar = Some(tokio::spawn(progress_bar(progress, head, Shown::Rebuild)));
+            })
+            .await
+        };
+        if let Some(bar) = bar {
+            let _ = bar.await;
+        }
+        rebuilt?;
+    }
     let mut bar = None;
     let outcome = scenario::run_watched(log, users_store, &mut out, |progress| {
-        bar = Some(tokio::spawn(progress_bar(progress, head)));
+        bar = Some(tokio::spawn(progress_bar(progress, head, Shown::CatchUp)));
     })
     .await;
     if let Some(bar) = bar {
@@ -191,30 +224,73 @@ async fn run(args: &Args) -> Result<(), scenario::Error> {
     Ok(())
 }
 
-/// Draws the Tickets service's catch-up on stderr from its progress
+/// What a progress bar shows.
+#[derive(Clone, Copy)]
+enum Shown {
+    /// The Tickets service catching up: its projection version.
+    CatchUp,
+    /// The Users service's rebuild: how far the new projections came.
+    Rebuild,
+}
+
+impl Shown {
+    /// Where the bar stands (`None`: no rebuild runs).
+    fn at(self, progress: &Progress) -> Option<u64> {
+        match self {
+            Shown::CatchUp => Some(progress.version),
+            Shown::Rebuild => progress.rebuilding,
+        }
+    }
+
+    fn messages(self) -> (&'static str, &'static str) {
+        match self {
+            Shown::CatchUp => ("Tickets catching up", "Tickets caught up"),
+            Shown::Rebuild => ("Users rebuilding", "Users rebuilt"),
+        }
+    }
+}
+
+/// Draws a catch-up or a rebuild on stderr from the service's progress
 /// channel, if it has at least [`BAR_FROM`] positions to go up to `head`
-/// (indicatif draws nothing when stderr is not a terminal).
-async fn progress_bar(mut progress: ProgressReceiver, head: u64) {
+/// (indicatif draws nothing when stderr is not a terminal). A rebuild's
+/// bar ends when the rebuild does (its progress goes back to `None`).
+async fn progress_bar(mut progress: ProgressReceiver, head: u64, shown: Shown) {
     let start = *progress.borrow_and_update();
     let target = head.max(start.head);
-    if target.saturating_sub(start.version) < BAR_FROM {
+    let from = shown.at(&start).unwrap_or(0);
+    if target.saturating_sub(from) < BAR_FROM {
         return;
     }
+    let (running, done) = shown.messages();
     let bar = ProgressBar::new(target);
     if let Ok(style) = ProgressStyle::with_template(
         "{msg} [{bar:40}] {human_pos}/{human_len} positions ({elapsed})",
     ) {
         bar.set_style(style.progress_chars("=> "));
     }
-    bar.set_message("Tickets catching up");
-    bar.set_position(start.version);
+    bar.set_message(running);
+    bar.set_position(from);
+    // The last position shown, once the rebuild (or catch-up) has begun.
+    let mut last = shown.at(&start);
     while progress.changed().await.is_ok() {
         let now = *progress.borrow_and_update();
         bar.set_length(target.max(now.head));
-        bar.set_position(now.version);
-        if now.version >= target {
-            bar.finish_with_message("Tickets caught up");
-            return;
+        match (shown.at(&now), last) {
+            (Some(at), _) => {
+                last = Some(at);
+                bar.set_position(at);
+                if at >= target && matches!(shown, Shown::CatchUp) {
+                    bar.finish_with_message(done);
+                    return;
+                }
+            }
+            // The rebuild ended: whole if it had come to the head.
+            (None, Some(at)) if at >= target => {
+                bar.finish_with_message(done);
+                return;
+            }
+            (None, Some(_)) => break,
+            (None, None) => {}
         }
     }
     bar.abandon();

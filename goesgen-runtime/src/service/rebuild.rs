@@ -3,17 +3,17 @@
 //! `stale` module and [`StalePolicy`](crate::service::StalePolicy)).
 //!
 //! - In place: one write transaction of the store empties it
-//!   ([`Store::clear`]), replays the log into it from position 0 and sets
+//!   ([`Store::clear`](crate::Store::clear)), replays the log into it from position 0 and sets
 //!   the code's fingerprint, then commits. Readers see the old projections
 //!   until the commit; writers wait for it. A record the store refuses
 //!   under [`RefusedRecords::Skip`](crate::RefusedRecords::Skip) makes the
 //!   replay start again without it (the transaction may hold half of it).
-//! - Beside: the store makes a new one ([`Store::beside`]); a second engine
+//! - Beside: the store makes a new one ([`Store::beside`](crate::Store::beside)); a second engine
 //!   over it (same log, same options, no check) syncs it, committing batch
 //!   by batch, while the old store serves. Then the old store's write
 //!   transaction is taken (no write through it comes between), the built
 //!   store caught up with the head and stamped with the fingerprint, and
-//!   [`Store::swap_in`] puts it in the old one's place.
+//!   [`Store::swap_in`](crate::Store::swap_in) puts it in the old one's place.
 //!
 //! Either way the progress channel shows it: [`Progress::rebuilding`] is
 //! how far the new projections have come, until they serve.
@@ -39,7 +39,7 @@ use crate::service::store_error::StoreError;
 impl<S: ServiceStore> Engine<S> {
     /// Rebuilds the store's projections from the log now, whatever their
     /// fingerprint: beside the store if it can
-    /// ([`Store::beside`]; the old projections serve meanwhile), else in
+    /// ([`Store::beside`](crate::Store::beside); the old projections serve meanwhile), else in
     /// place (one write transaction; readers see the old projections until
     /// it commits). Returns the rebuilt projection's version. Progress is
     /// published on [`progress`](Self::progress) as

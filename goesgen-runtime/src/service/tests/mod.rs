@@ -13,7 +13,9 @@
 //!   one file per behaviour);
 //! - `cancellation`: calls dropped at every await;
 //! - `failsafe`: failing safe: events the store refuses, poison records;
-//! - `observe`: progress, stats and spans.
+//! - `observe`: progress, stats and spans;
+//! - `stale`: the staleness check, its policies and rebuilds (over the
+//!   memory kit).
 
 use std::collections::BTreeMap;
 use std::convert::Infallible;
@@ -461,4 +463,5 @@ mod failsafe;
 mod logs;
 mod methods;
 mod observe;
+mod stale;
 mod sync;
