@@ -19,7 +19,7 @@ use goesgen::{ServiceOptions, SqliteLog};
 use crate::bank::transfer;
 use crate::{caller, contents_in, fresh, open_store, replayed, service};
 
-/// The variable that gives the child its files: `<store>\u{1f}<log>`.
+/// The variable that gives the child its files (the store's, the log's).
 const CHILD: &str = "GOESGEN_TEST_SQLITE_REBUILD_CHILD";
 /// Accounts, and deposits into each.
 const ACCOUNTS: usize = 40;
@@ -32,20 +32,13 @@ const DEPOSITS: usize = 40;
 #[test]
 #[ignore = "a service process of the test below, which runs it"]
 fn child_service() {
-    let files = std::env::var(CHILD)
-        .unwrap_or_else(|_| panic!("run by its parent test, which sets {CHILD}"));
-    let (store, log) = files.split_once('\u{1f}').expect("two paths");
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
-    runtime.block_on(async {
-        let log = SqliteLog::open(log).await.unwrap().shared();
+    let (store, log) = crate::rerun::two_paths(CHILD);
+    crate::rerun::child_runtime().block_on(async {
+        let log = SqliteLog::open(&log).await.unwrap().shared();
         let options = ServiceOptions::default()
             .on_stale(StalePolicy::RebuildBeside)
             .sync_batch(16);
-        let bank = service(open_store(Path::new(store)), &log, options);
+        let bank = service(open_store(&store), &log, options);
         let mut progress = bank.progress();
         let shown = tokio::spawn(async move {
             while progress.changed().await.is_ok() {
@@ -63,8 +56,9 @@ fn child_service() {
 /// Runs the child, killing it `after` its first `rebuilding` (if given);
 /// returns whether it synced.
 fn run_child(store: &Path, log: &Path, after: Option<Duration>) -> bool {
-    let mut child = crate::rerun::ignored_test("killed::child_service")
-        .env(CHILD, format!("{}\u{1f}{}", store.display(), log.display()))
+    let mut command = crate::rerun::ignored_test("killed::child_service");
+    crate::rerun::with_two_paths(&mut command, CHILD, store, log);
+    let mut child = command
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()

@@ -11,9 +11,7 @@ use std::time::Duration;
 use goesgen_runtime::{Position, Store, StoreError};
 
 use crate::cancel::drop_at_every_await;
-use crate::ledger::{
-    self, Balances, MemoryLog, NEW, NEW_LEDGER, OLD, OLD_LEDGER, Seen, deposited, seen_in,
-};
+use crate::ledger::{self, Balances, MemoryLog, NEW, NEW_LEDGER, OLD, OLD_LEDGER, Seen, seen_in};
 
 /// How long a check may wait for what a dropped future left running.
 const SETTLE: Duration = Duration::from_secs(10);
@@ -81,16 +79,8 @@ async fn reset(store: &Balances) -> Result<(), StoreError> {
 /// each, waits for the write lock and finds the store whole.
 async fn drill(store: Balances, file: Option<&Path>) {
     let log = MemoryLog::with(EVENTS);
-    let old = Seen {
-        version: EVENTS,
-        fingerprint: Some(OLD),
-        total: 2 * deposited(EVENTS),
-    };
-    let new = Seen {
-        version: EVENTS,
-        fingerprint: Some(NEW),
-        total: deposited(EVENTS),
-    };
+    let old = Seen::old(EVENTS);
+    let new = Seen::rebuilt(EVENTS);
     let empty = Seen {
         version: 0,
         fingerprint: None,

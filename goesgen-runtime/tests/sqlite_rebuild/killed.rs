@@ -16,11 +16,9 @@ use std::time::{Duration, Instant};
 use goesgen_runtime::rusqlite::Connection;
 use goesgen_runtime::{Position, Store};
 
-use crate::ledger::{
-    self, FileLog, NEW, NEW_LEDGER, OLD, OLD_LEDGER, Seen, balances_in, deposited, seen_in,
-};
+use crate::ledger::{self, FileLog, NEW, NEW_LEDGER, OLD, OLD_LEDGER, Seen, balances_in, seen_in};
 
-/// The variable that gives the child its files: `<store>\u{1f}<log>`.
+/// The variable that gives the child its files (the store's, the log's).
 const CHILD: &str = "GOESGEN_TEST_REBUILD_CHILD";
 /// Deposits in the log, all in the old store.
 const EVENTS: Position = 30_000;
@@ -34,17 +32,10 @@ const BATCH: usize = 200;
 #[test]
 #[ignore = "a rebuilding process of the test below, which runs it"]
 fn child_rebuilds() {
-    let files = std::env::var(CHILD)
-        .unwrap_or_else(|_| panic!("run by its parent test, which sets {CHILD}"));
-    let (store, log) = files.split_once('\u{1f}').expect("two paths");
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
-    runtime.block_on(async {
-        let store = ledger::open(Path::new(store), "ledger", NEW_LEDGER);
-        let log = FileLog::open(Path::new(log));
+    let (store, log) = crate::rerun::two_paths(CHILD);
+    crate::rerun::child_runtime().block_on(async {
+        let store = ledger::open(&store, "ledger", NEW_LEDGER);
+        let log = FileLog::open(&log);
         let mut txn = store.begin_write().await.unwrap();
         let stale = store.fingerprint(&mut txn).await.unwrap() != Some(NEW);
         drop(txn);
@@ -70,8 +61,9 @@ enum Kill {
 /// Runs the child; kills it at `kill` (if given); returns whether it
 /// finished the rebuild.
 fn run_child(store: &Path, log: &Path, kill: Option<Kill>) -> bool {
-    let mut child: Child = crate::rerun::ignored_test("killed::child_rebuilds")
-        .env(CHILD, format!("{}\u{1f}{}", store.display(), log.display()))
+    let mut command = crate::rerun::ignored_test("killed::child_rebuilds");
+    crate::rerun::with_two_paths(&mut command, CHILD, store, log);
+    let mut child: Child = command
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()
@@ -133,16 +125,8 @@ fn a_rebuild_killed_at_any_point_resumes_and_ends_as_a_replay_from_scratch() {
         ledger::replay(&replayed, &log, 10_000).await.unwrap();
         balances_in(&replayed.begin_read().await.unwrap())
     });
-    let old = Seen {
-        version: EVENTS,
-        fingerprint: Some(OLD),
-        total: 2 * deposited(EVENTS),
-    };
-    let new = Seen {
-        version: EVENTS,
-        fingerprint: Some(NEW),
-        total: deposited(EVENTS),
-    };
+    let old = Seen::old(EVENTS);
+    let new = Seen::rebuilt(EVENTS);
     let built = format!("{}.rebuild-ledger", store_path.display());
 
     let plans = [

@@ -95,6 +95,27 @@ pub struct Seen {
     pub total: i64,
 }
 
+impl Seen {
+    /// A whole store of the deposits up to `version`, all applied by the
+    /// old code (each counted twice).
+    pub fn old(version: Position) -> Self {
+        Self {
+            version,
+            fingerprint: Some(OLD),
+            total: 2 * deposited(version),
+        }
+    }
+
+    /// The same rebuilt by the new code.
+    pub fn rebuilt(version: Position) -> Self {
+        Self {
+            version,
+            fingerprint: Some(NEW),
+            total: deposited(version),
+        }
+    }
+}
+
 /// What `db` holds for the store `name`.
 pub fn seen_in(db: &Connection, name: &str) -> Seen {
     let (version, fingerprint): (i64, Option<String>) = db

@@ -66,7 +66,7 @@ impl Drop for WriteTurn {
     }
 }
 
-/// A write transaction of a [`SqliteStore`]: the write connection inside
+/// A write transaction of a [`SqliteStore`](super::SqliteStore): the write connection inside
 /// `BEGIN IMMEDIATE` (`Deref` to `rusqlite::Connection`). Dropped without
 /// commit or rollback, it rolls back.
 pub struct SqliteWrite {
@@ -129,7 +129,7 @@ pub(super) enum ReadConnection {
     Shared(WriteTurn),
 }
 
-/// A read transaction of a [`SqliteStore`]: a snapshot of the committed
+/// A read transaction of a [`SqliteStore`](super::SqliteStore): a snapshot of the committed
 /// projection (`Deref` to `rusqlite::Connection`), ended when dropped.
 pub struct SqliteRead {
     pub(super) connection: ReadConnection,
