@@ -126,8 +126,10 @@ async fn drill(store: Balances, file: Option<&Path>) {
     drop(read);
 
     if let Some(file) = file {
-        let built = format!("{}.rebuild-ledger", file.display());
-        assert!(!Path::new(&built).exists(), "the built file is deleted");
+        assert!(
+            !ledger::built_file(file).exists(),
+            "the built file is deleted"
+        );
     }
 }
 

@@ -117,8 +117,10 @@ async fn drill(store: Balances, file: Option<&Path>) {
     let read = store.begin_read().await.unwrap();
     assert_eq!(seen_in(&read, "ledger"), new, "the last run rebuilt it");
     if let Some(file) = file {
-        let built = format!("{}.rebuild-ledger", file.display());
-        assert!(!Path::new(&built).exists(), "the built file is deleted");
+        assert!(
+            !ledger::built_file(file).exists(),
+            "the built file is deleted"
+        );
     }
 }
 

@@ -127,7 +127,7 @@ fn a_rebuild_killed_at_any_point_resumes_and_ends_as_a_replay_from_scratch() {
     });
     let old = Seen::old(EVENTS);
     let new = Seen::rebuilt(EVENTS);
-    let built = format!("{}.rebuild-ledger", store_path.display());
+    let built = ledger::built_file(&store_path);
 
     let plans = [
         Kill::Building(Duration::from_millis(0)),
@@ -148,11 +148,7 @@ fn a_rebuild_killed_at_any_point_resumes_and_ends_as_a_replay_from_scratch() {
             } else {
                 "the rebuilt"
             },
-            if Path::new(&built).exists() {
-                "left"
-            } else {
-                "gone"
-            },
+            if built.exists() { "left" } else { "gone" },
         );
         assert!(
             after == old || after == new,
@@ -171,5 +167,5 @@ fn a_rebuild_killed_at_any_point_resumes_and_ends_as_a_replay_from_scratch() {
     assert_eq!(on_disk(&store_path), new);
     let db = Connection::open(&store_path).unwrap();
     assert_eq!(balances_in(&db), expected, "equal to a replay from scratch");
-    assert!(!Path::new(&built).exists(), "the built file is deleted");
+    assert!(!built.exists(), "the built file is deleted");
 }

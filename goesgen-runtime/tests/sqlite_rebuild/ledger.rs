@@ -80,6 +80,11 @@ pub fn open(path: &Path, name: &str, ledger: Ledger) -> Balances {
         .expect("open the store")
 }
 
+/// Where the kit builds the ledger of the file at `path` beside it.
+pub fn built_file(path: &Path) -> std::path::PathBuf {
+    format!("{}.rebuild-ledger", path.display()).into()
+}
+
 /// The store in a new in-memory database.
 pub fn in_memory(ledger: Ledger) -> Balances {
     SqliteStore::in_memory("ledger", ledger)
