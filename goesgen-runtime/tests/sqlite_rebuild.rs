@@ -178,6 +178,11 @@ async fn clear_empties_the_projection_and_leaves_another_stores_tables_alone() {
         .unwrap();
     assert_eq!(notes, ["made by the DDL"], "the DDL's own rows, once");
     assert_eq!(balances_in(&read).len(), 4);
+    assert_eq!(
+        ledger::opened_in(&read),
+        4,
+        "the trigger's count starts again"
+    );
     drop(read);
 
     let read = doors.begin_read().await.unwrap();

@@ -123,7 +123,8 @@ fn a_rebuild_killed_at_any_point_resumes_and_ends_as_a_replay_from_scratch() {
 
         let replayed = ledger::in_memory(NEW_LEDGER);
         ledger::replay(&replayed, &log, 10_000).await.unwrap();
-        balances_in(&replayed.begin_read().await.unwrap())
+        let read = replayed.begin_read().await.unwrap();
+        (balances_in(&read), ledger::opened_in(&read))
     });
     let old = Seen::old(EVENTS);
     let new = Seen::rebuilt(EVENTS);
@@ -166,6 +167,10 @@ fn a_rebuild_killed_at_any_point_resumes_and_ends_as_a_replay_from_scratch() {
     assert!(run_child(&store_path, &log_path, None), "the last run ends");
     assert_eq!(on_disk(&store_path), new);
     let db = Connection::open(&store_path).unwrap();
-    assert_eq!(balances_in(&db), expected, "equal to a replay from scratch");
+    assert_eq!(
+        (balances_in(&db), ledger::opened_in(&db)),
+        expected,
+        "equal to a replay from scratch"
+    );
     assert!(!built.exists(), "the built file is deleted");
 }

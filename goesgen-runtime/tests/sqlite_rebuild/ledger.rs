@@ -17,7 +17,8 @@ use goesgen_runtime::{Position, SqliteStore, Store, StoreError, StoreFingerprint
 /// How many accounts the deposits go to (many: a swap has rows to copy).
 pub const ACCOUNTS: u64 = 10_007;
 
-/// The projection's DDL: a table, an index and a view.
+/// The projection's DDL: a table, an index, a view, and a trigger that
+/// counts the accounts opened in a table the DDL fills with its first row.
 pub const SCHEMA: &str = "
     CREATE TABLE IF NOT EXISTS balances (
         account INTEGER PRIMARY KEY,
@@ -25,6 +26,10 @@ pub const SCHEMA: &str = "
     );
     CREATE INDEX IF NOT EXISTS balances_by_balance ON balances (balance);
     CREATE VIEW IF NOT EXISTS total AS SELECT coalesce(sum(balance), 0) AS total FROM balances;
+    CREATE TABLE IF NOT EXISTS opened (n INTEGER NOT NULL);
+    INSERT INTO opened (n) SELECT 0 WHERE NOT EXISTS (SELECT 1 FROM opened);
+    CREATE TRIGGER IF NOT EXISTS account_opened AFTER INSERT ON balances
+        BEGIN UPDATE opened SET n = n + 1; END;
 ";
 
 /// What the old apply functions were built for.
@@ -156,6 +161,12 @@ pub fn balances_in(db: &Connection) -> Vec<(i64, i64)> {
         .expect("the balances")
         .collect::<Result<_, _>>()
         .expect("the balances")
+}
+
+/// How many accounts the trigger counted as opened in `db`.
+pub fn opened_in(db: &Connection) -> i64 {
+    db.query_row("SELECT n FROM opened", [], |row| row.get(0))
+        .expect("the count of accounts opened")
 }
 
 /// An event log of deposits (a deposit is its position).

@@ -376,7 +376,8 @@ impl<T: Send + Sync + 'static> Store for SqliteStore<T> {
     /// ([`with_schema`](SqliteStore::with_schema)) creates, runs it again
     /// and deletes the store's row (version 0, no fingerprint), all in
     /// `txn`; other tables of the database are left alone. An error if the
-    /// store was given no DDL.
+    /// store was given no DDL. Runs on the caller's thread, as the apply
+    /// functions do (a rebuild in place is for small stores).
     async fn clear(&self, txn: &mut SqliteWrite) -> Result<(), StoreError> {
         self.clear_tables(txn)
     }
