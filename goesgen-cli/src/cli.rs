@@ -4,10 +4,11 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-/// Check, draw and compare goesgen schemas; inspect and verify event logs.
+/// Check, draw and compare goesgen schemas; inspect and verify event logs
+/// and the stores built from them.
 ///
 /// Exit status: 0 all well, 1 problems found (schema errors, a breaking
-/// change, a damaged log), 2 the command could not run.
+/// change, a damaged log, a stale store), 2 the command could not run.
 #[derive(Debug, Parser)]
 #[command(name = "goesgen", version, about, long_about)]
 pub struct Cli {
@@ -23,12 +24,16 @@ pub enum Command {
     Check(CheckArgs),
     /// Draw the system, or one projection's state machine.
     Graph(GraphArgs),
-    /// Compare two versions of a schema: breaking and compatible changes.
+    /// Compare two versions of a schema: breaking and compatible changes,
+    /// and the services whose stores they make stale.
     Diff(DiffArgs),
     /// Inspect and verify an event log.
     Log(LogArgs),
     /// Write the AsyncAPI 3.0 document of a schema's event log.
     Asyncapi(AsyncApiArgs),
+    /// List the stores of an SQLite database (name, version, fingerprint)
+    /// and, with --schema, whether each is current or stale.
+    Stores(StoresArgs),
     /// Forget a data subject for good: delete its data key, so its
     /// personal values read as forgotten, and append the record that
     /// tells services to drop what they hold of it.
@@ -123,6 +128,21 @@ pub struct DiffArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
     pub format: ReportFormat,
+}
+
+/// `goesgen stores`.
+#[derive(Debug, Args)]
+pub struct StoresArgs {
+    /// The SQLite database holding the stores (`PATH` or `sqlite:PATH`):
+    /// its `goesgen_projection` table.
+    pub file: String,
+    /// Compare each store's schema fingerprint with the one this schema
+    /// gives the service of the store's name.
+    #[arg(long)]
+    pub schema: Option<PathBuf>,
+    /// Print a table for people instead of JSON lines.
+    #[arg(long)]
+    pub table: bool,
 }
 
 /// `goesgen asyncapi`.

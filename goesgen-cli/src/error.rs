@@ -60,6 +60,25 @@ pub enum CliError {
         /// Why.
         reason: String,
     },
+    /// An SQLite database of stores could not be read (missing, not a
+    /// database, damaged).
+    #[error("cannot read the stores of `{}`: {source}", path.display())]
+    Database {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: rusqlite::Error,
+    },
+    /// An SQLite database has no `goesgen_projection` table.
+    #[error(
+        "`{}` holds no stores: it has no `goesgen_projection` table (the table of goesgen's \
+         SQLite store kit)",
+        path.display()
+    )]
+    NoStores {
+        /// The file.
+        path: PathBuf,
+    },
     /// The async runtime could not start.
     #[error("cannot start the async runtime: {0}")]
     Runtime(std::io::Error),

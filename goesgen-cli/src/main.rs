@@ -16,11 +16,15 @@
 //!   log, `sqlite:PATH` or `postgres:CONNINFO`; `goesgen log compact`:
 //!   rewrite an SQLite log with the values of its personal properties
 //!   sealed ([`log`]).
+//! - `goesgen stores FILE [--schema SCHEMA]`: the stores an SQLite
+//!   database holds, each one's name, version and fingerprint, and with
+//!   `--schema` whether it is current or stale ([`stores`]).
 //! - `goesgen forget LOG SUBJECT`: forget a data subject for good
 //!   ([`forget`]).
 //!
 //! Exit status: 0 when all is well; 1 when the command found what it looks
-//! for (schema errors, a breaking change, a damaged log, a missing record);
+//! for (schema errors, a breaking change, a damaged log, a missing record,
+//! a stale store);
 //! 2 when it could not do its work (bad arguments, an unreadable file, an
 //! invalid schema given to `graph` or `diff`, an unreachable log).
 //!
@@ -43,6 +47,7 @@ mod log;
 mod master_key;
 mod output;
 mod schema_file;
+mod stores;
 
 use std::process::ExitCode;
 
@@ -71,6 +76,7 @@ fn main() -> ExitCode {
         Command::Diff(args) => diff::run(&args, &mut out),
         Command::Log(args) => log::run(args, &mut out),
         Command::Asyncapi(args) => asyncapi::run(&args, &mut out),
+        Command::Stores(args) => stores::run(&args, &mut out),
         Command::Forget(args) => forget::run(&args, &mut out),
     };
     // What is still buffered goes out now, so that a failed write (a full

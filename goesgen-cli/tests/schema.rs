@@ -8,7 +8,7 @@ mod common;
 use std::path::Path;
 use std::process::Command;
 
-use common::{goesgen, scratch, tickets};
+use common::{fingerprint_of, goesgen, scratch, tickets};
 
 #[test]
 fn check_accepts_the_tickets_schema() {
@@ -226,11 +226,22 @@ fn diff_compatible_changes_exit_zero() {
     let run = goesgen(["diff".as_ref(), tickets().as_os_str(), new.as_os_str()]);
     assert_eq!(run.status, Some(0), "{}{}", run.stdout, run.stderr);
     let file = new.display().to_string();
+    // Both changes are compatible for the log, but the `Tickets` service's
+    // store was built without them: it is stale (`Users` is not).
+    let (was, is) = (
+        fingerprint_of(&tickets(), "Tickets"),
+        fingerprint_of(&new, "Tickets"),
+    );
+    assert_ne!(was, is);
     assert_eq!(
         run.stdout,
         format!(
             "compatible: {file}:10:5: optional property `reason` added: records without it read it as `None` in events.TicketClosed.reason\n\
-             compatible: {file}:48:9: state `Archived` added in projections.Ticket.states.Archived\n"
+             compatible: {file}:48:9: state `Archived` added in projections.Ticket.states.Archived\n\
+             stale: Tickets: schema fingerprint {was} -> {is}\n\
+             stale: Tickets: event `TicketClosed`: property `reason` added: `Option<String>; optional`\n\
+             stale: Tickets: projection `Ticket`: states: `Archived, Closed, InProgress, New, Stalled` \
+             (was `Closed, InProgress, New, Stalled`)\n"
         )
     );
 }
@@ -252,11 +263,20 @@ fn diff_breaking_changes_exit_one_with_json() {
     let run = goesgen(["diff".as_ref(), tickets().as_os_str(), new.as_os_str()]);
     assert_eq!(run.status, Some(1), "{}{}", run.stdout, run.stderr);
     let lines: Vec<&str> = run.stdout.lines().collect();
-    assert_eq!(lines.len(), 2, "{}", run.stdout);
+    assert_eq!(lines.len(), 5, "{}", run.stdout);
     assert!(
-        lines.iter().all(|l| l.starts_with("breaking: ")),
+        lines[..2].iter().all(|l| l.starts_with("breaking: ")),
         "{}",
         run.stdout
+    );
+    assert_eq!(
+        lines[3..],
+        [
+            "stale: Tickets: event `TicketClosed`: property `reason` added: `String; required`",
+            "stale: Tickets: projection `Ticket`: transition `TicketClosed`: \
+             `InProgress -> Closed, Stalled -> Closed` \
+             (was `InProgress -> Closed, New -> Closed, Stalled -> Closed`)",
+        ]
     );
 
     let run = goesgen([
@@ -287,6 +307,11 @@ fn diff_breaking_changes_exit_one_with_json() {
         changes[1]["path"],
         "projections.Ticket.transitions.TicketClosed"
     );
+    assert_eq!(changes.len(), 3);
+    assert_eq!(changes[2]["stale"], "Tickets");
+    assert_eq!(changes[2]["old"], fingerprint_of(&tickets(), "Tickets"));
+    assert_eq!(changes[2]["new"], fingerprint_of(&new, "Tickets"));
+    assert_eq!(changes[2]["reasons"].as_array().map(Vec::len), Some(2));
 }
 
 #[test]

@@ -13,6 +13,9 @@
 //!   or is migrated by the schema's declarations.
 //! - `flows`: per service, the events it sends and receives
 //!   ([`Schema::sends`], [`Schema::receives`]).
+//! - [`fingerprint`](mod@fingerprint): the schema's part of a store's fingerprint, a
+//!   stable hash of what the schema says about one service's projections
+//!   ([`fingerprint()`], [`ProjectionsShape`]).
 //! - [`extensions`]: the parts of a schema the Go original would refuse
 //!   (the migration declarations, [`go_extensions`]).
 //! - [`json_shape`]: the JSON a Rust type reads, as far as it is known
@@ -33,6 +36,7 @@ mod context;
 pub mod error;
 pub mod evolution;
 pub mod extensions;
+pub mod fingerprint;
 mod flows;
 pub mod json_shape;
 mod long_form;
@@ -48,6 +52,7 @@ mod types;
 pub use error::{Rule, SchemaError, SchemaErrors};
 pub use evolution::{Change, ChangeKind, Class, diff};
 pub use extensions::{Extension, go_extensions};
+pub use fingerprint::{ProjectionsShape, fingerprint, fnv1a64};
 pub use json_shape::JsonShape;
 pub use model::*;
 pub use naming::Name;

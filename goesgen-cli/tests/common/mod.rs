@@ -90,3 +90,16 @@ pub fn scratch(name: &str) -> PathBuf {
     std::fs::create_dir_all(&dir).expect("scratch directory");
     dir
 }
+
+/// The schema fingerprint of `service` in the schema file at `path`, as
+/// goesgen-schema computes it, in 16 hexadecimal digits.
+pub fn fingerprint_of(path: &Path, service: &str) -> String {
+    let source = std::fs::read_to_string(path).expect("the schema");
+    let schema = goesgen_schema::parse(&source, "schema.yml").expect("a valid schema");
+    let service = schema
+        .services
+        .iter()
+        .find(|s| s.name.as_str() == service)
+        .unwrap_or_else(|| panic!("no service {service}"));
+    format!("{:016x}", goesgen_schema::fingerprint(&schema, service))
+}

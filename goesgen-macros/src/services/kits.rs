@@ -7,13 +7,14 @@
 //! `goesgen::SqliteStore<T>`, emitted only where goesgen has its `sqlite`
 //! feature. Transactions and the version are the kits' own `goesgen::Store`
 //! (runtime code); the glue only forwards each `apply_<event>` (and
-//! `forget_<subject>`).
+//! `forget_<subject>`), and the trait's `REVISION` to the store's.
 
 use goesgen_schema::Service;
 use proc_macro2::{Ident, TokenStream};
 use quote::quote;
 
 use super::forgets::Forgets;
+use super::store_trait::revision_const;
 use super::{Subscribed, applied};
 use crate::types::suffixed_ident;
 
@@ -71,11 +72,13 @@ fn memory(
          rollback and the version come from goesgen."
     );
     let unit = applied(krate);
+    let revision = revision_const("this projection's `apply_<event>` functions");
     quote! {
         #[doc = #doc]
         ///
         /// [`goesgen::MemoryStore`]: #krate::MemoryStore
         pub trait #in_memory: ::core::marker::Send + ::core::marker::Sync + 'static {
+            #revision
             #(
                 #apply_docs
                 fn #applies(
@@ -88,6 +91,7 @@ fn memory(
         }
 
         impl<P: #in_memory, M: #krate::kits::WriteMode<P>> #store for #krate::MemoryStore<P, M> {
+            const REVISION: u32 = <P as #in_memory>::REVISION;
             #(
                 fn #applies(
                     &self,
@@ -125,11 +129,13 @@ fn sqlite(
          commit, rollback (also on drop) and the version come from goesgen."
     );
     let unit = applied(krate);
+    let revision = revision_const("these tables' `apply_<event>` functions");
     quote! {
         #[doc = #doc]
         ///
         /// [`goesgen::SqliteStore`]: #krate::SqliteStore
         pub trait #in_sqlite: ::core::marker::Send + ::core::marker::Sync + 'static {
+            #revision
             #(
                 #apply_docs
                 fn #applies(
@@ -143,6 +149,7 @@ fn sqlite(
         }
 
         impl<T: #in_sqlite> #store for #krate::SqliteStore<T> {
+            const REVISION: u32 = <T as #in_sqlite>::REVISION;
             #(
                 fn #applies(
                     &self,

@@ -1,10 +1,12 @@
 //! `<Service>Store`: what the user's store adds to the runtime's
 //! `goesgen::Store` (transactions and the version, the same for every
 //! service) for this service: one `apply_<event>` per subscribed event,
-//! and one `forget_<subject>` per subject kind of its personal events.
+//! and one `forget_<subject>` per subject kind of its personal events, and
+//! its `REVISION`.
 //! Beside it, `Subscriptions<S>`, the runtime's `Dispatch` of the schema's
 //! events to those apply functions, which makes any `<Service>Store` the
-//! store the runtime's engine runs.
+//! store the runtime's engine runs, with the service's `SCHEMA_FINGERPRINT`
+//! (goesgen-schema's `fingerprint`) and the store's `REVISION`.
 
 use goesgen_schema::{Schema, Service};
 use proc_macro2::{Ident, TokenStream};
@@ -69,12 +71,31 @@ pub(super) fn store_trait(
              whose personal data those events hold, required too."
         },
     ]);
+    let revision = revision_const("this store's `apply_<event>` functions");
     quote! {
         #doc
         pub trait #store: #krate::Store {
+            #revision
             #(#applies)*
             #hooks
         }
+    }
+}
+
+/// `const REVISION: u32 = 0;` with its doc: the revision of `functions`,
+/// which the user bumps when they change (declared by the store trait and
+/// by both kits' traits).
+pub(super) fn revision_const(functions: &str) -> TokenStream {
+    let doc = docs::lines([format!(
+        "The revision of {functions}: 0 unless you set it. Bump it when they change \
+             (a bug fixed, a column added), so that a store they built before is seen as stale: \
+             it is the second part of the store's fingerprint, beside the hash of what the \
+             schema says about the service's projections (`SCHEMA_FINGERPRINT`)."
+    )
+    .as_str()]);
+    quote! {
+        #doc
+        const REVISION: u32 = 0;
     }
 }
 
@@ -106,7 +127,19 @@ pub(super) fn dispatch(
         " The events the `{name}` service subscribes to, applied by the store `S`'s \
          `apply_<event>`: how the service's engine applies them (`goesgen::service::Dispatch`)."
     );
+    let fingerprint = goesgen_schema::fingerprint(schema, service);
+    let fingerprint_doc = docs::lines([format!(
+        "The hash of what the schema says about the `{name}` service's projections (the \
+             events it subscribes to and their properties, the projections it keeps with their \
+             states and transitions), computed by `goesgen-schema`'s `fingerprint`: the schema's \
+             part of its store's fingerprint. `goesgen stores --schema` compares it with the one \
+             a store keeps."
+    )
+    .as_str()]);
     quote! {
+        #fingerprint_doc
+        pub const SCHEMA_FINGERPRINT: u64 = #fingerprint;
+
         #[doc = #doc]
         pub struct Subscriptions<S>(::core::marker::PhantomData<fn() -> S>);
 
@@ -116,6 +149,8 @@ pub(super) fn dispatch(
             const SERVICE: &'static str = #name;
             const SUBSCRIBED: &'static [super::events::EventKind] =
                 &[#(super::events::EventKind::#types),*];
+            const SCHEMA_FINGERPRINT: u64 = SCHEMA_FINGERPRINT;
+            const REVISION: u32 = <S as #store>::REVISION;
 
             async fn apply(
                 store: &S,

@@ -120,12 +120,12 @@ impl<S: ServiceStore> Engine<S> {
         self.core.tracker.rebuilding(Some(0));
         let mut version = 0;
         loop {
-            let covered = self
-                .cover(txn, version, self.core.options.sync_batch)
+            let (through, more) = self
+                .cover_some(txn, version, self.core.options.sync_batch)
                 .await?;
-            version = covered.through;
+            version = through;
             self.core.tracker.rebuilding(Some(version));
-            if !covered.more {
+            if !more {
                 break;
             }
         }

@@ -100,6 +100,21 @@ impl<S: ServiceStore> Engine<S> {
         true
     }
 
+    /// Covers the log after `version` (the projection's in `txn`) until at
+    /// least `records` were read or the log is covered, and sets the new
+    /// version; returns it and whether the log holds more. A rebuild in
+    /// place replays the log in such chunks within its one transaction, to
+    /// publish how far it came between them.
+    pub(crate) async fn cover_some<M>(
+        &self,
+        txn: &mut S::Write,
+        version: Position,
+        records: usize,
+    ) -> Result<(Position, bool), ServiceError<M>> {
+        let covered = self.cover(txn, version, records).await?;
+        Ok((covered.through, covered.more))
+    }
+
     /// Whether the record is to be passed over: listed by an operator, or
     /// refused before under [`RefusedRecords::Skip`].
     fn passes_over(&self, record: &Record) -> bool {
@@ -182,7 +197,7 @@ impl<S: ServiceStore> Engine<S> {
     /// Reads batches after `version` (the projection's in `txn`) and
     /// applies them until at least `records` were read or the log is
     /// covered, and sets the new version.
-    pub(crate) async fn cover<M>(
+    async fn cover<M>(
         &self,
         txn: &mut S::Write,
         version: Position,
@@ -288,11 +303,11 @@ impl<S: ServiceStore> Engine<S> {
 }
 
 /// What one or more read batches covered.
-pub(crate) struct Covered {
+struct Covered {
     /// How far the log was covered.
-    pub(crate) through: Position,
+    through: Position,
     /// Whether the log holds more.
-    pub(crate) more: bool,
+    more: bool,
     /// The events applied.
     applied: u64,
     /// The records read.

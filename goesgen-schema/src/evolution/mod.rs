@@ -48,6 +48,9 @@
 //! - `change`: the change model ([`Change`], [`ChangeKind`], [`Class`],
 //!   [`Side`]).
 //! - `render`: a change as a schema error ([`Change::to_error`]).
+//! - `stale`: a question beside the log's: which services' stores the
+//!   change makes stale, and why ([`stale()`]), from what their
+//!   fingerprints hash (`crate::fingerprint`).
 //! - `events`, `properties`, `projections`, `services`: the rules that
 //!   find and classify the changes of each part of a schema (`properties`:
 //!   an event's; `personal`: an event's personal data).
@@ -62,8 +65,10 @@ mod projections;
 mod properties;
 mod render;
 mod services;
+mod stale;
 
 pub use change::{Change, ChangeKind, Class, Side};
+pub use stale::{StaleReason, StaleService, stale};
 
 use crate::model::{Location, Schema, TypeRef};
 use crate::naming::Name;
