@@ -21,9 +21,12 @@
 //! - `SqliteStore` (feature `sqlite`): the projection is tables in an SQLite
 //!   database of the user's, changed inside `BEGIN IMMEDIATE` ... `COMMIT`
 //!   run off the async worker threads; the version is in a table goesgen
-//!   manages; a transaction dropped unfinished rolls back. Its connections
-//!   cache prepared statements: apply functions use
-//!   `db.prepare_cached(sql)?`, parsed once, not per event.
+//!   manages (with the store's fingerprint); a transaction dropped
+//!   unfinished rolls back. Its connections cache prepared statements:
+//!   apply functions use `db.prepare_cached(sql)?`, parsed once, not per
+//!   event. Given its DDL (`with_schema`), it rebuilds in place (the DDL's
+//!   tables dropped and created again) and beside (a new file, copied in
+//!   within one write transaction).
 //!
 //! Each implements [`Store`](crate::Store) once, here (the SQLite kit's
 //! error mapping, what a `rusqlite::Error` means to a store, is beside it

@@ -10,11 +10,19 @@
 //! transaction dropped unfinished, a blocking pool dropping the result of
 //! work whose caller was cancelled (a `BEGIN IMMEDIATE` that succeeded
 //! after its `begin` was dropped), a failed `COMMIT`. So the connection
-//! never goes back to the lock inside a transaction. The projection
-//! version is a row of `goesgen_projection (name, version)`, so several
-//! stores can share a database under different names. Reads on a database
-//! file use pooled read connections (WAL snapshots that never wait for the
-//! writer); an in-memory database reads through the write connection.
+//! never goes back to the lock inside a transaction (`transaction`: the
+//! transactions). The projection version and fingerprint are a row of
+//! `goesgen_projection (name, version, fingerprint)` (`version`), so
+//! several stores can share a database under different names. Reads on a
+//! database file use pooled read connections (WAL snapshots that never wait
+//! for the writer); an in-memory database reads through the write
+//! connection.
+//!
+//! A store given its DDL ([`SqliteStore::with_schema`]) can be rebuilt
+//! (`rebuild`): in place (its tables dropped and created again inside a
+//! write transaction) or beside (built in a new file next to its own, then
+//! copied in inside one write transaction); `schema` learns which tables
+//! are the projection's.
 //!
 //! Every connection keeps [`SQLITE_STATEMENT_CACHE`] prepared statements:
 //! the kit runs its own (`BEGIN IMMEDIATE`, `COMMIT`, the version's)
@@ -22,24 +30,25 @@
 //! (`db.prepare_cached(sql)?.execute(..)` rather than `db.execute(sql,
 //! ..)`, which parses the SQL on every event).
 
-use std::fmt;
-use std::ops::Deref;
-use std::path::{Path, PathBuf};
-use std::sync::Arc;
+mod rebuild;
+mod schema;
+mod transaction;
+mod version;
 
-use rusqlite::{Connection, OptionalExtension};
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, PoisonError};
+
+use rusqlite::Connection;
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
+use self::transaction::{ReadConnection, WriteTurn};
+pub use self::transaction::{SqliteRead, SqliteWrite};
 use crate::kits::sqlite_error::sqlite_kind;
 use crate::record::Position;
-use crate::service::{StoreError, StoreErrorKind};
+use crate::service::{StoreError, StoreErrorKind, StoreFingerprint};
 use crate::sqlite::idle::IdleConnections;
 use crate::store::Store;
-
-const VERSION_TABLE: &str = "CREATE TABLE IF NOT EXISTS goesgen_projection (
-    name    TEXT PRIMARY KEY,
-    version INTEGER NOT NULL
-)";
 
 /// The most idle read connections kept.
 const MAX_IDLE_READERS: usize = 4;
@@ -50,15 +59,12 @@ const MAX_IDLE_READERS: usize = 4;
 /// kit's own, so that none is parsed again per event.
 pub const SQLITE_STATEMENT_CACHE: usize = 256;
 
-const READ_VERSION: &str = "SELECT version FROM goesgen_projection WHERE name = ?1";
-const SET_VERSION: &str = "INSERT INTO goesgen_projection (name, version) VALUES (?1, ?2)
-             ON CONFLICT (name) DO UPDATE SET version = excluded.version";
-
 /// A projection in SQLite tables, with the apply functions `T` (the user's
 /// value implementing the generated `<Service>InSqlite` trait). See the
 /// [kits](crate::kits).
 pub struct SqliteStore<T> {
-    tables: T,
+    /// Shared with the stores rebuilt beside this one.
+    tables: Arc<T>,
     shared: Arc<Shared>,
 }
 
@@ -67,6 +73,14 @@ struct Shared {
     write: Arc<Mutex<Connection>>,
     /// `None` for an in-memory database: reads use the write connection.
     readers: Option<Readers>,
+    /// The DDL given by [`SqliteStore::with_schema`] (empty if none was):
+    /// what a rebuild creates again.
+    schema: std::sync::Mutex<String>,
+    /// Held by the store built beside this one, while it lives: one
+    /// rebuild at a time.
+    rebuilding: Arc<Mutex<()>>,
+    /// For a store built beside another: that one's `rebuilding`.
+    building: Option<OwnedMutexGuard<()>>,
 }
 
 struct Readers {
@@ -74,10 +88,10 @@ struct Readers {
     idle: IdleConnections,
 }
 
-impl<T: Clone> Clone for SqliteStore<T> {
+impl<T> Clone for SqliteStore<T> {
     fn clone(&self) -> Self {
         Self {
-            tables: self.tables.clone(),
+            tables: Arc::clone(&self.tables),
             shared: Arc::clone(&self.shared),
         }
     }
@@ -97,31 +111,16 @@ fn sql_error(doing: &str) -> impl FnOnce(rusqlite::Error) -> StoreError + '_ {
     }
 }
 
-fn to_version(version: i64) -> Result<Position, StoreError> {
-    Position::try_from(version).map_err(|_| {
-        StoreError::of(
-            StoreErrorKind::Corrupt,
-            format!("the stored projection version {version} is negative"),
-        )
-    })
-}
-
-fn read_version(db: &Connection, name: &str) -> Result<Position, StoreError> {
-    let doing = "reading the projection version";
-    let version: Option<i64> = db
-        .prepare_cached(READ_VERSION)
-        .map_err(sql_error(doing))?
-        .query_row([name], |row| row.get(0))
-        .optional()
-        .map_err(sql_error(doing))?;
-    to_version(version.unwrap_or(0))
-}
-
 impl<T> SqliteStore<T> {
     /// The store `name` in the database file at `path` (created if
     /// missing, switched to WAL), with the apply functions `tables`.
     pub fn open(path: impl AsRef<Path>, name: &str, tables: T) -> Result<Self, StoreError> {
-        let path = path.as_ref().to_path_buf();
+        Self::open_with(path.as_ref(), name, Arc::new(tables))
+    }
+
+    /// [`open`](Self::open) with apply functions shared with another store.
+    fn open_with(path: &Path, name: &str, tables: Arc<T>) -> Result<Self, StoreError> {
+        let path = path.to_path_buf();
         let write = Connection::open(&path).map_err(sql_error("opening the database"))?;
         write
             .execute_batch(
@@ -143,6 +142,12 @@ impl<T> SqliteStore<T> {
     /// The store `name` in a new in-memory database, with the apply
     /// functions `tables`.
     pub fn in_memory(name: &str, tables: T) -> Result<Self, StoreError> {
+        Self::in_memory_with(name, Arc::new(tables))
+    }
+
+    /// [`in_memory`](Self::in_memory) with apply functions shared with
+    /// another store.
+    fn in_memory_with(name: &str, tables: Arc<T>) -> Result<Self, StoreError> {
         let write = Connection::open_in_memory().map_err(sql_error("opening the database"))?;
         Self::with(write, name, tables, None)
     }
@@ -150,7 +155,7 @@ impl<T> SqliteStore<T> {
     fn with(
         write: Connection,
         name: &str,
-        tables: T,
+        tables: Arc<T>,
         readers: Option<Readers>,
     ) -> Result<Self, StoreError> {
         write.set_prepared_statement_cache_capacity(SQLITE_STATEMENT_CACHE);
@@ -158,22 +163,29 @@ impl<T> SqliteStore<T> {
         write
             .pragma_update(None, "secure_delete", true)
             .map_err(sql_error("setting up the database"))?;
-        write
-            .execute_batch(VERSION_TABLE)
-            .map_err(sql_error("creating the version table"))?;
+        version::ensure_table(&write)?;
         Ok(Self {
             tables,
             shared: Arc::new(Shared {
                 name: name.to_owned(),
                 write: Arc::new(Mutex::new(write)),
                 readers,
+                schema: std::sync::Mutex::new(String::new()),
+                rebuilding: Arc::new(Mutex::new(())),
+                building: None,
             }),
         })
     }
 
     /// Runs `sql` (the projection's `CREATE TABLE IF NOT EXISTS ...`) on the
-    /// new store's database, while nothing else uses it. `sql` must not
-    /// leave a transaction open (one left open is rolled back, an error).
+    /// new store's database, while nothing else uses it, and keeps it: a
+    /// rebuild ([`Store::clear`], [`Store::beside`]) drops what it creates
+    /// and runs it again, so it must create every table, index, view and
+    /// trigger the projection uses and nothing else (other stores' tables
+    /// in the same database are left alone), and run again on a database
+    /// that has them (`IF NOT EXISTS`). Called again, the store keeps both.
+    /// `sql` must not leave a transaction open (one left open is rolled
+    /// back, an error).
     pub fn with_schema(self, sql: &str) -> Result<Self, StoreError> {
         let turn = Arc::clone(&self.shared.write)
             .try_lock_owned()
@@ -187,7 +199,27 @@ impl<T> SqliteStore<T> {
         turn.execute_batch(sql)
             .map_err(sql_error("creating the projection's tables"))?;
         turn.no_transaction_left("creating the projection's tables")?;
+        let mut schema = self
+            .shared
+            .schema
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if !schema.is_empty() {
+            schema.push_str(";\n");
+        }
+        schema.push_str(sql);
+        drop(schema);
         Ok(self)
+    }
+
+    /// The DDL given by [`with_schema`](Self::with_schema) (empty if none
+    /// was).
+    fn schema_sql(&self) -> String {
+        self.shared
+            .schema
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
     }
 
     /// The write connection, once the open transaction (if any) ended.
@@ -316,18 +348,57 @@ impl<T: Send + Sync + 'static> Store for SqliteStore<T> {
         txn: &mut SqliteWrite,
         version: Position,
     ) -> Result<(), StoreError> {
-        let version = i64::try_from(version).map_err(|_| {
-            StoreError::of(
-                StoreErrorKind::Other,
-                format!("projection version {version} does not fit SQLite's integers"),
-            )
-        })?;
-        let doing = "setting the projection version";
-        txn.prepare_cached(SET_VERSION)
-            .map_err(sql_error(doing))?
-            .execute(rusqlite::params![txn.name, version])
-            .map_err(sql_error(doing))?;
-        Ok(())
+        version::set_version(txn, &txn.name, version)
+    }
+
+    /// True: the fingerprint is the `fingerprint` column of the store's
+    /// row in `goesgen_projection`.
+    fn keeps_fingerprint(&self) -> bool {
+        true
+    }
+
+    async fn fingerprint(
+        &self,
+        txn: &mut SqliteWrite,
+    ) -> Result<Option<StoreFingerprint>, StoreError> {
+        txn.fingerprint()
+    }
+
+    async fn set_fingerprint(
+        &self,
+        txn: &mut SqliteWrite,
+        fingerprint: StoreFingerprint,
+    ) -> Result<(), StoreError> {
+        version::set_fingerprint(txn, &txn.name, fingerprint)
+    }
+
+    /// Drops the tables, indexes, views and triggers the store's DDL
+    /// ([`with_schema`](SqliteStore::with_schema)) creates, runs it again
+    /// and deletes the store's row (version 0, no fingerprint), all in
+    /// `txn`; other tables of the database are left alone. An error if the
+    /// store was given no DDL. Runs on the caller's thread, as the apply
+    /// functions do (a rebuild in place is for small stores).
+    async fn clear(&self, txn: &mut SqliteWrite) -> Result<(), StoreError> {
+        self.clear_tables(txn)
+    }
+
+    /// A new store with this one's name and DDL: in a new in-memory
+    /// database, or in the file `<file>.rebuild-<name>` next to this one's
+    /// (resumed if a killed process left it half-built for `fingerprint`,
+    /// else started again). An error if the store was given no DDL.
+    async fn beside(&self, fingerprint: StoreFingerprint) -> Result<Option<Self>, StoreError> {
+        self.build_beside(fingerprint).await.map(Some)
+    }
+
+    /// Replaces the projection's tables and the store's row with `built`'s
+    /// inside `txn`, which then commits: readers that began before keep
+    /// their snapshot, later ones see the rebuilt tables; killed during
+    /// the copy, the database is as it was. Then deletes the built file.
+    /// (What `txn` itself changed in the projection's tables and row is
+    /// replaced too; an in-memory store's `txn` is rolled back and the
+    /// built database takes its place.)
+    async fn swap_in(&self, txn: SqliteWrite, built: Self) -> Result<(), StoreError> {
+        self.swap_in_built(txn, built).await
     }
 
     /// An SQL `SAVEPOINT`, replacing the one set before.
@@ -372,145 +443,4 @@ async fn blocking<R: Send + 'static>(
         StoreError::of(StoreErrorKind::Unavailable, "SQLite store: a worker failed")
             .caused_by(error)
     })?
-}
-
-/// The write connection, taken from the store's lock. Dropped with a
-/// transaction open, it rolls it back before the lock is released.
-struct WriteTurn(OwnedMutexGuard<Connection>);
-
-impl WriteTurn {
-    /// An error (after rolling back) if a transaction is left open, by SQL
-    /// that was to run outside any.
-    fn no_transaction_left(&self, doing: &str) -> Result<(), StoreError> {
-        if self.is_autocommit() {
-            return Ok(());
-        }
-        self.roll_back();
-        Err(StoreError::of(
-            StoreErrorKind::Other,
-            format!("SQLite store: {doing} left a transaction open; it was rolled back"),
-        ))
-    }
-
-    fn roll_back(&self) {
-        if let Err(error) = self.execute_batch("ROLLBACK") {
-            tracing::warn!(%error, "SQLite store: cannot roll back an abandoned transaction");
-        }
-    }
-}
-
-impl Deref for WriteTurn {
-    type Target = Connection;
-
-    fn deref(&self) -> &Connection {
-        &self.0
-    }
-}
-
-impl Drop for WriteTurn {
-    fn drop(&mut self) {
-        if !self.is_autocommit() {
-            // Cut off unfinished (a cancelled future, a failed COMMIT):
-            // undo, without anyone to report to.
-            self.roll_back();
-        }
-    }
-}
-
-/// A write transaction of a [`SqliteStore`]: the write connection inside
-/// `BEGIN IMMEDIATE` (`Deref` to `rusqlite::Connection`). Dropped without
-/// commit or rollback, it rolls back.
-pub struct SqliteWrite {
-    turn: WriteTurn,
-    name: String,
-    /// Whether the savepoint of [`Store::savepoint`] is set.
-    savepoint: bool,
-    /// Whether a forget hook ran ([`Store::forgot`]).
-    forgot: bool,
-}
-
-impl SqliteWrite {
-    /// The projection version as of this transaction.
-    pub fn version(&self) -> Result<Position, StoreError> {
-        read_version(self, &self.name)
-    }
-
-    /// Ends the transaction with `statement`, then truncates the WAL if
-    /// `truncate` (still holding the write connection).
-    async fn end(self, statement: &'static str, truncate: bool) -> Result<(), StoreError> {
-        // A failed COMMIT may leave the transaction open: dropping the
-        // turn closes it.
-        blocking(move || {
-            run_cached(&self.turn, statement).map_err(sql_error("ending a write transaction"))?;
-            if truncate {
-                crate::sqlite::personal::truncate_wal(
-                    &self.turn,
-                    "the SQLite store",
-                    "the next sync that forgets tries again",
-                );
-            }
-            Ok(())
-        })
-        .await
-    }
-}
-
-impl Deref for SqliteWrite {
-    type Target = Connection;
-
-    fn deref(&self) -> &Connection {
-        &self.turn
-    }
-}
-
-enum ReadConnection {
-    Pooled(Option<Connection>),
-    /// An in-memory database's write connection; dropping the turn ends
-    /// the read transaction.
-    Shared(WriteTurn),
-}
-
-/// A read transaction of a [`SqliteStore`]: a snapshot of the committed
-/// projection (`Deref` to `rusqlite::Connection`), ended when dropped.
-pub struct SqliteRead {
-    connection: ReadConnection,
-    shared: Arc<Shared>,
-}
-
-impl SqliteRead {
-    /// The projection version this read sees.
-    pub fn version(&self) -> Result<Position, StoreError> {
-        read_version(self, &self.shared.name)
-    }
-}
-
-impl Deref for SqliteRead {
-    type Target = Connection;
-
-    fn deref(&self) -> &Connection {
-        match &self.connection {
-            ReadConnection::Pooled(connection) => connection
-                .as_ref()
-                .unwrap_or_else(|| unreachable!("a read transaction is used after it ended")),
-            ReadConnection::Shared(turn) => turn,
-        }
-    }
-}
-
-impl Drop for SqliteRead {
-    fn drop(&mut self) {
-        // A shared connection's turn rolls back when dropped.
-        let ReadConnection::Pooled(connection) = &mut self.connection else {
-            return;
-        };
-        let Some(connection) = connection.take() else {
-            return;
-        };
-        if run_cached(&connection, "ROLLBACK").is_err() {
-            return; // not reused
-        }
-        if let Some(readers) = &self.shared.readers {
-            readers.idle.keep(connection);
-        }
-    }
 }
