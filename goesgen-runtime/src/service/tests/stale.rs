@@ -231,7 +231,9 @@ async fn a_store_that_keeps_no_fingerprint_is_not_checked() {
 }
 
 /// Drives `future` a poll at a time; between polls, `between` runs (a
-/// reader, a writer). Returns the output and how many polls it took.
+/// reader, a writer), then the runtime's other tasks (a sync's
+/// read-ahead) get their turn. Returns the output and how many polls it
+/// took.
 async fn step_by_step<F: Future, B: AsyncFnMut()>(future: F, mut between: B) -> (F::Output, usize) {
     let mut future: Pin<Box<F>> = Box::pin(future);
     let mut polls = 0;
@@ -241,6 +243,7 @@ async fn step_by_step<F: Future, B: AsyncFnMut()>(future: F, mut between: B) -> 
             return (output, polls);
         }
         between().await;
+        tokio::task::yield_now().await;
         assert!(polls < 100_000, "the future never ends");
     }
 }
@@ -355,6 +358,9 @@ async fn a_rebuild_dropped_at_each_await_point(policy: StalePolicy) {
             if done.is_some() {
                 break;
             }
+            // The runtime's other tasks (a sync's read-ahead) run between
+            // polls, as they would under a caller that awaits.
+            tokio::task::yield_now().await;
         }
         drop(sync);
         if let Some(done) = done {
