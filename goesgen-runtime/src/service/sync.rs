@@ -57,9 +57,13 @@ impl<S: ServiceStore> Engine<S> {
         // Read ahead across the transactions: the next one's first batch
         // is read while this one commits.
         let mut batches = Batches::new();
+        // After a refused record is skipped, the next transaction ends
+        // just past it: a long transaction read again for each poison
+        // record would cost its whole length each time.
+        let mut until = None;
         loop {
             let mut txn = self.core.store.begin_write().await?;
-            let step = self.sync_step(&mut txn, &mut batches).await;
+            let step = self.sync_step(&mut txn, &mut batches, until.take()).await;
             match self.finish(txn, step).await {
                 Ok(step) => {
                     self.committed_version(step.through);
@@ -70,7 +74,11 @@ impl<S: ServiceStore> Engine<S> {
                         return Ok(step.through);
                     }
                 }
-                Err(error) if self.skips_refused(&error) => {}
+                Err(error) if self.skips_refused(&error) => {
+                    if let ServiceError::Apply { position, .. } = error {
+                        until = Some(position);
+                    }
+                }
                 Err(error) => return Err(error),
             }
         }
@@ -153,14 +161,23 @@ impl<S: ServiceStore> Engine<S> {
     /// One transaction's share of a sync: read batches after the version
     /// until `sync_batch` records or `sync_batch_bytes` bytes were read or
     /// the log is covered.
+    /// Ends once the records read reach `until` (a position), if given
+    /// and sooner.
     async fn sync_step<M>(
         &self,
         txn: &mut S::Write,
         batches: &mut Batches,
+        until: Option<Position>,
     ) -> Result<Step, ServiceError<M>> {
         let version = self.core.store.version(txn).await?;
+        let records = match until {
+            Some(until) if until > version => usize::try_from(until - version)
+                .unwrap_or(usize::MAX)
+                .min(self.core.options.sync_batch),
+            _ => self.core.options.sync_batch,
+        };
         let bound = Bound {
-            records: self.core.options.sync_batch,
+            records,
             bytes: self.core.options.sync_batch_bytes,
         };
         let covered = self.cover(txn, batches, version, bound).await?;
